@@ -1,0 +1,501 @@
+//! Layered settings (SPEC §7): built-in defaults → TOML file → `DLCSHARE_<SECTION>__<KEY>`.
+//! Secrets come only from the environment or `<NAME>_FILE`, never from the TOML file.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::share::{Expiry, GuildPolicy, LinkTemplate, LinkTemplates, RateSpec, RoleId};
+
+/// The TOML file used when neither `--config` nor `DLCSHARE_CONFIG` names one.
+pub const DEFAULT_CONFIG_PATH: &str = "config/default.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Invalid(String),
+    #[error("configuration file {path}: {reason}")]
+    File { path: PathBuf, reason: String },
+    #[error("{name}: cannot read {path}: {reason}")]
+    SecretFile {
+        name: String,
+        path: PathBuf,
+        reason: String,
+    },
+}
+
+impl From<figment::Error> for ConfigError {
+    fn from(e: figment::Error) -> Self {
+        // figment names the key and where its value came from (file, env var).
+        ConfigError::Invalid(e.to_string())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Network {
+    Public,
+    Vpc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureVersion {
+    /// ROA "acs" HMAC-SHA1, the SPEC's default.
+    V1,
+    /// ACS3-HMAC-SHA256.
+    V3,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AliyunSettings {
+    pub region: String,
+    pub network: Network,
+    /// Full URL override (any scheme, host and port) for gateways and tests.
+    pub endpoint: Option<String>,
+    pub signature_version: SignatureVersion,
+    #[serde(with = "human_duration")]
+    pub connect_timeout: Duration,
+    /// Per attempt.
+    #[serde(with = "human_duration")]
+    pub request_timeout: Duration,
+    /// For all attempts together, retries included.
+    #[serde(with = "human_duration")]
+    pub deadline: Duration,
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// `TokenSettings.EnableCrossAccountAccess`; unset → not sent.
+    pub enable_cross_account_access: Option<bool>,
+    /// `TokenSettings.EnableLogDownloadJob`; unset → not sent.
+    pub enable_log_download_job: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscordSettings {
+    pub api_base: String,
+    pub guild_id: Option<u64>,
+    /// Roles whose members count as guild admins, besides ADMINISTRATOR / MANAGE_GUILD.
+    pub admin_roles: Vec<u64>,
+    /// Allowed role ids seeded per guild id (keys are guild ids as strings).
+    pub allowed_roles: BTreeMap<String, Vec<u64>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareSettings {
+    #[serde(with = "human_expiry")]
+    pub default_expiry: Expiry,
+    #[serde(with = "human_expiry")]
+    pub max_expiry: Expiry,
+    pub job_link_template: String,
+    pub tensorboard_link_template: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub user_per_minute: NonZeroU32,
+    pub user_burst: NonZeroU32,
+    pub guild_per_minute: NonZeroU32,
+    pub guild_burst: NonZeroU32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    pub retention_days: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub max_connections: u32,
+    #[serde(with = "human_duration")]
+    pub acquire_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A `tracing` filter, overridden by `RUST_LOG` when that is set.
+    pub level: String,
+}
+
+/// Every non-secret setting. `Debug` is safe: no secret lives here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub aliyun: AliyunSettings,
+    pub discord: DiscordSettings,
+    pub http: HttpSettings,
+    pub share: ShareSettings,
+    pub ratelimit: RateLimitSettings,
+    pub audit: AuditSettings,
+    pub database: DatabaseSettings,
+    pub log: LogSettings,
+}
+
+/// Opens the PAI console's DLC job page for the region with the token attached; operators
+/// should replace it with the exact share URL their console shows (see README).
+pub const DEFAULT_JOB_LINK: &str =
+    "https://pai.console.aliyun.com/?regionId={region}&token={token}#/dlc/jobs/{target_id}";
+/// Same for TensorBoards.
+pub const DEFAULT_TENSORBOARD_LINK: &str =
+    "https://pai.console.aliyun.com/?regionId={region}&token={token}#/dlc/tensorboards/{target_id}";
+
+impl Default for Settings {
+    fn default() -> Self {
+        let nz = |n| NonZeroU32::new(n).expect("non-zero literal");
+        Settings {
+            aliyun: AliyunSettings {
+                region: "cn-hangzhou".into(),
+                network: Network::Public,
+                endpoint: None,
+                signature_version: SignatureVersion::V1,
+                connect_timeout: Duration::from_secs(3),
+                request_timeout: Duration::from_secs(5),
+                deadline: Duration::from_secs(12),
+                max_retries: 3,
+                enable_cross_account_access: None,
+                enable_log_download_job: None,
+            },
+            discord: DiscordSettings {
+                api_base: "https://discord.com".into(),
+                guild_id: None,
+                admin_roles: Vec::new(),
+                allowed_roles: BTreeMap::new(),
+            },
+            http: HttpSettings {
+                listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
+            },
+            share: ShareSettings {
+                default_expiry: "1d".parse().expect("static expiry"),
+                max_expiry: Expiry::HARD_MAX,
+                job_link_template: DEFAULT_JOB_LINK.into(),
+                tensorboard_link_template: DEFAULT_TENSORBOARD_LINK.into(),
+            },
+            ratelimit: RateLimitSettings {
+                user_per_minute: nz(5),
+                user_burst: nz(3),
+                guild_per_minute: nz(60),
+                guild_burst: nz(60),
+            },
+            audit: AuditSettings {
+                retention_days: 400,
+            },
+            database: DatabaseSettings {
+                max_connections: 10,
+                acquire_timeout: Duration::from_secs(3),
+            },
+            log: LogSettings {
+                format: LogFormat::Pretty,
+                level: "info".into(),
+            },
+        }
+    }
+}
+
+impl Settings {
+    /// Loads defaults → TOML (`path`, else `DLCSHARE_CONFIG`, else `config/default.toml` when
+    /// present) → `DLCSHARE_*` environment, then checks cross-field rules.
+    pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
+        let env_path = std::env::var_os("DLCSHARE_CONFIG").map(PathBuf::from);
+        let file = match path.map(Path::to_path_buf).or(env_path) {
+            Some(p) if !p.is_file() => {
+                return Err(ConfigError::File {
+                    path: p,
+                    reason: "no such file".into(),
+                });
+            }
+            Some(p) => Some(p),
+            None => Some(PathBuf::from(DEFAULT_CONFIG_PATH)).filter(|p| p.is_file()),
+        };
+        Settings::figment(file.as_deref()).extract::<Settings>()?.validated()
+    }
+
+    fn figment(file: Option<&Path>) -> Figment {
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            fig = fig.merge(Toml::file_exact(file));
+        }
+        fig.merge(Env::prefixed("DLCSHARE_").ignore(&["config"]).split("__"))
+    }
+
+    fn validated(self) -> Result<Settings, ConfigError> {
+        let invalid = |key: &str, reason: String| ConfigError::Invalid(format!("{key}: {reason}"));
+        self.default_policy()
+            .map_err(|e| invalid("share.default_expiry", e.to_string()))?;
+        self.link_templates()
+            .map_err(|(key, e)| invalid(key, e.to_string()))?;
+        if self.aliyun.region.trim().is_empty()
+            || !self
+                .aliyun
+                .region
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(invalid(
+                "aliyun.region",
+                format!("`{}` is not a region id such as cn-hangzhou", self.aliyun.region),
+            ));
+        }
+        if let Some(endpoint) = &self.aliyun.endpoint {
+            let parsed = url::Url::parse(endpoint)
+                .map_err(|e| invalid("aliyun.endpoint", format!("`{endpoint}`: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(invalid("aliyun.endpoint", "must be an http or https URL".into()));
+            }
+        }
+        url::Url::parse(&self.discord.api_base)
+            .map_err(|e| invalid("discord.api_base", format!("`{}`: {e}", self.discord.api_base)))?;
+        for guild in self.discord.allowed_roles.keys() {
+            guild.parse::<u64>().map_err(|_| {
+                invalid(
+                    "discord.allowed_roles",
+                    format!("`{guild}` is not a guild id"),
+                )
+            })?;
+        }
+        if self.aliyun.deadline < self.aliyun.request_timeout {
+            return Err(invalid(
+                "aliyun.deadline",
+                "must be at least aliyun.request_timeout".into(),
+            ));
+        }
+        Ok(self)
+    }
+
+    /// The policy for guilds whose admins have not set one.
+    pub fn default_policy(&self) -> Result<GuildPolicy, crate::share::PolicyError> {
+        GuildPolicy::new(self.share.default_expiry, self.share.max_expiry)
+    }
+
+    pub fn link_templates(
+        &self,
+    ) -> Result<LinkTemplates, (&'static str, crate::share::LinkTemplateError)> {
+        Ok(LinkTemplates {
+            job: LinkTemplate::parse(&self.share.job_link_template)
+                .map_err(|e| ("share.job_link_template", e))?,
+            tensorboard: LinkTemplate::parse(&self.share.tensorboard_link_template)
+                .map_err(|e| ("share.tensorboard_link_template", e))?,
+        })
+    }
+
+    pub fn user_rate(&self) -> RateSpec {
+        RateSpec {
+            per_minute: self.ratelimit.user_per_minute,
+            burst: self.ratelimit.user_burst,
+        }
+    }
+
+    pub fn guild_rate(&self) -> RateSpec {
+        RateSpec {
+            per_minute: self.ratelimit.guild_per_minute,
+            burst: self.ratelimit.guild_burst,
+        }
+    }
+
+    pub fn admin_roles(&self) -> Vec<RoleId> {
+        self.discord.admin_roles.iter().copied().map(RoleId).collect()
+    }
+}
+
+/// Reads a secret from `NAME`, else from the file named by `NAME_FILE` (Docker secrets).
+/// An empty value counts as unset; a trailing newline in the file is dropped.
+pub fn secret_from_env(name: &str) -> Result<Option<SecretString>, ConfigError> {
+    if let Ok(v) = std::env::var(name)
+        && !v.is_empty()
+    {
+        return Ok(Some(v.into()));
+    }
+    let file_var = format!("{name}_FILE");
+    let Some(path) = std::env::var_os(&file_var).filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let path = PathBuf::from(path);
+    let content = std::fs::read_to_string(&path).map_err(|e| ConfigError::SecretFile {
+        name: file_var.clone(),
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    let value = content.trim_end_matches(['\r', '\n']).to_owned();
+    if value.is_empty() {
+        return Err(ConfigError::SecretFile {
+            name: file_var,
+            path,
+            reason: "the file is empty".into(),
+        });
+    }
+    Ok(Some(value.into()))
+}
+
+/// Durations in config accept `90s`/`1h30m` strings or plain seconds.
+mod human_duration {
+    use super::*;
+
+    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::share::format_duration(*d))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let raw = StringOrInt::deserialize(d)?;
+        crate::share::parse_duration(&raw.0).map_err(serde::de::Error::custom)
+    }
+}
+
+mod human_expiry {
+    use super::*;
+
+    pub fn serialize<S: serde::Serializer>(e: &Expiry, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&e.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Expiry, D::Error> {
+        let raw = StringOrInt::deserialize(d)?;
+        raw.0.parse::<Expiry>().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Environment values that look like numbers arrive as integers; durations take either.
+struct StringOrInt(String);
+
+impl<'de> Deserialize<'de> for StringOrInt {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            S(String),
+            U(u64),
+        }
+        Ok(StringOrInt(match Raw::deserialize(d)? {
+            Raw::S(s) => s,
+            Raw::U(n) => n.to_string(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_with(toml: &str, env: &[(&str, &str)]) -> Result<Settings, String> {
+        let mut out = None;
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("test.toml", toml)?;
+            for (k, v) in env {
+                jail.set_env(k, v);
+            }
+            out = Some(Settings::load(Some(Path::new("test.toml"))).map_err(|e| e.to_string()));
+            Ok(())
+        });
+        out.expect("the jail ran")
+    }
+
+    #[test]
+    fn defaults_match_the_spec() {
+        let s = load_with("", &[]).unwrap();
+        assert_eq!(s.aliyun.region, "cn-hangzhou");
+        assert_eq!(s.aliyun.network, Network::Public);
+        assert_eq!(s.aliyun.signature_version, SignatureVersion::V1);
+        assert_eq!(s.discord.api_base, "https://discord.com");
+        assert_eq!(s.http.listen.to_string(), "127.0.0.1:9090");
+        assert_eq!(s.share.default_expiry.as_secs(), 86_400);
+        assert_eq!(s.share.max_expiry.as_secs(), 604_800);
+        assert_eq!(s.ratelimit.user_per_minute.get(), 5);
+        assert_eq!(s.ratelimit.user_burst.get(), 3);
+        assert_eq!(s.ratelimit.guild_per_minute.get(), 60);
+        assert_eq!(s.ratelimit.guild_burst.get(), 60);
+        assert_eq!(s.audit.retention_days, 400);
+        assert_eq!(s.log.format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn env_overrides_toml_overrides_defaults() {
+        let s = load_with(
+            "[aliyun]\nregion = \"cn-shanghai\"\nsignature_version = \"v3\"\n[share]\ndefault_expiry = \"2h\"\n",
+            &[
+                ("DLCSHARE_ALIYUN__REGION", "cn-beijing"),
+                ("DLCSHARE_RATELIMIT__USER_BURST", "7"),
+                ("DLCSHARE_SHARE__MAX_EXPIRY", "86400"),
+                ("DLCSHARE_ALIYUN__ENDPOINT", "http://127.0.0.1:1234"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.aliyun.region, "cn-beijing");
+        assert_eq!(s.aliyun.signature_version, SignatureVersion::V3);
+        assert_eq!(s.share.default_expiry.as_secs(), 7_200);
+        assert_eq!(s.share.max_expiry.as_secs(), 86_400);
+        assert_eq!(s.ratelimit.user_burst.get(), 7);
+        assert_eq!(s.aliyun.endpoint.as_deref(), Some("http://127.0.0.1:1234"));
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let e = load_with("[aliyun]\nregoin = \"x\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("regoin"), "{e}");
+        let e = load_with("", &[("DLCSHARE_SHARE__MAX_EXPIRY", "8d")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.to_lowercase().contains("max_expiry") && e.contains("8d is too long"), "{e}");
+        let e = load_with("", &[("DLCSHARE_ALIYUN__SIGNATURE_VERSION", "v2")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.to_lowercase().contains("signature_version"), "{e}");
+        let e = load_with("", &[("DLCSHARE_SHARE__DEFAULT_EXPIRY", "30s")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.to_lowercase().contains("default_expiry"), "{e}");
+        let e = load_with("[share]\ndefault_expiry = \"7d\"\nmax_expiry = \"1d\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("share.default_expiry"), "{e}");
+        let e = load_with("[discord]\ntoken = \"abc\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("token") && !e.contains("abc"), "{e}");
+        let e = load_with("", &[("DLCSHARE_ALIYUN__ENDPOINT", "not a url")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("aliyun.endpoint"), "{e}");
+    }
+
+    #[test]
+    fn secrets_come_from_env_or_file() {
+        use secrecy::ExposeSecret;
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("token.txt", "from-file\n")?;
+            jail.set_env("DLCSHARE_TEST_SECRET_FILE", "token.txt");
+            let v = secret_from_env("DLCSHARE_TEST_SECRET").unwrap().unwrap();
+            assert_eq!(v.expose_secret(), "from-file");
+            jail.set_env("DLCSHARE_TEST_SECRET", "from-env");
+            let v = secret_from_env("DLCSHARE_TEST_SECRET").unwrap().unwrap();
+            assert_eq!(v.expose_secret(), "from-env");
+            assert!(format!("{v:?}").find("from-env").is_none());
+            jail.set_env("DLCSHARE_OTHER_SECRET_FILE", "missing.txt");
+            let e = secret_from_env("DLCSHARE_OTHER_SECRET").unwrap_err().to_string();
+            assert!(e.contains("DLCSHARE_OTHER_SECRET_FILE") && e.contains("missing.txt"));
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,4 @@
+//! dlc-share-bot: share Alibaba Cloud PAI-DLC jobs and TensorBoards from Discord.
+
+pub mod config;
+pub mod share;

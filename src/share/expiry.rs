@@ -1,0 +1,230 @@
+//! Human durations (`90s`, `1h30m`, `7d`, `3600`) and the bounded share expiry.
+
+use std::fmt;
+use std::time::Duration;
+
+/// GetToken accepts up to 7 days; no configuration may go beyond it.
+pub const HARD_MAX_EXPIRY_SECS: u32 = 604_800;
+/// Shorter links expire before anyone can open them.
+pub const MIN_EXPIRY_SECS: u32 = 60;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationParseError {
+    #[error("the duration is empty")]
+    Empty,
+    #[error("`{input}` is not a duration: {reason} (examples: 90s, 30m, 12h, 7d, 1w, 1h30m, 3600)")]
+    Malformed { input: String, reason: &'static str },
+    #[error("`{0}` is too large")]
+    Overflow(String),
+}
+
+/// Parses `90s`, `30m`, `12h`, `7d`, `1w`, combinations such as `1h30m` or `1d 12h`, or plain
+/// seconds (`3600`). Units may repeat only in decreasing order so that `30m1h` is rejected as
+/// a likely typo rather than silently summed.
+pub fn parse_duration(input: &str) -> Result<Duration, DurationParseError> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(DurationParseError::Empty);
+    }
+    let malformed = |reason| DurationParseError::Malformed {
+        input: input.trim().to_owned(),
+        reason,
+    };
+    let overflow = || DurationParseError::Overflow(input.trim().to_owned());
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return s
+            .parse::<u64>()
+            .map(Duration::from_secs)
+            .map_err(|_| overflow());
+    }
+
+    let mut total: u64 = 0;
+    let mut last_unit_secs = u64::MAX;
+    let mut chars = s.chars().peekable();
+    while chars.peek().is_some() {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let mut digits = String::new();
+        while let Some(c) = chars.peek().copied().filter(char::is_ascii_digit) {
+            digits.push(c);
+            chars.next();
+        }
+        if digits.is_empty() {
+            return Err(malformed("expected a number"));
+        }
+        let unit = chars.next().ok_or_else(|| malformed("a number needs a unit"))?;
+        let unit_secs = match unit.to_ascii_lowercase() {
+            's' => 1,
+            'm' => 60,
+            'h' => 3_600,
+            'd' => 86_400,
+            'w' => 604_800,
+            _ => return Err(malformed("units are s, m, h, d and w")),
+        };
+        if unit_secs >= last_unit_secs {
+            return Err(malformed("units must go from largest to smallest, each once"));
+        }
+        last_unit_secs = unit_secs;
+        let n: u64 = digits.parse().map_err(|_| overflow())?;
+        total = n
+            .checked_mul(unit_secs)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(overflow)?;
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+    }
+    Ok(Duration::from_secs(total))
+}
+
+/// Compact human form, the inverse of [`parse_duration`]: `5400` → `1h30m`.
+pub fn format_duration(d: Duration) -> String {
+    let mut secs = d.as_secs();
+    if secs == 0 {
+        return "0s".to_owned();
+    }
+    let mut out = String::new();
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+        if secs >= size {
+            out.push_str(&format!("{}{unit}", secs / size));
+            secs %= size;
+        }
+    }
+    out
+}
+
+/// A share lifetime already checked against the 60 s floor and a ceiling of at most 7 days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Expiry(u32);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExpiryError {
+    #[error(transparent)]
+    Parse(#[from] DurationParseError),
+    #[error("{} is too short: the minimum is {}", format_duration(*.0), format_duration(Duration::from_secs(MIN_EXPIRY_SECS.into())))]
+    TooShort(Duration),
+    #[error("{} is too long: the maximum here is {}", format_duration(*.requested), format_duration(.max.as_duration()))]
+    TooLong { requested: Duration, max: Expiry },
+}
+
+impl Expiry {
+    pub const MIN: Expiry = Expiry(MIN_EXPIRY_SECS);
+    pub const HARD_MAX: Expiry = Expiry(HARD_MAX_EXPIRY_SECS);
+
+    /// Checks `d` against `[MIN, max]`; `max` itself is capped at [`Expiry::HARD_MAX`].
+    pub fn bounded(d: Duration, max: Expiry) -> Result<Expiry, ExpiryError> {
+        let max = max.min(Expiry::HARD_MAX);
+        if d < Expiry::MIN.as_duration() {
+            return Err(ExpiryError::TooShort(d));
+        }
+        if d > max.as_duration() {
+            return Err(ExpiryError::TooLong { requested: d, max });
+        }
+        Ok(Expiry(d.as_secs() as u32))
+    }
+
+    /// Parses user input and bounds it by `max`.
+    pub fn parse(input: &str, max: Expiry) -> Result<Expiry, ExpiryError> {
+        Expiry::bounded(parse_duration(input)?, max)
+    }
+
+    pub fn from_secs(secs: u32, max: Expiry) -> Result<Expiry, ExpiryError> {
+        Expiry::bounded(Duration::from_secs(secs.into()), max)
+    }
+
+    pub fn as_secs(self) -> u32 {
+        self.0
+    }
+
+    pub fn as_duration(self) -> Duration {
+        Duration::from_secs(self.0.into())
+    }
+}
+
+impl fmt::Display for Expiry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_duration(self.as_duration()))
+    }
+}
+
+impl std::str::FromStr for Expiry {
+    type Err = ExpiryError;
+
+    /// Bounded by the hard ceiling only; callers with a tighter policy use [`Expiry::parse`].
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Expiry::parse(s, Expiry::HARD_MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secs(s: &str) -> u64 {
+        parse_duration(s).unwrap().as_secs()
+    }
+
+    #[test]
+    fn parses_the_documented_forms() {
+        assert_eq!(secs("90s"), 90);
+        assert_eq!(secs("30m"), 1_800);
+        assert_eq!(secs("12h"), 43_200);
+        assert_eq!(secs("7d"), 604_800);
+        assert_eq!(secs("1w"), 604_800);
+        assert_eq!(secs("1h30m"), 5_400);
+        assert_eq!(secs("1d 12h"), 129_600);
+        assert_eq!(secs("3600"), 3_600);
+        assert_eq!(secs(" 2H "), 7_200);
+    }
+
+    #[test]
+    fn rejects_garbage_with_a_reason() {
+        for bad in ["", "abc", "1x", "h", "1h30", "30m1h", "1h1h", "-5m", "1.5h", "5 m m"] {
+            assert!(parse_duration(bad).is_err(), "{bad} should not parse");
+        }
+        assert!(matches!(
+            parse_duration("99999999999999999999"),
+            Err(DurationParseError::Overflow(_))
+        ));
+        assert!(matches!(
+            parse_duration("99999999999999999w"),
+            Err(DurationParseError::Overflow(_))
+        ));
+        let msg = parse_duration("1x").unwrap_err().to_string();
+        assert!(msg.contains("1x") && msg.contains("1h30m"), "{msg}");
+    }
+
+    #[test]
+    fn formats_back() {
+        for s in ["1h30m", "1w", "6d23h59m59s", "90s"] {
+            let d = parse_duration(s).unwrap();
+            assert_eq!(parse_duration(&format_duration(d)).unwrap(), d);
+        }
+        assert_eq!(format_duration(Duration::from_secs(90)), "1m30s");
+        assert_eq!(format_duration(Duration::from_secs(86_400)), "1d");
+    }
+
+    #[test]
+    fn bounds_are_inclusive() {
+        assert_eq!(Expiry::parse("60", Expiry::HARD_MAX).unwrap().as_secs(), 60);
+        assert_eq!(Expiry::parse("7d", Expiry::HARD_MAX).unwrap().as_secs(), 604_800);
+        assert!(matches!(
+            Expiry::parse("59s", Expiry::HARD_MAX),
+            Err(ExpiryError::TooShort(_))
+        ));
+        assert!(matches!(
+            Expiry::parse("7d1s", Expiry::HARD_MAX),
+            Err(ExpiryError::TooLong { .. })
+        ));
+        let day = Expiry::parse("1d", Expiry::HARD_MAX).unwrap();
+        let err = Expiry::parse("2d", day).unwrap_err();
+        assert_eq!(err.to_string(), "2d is too long: the maximum here is 1d");
+    }
+
+    #[test]
+    fn a_policy_max_cannot_exceed_the_hard_ceiling() {
+        let too_big = Expiry(HARD_MAX_EXPIRY_SECS * 2);
+        assert!(Expiry::parse("8d", too_big).is_err());
+    }
+}

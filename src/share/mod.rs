@@ -1,0 +1,27 @@
+//! The core: share requests, expiry, policy, rate limits and links. Nothing here knows about
+//! Discord, HTTP or SQL; adapters translate at the edges.
+
+mod expiry;
+mod ids;
+mod link;
+mod policy;
+pub mod ports;
+mod ratelimit;
+mod service;
+mod target;
+
+pub use expiry::{
+    DurationParseError, Expiry, ExpiryError, HARD_MAX_EXPIRY_SECS, MIN_EXPIRY_SECS,
+    format_duration, parse_duration,
+};
+pub use ids::{ChannelId, GuildId, RoleId, UserId};
+pub use link::{LinkTemplate, LinkTemplateError, LinkValues};
+pub use policy::{
+    AccessDecision, AdminPermissions, GuildPolicy, PolicyError, decide_access, is_admin,
+};
+pub use ratelimit::{LimitScope, RateDecision, RateLimits, RateSpec};
+pub use service::{
+    InvalidInput, IssuedShare, LinkTemplates, ShareOutcome, ShareRequest, ShareService,
+    issue_audited, token_fingerprint,
+};
+pub use target::{TARGET_ID_MAX_LEN, TargetId, TargetIdError, TargetType, UnknownTargetType};

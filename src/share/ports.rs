@@ -1,0 +1,177 @@
+//! What the share flow needs from the outside world, as traits the adapters implement:
+//! the audit log and guild settings (`store`), and the token issuer (`aliyun`).
+
+use std::future::Future;
+
+use secrecy::SecretString;
+
+use super::{ChannelId, Expiry, GuildId, GuildPolicy, RoleId, TargetId, TargetType};
+
+/// A storage failure, opaque to the core: it only decides to fail closed.
+#[derive(Debug, thiserror::Error)]
+#[error("storage unavailable: {0}")]
+pub struct StorageError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+
+impl StorageError {
+    pub fn msg(message: impl Into<String>) -> Self {
+        StorageError(message.into().into())
+    }
+}
+
+/// The audit outcomes of SPEC §5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditOutcome {
+    Issued,
+    DeniedRole,
+    InvalidInput,
+    RateLimited,
+    UpstreamError,
+    InternalError,
+}
+
+impl AuditOutcome {
+    pub const ALL: [AuditOutcome; 6] = [
+        AuditOutcome::Issued,
+        AuditOutcome::DeniedRole,
+        AuditOutcome::InvalidInput,
+        AuditOutcome::RateLimited,
+        AuditOutcome::UpstreamError,
+        AuditOutcome::InternalError,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditOutcome::Issued => "issued",
+            AuditOutcome::DeniedRole => "denied_role",
+            AuditOutcome::InvalidInput => "invalid_input",
+            AuditOutcome::RateLimited => "rate_limited",
+            AuditOutcome::UpstreamError => "upstream_error",
+            AuditOutcome::InternalError => "internal_error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        AuditOutcome::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+/// Who asked for what: the part of an audit row known before anything is decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditAttempt {
+    /// The Discord interaction id, or a generated id for the command line; unique.
+    pub interaction_id: String,
+    pub guild_id: Option<GuildId>,
+    pub channel_id: Option<ChannelId>,
+    /// A Discord user id, or the local operator's login for the command line.
+    pub user_id: String,
+    pub user_name: String,
+    pub target_type: TargetType,
+    /// As typed (possibly invalid, so a plain string), cut to a sane length.
+    pub target_id: String,
+    pub requested_expire_seconds: Option<i64>,
+    /// The granted expiry, once known.
+    pub expire_seconds: Option<i64>,
+}
+
+/// How an attempt ended: the rest of the audit row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditCompletion {
+    pub outcome: AuditOutcome,
+    /// Upstream error code, or our own reason for a refusal (`invalid_id`, `missing_role`, …).
+    pub error_code: Option<String>,
+    pub request_id: Option<String>,
+    pub latency_ms: i64,
+    /// Hex SHA-256 of the issued token; the token itself is never stored.
+    pub token_sha256: Option<String>,
+}
+
+/// The result of writing the first half of an audit row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditBegin {
+    /// A new row exists; the attempt may proceed.
+    Started,
+    /// The interaction id was seen before: never issue a second token for it.
+    Replayed,
+}
+
+/// The write-ahead audit log.
+pub trait AuditLog: Send + Sync {
+    /// Inserts a pending row before anything leaves the process.
+    fn begin(
+        &self,
+        attempt: &AuditAttempt,
+    ) -> impl Future<Output = Result<AuditBegin, StorageError>> + Send;
+
+    /// Completes a row written by [`AuditLog::begin`].
+    fn complete(
+        &self,
+        interaction_id: &str,
+        completion: &AuditCompletion,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Writes a whole row at once, for attempts refused before any upstream call.
+    fn record(
+        &self,
+        attempt: &AuditAttempt,
+        completion: &AuditCompletion,
+    ) -> impl Future<Output = Result<AuditBegin, StorageError>> + Send;
+}
+
+/// A guild's share settings as stored by its admins.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GuildSettings {
+    pub allowed_roles: Vec<RoleId>,
+    /// `None` until an admin sets one; the configured defaults apply then.
+    pub policy: Option<GuildPolicy>,
+}
+
+pub trait GuildDirectory: Send + Sync {
+    fn settings(
+        &self,
+        guild: GuildId,
+    ) -> impl Future<Output = Result<GuildSettings, StorageError>> + Send;
+}
+
+/// A freshly issued GetToken result.
+pub struct IssuedToken {
+    pub token: SecretString,
+    pub request_id: String,
+}
+
+/// Why GetToken did not produce a token, in terms the user and the audit log need.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct IssueFailure {
+    pub kind: IssueFailureKind,
+    /// Upstream `Code` (e.g. `Forbidden.RAM`) or a local one (`Timeout`, `NetworkError`).
+    pub code: String,
+    /// Safe to show: never credentials or stack traces.
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueFailureKind {
+    /// The target does not exist or the parameters were refused.
+    Rejected,
+    /// Our credentials or permissions were refused: an operator must act.
+    Unauthorized,
+    /// Upstream throttling survived every retry.
+    Throttled,
+    /// 5xx, network trouble or the deadline, after retries.
+    Unavailable,
+    /// Upstream answered something we cannot read.
+    BadResponse,
+}
+
+pub trait TokenIssuer: Send + Sync {
+    fn get_token(
+        &self,
+        target_type: TargetType,
+        target_id: &TargetId,
+        expiry: Expiry,
+    ) -> impl Future<Output = Result<IssuedToken, IssueFailure>> + Send;
+
+    /// Region placed in share links.
+    fn region(&self) -> &str;
+}

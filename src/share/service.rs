@@ -1,0 +1,345 @@
+//! The share flow as one function over the ports:
+//! settings → validate → allowlist → rate limit → audit.begin → GetToken → audit.complete.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+
+use super::ports::{
+    AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, GuildDirectory,
+    IssueFailure, TokenIssuer,
+};
+use super::{
+    AccessDecision, ChannelId, Expiry, ExpiryError, GuildId, GuildPolicy, LimitScope,
+    LinkTemplate, LinkValues, RateDecision, RateLimits, RoleId, TargetId, TargetIdError,
+    TargetType, UserId, decide_access, parse_duration,
+};
+
+/// Longest target id kept in the audit log when the input was invalid.
+const AUDIT_ID_MAX_CHARS: usize = 256;
+
+/// One `/share` as the core sees it: plain data, no Discord types.
+#[derive(Debug, Clone)]
+pub struct ShareRequest {
+    pub interaction_id: String,
+    pub guild_id: GuildId,
+    pub channel_id: Option<ChannelId>,
+    pub user_id: UserId,
+    pub user_name: String,
+    pub member_roles: Vec<RoleId>,
+    pub target_type: TargetType,
+    pub raw_id: String,
+    pub raw_expiry: Option<String>,
+}
+
+/// What the user asked that could not be accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvalidInput {
+    Id(TargetIdError),
+    Expiry(ExpiryError),
+}
+
+impl InvalidInput {
+    fn code(&self) -> &'static str {
+        match self {
+            InvalidInput::Id(_) => "invalid_id",
+            InvalidInput::Expiry(_) => "invalid_expiry",
+        }
+    }
+}
+
+/// A link ready to hand out.
+pub struct IssuedShare {
+    pub target_type: TargetType,
+    pub target_id: TargetId,
+    pub link: SecretString,
+    pub token: SecretString,
+    pub expiry: Expiry,
+    pub expires_at: DateTime<Utc>,
+    pub request_id: String,
+}
+
+impl std::fmt::Debug for IssuedShare {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedShare")
+            .field("target_type", &self.target_type)
+            .field("target_id", &self.target_id)
+            .field("expiry", &self.expiry)
+            .field("request_id", &self.request_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every way a `/share` can end; the Discord adapter turns each into a reply.
+#[derive(Debug)]
+pub enum ShareOutcome {
+    Issued(IssuedShare),
+    Invalid(InvalidInput),
+    Denied(AccessDecision),
+    RateLimited { scope: LimitScope, retry_after: Duration },
+    Upstream(IssueFailure),
+    /// The audit row could not be written, so nothing was requested (fail closed).
+    AuditUnavailable,
+    /// This interaction was already handled; no second token.
+    Replayed,
+}
+
+impl ShareOutcome {
+    /// The audit/metrics label of this outcome.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ShareOutcome::Issued(_) => AuditOutcome::Issued.as_str(),
+            ShareOutcome::Invalid(_) => AuditOutcome::InvalidInput.as_str(),
+            ShareOutcome::Denied(_) => AuditOutcome::DeniedRole.as_str(),
+            ShareOutcome::RateLimited { .. } => AuditOutcome::RateLimited.as_str(),
+            ShareOutcome::Upstream(_) => AuditOutcome::UpstreamError.as_str(),
+            ShareOutcome::AuditUnavailable => "audit_unavailable",
+            ShareOutcome::Replayed => "replayed",
+        }
+    }
+}
+
+/// Link templates per target type.
+#[derive(Debug, Clone)]
+pub struct LinkTemplates {
+    pub job: LinkTemplate,
+    pub tensorboard: LinkTemplate,
+}
+
+impl LinkTemplates {
+    pub fn for_target(&self, t: TargetType) -> &LinkTemplate {
+        match t {
+            TargetType::Job => &self.job,
+            TargetType::Tensorboard => &self.tensorboard,
+        }
+    }
+}
+
+/// Hex SHA-256 fingerprint: lets an operator match a leaked token to its audit row.
+pub fn token_fingerprint(token: &SecretString) -> String {
+    hex::encode(Sha256::digest(token.expose_secret().as_bytes()))
+}
+
+fn audit_target_id(raw: &str) -> String {
+    raw.trim().chars().take(AUDIT_ID_MAX_CHARS).collect()
+}
+
+/// Issues one token behind a write-ahead audit row; shared by `/share` and the `token` command.
+/// With `audit = None` (command line without a database) nothing is recorded.
+pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
+    audit: Option<&A>,
+    issuer: &I,
+    links: &LinkTemplates,
+    attempt: AuditAttempt,
+    target_id: TargetId,
+    expiry: Expiry,
+    started: Instant,
+) -> ShareOutcome {
+    if let Some(audit) = audit {
+        match audit.begin(&attempt).await {
+            Ok(AuditBegin::Started) => {}
+            Ok(AuditBegin::Replayed) => return ShareOutcome::Replayed,
+            Err(e) => {
+                tracing::error!(error = %e, "audit begin failed; not requesting a token");
+                metrics::counter!("dlcshare_audit_write_failures_total").increment(1);
+                return ShareOutcome::AuditUnavailable;
+            }
+        }
+    }
+
+    let called = Instant::now();
+    let result = issuer.get_token(attempt.target_type, &target_id, expiry).await;
+    metrics::histogram!("dlcshare_gettoken_seconds").record(called.elapsed().as_secs_f64());
+    let latency_ms = started.elapsed().as_millis() as i64;
+
+    let (outcome, completion) = match result {
+        Ok(issued) => {
+            let expires_at = Utc::now() + chrono::Duration::seconds(expiry.as_secs().into());
+            let link = links.for_target(attempt.target_type).render(&LinkValues {
+                region: issuer.region(),
+                target_type: attempt.target_type,
+                target_id: &target_id,
+                token: issued.token.expose_secret(),
+                expiry,
+                expires_at_unix: expires_at.timestamp(),
+            });
+            let completion = AuditCompletion {
+                outcome: AuditOutcome::Issued,
+                error_code: None,
+                request_id: Some(issued.request_id.clone()),
+                latency_ms,
+                token_sha256: Some(token_fingerprint(&issued.token)),
+            };
+            let share = IssuedShare {
+                target_type: attempt.target_type,
+                target_id,
+                link: link.into(),
+                token: issued.token,
+                expiry,
+                expires_at,
+                request_id: issued.request_id,
+            };
+            (ShareOutcome::Issued(share), completion)
+        }
+        Err(failure) => {
+            metrics::counter!("dlcshare_gettoken_errors_total", "code" => failure.code.clone())
+                .increment(1);
+            let completion = AuditCompletion {
+                outcome: AuditOutcome::UpstreamError,
+                error_code: Some(failure.code.clone()),
+                request_id: failure.request_id.clone(),
+                latency_ms,
+                token_sha256: None,
+            };
+            (ShareOutcome::Upstream(failure), completion)
+        }
+    };
+
+    if let Some(audit) = audit {
+        // The pending row already proves the attempt; a failed completion is logged, and the
+        // user still gets what was issued rather than a token that silently goes nowhere.
+        if let Err(e) = audit.complete(&attempt.interaction_id, &completion).await {
+            tracing::error!(error = %e, "audit completion failed; the row stays pending");
+            metrics::counter!("dlcshare_audit_write_failures_total").increment(1);
+        }
+    }
+    outcome
+}
+
+/// The `/share` flow for chat requests.
+pub struct ShareService<A, G, I> {
+    pub audit: A,
+    pub guilds: G,
+    pub issuer: I,
+    pub limits: Arc<RateLimits>,
+    pub links: LinkTemplates,
+    /// Applies to guilds whose admins have not set a policy.
+    pub default_policy: GuildPolicy,
+}
+
+impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
+    pub async fn share(&self, req: ShareRequest) -> ShareOutcome {
+        let started = Instant::now();
+        let settings = match self.guilds.settings(req.guild_id).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read guild settings; refusing");
+                metrics::counter!("dlcshare_audit_write_failures_total").increment(1);
+                return ShareOutcome::AuditUnavailable;
+            }
+        };
+        let policy = settings.policy.unwrap_or(self.default_policy);
+
+        let requested = req.raw_expiry.as_deref().map(parse_duration);
+        let mut attempt = AuditAttempt {
+            interaction_id: req.interaction_id.clone(),
+            guild_id: Some(req.guild_id),
+            channel_id: req.channel_id,
+            user_id: req.user_id.to_string(),
+            user_name: req.user_name.clone(),
+            target_type: req.target_type,
+            target_id: audit_target_id(&req.raw_id),
+            requested_expire_seconds: requested
+                .as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(|d| d.as_secs().min(i64::MAX as u64) as i64),
+            expire_seconds: None,
+        };
+
+        let validated = TargetId::parse(&req.raw_id)
+            .map_err(InvalidInput::Id)
+            .and_then(|id| {
+                let requested = requested.transpose().map_err(|e| InvalidInput::Expiry(e.into()))?;
+                let expiry = policy.resolve_expiry(requested).map_err(InvalidInput::Expiry)?;
+                Ok((id, expiry))
+            });
+        let (target_id, expiry) = match validated {
+            Ok(v) => v,
+            Err(invalid) => {
+                let code = invalid.code();
+                return self
+                    .refuse(&attempt, started, AuditOutcome::InvalidInput, code, ShareOutcome::Invalid(invalid))
+                    .await;
+            }
+        };
+        attempt.expire_seconds = Some(expiry.as_secs().into());
+
+        match decide_access(&settings.allowed_roles, &req.member_roles) {
+            AccessDecision::Allowed => {}
+            denied => {
+                let code = match denied {
+                    AccessDecision::EmptyAllowlist => "empty_allowlist",
+                    _ => "missing_role",
+                };
+                return self
+                    .refuse(&attempt, started, AuditOutcome::DeniedRole, code, ShareOutcome::Denied(denied))
+                    .await;
+            }
+        }
+
+        if let RateDecision::Limited { scope, retry_after } =
+            self.limits.check(req.guild_id, req.user_id)
+        {
+            metrics::counter!("dlcshare_rate_limited_total", "scope" => match scope {
+                LimitScope::User => "user",
+                LimitScope::Guild => "guild",
+            })
+            .increment(1);
+            let code = match scope {
+                LimitScope::User => "user_limit",
+                LimitScope::Guild => "guild_limit",
+            };
+            return self
+                .refuse(
+                    &attempt,
+                    started,
+                    AuditOutcome::RateLimited,
+                    code,
+                    ShareOutcome::RateLimited { scope, retry_after },
+                )
+                .await;
+        }
+
+        issue_audited(
+            Some(&self.audit),
+            &self.issuer,
+            &self.links,
+            attempt,
+            target_id,
+            expiry,
+            started,
+        )
+        .await
+    }
+
+    /// Audits a refusal in one write; if even that fails, the user hears that nothing can be
+    /// recorded right now rather than a refusal that left no trace.
+    async fn refuse(
+        &self,
+        attempt: &AuditAttempt,
+        started: Instant,
+        outcome: AuditOutcome,
+        code: &str,
+        refusal: ShareOutcome,
+    ) -> ShareOutcome {
+        let completion = AuditCompletion {
+            outcome,
+            error_code: Some(code.to_owned()),
+            request_id: None,
+            latency_ms: started.elapsed().as_millis() as i64,
+            token_sha256: None,
+        };
+        match self.audit.record(attempt, &completion).await {
+            Ok(AuditBegin::Started) => refusal,
+            Ok(AuditBegin::Replayed) => ShareOutcome::Replayed,
+            Err(e) => {
+                tracing::error!(error = %e, "audit write failed for a refusal");
+                metrics::counter!("dlcshare_audit_write_failures_total").increment(1);
+                ShareOutcome::AuditUnavailable
+            }
+        }
+    }
+}
