@@ -1,0 +1,510 @@
+//! GetToken over reqwest (rustls): endpoint selection, per-attempt signing, retries with
+//! capped exponential backoff and jitter inside an overall deadline, and typed errors.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use secrecy::SecretString;
+use serde::Deserialize;
+use tokio::time::Instant;
+
+use super::credentials::Credentials;
+use super::signer::{self, Query, RequestParts};
+use crate::config::{AliyunSettings, Network, SignatureVersion};
+use crate::share::TargetType;
+
+pub const PATH: &str = "/api/v1/tokens";
+const USER_AGENT: &str = concat!("dlc-share-bot/", env!("CARGO_PKG_VERSION"));
+const BACKOFF_BASE: Duration = Duration::from_millis(200);
+const BACKOFF_CAP: Duration = Duration::from_secs(2);
+
+/// Codes that mean our credentials or permissions, not the request, are wrong.
+pub const CREDENTIAL_CODES: [&str; 6] = [
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "InvalidTimeStamp.Expired",
+    "Forbidden.RAM",
+    "SignatureNonceUsed",
+    "InvalidAccessKeyId",
+];
+
+/// One GetToken call's parameters.
+#[derive(Debug, Clone)]
+pub struct GetTokenRequest {
+    pub target_type: TargetType,
+    pub target_id: String,
+    pub expire_seconds: u32,
+}
+
+/// A successful answer; `Debug` never shows the token.
+pub struct GetTokenResponse {
+    pub token: SecretString,
+    pub request_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AliyunError {
+    #[error("GetToken refused: {code}: {message} (HTTP {status}, RequestId {})", .request_id.as_deref().unwrap_or("none"))]
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+        request_id: Option<String>,
+        /// `x-acs-retry-after`, when present: throttling regardless of the code.
+        retry_after: Option<Duration>,
+    },
+    #[error("GetToken answered HTTP {status} with {reason} (RequestId {})", .request_id.as_deref().unwrap_or("none"))]
+    InvalidResponse {
+        status: u16,
+        reason: String,
+        request_id: Option<String>,
+    },
+    #[error("GetToken timed out after {0:?}")]
+    Timeout(Duration),
+    #[error("cannot reach the GetToken endpoint: {0}")]
+    Network(String),
+    #[error("{last} (gave up after {attempts} attempts)")]
+    Exhausted { attempts: u32, last: Box<AliyunError> },
+    #[error("invalid endpoint: {0}")]
+    Endpoint(String),
+}
+
+impl AliyunError {
+    /// Network errors, 5xx and throttling are worth another attempt; other 4xx are final.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            AliyunError::Api {
+                status,
+                code,
+                retry_after,
+                ..
+            } => *status >= 500 || code.starts_with("Throttling") || retry_after.is_some(),
+            AliyunError::InvalidResponse { status, .. } => *status >= 500,
+            AliyunError::Timeout(_) | AliyunError::Network(_) => true,
+            AliyunError::Exhausted { .. } | AliyunError::Endpoint(_) => false,
+        }
+    }
+
+    /// The innermost error: what the last attempt saw.
+    pub fn last(&self) -> &AliyunError {
+        match self {
+            AliyunError::Exhausted { last, .. } => last.last(),
+            other => other,
+        }
+    }
+
+    /// Upstream `Code`, or a local stand-in for transport failures.
+    pub fn code(&self) -> &str {
+        match self.last() {
+            AliyunError::Api { code, .. } => code,
+            AliyunError::InvalidResponse { .. } => "InvalidResponse",
+            AliyunError::Timeout(_) => "Timeout",
+            AliyunError::Network(_) => "NetworkError",
+            AliyunError::Endpoint(_) => "InvalidEndpoint",
+            AliyunError::Exhausted { .. } => unreachable!("last() unwraps Exhausted"),
+        }
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        match self.last() {
+            AliyunError::Api { request_id, .. } | AliyunError::InvalidResponse { request_id, .. } => {
+                request_id.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    pub fn is_credential_error(&self) -> bool {
+        let code = self.code();
+        CREDENTIAL_CODES
+            .iter()
+            .any(|c| code == *c || code.starts_with(&format!("{c}.")))
+    }
+}
+
+/// Supplies `now` and nonces; injectable so signatures are reproducible in tests.
+pub trait SigningEnv: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+    fn nonce(&self) -> String;
+}
+
+/// The real clock and random nonces.
+pub struct SystemSigningEnv;
+
+impl SigningEnv for SystemSigningEnv {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    fn nonce(&self) -> String {
+        signer::random_nonce()
+    }
+}
+
+/// The PAI-DLC GetToken client.
+#[derive(Clone)]
+pub struct GetTokenClient {
+    http: reqwest::Client,
+    base: url::Url,
+    host: String,
+    region: String,
+    version: SignatureVersion,
+    credentials: Arc<Credentials>,
+    env: Arc<dyn SigningEnv>,
+    request_timeout: Duration,
+    deadline: Duration,
+    max_retries: u32,
+    token_settings: Vec<(&'static str, bool)>,
+}
+
+impl std::fmt::Debug for GetTokenClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetTokenClient")
+            .field("base", &self.base.as_str())
+            .field("version", &self.version)
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `https://pai-dlc[-vpc].{region}.aliyuncs.com`, unless an explicit endpoint overrides it.
+pub fn endpoint_for(settings: &AliyunSettings) -> String {
+    match (&settings.endpoint, settings.network) {
+        (Some(explicit), _) => explicit.clone(),
+        (None, Network::Public) => format!("https://pai-dlc.{}.aliyuncs.com", settings.region),
+        (None, Network::Vpc) => format!("https://pai-dlc-vpc.{}.aliyuncs.com", settings.region),
+    }
+}
+
+impl GetTokenClient {
+    pub fn new(settings: &AliyunSettings, credentials: Credentials) -> Result<Self, AliyunError> {
+        Self::with_env(settings, credentials, Arc::new(SystemSigningEnv))
+    }
+
+    pub fn with_env(
+        settings: &AliyunSettings,
+        credentials: Credentials,
+        env: Arc<dyn SigningEnv>,
+    ) -> Result<Self, AliyunError> {
+        let raw = endpoint_for(settings);
+        let base = url::Url::parse(&raw).map_err(|e| AliyunError::Endpoint(format!("{raw}: {e}")))?;
+        let host = match (base.host_str(), base.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_owned(),
+            (None, _) => return Err(AliyunError::Endpoint(format!("{raw}: no host"))),
+        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| AliyunError::Endpoint(e.to_string()))?;
+        let mut token_settings = Vec::new();
+        if let Some(v) = settings.enable_cross_account_access {
+            token_settings.push(("TokenSettings.EnableCrossAccountAccess", v));
+        }
+        if let Some(v) = settings.enable_log_download_job {
+            token_settings.push(("TokenSettings.EnableLogDownloadJob", v));
+        }
+        Ok(GetTokenClient {
+            http,
+            base,
+            host,
+            region: settings.region.clone(),
+            version: settings.signature_version,
+            credentials: Arc::new(credentials),
+            env,
+            request_timeout: settings.request_timeout,
+            deadline: settings.deadline,
+            max_retries: settings.max_retries,
+            token_settings,
+        })
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    pub fn endpoint(&self) -> &str {
+        self.base.as_str()
+    }
+
+    fn query(&self, req: &GetTokenRequest) -> Query {
+        let mut q = Query::new();
+        q.insert("TargetType".into(), req.target_type.as_str().into());
+        q.insert("TargetId".into(), req.target_id.clone());
+        q.insert("ExpireTime".into(), req.expire_seconds.to_string());
+        for (name, value) in &self.token_settings {
+            q.insert((*name).into(), if *value { "True" } else { "False" }.into());
+        }
+        q
+    }
+
+    /// Calls GetToken, retrying what is retryable until `max_retries` or the deadline.
+    pub async fn get_token(&self, req: &GetTokenRequest) -> Result<GetTokenResponse, AliyunError> {
+        let query = self.query(req);
+        let deadline = Instant::now() + self.deadline;
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let attempt = tokio::time::timeout(remaining, self.attempt(&query)).await;
+            let err = match attempt {
+                Ok(Ok(resp)) => return Ok(resp),
+                Ok(Err(e)) => e,
+                Err(_) => AliyunError::Timeout(self.deadline),
+            };
+            tracing::debug!(attempt = attempts, code = err.code(), "GetToken attempt failed");
+            if !err.is_retryable() || attempts > self.max_retries {
+                return Err(wrap(err, attempts));
+            }
+            let delay = backoff(attempts, &err);
+            if Instant::now() + delay >= deadline {
+                return Err(wrap(err, attempts));
+            }
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One signed request: a fresh date and nonce every time.
+    async fn attempt(&self, query: &Query) -> Result<GetTokenResponse, AliyunError> {
+        let nonce = self.env.nonce();
+        let headers = signer::signed_headers(
+            self.version,
+            &self.credentials,
+            &RequestParts {
+                method: "GET",
+                path: PATH,
+                host: &self.host,
+                query,
+                now: self.env.now(),
+                nonce: &nonce,
+                user_agent: USER_AGENT,
+            },
+        );
+        let mut url = self.base.clone();
+        url.set_path(PATH);
+        url.set_query(Some(&signer::encode_query(query)));
+        let mut map = HeaderMap::with_capacity(headers.len());
+        for (k, v) in &headers {
+            let name = HeaderName::from_bytes(k.as_bytes()).expect("static header names");
+            let mut value = HeaderValue::from_str(v)
+                .map_err(|_| AliyunError::Endpoint(format!("header {k} is not valid ASCII")))?;
+            if k == "authorization" || k == "x-acs-security-token" {
+                value.set_sensitive(true);
+            }
+            map.insert(name, value);
+        }
+        let resp = self
+            .http
+            .get(url)
+            .headers(map)
+            .send()
+            .await
+            .map_err(|e| transport_error(e, self.request_timeout))?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("x-acs-retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| transport_error(e, self.request_timeout))?;
+        parse_response(status, &body, retry_after)
+    }
+}
+
+fn wrap(err: AliyunError, attempts: u32) -> AliyunError {
+    if attempts > 1 {
+        AliyunError::Exhausted {
+            attempts,
+            last: Box::new(err),
+        }
+    } else {
+        err
+    }
+}
+
+fn transport_error(e: reqwest::Error, timeout: Duration) -> AliyunError {
+    if e.is_timeout() {
+        AliyunError::Timeout(timeout)
+    } else {
+        // Without the URL: it is known to the operator and only adds noise.
+        let e = e.without_url();
+        let mut msg = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            msg.push_str(": ");
+            msg.push_str(&s.to_string());
+            source = s.source();
+        }
+        AliyunError::Network(msg)
+    }
+}
+
+/// Seconds as an integer or decimal; anything else is ignored.
+fn parse_retry_after(v: &str) -> Option<Duration> {
+    v.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(60.0)))
+}
+
+/// Capped exponential backoff with full jitter; an upstream retry-after is a floor.
+fn backoff(attempt: u32, err: &AliyunError) -> Duration {
+    let exp = BACKOFF_BASE.saturating_mul(1u32 << attempt.min(10).saturating_sub(1));
+    let ceiling = exp.min(BACKOFF_CAP);
+    let jittered = ceiling.mul_f64(rand::random::<f64>().max(0.1));
+    match err {
+        AliyunError::Api {
+            retry_after: Some(after),
+            ..
+        } => jittered.max((*after).min(BACKOFF_CAP)),
+        _ => jittered,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SuccessBody {
+    request_id: Option<String>,
+    token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ErrorBody {
+    request_id: Option<String>,
+    code: Option<String>,
+    message: Option<String>,
+}
+
+/// Unknown fields are ignored; a missing `Token` or a non-JSON body is a clear error.
+pub fn parse_response(
+    status: u16,
+    body: &[u8],
+    retry_after: Option<Duration>,
+) -> Result<GetTokenResponse, AliyunError> {
+    if (200..300).contains(&status) {
+        let parsed: SuccessBody =
+            serde_json::from_slice(body).map_err(|_| AliyunError::InvalidResponse {
+                status,
+                reason: "a body that is not JSON".into(),
+                request_id: None,
+            })?;
+        let request_id = parsed.request_id.unwrap_or_default();
+        return match parsed.token.filter(|t| !t.is_empty()) {
+            Some(token) => Ok(GetTokenResponse {
+                token: token.into(),
+                request_id,
+            }),
+            None => Err(AliyunError::InvalidResponse {
+                status,
+                reason: "no Token in the response".into(),
+                request_id: Some(request_id).filter(|r| !r.is_empty()),
+            }),
+        };
+    }
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(ErrorBody {
+            request_id,
+            code: Some(code),
+            message,
+        }) => Err(AliyunError::Api {
+            status,
+            code,
+            message: message.unwrap_or_default(),
+            request_id,
+            retry_after,
+        }),
+        Ok(ErrorBody { request_id, .. }) if retry_after.is_some() => Err(AliyunError::Api {
+            status,
+            code: "Throttling".into(),
+            message: "throttled (x-acs-retry-after)".into(),
+            request_id,
+            retry_after,
+        }),
+        Ok(ErrorBody { request_id, .. }) => Err(AliyunError::InvalidResponse {
+            status,
+            reason: "an error without a Code".into(),
+            request_id,
+        }),
+        Err(_) => Err(AliyunError::InvalidResponse {
+            status,
+            reason: "a body that is not JSON".into(),
+            request_id: None,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn endpoints_follow_region_and_network() {
+        let mut s = crate::config::Settings::default().aliyun;
+        s.region = "cn-shanghai".into();
+        assert_eq!(endpoint_for(&s), "https://pai-dlc.cn-shanghai.aliyuncs.com");
+        s.network = Network::Vpc;
+        assert_eq!(endpoint_for(&s), "https://pai-dlc-vpc.cn-shanghai.aliyuncs.com");
+        s.endpoint = Some("http://127.0.0.1:9".into());
+        assert_eq!(endpoint_for(&s), "http://127.0.0.1:9");
+    }
+
+    #[test]
+    fn parses_success_tolerating_unknown_fields() {
+        let r = parse_response(200, br#"{"RequestId":"r1","Token":"t0k","Extra":{"a":1}}"#, None)
+            .unwrap();
+        assert_eq!(r.token.expose_secret(), "t0k");
+        assert_eq!(r.request_id, "r1");
+    }
+
+    #[test]
+    fn missing_token_and_non_json_are_clear_errors() {
+        let e = parse_response(200, br#"{"RequestId":"r1"}"#, None).err().unwrap();
+        assert!(e.to_string().contains("no Token"), "{e}");
+        assert_eq!(e.request_id(), Some("r1"));
+        let e = parse_response(200, b"<html>", None).err().unwrap();
+        assert!(e.to_string().contains("not JSON"), "{e}");
+        let e = parse_response(502, b"Bad Gateway", None).err().unwrap();
+        assert!(e.is_retryable());
+    }
+
+    #[test]
+    fn classifies_upstream_errors() {
+        let api = |status, code: &str| {
+            parse_response(
+                status,
+                format!(r#"{{"RequestId":"R","Code":"{code}","Message":"m"}}"#).as_bytes(),
+                None,
+            )
+            .err()
+            .unwrap()
+        };
+        let e = api(403, "Forbidden.RAM");
+        assert!(!e.is_retryable() && e.is_credential_error());
+        assert_eq!(e.request_id(), Some("R"));
+        assert!(api(400, "Throttling.User").is_retryable());
+        assert!(api(503, "ServiceUnavailable").is_retryable());
+        assert!(!api(400, "InvalidParameter").is_retryable());
+        assert!(api(404, "InvalidAccessKeyId.NotFound").is_credential_error());
+        assert!(!api(404, "InvalidParameter").is_credential_error());
+        let throttled = parse_response(429, b"{}", Some(Duration::from_secs(1))).err().unwrap();
+        assert!(throttled.is_retryable());
+    }
+
+    #[test]
+    fn backoff_is_capped() {
+        let e = AliyunError::Timeout(Duration::from_secs(1));
+        for attempt in 1..40 {
+            assert!(backoff(attempt, &e) <= BACKOFF_CAP);
+        }
+    }
+}
