@@ -1,5 +1,10 @@
 //! dlc-share-bot: share Alibaba Cloud PAI-DLC jobs and TensorBoards from Discord.
 
 pub mod aliyun;
+pub mod cli;
 pub mod config;
+pub mod discord;
+pub mod http;
 pub mod share;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,391 @@
+//! `dlc-share-bot audit`: export the audit log as an aligned table, JSON lines or CSV.
+//!
+//! Rows are streamed from PostgreSQL straight into a buffered stdout, one at a time, so a
+//! million-row export runs in flat memory; a reader that goes away (`| head`) ends it quietly.
+
+use std::io::{self, BufWriter, Write};
+
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+
+use super::{AuditArgs, AuditFormat};
+use crate::config::Settings;
+use crate::share::{GuildId, format_duration, parse_duration};
+use crate::store::{self, AUDIT_COLUMNS, AuditFilter, AuditRow, PgStore, StoreError};
+
+/// Output buffer: large enough that a write to the pipe carries hundreds of rows.
+const STDOUT_BUFFER_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot write the export")]
+    Output(#[source] io::Error),
+}
+
+impl From<io::Error> for ExportError {
+    fn from(e: io::Error) -> Self {
+        ExportError::Output(e)
+    }
+}
+
+pub async fn run(settings: &Settings, args: AuditArgs) -> anyhow::Result<()> {
+    let filter = filter_from_args(&args, Utc::now())?;
+    let store = store::connect_required(&settings.database).await?;
+    ensure_schema_current(&store).await?;
+    // Not `stdout().lock()`: the lock guard is not `Send`, and this future may be spawned.
+    // `BufWriter` takes the lock once per 64 KiB anyway.
+    let out = BufWriter::with_capacity(STDOUT_BUFFER_BYTES, io::stdout());
+    let result = export_to(&store, &filter, args.format, out).await;
+    store.close().await;
+    match result {
+        Ok(0) if args.format == AuditFormat::Table => {
+            eprintln!("no audit rows match");
+            Ok(())
+        }
+        Ok(_) => Ok(()),
+        Err(ExportError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Turns the command-line filters into a store filter; `now` anchors `--since`.
+pub fn filter_from_args(args: &AuditArgs, now: DateTime<Utc>) -> anyhow::Result<AuditFilter> {
+    let since = match args.since.as_deref() {
+        None => None,
+        Some(raw) => {
+            let d = parse_duration(raw).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
+            let d = chrono::Duration::from_std(d)
+                .ok()
+                .and_then(|d| now.checked_sub_signed(d))
+                .ok_or_else(|| anyhow::anyhow!("--since: `{raw}` reaches too far back"))?;
+            Some(d)
+        }
+    };
+    Ok(AuditFilter {
+        since,
+        guild: args.guild.map(GuildId),
+        user: args.user.clone(),
+    })
+}
+
+/// Exporting from a database the binary has not migrated would fail on a missing column
+/// somewhere in the middle; say what to do instead.
+async fn ensure_schema_current(store: &PgStore) -> anyhow::Result<()> {
+    let pending = store.pending_migrations().await?;
+    if !pending.is_empty() {
+        anyhow::bail!(
+            "the database schema is behind this binary (pending migrations: {pending:?}); \
+             run `dlc-share-bot migrate` first"
+        );
+    }
+    Ok(())
+}
+
+/// Streams the matching rows into `out` in `format` and returns how many were written.
+pub async fn export_to<W: Write>(
+    store: &PgStore,
+    filter: &AuditFilter,
+    format: AuditFormat,
+    out: W,
+) -> Result<u64, ExportError> {
+    let mut writer = AuditWriter::new(format, out);
+    writer.header()?;
+    let mut rows = std::pin::pin!(store.export(filter));
+    while let Some(row) = rows.try_next().await? {
+        writer.row(&row)?;
+    }
+    let written = writer.rows();
+    writer.finish()?;
+    Ok(written)
+}
+
+/// Writes audit rows in one of the three formats, a row at a time.
+pub struct AuditWriter<W: Write> {
+    format: AuditFormat,
+    out: W,
+    rows: u64,
+}
+
+impl<W: Write> AuditWriter<W> {
+    pub fn new(format: AuditFormat, out: W) -> Self {
+        AuditWriter {
+            format,
+            out,
+            rows: 0,
+        }
+    }
+
+    /// The CSV header row or the table's column titles; nothing for JSON lines.
+    pub fn header(&mut self) -> io::Result<()> {
+        match self.format {
+            AuditFormat::Json => Ok(()),
+            AuditFormat::Csv => write_csv_record(&mut self.out, AUDIT_COLUMNS.iter().copied()),
+            AuditFormat::Table => write_table_line(&mut self.out, &TABLE_TITLES),
+        }
+    }
+
+    pub fn row(&mut self, row: &AuditRow) -> io::Result<()> {
+        match self.format {
+            AuditFormat::Json => {
+                serde_json::to_writer(&mut self.out, row)?;
+                self.out.write_all(b"\n")?;
+            }
+            AuditFormat::Csv => {
+                let values = row.column_values();
+                write_csv_record(
+                    &mut self.out,
+                    values.iter().map(|v| v.as_deref().unwrap_or("")),
+                )?;
+            }
+            AuditFormat::Table => write_table_line(&mut self.out, &table_cells(row))?,
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Flushes and hands the sink back.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// One CSV record, RFC 4180 quoting (a field holding a comma, quote, CR or LF is quoted, its
+/// quotes doubled), LF-terminated. NULL and the empty string both export as an empty field.
+pub fn write_csv_record<'a>(
+    out: &mut impl Write,
+    fields: impl IntoIterator<Item = &'a str>,
+) -> io::Result<()> {
+    for (i, field) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        if field.contains([',', '"', '\r', '\n']) {
+            out.write_all(b"\"")?;
+            out.write_all(field.replace('"', "\"\"").as_bytes())?;
+            out.write_all(b"\"")?;
+        } else {
+            out.write_all(field.as_bytes())?;
+        }
+    }
+    out.write_all(b"\n")
+}
+
+/// Table columns: title and width in characters (the last column is not padded).
+const TABLE_COLUMNS: [(&str, usize); 9] = [
+    ("TIME (UTC)", 19),
+    ("OUTCOME", 14),
+    ("GUILD", 19),
+    ("USER", 20),
+    ("USER ID", 19),
+    ("TARGET", 32),
+    ("EXPIRY", 7),
+    ("MS", 6),
+    ("CODE / REQUEST", 0),
+];
+
+const TABLE_TITLES: [&str; 9] = {
+    let mut titles = [""; 9];
+    let mut i = 0;
+    while i < TABLE_COLUMNS.len() {
+        titles[i] = TABLE_COLUMNS[i].0;
+        i += 1;
+    }
+    titles
+};
+
+fn table_cells(row: &AuditRow) -> [String; 9] {
+    let expiry = row
+        .expire_seconds
+        .or(row.requested_expire_seconds)
+        .map(|s| format_duration(std::time::Duration::from_secs(s.max(0).unsigned_abs())))
+        .unwrap_or_default();
+    let code = match (&row.error_code, &row.request_id) {
+        (Some(c), Some(r)) => format!("{c} ({r})"),
+        (Some(c), None) => c.clone(),
+        (None, Some(r)) => r.clone(),
+        (None, None) => String::new(),
+    };
+    [
+        row.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        row.outcome.clone(),
+        row.guild_id.clone().unwrap_or_else(|| "-".into()),
+        row.user_name.clone(),
+        row.user_id.clone(),
+        format!("{}/{}", row.target_type, row.target_id),
+        expiry,
+        row.latency_ms.map(|m| m.to_string()).unwrap_or_default(),
+        code,
+    ]
+}
+
+/// Pads (or cuts, with `…`) each cell to its column, two spaces apart. Control characters
+/// become `?`: a user name must not be able to move the cursor or recolour the terminal.
+fn write_table_line<S: AsRef<str>>(out: &mut impl Write, cells: &[S; 9]) -> io::Result<()> {
+    let mut line = String::with_capacity(192);
+    for (i, (cell, (_, width))) in cells.iter().zip(TABLE_COLUMNS).enumerate() {
+        if i > 0 {
+            line.push_str("  ");
+        }
+        let clean: String = cell
+            .as_ref()
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
+        if width == 0 {
+            line.push_str(&clean);
+        } else {
+            push_fitted(&mut line, &clean, width);
+        }
+    }
+    let trimmed = line.trim_end();
+    out.write_all(trimmed.as_bytes())?;
+    out.write_all(b"\n")
+}
+
+fn push_fitted(line: &mut String, text: &str, width: usize) {
+    let len = text.chars().count();
+    if len <= width {
+        line.push_str(text);
+        line.extend(std::iter::repeat_n(' ', width - len));
+    } else {
+        line.extend(text.chars().take(width - 1));
+        line.push('…');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(user_name: &str) -> AuditRow {
+        AuditRow {
+            interaction_id: "1234".into(),
+            created_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            guild_id: Some("42".into()),
+            channel_id: Some("43".into()),
+            user_id: "7".into(),
+            user_name: user_name.into(),
+            target_type: "job".into(),
+            target_id: "dlc-abc".into(),
+            requested_expire_seconds: Some(5400),
+            expire_seconds: Some(5400),
+            outcome: "upstream_error".into(),
+            error_code: Some("Throttling".into()),
+            request_id: Some("RID-1".into()),
+            latency_ms: Some(250),
+            token_sha256: None,
+            completed_at: None,
+        }
+    }
+
+    fn render(format: AuditFormat, rows: &[AuditRow]) -> String {
+        let mut w = AuditWriter::new(format, Vec::new());
+        w.header().unwrap();
+        for r in rows {
+            w.row(r).unwrap();
+        }
+        String::from_utf8(w.finish().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn csv_quotes_only_what_rfc_4180_requires() {
+        let mut out = Vec::new();
+        write_csv_record(&mut out, ["plain", "a,b", "say \"hi\"", "two\nlines", ""]).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\n"
+        );
+    }
+
+    #[test]
+    fn csv_has_a_header_and_the_same_columns() {
+        let text = render(AuditFormat::Csv, &[row("Doe, \"JD\"")]);
+        let mut lines = text.lines();
+        assert_eq!(lines.next().unwrap(), AUDIT_COLUMNS.join(","));
+        assert_eq!(
+            lines.next().unwrap(),
+            "1234,2023-11-14T22:13:20.000000Z,42,43,7,\"Doe, \"\"JD\"\"\",job,dlc-abc,5400,5400,\
+             upstream_error,Throttling,RID-1,250,,"
+        );
+        assert_eq!(lines.next(), None);
+    }
+
+    #[test]
+    fn json_is_one_object_per_line() {
+        let text = render(AuditFormat::Json, &[row("a"), row("b\nc")]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        let v: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
+        assert_eq!(v["user_name"], "b\nc");
+        assert_eq!(v["created_at"], "2023-11-14T22:13:20.000000Z");
+        assert_eq!(v["latency_ms"], 250);
+        assert_eq!(v["token_sha256"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn table_aligns_and_defuses_control_characters() {
+        let text = render(
+            AuditFormat::Table,
+            &[row("evil\u{1b}[31m"), row("a-very-long-user-name-indeed")],
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[0].starts_with("TIME (UTC)           OUTCOME"),
+            "{}",
+            lines[0]
+        );
+        assert!(!text.contains('\u{1b}'));
+        assert!(lines[1].contains("evil?[31m"), "{}", lines[1]);
+        assert!(lines[2].contains("a-very-long-user-na… "), "{}", lines[2]);
+        assert!(lines[1].contains("1h30m") && lines[1].ends_with("Throttling (RID-1)"));
+        let col = |l: &str| l[..l.find("job/dlc-abc").unwrap()].chars().count();
+        assert_eq!(col(lines[1]), col(lines[2]));
+        assert_eq!(lines[0].find("TARGET").unwrap(), col(lines[1]));
+        assert_eq!(col(lines[1]), 19 + 14 + 19 + 20 + 19 + 5 * 2);
+    }
+
+    #[test]
+    fn since_is_relative_to_now() {
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let args = AuditArgs {
+            since: Some("1h30m".into()),
+            guild: Some(9),
+            user: Some("alice".into()),
+            format: AuditFormat::Json,
+        };
+        let f = filter_from_args(&args, now).unwrap();
+        assert_eq!(f.since, Some(now - chrono::Duration::seconds(5400)));
+        assert_eq!(f.guild, Some(GuildId(9)));
+        assert_eq!(f.user.as_deref(), Some("alice"));
+        let bad = AuditArgs {
+            since: Some("soon".into()),
+            ..args
+        };
+        let e = filter_from_args(&bad, now).unwrap_err().to_string();
+        assert!(e.starts_with("--since:"), "{e}");
+    }
+
+    #[test]
+    fn a_closed_pipe_surfaces_as_broken_pipe() {
+        struct Closed;
+        impl Write for Closed {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Err(io::ErrorKind::BrokenPipe.into())
+            }
+        }
+        let mut w = AuditWriter::new(AuditFormat::Csv, BufWriter::new(Closed));
+        w.header().unwrap();
+        let err = w.finish().map(|_| ()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+    }
+}

@@ -1,0 +1,1103 @@
+//! The PostgreSQL store against a real server: a fresh database per test (`#[sqlx::test]`
+//! reads `DATABASE_URL`). Run with `scripts/with-postgres.sh cargo test --test store`.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use dlc_share_bot::cli::AuditFormat;
+use dlc_share_bot::cli::audit::export_to;
+use dlc_share_bot::config::DatabaseSettings;
+use dlc_share_bot::share::ports::{
+    AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, GuildDirectory,
+};
+use dlc_share_bot::share::{
+    ChannelId, Expiry, GuildId, GuildPolicy, RoleId, TargetType, UserId, token_fingerprint,
+};
+use dlc_share_bot::store::{
+    self, AUDIT_COLUMNS, Actor, AuditFilter, AuditRow, PgStore, STALE_PENDING_AFTER, StoreError,
+};
+use secrecy::SecretString;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
+
+const GUILD: GuildId = GuildId(100);
+const OTHER_GUILD: GuildId = GuildId(999);
+
+fn attempt(id: &str) -> AuditAttempt {
+    AuditAttempt {
+        interaction_id: id.to_owned(),
+        guild_id: Some(GUILD),
+        channel_id: Some(ChannelId(200)),
+        user_id: "300".into(),
+        user_name: "alice".into(),
+        target_type: TargetType::Job,
+        target_id: "dlc-1".into(),
+        requested_expire_seconds: Some(3600),
+        expire_seconds: Some(3600),
+    }
+}
+
+fn fingerprint(token: &str) -> String {
+    token_fingerprint(&SecretString::from(token.to_owned()))
+}
+
+fn issued(token: &str) -> AuditCompletion {
+    AuditCompletion {
+        outcome: AuditOutcome::Issued,
+        error_code: None,
+        request_id: Some("RID-1".into()),
+        latency_ms: 42,
+        token_sha256: Some(fingerprint(token)),
+    }
+}
+
+fn refused(outcome: AuditOutcome, code: &str) -> AuditCompletion {
+    AuditCompletion {
+        outcome,
+        error_code: Some(code.into()),
+        request_id: None,
+        latency_ms: 1,
+        token_sha256: None,
+    }
+}
+
+async fn fetch_row(pool: &PgPool, id: &str) -> AuditRow {
+    sqlx::query_as(
+        "SELECT interaction_id, created_at, guild_id, channel_id, user_id, user_name, \
+         target_type, target_id, requested_expire_seconds, expire_seconds, outcome, \
+         error_code, request_id, latency_ms, token_sha256, completed_at \
+         FROM audit_log WHERE interaction_id = $1",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+async fn count(pool: &PgPool, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+async fn age_rows(pool: &PgPool, id_like: &str, by: &str) {
+    sqlx::query(
+        "UPDATE audit_log SET created_at = now() - $2::interval WHERE interaction_id LIKE $1",
+    )
+    .bind(id_like)
+    .bind(by)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+fn db_settings(acquire_timeout: Duration) -> DatabaseSettings {
+    DatabaseSettings {
+        max_connections: 4,
+        acquire_timeout,
+    }
+}
+
+/// A port nothing listens on: bound, then released.
+fn closed_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// `DATABASE_URL` with its database swapped for the per-test one.
+fn test_database_url(pool: &PgPool) -> String {
+    let db = pool.connect_options().get_database().unwrap().to_owned();
+    let mut url = url::Url::parse(&std::env::var("DATABASE_URL").unwrap()).unwrap();
+    url.set_path(&format!("/{db}"));
+    url.to_string()
+}
+
+// ---------------------------------------------------------------- migrations
+
+#[sqlx::test(migrations = false)]
+async fn migrations_apply_from_scratch_and_twice_is_a_no_op(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let latest = store::latest_known_version();
+    assert_eq!(
+        store.pending_migrations().await.unwrap().last(),
+        Some(&latest)
+    );
+
+    let applied = store.migrate().await.unwrap();
+    assert_eq!(applied.last(), Some(&latest));
+    assert!(store.pending_migrations().await.unwrap().is_empty());
+    for table in [
+        "audit_log",
+        "guild_allowed_roles",
+        "guild_policies",
+        "admin_changes",
+    ] {
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+            .bind(table)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(exists, "{table}");
+    }
+    let recorded = count(&pool, "SELECT count(*) FROM _sqlx_migrations").await;
+
+    assert_eq!(store.migrate().await.unwrap(), Vec::<i64>::new());
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM _sqlx_migrations").await,
+        recorded
+    );
+    store.ping().await.unwrap();
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_failed_migration_leaves_nothing_behind(pool: PgPool) {
+    // An object in the way makes the first migration fail halfway through its script.
+    sqlx::query("CREATE TABLE admin_changes (x int)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let store = PgStore::from_pool(pool.clone());
+    let err = store.migrate().await.unwrap_err();
+    assert!(matches!(err, StoreError::Migration(_)), "{err:?}");
+    let chain = format!("{:#}", anyhow::Error::from(err));
+    assert!(chain.starts_with("database migration failed: "), "{chain}");
+    assert!(chain.contains("admin_changes"), "{chain}");
+    let audit_log: bool = sqlx::query_scalar("SELECT to_regclass('audit_log') IS NOT NULL")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        !audit_log,
+        "the failed migration's earlier statements were rolled back"
+    );
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM _sqlx_migrations").await,
+        0
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_migrate_command_reports_what_it_did(pool: PgPool) {
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_dlc-share-bot"))
+            .arg("migrate")
+            .env("DATABASE_URL", test_database_url(&pool))
+            .env("DLCSHARE_AUDIT__RETENTION_DAYS", "30")
+            .output()
+            .unwrap()
+    };
+    let latest = store::latest_known_version();
+    let store = PgStore::from_pool(pool.clone());
+    let pending = store.pending_migrations().await.unwrap();
+    let first = run();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(first.stdout).unwrap(),
+        format!(
+            "applied migration(s) {}; database schema now at migration {latest}\n\
+             pruned 0 audit row(s) older than 30 days\n",
+            pending
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    );
+
+    store.record(&attempt("12001"), &issued("t")).await.unwrap();
+    store.record(&attempt("12002"), &issued("t")).await.unwrap();
+    age_rows(&pool, "12001", "31 days").await;
+    let second = run();
+    assert!(second.status.success());
+    assert_eq!(
+        String::from_utf8(second.stdout).unwrap(),
+        format!(
+            "database schema already current (migration {latest})\n\
+             pruned 1 audit row(s) older than 30 days\n"
+        )
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_database_from_a_newer_binary_is_refused(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    store.migrate().await.unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (99990101000000, 'from the future', true, '\\x00'::bytea, 0)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let err = store.migrate().await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::DatabaseNewer { found: 99990101000000, known } if known == store::latest_known_version()),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("newer than this binary") && msg.contains("99990101000000"),
+        "{msg}"
+    );
+    assert!(matches!(
+        store.pending_migrations().await,
+        Err(StoreError::DatabaseNewer { .. })
+    ));
+}
+
+// ---------------------------------------------------------------- write-ahead audit
+
+#[sqlx::test(migrations = "./migrations")]
+async fn write_ahead_begin_then_complete(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    assert_eq!(
+        store.begin(&attempt("1001")).await.unwrap(),
+        AuditBegin::Started
+    );
+
+    let pending = fetch_row(&pool, "1001").await;
+    assert_eq!(pending.outcome, "pending");
+    assert_eq!(pending.completed_at, None);
+    assert_eq!(pending.guild_id.as_deref(), Some("100"));
+    assert_eq!(pending.channel_id.as_deref(), Some("200"));
+    assert_eq!(pending.user_id, "300");
+    assert_eq!(pending.user_name, "alice");
+    assert_eq!(pending.target_type, "job");
+    assert_eq!(pending.target_id, "dlc-1");
+    assert_eq!(pending.requested_expire_seconds, Some(3600));
+    assert_eq!(pending.expire_seconds, Some(3600));
+    assert_eq!(pending.token_sha256, None);
+    assert_eq!(pending.latency_ms, None);
+
+    store.complete("1001", &issued("tok-a")).await.unwrap();
+    let done = fetch_row(&pool, "1001").await;
+    assert_eq!(done.outcome, "issued");
+    assert_eq!(done.request_id.as_deref(), Some("RID-1"));
+    assert_eq!(done.latency_ms, Some(42));
+    assert_eq!(done.token_sha256, Some(fingerprint("tok-a")));
+    assert_eq!(done.error_code, None);
+    assert!(done.completed_at.unwrap() >= done.created_at);
+    assert_eq!(done.created_at, pending.created_at);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_replayed_interaction_never_gets_a_second_row(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    assert_eq!(
+        store.begin(&attempt("2001")).await.unwrap(),
+        AuditBegin::Started
+    );
+
+    let mut replay = attempt("2001");
+    replay.user_name = "mallory".into();
+    assert_eq!(store.begin(&replay).await.unwrap(), AuditBegin::Replayed);
+    assert_eq!(
+        store
+            .record(&replay, &refused(AuditOutcome::DeniedRole, "missing_role"))
+            .await
+            .unwrap(),
+        AuditBegin::Replayed
+    );
+    store.complete("2001", &issued("tok")).await.unwrap();
+    assert_eq!(store.begin(&replay).await.unwrap(), AuditBegin::Replayed);
+
+    assert_eq!(count(&pool, "SELECT count(*) FROM audit_log").await, 1);
+    let row = fetch_row(&pool, "2001").await;
+    assert_eq!(
+        row.user_name, "alice",
+        "a replay must not overwrite the original"
+    );
+    assert_eq!(row.outcome, "issued");
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn complete_only_touches_pending_rows(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    store.begin(&attempt("3001")).await.unwrap();
+    store.complete("3001", &issued("tok")).await.unwrap();
+
+    let again = store
+        .complete("3001", &refused(AuditOutcome::UpstreamError, "Throttling"))
+        .await
+        .unwrap_err();
+    assert!(
+        again
+            .to_string()
+            .contains("no pending audit row for interaction 3001"),
+        "{again}"
+    );
+    let row = fetch_row(&pool, "3001").await;
+    assert_eq!(row.outcome, "issued");
+    assert_eq!(row.error_code, None);
+    assert_eq!(row.token_sha256, Some(fingerprint("tok")));
+
+    assert!(store.complete("no-such-id", &issued("tok")).await.is_err());
+    assert_eq!(count(&pool, "SELECT count(*) FROM audit_log").await, 1);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn refusals_are_recorded_in_one_write(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let mut a = attempt("4001");
+    a.guild_id = None;
+    a.channel_id = None;
+    a.user_id = "operator".into();
+    a.target_type = TargetType::Tensorboard;
+    a.target_id = "bad id with spaces".into();
+    a.requested_expire_seconds = None;
+    a.expire_seconds = None;
+    let c = refused(AuditOutcome::InvalidInput, "invalid_id");
+    assert_eq!(store.record(&a, &c).await.unwrap(), AuditBegin::Started);
+
+    let row = fetch_row(&pool, "4001").await;
+    assert_eq!(row.outcome, "invalid_input");
+    assert_eq!(row.error_code.as_deref(), Some("invalid_id"));
+    assert_eq!(row.guild_id, None);
+    assert_eq!(row.user_id, "operator");
+    assert_eq!(row.target_type, "tensorboard");
+    assert_eq!(row.target_id, "bad id with spaces");
+    assert_eq!(row.latency_ms, Some(1));
+    assert!(row.completed_at.is_some());
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn each_outcome_round_trips(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    for (i, outcome) in AuditOutcome::ALL.into_iter().enumerate() {
+        let id = format!("5{i:03}");
+        let mut c = refused(outcome, "code");
+        if outcome == AuditOutcome::Issued {
+            c = issued("tok");
+        }
+        store.begin(&attempt(&id)).await.unwrap();
+        store.complete(&id, &c).await.unwrap();
+        assert_eq!(fetch_row(&pool, &id).await.outcome, outcome.as_str());
+    }
+}
+
+// ---------------------------------------------------------------- fail closed
+
+#[tokio::test]
+async fn an_unreachable_server_fails_fast_without_leaking_the_url() {
+    let port = closed_port();
+    let url = SecretString::from(format!("postgres://bot:hunter2@127.0.0.1:{port}/audit"));
+    let started = Instant::now();
+    let err = store::connect(&url, &db_settings(Duration::from_millis(800)))
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(matches!(err, StoreError::Unreachable { .. }), "{err:?}");
+    let chain = format!("{:#}", anyhow::Error::from(err));
+    assert!(
+        chain.starts_with(&format!(
+            "cannot reach PostgreSQL at 127.0.0.1:{port}/audit"
+        )),
+        "{chain}"
+    );
+    assert!(!chain.contains("hunter2"), "{chain}");
+
+    let bad = store::connect(
+        &SecretString::from("postgres://bot:hunter2@[::1/x".to_owned()),
+        &db_settings(Duration::from_secs(1)),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(bad, StoreError::InvalidUrl { .. }), "{bad:?}");
+    assert!(!format!("{bad:#?}").contains("hunter2"));
+
+    // A pool whose server is gone: every write errs within the acquire timeout.
+    let options = store::parse_database_url(&url).unwrap();
+    let pool = PgPoolOptions::new()
+        .acquire_timeout(Duration::from_millis(500))
+        .connect_lazy_with(options);
+    let store = PgStore::from_pool(pool);
+    let started = Instant::now();
+    assert!(store.begin(&attempt("6001")).await.is_err());
+    assert!(store.record(&attempt("6002"), &issued("t")).await.is_err());
+    assert!(store.settings(GUILD).await.is_err());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn writes_fail_closed_when_the_database_goes_away(
+    _pool_opts: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let db = connect.get_database().unwrap().to_owned();
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(1))
+        .connect_with(connect)
+        .await
+        .unwrap();
+    let store = PgStore::from_pool(pool);
+    assert_eq!(
+        store.begin(&attempt("7001")).await.unwrap(),
+        AuditBegin::Started
+    );
+
+    // Take the database away under the pool: refuse new sessions, kill the open ones.
+    let mut admin = PgConnection::connect(&std::env::var("DATABASE_URL").unwrap())
+        .await
+        .unwrap();
+    let set_allow = |allow: bool| {
+        format!(
+            "ALTER DATABASE \"{db}\" ALLOW_CONNECTIONS {}",
+            if allow { "true" } else { "false" }
+        )
+    };
+    sqlx::raw_sql(sqlx::AssertSqlSafe(set_allow(false)))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+        .bind(&db)
+        .execute(&mut admin)
+        .await
+        .unwrap();
+
+    let started = Instant::now();
+    assert!(store.begin(&attempt("7002")).await.is_err());
+    assert!(store.begin(&attempt("7003")).await.is_err());
+    assert!(store.ping().await.is_err());
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // Back again: the same pool recovers, and nothing was written while it was gone.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(set_allow(true)))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.begin(&attempt("7004")).await.unwrap(),
+        AuditBegin::Started
+    );
+    let ids: Vec<String> = sqlx::query_scalar("SELECT interaction_id FROM audit_log ORDER BY 1")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(ids, ["7001", "7004"]);
+    store.close().await;
+}
+
+// ---------------------------------------------------------------- retention
+
+#[sqlx::test(migrations = "./migrations")]
+async fn retention_prunes_old_rows_in_batches(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    // More than two batches of old rows.
+    sqlx::query(
+        "INSERT INTO audit_log (interaction_id, created_at, completed_at, user_id, user_name, \
+         target_type, target_id, outcome) \
+         SELECT 'old-' || i, now() - interval '401 days', now(), 'u', 'n', 'job', 't', 'issued' \
+         FROM generate_series(1, 12003) AS i",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    for id in ["new-1", "new-2", "edge-1"] {
+        store.record(&attempt(id), &issued("tok")).await.unwrap();
+    }
+    age_rows(&pool, "edge-%", "399 days").await;
+
+    assert_eq!(store.prune(400).await.unwrap(), 12_003);
+    let left: Vec<String> = sqlx::query_scalar("SELECT interaction_id FROM audit_log ORDER BY 1")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, ["edge-1", "new-1", "new-2"]);
+    assert_eq!(store.prune(400).await.unwrap(), 0);
+
+    // 0 days means keep forever, never "delete everything".
+    age_rows(&pool, "%", "10000 days").await;
+    assert_eq!(store.prune(0).await.unwrap(), 0);
+    assert_eq!(count(&pool, "SELECT count(*) FROM audit_log").await, 3);
+    assert_eq!(store.prune(1).await.unwrap(), 3);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn abandoned_pending_rows_are_closed_as_incomplete(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    store.begin(&attempt("8001")).await.unwrap();
+    store.begin(&attempt("8002")).await.unwrap();
+    age_rows(&pool, "8001", "20 minutes").await;
+
+    let report = store.retention_pass(400).await.unwrap();
+    assert_eq!(report.closed_stale, 1);
+    assert_eq!(report.pruned, 0);
+    let dead = fetch_row(&pool, "8001").await;
+    assert_eq!(dead.outcome, "internal_error");
+    assert_eq!(dead.error_code.as_deref(), Some("incomplete"));
+    assert!(dead.completed_at.is_some());
+    assert_eq!(fetch_row(&pool, "8002").await.outcome, "pending");
+    assert!(store.complete("8001", &issued("late")).await.is_err());
+    assert_eq!(
+        store
+            .close_stale_pending(STALE_PENDING_AFTER)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn the_periodic_job_runs_by_itself(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    store.record(&attempt("9001"), &issued("t")).await.unwrap();
+    store.begin(&attempt("9002")).await.unwrap();
+    age_rows(&pool, "9001", "500 days").await;
+    age_rows(&pool, "9002", "1 hour").await;
+
+    let job = store::spawn_retention(store.clone(), 400, Duration::from_secs(3600));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let pending = count(
+            &pool,
+            "SELECT count(*) FROM audit_log WHERE outcome = 'pending'",
+        )
+        .await;
+        let total = count(&pool, "SELECT count(*) FROM audit_log").await;
+        if pending == 0 && total == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the first pass did not run");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    job.abort();
+}
+
+// ---------------------------------------------------------------- export
+
+/// Three rows in two guilds and one from two days ago, with a hostile user name.
+async fn seed_export_rows(store: &PgStore, pool: &PgPool) {
+    let mut doe = attempt("10001");
+    doe.user_name = "Doe, \"JD\" Jr.".into();
+    store.record(&doe, &issued("tok-doe")).await.unwrap();
+    let mut bob = attempt("10002");
+    bob.user_id = "301".into();
+    bob.user_name = "bob".into();
+    store
+        .record(&bob, &refused(AuditOutcome::DeniedRole, "missing_role"))
+        .await
+        .unwrap();
+    let mut elsewhere = attempt("10003");
+    elsewhere.guild_id = Some(OTHER_GUILD);
+    store
+        .record(
+            &elsewhere,
+            &refused(AuditOutcome::RateLimited, "user_limit"),
+        )
+        .await
+        .unwrap();
+    let old = attempt("10000");
+    store.record(&old, &issued("tok-old")).await.unwrap();
+    age_rows(pool, "10000", "2 days").await;
+}
+
+async fn export_text(store: &PgStore, filter: &AuditFilter, format: AuditFormat) -> String {
+    let mut buf = Vec::new();
+    export_to(store, filter, format, &mut buf).await.unwrap();
+    String::from_utf8(buf).unwrap()
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn export_csv_quotes_and_filters(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    seed_export_rows(&store, &pool).await;
+    let filter = AuditFilter {
+        since: Some(chrono::Utc::now() - chrono::Duration::days(1)),
+        guild: Some(GUILD),
+        user: None,
+    };
+    let text = export_text(&store, &filter, AuditFormat::Csv).await;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(lines[0], AUDIT_COLUMNS.join(","));
+
+    let doe = fetch_row(&pool, "10001").await;
+    let expected = format!(
+        "10001,{},100,200,300,\"Doe, \"\"JD\"\" Jr.\",job,dlc-1,3600,3600,issued,,RID-1,42,{},{}",
+        store::format_timestamp(&doe.created_at),
+        fingerprint("tok-doe"),
+        store::format_timestamp(&doe.completed_at.unwrap()),
+    );
+    assert_eq!(lines[1], expected);
+    assert!(
+        lines[2].starts_with("10002,")
+            && lines[2].contains(",bob,")
+            && lines[2].contains(",denied_role,missing_role,"),
+        "{}",
+        lines[2]
+    );
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn export_json_lines_carry_the_spec_fields(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    seed_export_rows(&store, &pool).await;
+    let filter = AuditFilter {
+        user: Some("300".into()),
+        ..AuditFilter::default()
+    };
+    let text = export_text(&store, &filter, AuditFormat::Json).await;
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = rows
+        .iter()
+        .map(|r| r["interaction_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["10000", "10001", "10003"],
+        "oldest first, user 300 only"
+    );
+    for r in &rows {
+        for key in &AUDIT_COLUMNS[..15] {
+            assert!(r.get(*key).is_some(), "{key} missing in {r}");
+        }
+        let t = r["created_at"].as_str().unwrap();
+        chrono::DateTime::parse_from_rfc3339(t).unwrap();
+    }
+    assert_eq!(rows[1]["user_name"], "Doe, \"JD\" Jr.");
+    assert_eq!(rows[1]["token_sha256"], fingerprint("tok-doe"));
+    assert_eq!(rows[1]["expire_seconds"], 3600);
+    assert_eq!(rows[1]["guild_id"], "100");
+    assert_eq!(rows[2]["outcome"], "rate_limited");
+    assert_eq!(rows[2]["token_sha256"], serde_json::Value::Null);
+    assert_eq!(rows[2]["guild_id"], "999");
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn export_table_is_aligned(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    seed_export_rows(&store, &pool).await;
+    let text = export_text(&store, &AuditFilter::default(), AuditFormat::Table).await;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    assert!(lines[0].starts_with("TIME (UTC)"));
+    let target_col = lines[0].find("TARGET").unwrap();
+    for line in &lines[1..] {
+        let at = line.find("job/dlc-1").unwrap();
+        assert_eq!(line[..at].chars().count(), target_col, "{line}");
+    }
+    assert!(lines[2].contains("Doe, \"JD\" Jr."));
+    assert!(lines[2].contains("issued") && lines[2].contains("RID-1"));
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn the_audit_command_streams_and_stops_quietly_at_a_closed_pipe(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    seed_export_rows(&store, &pool).await;
+    let url = test_database_url(&pool);
+    let bin = env!("CARGO_BIN_EXE_dlc-share-bot");
+
+    let out = Command::new(bin)
+        .args(["audit", "--format", "csv", "--guild", "100"])
+        .env("DATABASE_URL", &url)
+        .env_remove("DATABASE_URL_FILE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut buf = Vec::new();
+    let filter = AuditFilter {
+        guild: Some(GUILD),
+        ..AuditFilter::default()
+    };
+    export_to(&store, &filter, AuditFormat::Csv, &mut buf)
+        .await
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(buf).unwrap()
+    );
+
+    // Far more than the output buffer, then a reader that leaves after one line (`| head -1`).
+    sqlx::query(
+        "INSERT INTO audit_log (interaction_id, completed_at, guild_id, user_id, user_name, \
+         target_type, target_id, outcome) \
+         SELECT 'bulk-' || i, now(), '100', 'u', 'n', 'job', 't', 'issued' \
+         FROM generate_series(1, 30000) AS i",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let mut child = Command::new(bin)
+        .args(["audit", "--format", "json"])
+        .env("DATABASE_URL", &url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        first.starts_with("{\"interaction_id\":\"10000\""),
+        "{first}"
+    );
+    assert!(out.status.success(), "{:?}", out.status);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("error"),
+        "{stderr}"
+    );
+
+    let out = Command::new(bin)
+        .args(["audit"])
+        .env_remove("DATABASE_URL")
+        .env_remove("DATABASE_URL_FILE")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DATABASE_URL is not set"));
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn recent_lists_a_guild_newest_first(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    seed_export_rows(&store, &pool).await;
+    let ids = |rows: Vec<AuditRow>| {
+        rows.into_iter()
+            .map(|r| r.interaction_id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(store.recent(GUILD, None, 10).await.unwrap()),
+        ["10002", "10001", "10000"]
+    );
+    assert_eq!(
+        ids(store.recent(GUILD, None, 2).await.unwrap()),
+        ["10002", "10001"]
+    );
+    assert_eq!(
+        ids(store.recent(GUILD, Some(UserId(300)), 10).await.unwrap()),
+        ["10001", "10000"]
+    );
+    assert_eq!(
+        ids(store.recent(OTHER_GUILD, None, 0).await.unwrap()),
+        ["10003"]
+    );
+}
+
+// ---------------------------------------------------------------- guilds
+
+#[sqlx::test(migrations = "./migrations")]
+async fn allowlist_changes_are_audited(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let admin = Actor::new("555", "Admin, \"Boss\"");
+    assert!(store.allowed_roles(GUILD).await.unwrap().is_empty());
+    assert!(
+        store
+            .add_allowed_role(GUILD, RoleId(11), &admin)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .add_allowed_role(GUILD, RoleId(12), &admin)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .add_allowed_role(GUILD, RoleId(11), &admin)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .add_allowed_role(OTHER_GUILD, RoleId(13), &admin)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.allowed_roles(GUILD).await.unwrap(),
+        [RoleId(11), RoleId(12)]
+    );
+
+    assert!(
+        store
+            .remove_allowed_role(GUILD, RoleId(11), &admin)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .remove_allowed_role(GUILD, RoleId(11), &admin)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.allowed_roles(GUILD).await.unwrap(), [RoleId(12)]);
+    assert_eq!(
+        store.settings(GUILD).await.unwrap().allowed_roles,
+        [RoleId(12)]
+    );
+    assert_eq!(
+        store.settings(OTHER_GUILD).await.unwrap().allowed_roles,
+        [RoleId(13)]
+    );
+
+    let changes = store.admin_changes(GUILD, 10).await.unwrap();
+    let summary: Vec<(&str, &str)> = changes
+        .iter()
+        .map(|c| (c.action.as_str(), c.detail["role_id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("role_remove", "11"),
+            ("role_add", "12"),
+            ("role_add", "11")
+        ]
+    );
+    assert!(
+        changes.iter().all(|c| c.actor_id == "555"
+            && c.actor_name == "Admin, \"Boss\""
+            && c.guild_id == "100")
+    );
+    assert_eq!(store.admin_changes(GUILD, 1).await.unwrap().len(), 1);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn policy_changes_are_audited_and_bounded(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let admin = Actor::new("555", "admin");
+    let exp = |s: &str| s.parse::<Expiry>().unwrap();
+    assert_eq!(store.policy(GUILD).await.unwrap(), None);
+    assert_eq!(store.settings(GUILD).await.unwrap().policy, None);
+
+    let first = GuildPolicy::new(exp("2h"), exp("1d")).unwrap();
+    assert_eq!(store.set_policy(GUILD, first, &admin).await.unwrap(), None);
+    let second = GuildPolicy::new(exp("1h"), exp("7d")).unwrap();
+    assert_eq!(
+        store.set_policy(GUILD, second, &admin).await.unwrap(),
+        Some(first)
+    );
+    assert_eq!(store.policy(GUILD).await.unwrap(), Some(second));
+    assert_eq!(store.policy(OTHER_GUILD).await.unwrap(), None);
+
+    store
+        .add_allowed_role(GUILD, RoleId(11), &admin)
+        .await
+        .unwrap();
+    let settings = store.settings(GUILD).await.unwrap();
+    assert_eq!(settings.allowed_roles, [RoleId(11)]);
+    assert_eq!(settings.policy, Some(second));
+
+    let changes = store.admin_changes(GUILD, 10).await.unwrap();
+    let policy_changes: Vec<&serde_json::Value> = changes
+        .iter()
+        .filter(|c| c.action == "policy_set")
+        .map(|c| &c.detail)
+        .collect();
+    assert_eq!(
+        *policy_changes[0],
+        serde_json::json!({
+            "default_expire_seconds": 3600, "max_expire_seconds": 604800,
+            "previous": {"default_expire_seconds": 7200, "max_expire_seconds": 86400},
+        })
+    );
+    assert_eq!(policy_changes[1]["previous"], serde_json::Value::Null);
+
+    // The table holds the same bounds as the domain type, against direct SQL.
+    for (default, max) in [(30, 3600), (3600, 700_000), (7200, 3600)] {
+        let r = sqlx::query(
+            "INSERT INTO guild_policies (guild_id, default_expire_seconds, max_expire_seconds, updated_by) \
+             VALUES ('1', $1, $2, 'sql')",
+        )
+        .bind(default)
+        .bind(max)
+        .execute(&pool)
+        .await;
+        assert!(r.is_err(), "{default}/{max} should be refused");
+    }
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn seeding_from_configuration_respects_admin_history(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let admin = Actor::new("555", "admin");
+    assert_eq!(
+        store
+            .seed_allowed_roles(GUILD, &[RoleId(1), RoleId(2), RoleId(2)])
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store.allowed_roles(GUILD).await.unwrap(),
+        [RoleId(1), RoleId(2)]
+    );
+
+    // A restart seeds nothing new; an admin's removal survives the next restart.
+    assert_eq!(
+        store
+            .seed_allowed_roles(GUILD, &[RoleId(1), RoleId(2)])
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(
+        store
+            .remove_allowed_role(GUILD, RoleId(1), &admin)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .seed_allowed_roles(GUILD, &[RoleId(1), RoleId(2), RoleId(3)])
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store.allowed_roles(GUILD).await.unwrap(),
+        [RoleId(2), RoleId(3)]
+    );
+
+    // An admin-added role that configuration also lists is not recorded twice.
+    assert!(
+        store
+            .add_allowed_role(OTHER_GUILD, RoleId(4), &admin)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .seed_allowed_roles(OTHER_GUILD, &[RoleId(4), RoleId(5)])
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store.allowed_roles(OTHER_GUILD).await.unwrap(),
+        [RoleId(4), RoleId(5)]
+    );
+
+    let seeds = store.admin_changes(GUILD, 100).await.unwrap();
+    let seeded: Vec<&str> = seeds
+        .iter()
+        .filter(|c| c.action == "role_seed")
+        .map(|c| c.detail["role_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(seeded, ["3", "2", "1"]);
+    assert!(
+        seeds
+            .iter()
+            .filter(|c| c.action == "role_seed")
+            .all(|c| c.actor_id == "config")
+    );
+    assert_eq!(store.seed_allowed_roles(GUILD, &[]).await.unwrap(), 0);
+}
+
+// ---------------------------------------------------------------- concurrency and secrets
+
+#[sqlx::test(migrations = "./migrations")]
+async fn concurrent_attempts_get_exactly_one_row_each(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let id = format!("c-{i}");
+                let begun = store.begin(&attempt(&id)).await.unwrap();
+                store
+                    .complete(&id, &issued(&format!("tok-{i}")))
+                    .await
+                    .unwrap();
+                begun
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), AuditBegin::Started);
+    }
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM audit_log WHERE outcome = 'issued'"
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        count(&pool, "SELECT count(DISTINCT token_sha256) FROM audit_log").await,
+        200
+    );
+
+    // 200 racing deliveries of one interaction: one wins, the rest are replays.
+    let racers: Vec<_> = (0..200)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.begin(&attempt("same")).await.unwrap() })
+        })
+        .collect();
+    let mut started = 0;
+    for r in racers {
+        if r.await.unwrap() == AuditBegin::Started {
+            started += 1;
+        }
+    }
+    assert_eq!(started, 1);
+    assert_eq!(count(&pool, "SELECT count(*) FROM audit_log").await, 201);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn no_token_text_reaches_the_database(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let token = "tok-SECRET-5f2c9e";
+    store.begin(&attempt("11001")).await.unwrap();
+    store.complete("11001", &issued(token)).await.unwrap();
+    store
+        .add_allowed_role(GUILD, RoleId(1), &Actor::new("1", "a"))
+        .await
+        .unwrap();
+
+    // The fingerprint is SHA-256 of the token, as PostgreSQL computes it too.
+    let db_hash: String = sqlx::query_scalar("SELECT encode(sha256($1::bytea), 'hex')")
+        .bind(token.as_bytes())
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(fetch_row(&pool, "11001").await.token_sha256, Some(db_hash));
+
+    // Passing the token itself where the fingerprint goes is refused by the schema.
+    store.begin(&attempt("11002")).await.unwrap();
+    let mut leaky = issued(token);
+    leaky.token_sha256 = Some(token.to_owned());
+    assert!(store.complete("11002", &leaky).await.is_err());
+    assert_eq!(fetch_row(&pool, "11002").await.outcome, "pending");
+
+    for sql in [
+        "SELECT count(*) FROM audit_log t WHERE to_jsonb(t)::text LIKE '%SECRET%'",
+        "SELECT count(*) FROM admin_changes t WHERE to_jsonb(t)::text LIKE '%SECRET%'",
+        "SELECT count(*) FROM guild_allowed_roles t WHERE to_jsonb(t)::text LIKE '%SECRET%'",
+        "SELECT count(*) FROM guild_policies t WHERE to_jsonb(t)::text LIKE '%SECRET%'",
+    ] {
+        assert_eq!(count(&pool, sql).await, 0, "{sql}");
+    }
+}
