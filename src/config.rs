@@ -233,7 +233,9 @@ impl Settings {
             Some(p) => Some(p),
             None => Some(PathBuf::from(DEFAULT_CONFIG_PATH)).filter(|p| p.is_file()),
         };
-        Settings::figment(file.as_deref()).extract::<Settings>()?.validated()
+        Settings::figment(file.as_deref())
+            .extract::<Settings>()?
+            .validated()
     }
 
     fn figment(file: Option<&Path>) -> Figment {
@@ -259,18 +261,28 @@ impl Settings {
         {
             return Err(invalid(
                 "aliyun.region",
-                format!("`{}` is not a region id such as cn-hangzhou", self.aliyun.region),
+                format!(
+                    "`{}` is not a region id such as cn-hangzhou",
+                    self.aliyun.region
+                ),
             ));
         }
         if let Some(endpoint) = &self.aliyun.endpoint {
             let parsed = url::Url::parse(endpoint)
                 .map_err(|e| invalid("aliyun.endpoint", format!("`{endpoint}`: {e}")))?;
             if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(invalid("aliyun.endpoint", "must be an http or https URL".into()));
+                return Err(invalid(
+                    "aliyun.endpoint",
+                    "must be an http or https URL".into(),
+                ));
             }
         }
-        url::Url::parse(&self.discord.api_base)
-            .map_err(|e| invalid("discord.api_base", format!("`{}`: {e}", self.discord.api_base)))?;
+        url::Url::parse(&self.discord.api_base).map_err(|e| {
+            invalid(
+                "discord.api_base",
+                format!("`{}`: {e}", self.discord.api_base),
+            )
+        })?;
         for guild in self.discord.allowed_roles.keys() {
             guild.parse::<u64>().map_err(|_| {
                 invalid(
@@ -319,7 +331,12 @@ impl Settings {
     }
 
     pub fn admin_roles(&self) -> Vec<RoleId> {
-        self.discord.admin_roles.iter().copied().map(RoleId).collect()
+        self.discord
+            .admin_roles
+            .iter()
+            .copied()
+            .map(RoleId)
+            .collect()
     }
 }
 
@@ -398,6 +415,7 @@ impl<'de> Deserialize<'de> for StringOrInt {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's own signature
 mod tests {
     use super::*;
 
@@ -433,6 +451,18 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_default_toml_documents_the_built_in_defaults() {
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_CONFIG_PATH);
+        let from_file: Settings = Figment::from(Toml::file_exact(&shipped))
+            .extract()
+            .expect("config/default.toml parses on its own, with every key");
+        assert_eq!(
+            serde_json::to_value(&from_file).unwrap(),
+            serde_json::to_value(Settings::default()).unwrap()
+        );
+    }
+
+    #[test]
     fn env_overrides_toml_overrides_defaults() {
         let s = load_with(
             "[aliyun]\nregion = \"cn-shanghai\"\nsignature_version = \"v3\"\n[share]\ndefault_expiry = \"2h\"\n",
@@ -454,12 +484,17 @@ mod tests {
 
     #[test]
     fn errors_name_the_key() {
-        let e = load_with("[aliyun]\nregoin = \"x\"\n", &[]).unwrap_err().to_string();
+        let e = load_with("[aliyun]\nregoin = \"x\"\n", &[])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("regoin"), "{e}");
         let e = load_with("", &[("DLCSHARE_SHARE__MAX_EXPIRY", "8d")])
             .unwrap_err()
             .to_string();
-        assert!(e.to_lowercase().contains("max_expiry") && e.contains("8d is too long"), "{e}");
+        assert!(
+            e.to_lowercase().contains("max_expiry") && e.contains("8d is too long"),
+            "{e}"
+        );
         let e = load_with("", &[("DLCSHARE_ALIYUN__SIGNATURE_VERSION", "v2")])
             .unwrap_err()
             .to_string();
@@ -468,11 +503,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.to_lowercase().contains("default_expiry"), "{e}");
-        let e = load_with("[share]\ndefault_expiry = \"7d\"\nmax_expiry = \"1d\"\n", &[])
+        let e = load_with(
+            "[share]\ndefault_expiry = \"7d\"\nmax_expiry = \"1d\"\n",
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("share.default_expiry"), "{e}");
+        let e = load_with("[discord]\ntoken = \"abc\"\n", &[])
             .unwrap_err()
             .to_string();
-        assert!(e.contains("share.default_expiry"), "{e}");
-        let e = load_with("[discord]\ntoken = \"abc\"\n", &[]).unwrap_err().to_string();
         assert!(e.contains("token") && !e.contains("abc"), "{e}");
         let e = load_with("", &[("DLCSHARE_ALIYUN__ENDPOINT", "not a url")])
             .unwrap_err()
@@ -493,7 +533,9 @@ mod tests {
             assert_eq!(v.expose_secret(), "from-env");
             assert!(format!("{v:?}").find("from-env").is_none());
             jail.set_env("DLCSHARE_OTHER_SECRET_FILE", "missing.txt");
-            let e = secret_from_env("DLCSHARE_OTHER_SECRET").unwrap_err().to_string();
+            let e = secret_from_env("DLCSHARE_OTHER_SECRET")
+                .unwrap_err()
+                .to_string();
             assert!(e.contains("DLCSHARE_OTHER_SECRET_FILE") && e.contains("missing.txt"));
             Ok(())
         });

@@ -66,7 +66,10 @@ pub enum AliyunError {
     #[error("cannot reach the GetToken endpoint: {0}")]
     Network(String),
     #[error("{last} (gave up after {attempts} attempts)")]
-    Exhausted { attempts: u32, last: Box<AliyunError> },
+    Exhausted {
+        attempts: u32,
+        last: Box<AliyunError>,
+    },
     #[error("invalid endpoint: {0}")]
     Endpoint(String),
 }
@@ -109,9 +112,8 @@ impl AliyunError {
 
     pub fn request_id(&self) -> Option<&str> {
         match self.last() {
-            AliyunError::Api { request_id, .. } | AliyunError::InvalidResponse { request_id, .. } => {
-                request_id.as_deref()
-            }
+            AliyunError::Api { request_id, .. }
+            | AliyunError::InvalidResponse { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
@@ -189,7 +191,8 @@ impl GetTokenClient {
         env: Arc<dyn SigningEnv>,
     ) -> Result<Self, AliyunError> {
         let raw = endpoint_for(settings);
-        let base = url::Url::parse(&raw).map_err(|e| AliyunError::Endpoint(format!("{raw}: {e}")))?;
+        let base =
+            url::Url::parse(&raw).map_err(|e| AliyunError::Endpoint(format!("{raw}: {e}")))?;
         let host = match (base.host_str(), base.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
             (Some(h), None) => h.to_owned(),
@@ -256,7 +259,11 @@ impl GetTokenClient {
                 Ok(Err(e)) => e,
                 Err(_) => AliyunError::Timeout(self.deadline),
             };
-            tracing::debug!(attempt = attempts, code = err.code(), "GetToken attempt failed");
+            tracing::debug!(
+                attempt = attempts,
+                code = err.code(),
+                "GetToken attempt failed"
+            );
             if !err.is_retryable() || attempts > self.max_retries {
                 return Err(wrap(err, attempts));
             }
@@ -453,22 +460,31 @@ mod tests {
         s.region = "cn-shanghai".into();
         assert_eq!(endpoint_for(&s), "https://pai-dlc.cn-shanghai.aliyuncs.com");
         s.network = Network::Vpc;
-        assert_eq!(endpoint_for(&s), "https://pai-dlc-vpc.cn-shanghai.aliyuncs.com");
+        assert_eq!(
+            endpoint_for(&s),
+            "https://pai-dlc-vpc.cn-shanghai.aliyuncs.com"
+        );
         s.endpoint = Some("http://127.0.0.1:9".into());
         assert_eq!(endpoint_for(&s), "http://127.0.0.1:9");
     }
 
     #[test]
     fn parses_success_tolerating_unknown_fields() {
-        let r = parse_response(200, br#"{"RequestId":"r1","Token":"t0k","Extra":{"a":1}}"#, None)
-            .unwrap();
+        let r = parse_response(
+            200,
+            br#"{"RequestId":"r1","Token":"t0k","Extra":{"a":1}}"#,
+            None,
+        )
+        .unwrap();
         assert_eq!(r.token.expose_secret(), "t0k");
         assert_eq!(r.request_id, "r1");
     }
 
     #[test]
     fn missing_token_and_non_json_are_clear_errors() {
-        let e = parse_response(200, br#"{"RequestId":"r1"}"#, None).err().unwrap();
+        let e = parse_response(200, br#"{"RequestId":"r1"}"#, None)
+            .err()
+            .unwrap();
         assert!(e.to_string().contains("no Token"), "{e}");
         assert_eq!(e.request_id(), Some("r1"));
         let e = parse_response(200, b"<html>", None).err().unwrap();
@@ -496,7 +512,9 @@ mod tests {
         assert!(!api(400, "InvalidParameter").is_retryable());
         assert!(api(404, "InvalidAccessKeyId.NotFound").is_credential_error());
         assert!(!api(404, "InvalidParameter").is_credential_error());
-        let throttled = parse_response(429, b"{}", Some(Duration::from_secs(1))).err().unwrap();
+        let throttled = parse_response(429, b"{}", Some(Duration::from_secs(1)))
+            .err()
+            .unwrap();
         assert!(throttled.is_retryable());
     }
 

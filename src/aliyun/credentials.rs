@@ -28,7 +28,10 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("access_key_secret", &"[redacted]")
-            .field("security_token", &self.security_token.as_ref().map(|_| "[redacted]"))
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "[redacted]"),
+            )
             .field("source", &self.source)
             .finish()
     }
@@ -183,7 +186,10 @@ fn from_file(src: &Sources<'_>) -> Result<Credentials, CredentialsError> {
             .cloned()
             .ok_or_else(|| file_err(format!("profile [{profile_name}] has no `{key}`")))
     };
-    let kind = profile.get("type").map(String::as_str).unwrap_or("access_key");
+    let kind = profile
+        .get("type")
+        .map(String::as_str)
+        .unwrap_or("access_key");
     let token = match kind {
         "access_key" => None,
         "sts" => Some(get("security_token")?.into()),
@@ -240,8 +246,10 @@ mod tests {
     use secrecy::ExposeSecret;
 
     fn run(vars: &[(&str, &str)], home: Option<PathBuf>) -> Result<Credentials, CredentialsError> {
-        let vars: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let env = move |name: &str| vars.get(name).cloned();
         load_from(&Sources { env: &env, home })
     }
@@ -262,7 +270,10 @@ mod tests {
         assert_eq!(c.access_key_secret().expose_secret(), "sec");
         assert_eq!(c.security_token().unwrap().expose_secret(), "sts");
         let debug = format!("{c:?}");
-        assert!(!debug.contains("sec\"") && !debug.contains("sts\""), "{debug}");
+        assert!(
+            !debug.contains("sec\"") && !debug.contains("sts\""),
+            "{debug}"
+        );
     }
 
     #[test]
@@ -273,7 +284,10 @@ mod tests {
         let c = run(
             &[
                 (ENV_ACCESS_KEY_ID, "id"),
-                ("ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE", secret.to_str().unwrap()),
+                (
+                    "ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE",
+                    secret.to_str().unwrap(),
+                ),
             ],
             None,
         )
@@ -287,7 +301,10 @@ mod tests {
             None,
         )
         .unwrap_err();
-        assert!(e.to_string().contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE"));
+        assert!(
+            e.to_string()
+                .contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE")
+        );
     }
 
     #[test]
@@ -324,6 +341,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let e = run(&[], Some(dir.path().to_path_buf())).unwrap_err();
         let msg = e.to_string();
-        assert!(msg.contains(ENV_ACCESS_KEY_ID) && msg.contains(".alibabacloud"), "{msg}");
+        assert!(
+            msg.contains(ENV_ACCESS_KEY_ID) && msg.contains(".alibabacloud"),
+            "{msg}"
+        );
     }
 }

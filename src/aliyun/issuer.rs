@@ -10,11 +10,18 @@ impl From<&AliyunError> for IssueFailure {
         let last = e.last();
         let kind = match last {
             _ if e.is_credential_error() => IssueFailureKind::Unauthorized,
-            AliyunError::Api { status: 401 | 403, .. } => IssueFailureKind::Unauthorized,
-            AliyunError::Api { .. } if last.is_retryable() && e.code().starts_with("Throttling") => {
+            AliyunError::Api {
+                status: 401 | 403, ..
+            } => IssueFailureKind::Unauthorized,
+            AliyunError::Api { .. }
+                if last.is_retryable() && e.code().starts_with("Throttling") =>
+            {
                 IssueFailureKind::Throttled
             }
-            AliyunError::Api { retry_after: Some(_), .. } => IssueFailureKind::Throttled,
+            AliyunError::Api {
+                retry_after: Some(_),
+                ..
+            } => IssueFailureKind::Throttled,
             AliyunError::Api { status, .. } if *status >= 500 => IssueFailureKind::Unavailable,
             AliyunError::Api { .. } => IssueFailureKind::Rejected,
             AliyunError::InvalidResponse { status, .. } if *status >= 500 => {

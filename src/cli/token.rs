@@ -1,0 +1,114 @@
+//! `dlc-share-bot token`: one share link from the shell, audited like a chat request when a
+//! database is configured.
+
+use std::time::Instant;
+
+use anyhow::{Context, anyhow, bail};
+use secrecy::ExposeSecret;
+
+use super::TokenArgs;
+use crate::aliyun::{GetTokenClient, credentials, signer};
+use crate::config::Settings;
+use crate::share::ports::AuditAttempt;
+use crate::share::{Expiry, IssuedShare, ShareOutcome, TargetId, TargetType, issue_audited};
+use crate::store::{self, PgStore};
+
+pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
+    // Input first: invalid input never reaches the network or the database.
+    let target_type = TargetType::from(args.target_type);
+    let target_id = TargetId::parse(&args.id).map_err(|e| anyhow!("--id `{}`: {e}", args.id))?;
+    let policy = settings.default_policy()?;
+    let expiry = match &args.expire {
+        Some(raw) => {
+            Expiry::parse(raw, policy.max_expiry()).map_err(|e| anyhow!("--expire: {e}"))?
+        }
+        None => policy.default_expiry(),
+    };
+    let links = settings
+        .link_templates()
+        .map_err(|(key, e)| anyhow!("{key}: {e}"))?;
+    let credentials = credentials::load()?;
+    let client = GetTokenClient::new(&settings.aliyun, credentials)?;
+
+    let store = store::connect_from_env(&settings.database)
+        .await
+        .context("the audit database (DATABASE_URL)")?;
+    if let Some(store) = &store {
+        store
+            .migrate()
+            .await
+            .context("the audit database (DATABASE_URL)")?;
+    }
+    let operator = local_operator();
+    let attempt = AuditAttempt {
+        interaction_id: format!("cli-{}", signer::random_nonce()),
+        guild_id: None,
+        channel_id: None,
+        user_id: operator.clone(),
+        user_name: operator,
+        target_type,
+        target_id: target_id.to_string(),
+        requested_expire_seconds: args.expire.as_ref().map(|_| expiry.as_secs().into()),
+        expire_seconds: Some(expiry.as_secs().into()),
+    };
+    let outcome = issue_audited::<PgStore, _>(
+        store.as_ref(),
+        &client,
+        &links,
+        attempt,
+        target_id,
+        expiry,
+        Instant::now(),
+    )
+    .await;
+    if let Some(store) = store {
+        store.close().await;
+    }
+    match outcome {
+        ShareOutcome::Issued(share) => {
+            print_share(&share, args.json);
+            Ok(())
+        }
+        ShareOutcome::Upstream(failure) => bail!("{}", failure.message),
+        ShareOutcome::AuditUnavailable => {
+            bail!("cannot write the audit row, so no token was requested (fail closed)")
+        }
+        other => bail!("unexpected outcome `{}`", other.label()),
+    }
+}
+
+/// `$USER` (or `$USERNAME`), the name the audit log records for command-line requests.
+fn local_operator() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "unknown-operator".into())
+}
+
+fn print_share(share: &IssuedShare, json: bool) {
+    if json {
+        let obj = serde_json::json!({
+            "target_type": share.target_type.as_str(),
+            "target_id": share.target_id.as_str(),
+            "token": share.token.expose_secret(),
+            "link": share.link.expose_secret(),
+            "expire_seconds": share.expiry.as_secs(),
+            "expires_at": share.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "request_id": share.request_id,
+        });
+        println!("{obj}");
+    } else {
+        println!("{}", share.link.expose_secret());
+        eprintln!(
+            "{} {} shared for {}, until {} (RequestId {})",
+            share.target_type.label(),
+            share.target_id,
+            share.expiry,
+            share
+                .expires_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            share.request_id
+        );
+    }
+}

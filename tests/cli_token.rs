@@ -1,0 +1,223 @@
+//! `dlc-share-bot token` as an operator runs it: the real binary against the local GetToken
+//! endpoint that judges signatures with Alibaba's algorithm.
+
+mod support;
+
+use std::process::{Command, Output};
+
+use support::gettoken::{AK_ID, AK_SECRET, Behavior, GetTokenServer, STS_TOKEN};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the binary in an empty directory with a minimal environment (no DATABASE_URL, no
+/// credentials file), plus `env`.
+fn token(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dlc-share-bot"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("USER", "ops-alice")
+        .current_dir(home.path())
+        .arg("token")
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("run the binary");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+fn creds<'a>(server: &'a str, version: &'a str, sts: bool) -> Vec<(&'a str, &'a str)> {
+    let mut env = vec![
+        ("DLCSHARE_ALIYUN__ENDPOINT", server),
+        ("DLCSHARE_ALIYUN__SIGNATURE_VERSION", version),
+        ("DLCSHARE_ALIYUN__DEADLINE", "3s"),
+        ("DLCSHARE_ALIYUN__REQUEST_TIMEOUT", "1s"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", AK_ID),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", AK_SECRET),
+    ];
+    if sts {
+        env.push(("ALIBABA_CLOUD_SECURITY_TOKEN", STS_TOKEN));
+    }
+    env
+}
+
+fn assert_no_secrets(run: &Run) {
+    for secret in [AK_SECRET, STS_TOKEN] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "a secret leaked"
+        );
+    }
+    assert!(
+        !run.stderr.contains("panicked") && !run.stderr.contains("backtrace"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_share_with_v1_and_v3_with_and_without_sts() {
+    for sts in [false, true] {
+        let server = GetTokenServer::start(sts).await;
+        let url = server.url();
+        for version in ["v1", "v3"] {
+            let args = [
+                "--type", "job", "--id", "dlc123", "--expire", "1h", "--json",
+            ];
+            let run = tokio::task::block_in_place(|| token(&args, &creds(&url, version, sts)));
+            assert_eq!(run.code, 0, "{version} sts={sts}: {}", run.stderr);
+            assert_no_secrets(&run);
+            let lines: Vec<&str> = run.stdout.lines().collect();
+            assert_eq!(lines.len(), 1, "one JSON object: {}", run.stdout);
+            let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+            assert_eq!(v["target_type"], "job");
+            assert_eq!(v["target_id"], "dlc123");
+            assert_eq!(v["expire_seconds"], 3600);
+            let token = v["token"].as_str().unwrap();
+            assert!(token.starts_with("tok-dlc123-"));
+            assert!(v["request_id"].as_str().unwrap().starts_with("REQ-"));
+            let link = v["link"].as_str().unwrap();
+            assert!(
+                link.contains("dlc123") && link.contains(&token.replace('+', "%2B")),
+                "{link}"
+            );
+            let expires =
+                chrono::DateTime::parse_from_rfc3339(v["expires_at"].as_str().unwrap()).unwrap();
+            let ahead = expires
+                .signed_duration_since(chrono::Utc::now())
+                .num_seconds();
+            assert!((3590..=3600).contains(&ahead), "{ahead}");
+        }
+        assert!(server.seen().iter().all(|s| s.verdict.is_ok()));
+        assert_eq!(server.issued_tokens().len(), 2);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_output_is_the_link_and_defaults_apply() {
+    let server = GetTokenServer::start(false).await;
+    let url = server.url();
+    let run = tokio::task::block_in_place(|| {
+        token(
+            &["--type", "tensorboard", "--id", "tb-7"],
+            &creds(&url, "v1", false),
+        )
+    });
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.trim().starts_with("https://"), "{}", run.stdout);
+    assert!(run.stdout.contains("tensorboards/tb-7"), "{}", run.stdout);
+    let seen = server.seen();
+    assert_eq!(seen[0].query["TargetType"], "tensorboard");
+    assert_eq!(
+        seen[0].query["ExpireTime"], "86400",
+        "default expiry is one day"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_never_reaches_the_network() {
+    let server = GetTokenServer::start(false).await;
+    let url = server.url();
+    let env = creds(&url, "v1", false);
+    let cases: &[(&[&str], &str)] = &[
+        (&["--type", "notebook", "--id", "x"], "notebook"),
+        (&["--type", "job", "--id", "bad id!"], "--id"),
+        (&["--type", "job", "--id", ""], "empty"),
+        (
+            &["--type", "job", "--id", "x", "--expire", "soon"],
+            "--expire",
+        ),
+        (
+            &["--type", "job", "--id", "x", "--expire", "30s"],
+            "too short",
+        ),
+        (
+            &["--type", "job", "--id", "x", "--expire", "8d"],
+            "too long",
+        ),
+    ];
+    for (args, needle) in cases {
+        let run = tokio::task::block_in_place(|| token(args, &env));
+        assert_ne!(run.code, 0, "{args:?}");
+        assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+        assert_no_secrets(&run);
+    }
+    assert_eq!(server.arrivals(), 0, "invalid input must not reach the API");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failures_are_one_clear_line() {
+    let server = GetTokenServer::start(false).await;
+    let url = server.url();
+
+    // No credentials anywhere.
+    let run = tokio::task::block_in_place(|| {
+        token(
+            &["--type", "job", "--id", "x"],
+            &[("DLCSHARE_ALIYUN__ENDPOINT", url.as_str())],
+        )
+    });
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+
+    // Upstream refusal: Code and RequestId, no retry.
+    server.script([Behavior::Error {
+        status: 403,
+        code: "Forbidden.RAM",
+    }]);
+    let run = tokio::task::block_in_place(|| {
+        token(&["--type", "job", "--id", "x"], &creds(&url, "v3", false))
+    });
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("Forbidden.RAM") && run.stderr.contains("REQ-000001"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert_no_secrets(&run);
+
+    // Unreachable endpoint.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let run = tokio::task::block_in_place(|| {
+        token(&["--type", "job", "--id", "x"], &creds(&dead, "v1", false))
+    });
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("cannot reach"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+
+    // Wrong secret.
+    let mut env = creds(&url, "v1", false);
+    env.retain(|(k, _)| *k != "ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+    env.push(("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "not-the-secret"));
+    let run = tokio::task::block_in_place(|| token(&["--type", "job", "--id", "x"], &env));
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("SignatureDoesNotMatch"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("not-the-secret"));
+}
