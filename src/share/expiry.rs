@@ -53,7 +53,9 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationParseError> {
         if digits.is_empty() {
             return Err(malformed("expected a number"));
         }
-        let unit = chars.next().ok_or_else(|| malformed("a number needs a unit"))?;
+        let unit = chars
+            .next()
+            .ok_or_else(|| malformed("a number needs a unit"))?;
         let unit_secs = match unit.to_ascii_lowercase() {
             's' => 1,
             'm' => 60,
@@ -63,7 +65,9 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationParseError> {
             _ => return Err(malformed("units are s, m, h, d and w")),
         };
         if unit_secs >= last_unit_secs {
-            return Err(malformed("units must go from largest to smallest, each once"));
+            return Err(malformed(
+                "units must go from largest to smallest, each once",
+            ));
         }
         last_unit_secs = unit_secs;
         let n: u64 = digits.parse().map_err(|_| overflow())?;
@@ -157,6 +161,33 @@ impl std::str::FromStr for Expiry {
     }
 }
 
+/// Values offered by autocomplete, filtered to what the guild allows.
+const COMMON_EXPIRIES: [&str; 8] = ["15m", "1h", "6h", "12h", "1d", "3d", "7d", "30m"];
+
+/// Autocomplete choices `(label, value)` for what a member has typed so far: the typed value
+/// first when it is already valid, then the common values within `max` that start with it.
+pub fn suggest_expiries(typed: &str, max: Expiry) -> Vec<(String, String)> {
+    let typed = typed.trim();
+    let mut out = Vec::new();
+    if let Ok(e) = Expiry::parse(typed, max) {
+        out.push((format!("{typed} ({e})"), typed.to_owned()));
+    }
+    let mut common: Vec<Expiry> = COMMON_EXPIRIES
+        .iter()
+        .filter(|c| c.starts_with(typed) || typed.is_empty())
+        .filter_map(|c| Expiry::parse(c, max).ok())
+        .collect();
+    common.sort();
+    for e in common {
+        let value = e.to_string();
+        if !out.iter().any(|(_, v)| *v == value) {
+            out.push((value.clone(), value));
+        }
+    }
+    out.truncate(25); // Discord's limit on choices
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,7 +211,9 @@ mod tests {
 
     #[test]
     fn rejects_garbage_with_a_reason() {
-        for bad in ["", "abc", "1x", "h", "1h30", "30m1h", "1h1h", "-5m", "1.5h", "5 m m"] {
+        for bad in [
+            "", "abc", "1x", "h", "1h30", "30m1h", "1h1h", "-5m", "1.5h", "5 m m",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad} should not parse");
         }
         assert!(matches!(
@@ -208,7 +241,10 @@ mod tests {
     #[test]
     fn bounds_are_inclusive() {
         assert_eq!(Expiry::parse("60", Expiry::HARD_MAX).unwrap().as_secs(), 60);
-        assert_eq!(Expiry::parse("7d", Expiry::HARD_MAX).unwrap().as_secs(), 604_800);
+        assert_eq!(
+            Expiry::parse("7d", Expiry::HARD_MAX).unwrap().as_secs(),
+            604_800
+        );
         assert!(matches!(
             Expiry::parse("59s", Expiry::HARD_MAX),
             Err(ExpiryError::TooShort(_))
@@ -220,6 +256,29 @@ mod tests {
         let day = Expiry::parse("1d", Expiry::HARD_MAX).unwrap();
         let err = Expiry::parse("2d", day).unwrap_err();
         assert_eq!(err.to_string(), "2d is too long: the maximum here is 1d");
+    }
+
+    #[test]
+    fn suggestions_respect_the_maximum_and_the_typed_prefix() {
+        let day = Expiry::parse("1d", Expiry::HARD_MAX).unwrap();
+        let values: Vec<String> = suggest_expiries("", day)
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(values, ["15m", "30m", "1h", "6h", "12h", "1d"]);
+        let typed = suggest_expiries("2h", Expiry::HARD_MAX);
+        assert_eq!(typed[0], ("2h (2h)".to_owned(), "2h".to_owned()));
+        let prefixed: Vec<String> = suggest_expiries("1", Expiry::HARD_MAX)
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(
+            prefixed,
+            ["15m", "1h", "12h", "1d"],
+            "`1` alone is too short to offer"
+        );
+        assert!(suggest_expiries("nonsense", Expiry::HARD_MAX).is_empty());
+        assert!(suggest_expiries("8d", Expiry::HARD_MAX).is_empty());
     }
 
     #[test]

@@ -23,7 +23,9 @@ const PLACEHOLDERS: [&str; 6] = [
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LinkTemplateError {
-    #[error("unknown placeholder `{{{0}}}` (known: {{region}}, {{target_type}}, {{target_id}}, {{token}}, {{expire_seconds}}, {{expires_at_unix}})")]
+    #[error(
+        "unknown placeholder `{{{0}}}` (known: {{region}}, {{target_type}}, {{target_id}}, {{token}}, {{expire_seconds}}, {{expires_at_unix}})"
+    )]
     UnknownPlaceholder(String),
     #[error("unclosed `{{` in the template")]
     Unclosed,

@@ -12,7 +12,7 @@ mod target;
 
 pub use expiry::{
     DurationParseError, Expiry, ExpiryError, HARD_MAX_EXPIRY_SECS, MIN_EXPIRY_SECS,
-    format_duration, parse_duration,
+    format_duration, parse_duration, suggest_expiries,
 };
 pub use ids::{ChannelId, GuildId, RoleId, UserId};
 pub use link::{LinkTemplate, LinkTemplateError, LinkValues};

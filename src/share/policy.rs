@@ -109,9 +109,18 @@ mod tests {
 
     #[test]
     fn allowlist_denies_by_default() {
-        assert_eq!(decide_access(&[], &[RoleId(1)]), AccessDecision::EmptyAllowlist);
-        assert_eq!(decide_access(&[RoleId(2)], &[RoleId(1)]), AccessDecision::MissingRole);
-        assert_eq!(decide_access(&[RoleId(2)], &[]), AccessDecision::MissingRole);
+        assert_eq!(
+            decide_access(&[], &[RoleId(1)]),
+            AccessDecision::EmptyAllowlist
+        );
+        assert_eq!(
+            decide_access(&[RoleId(2)], &[RoleId(1)]),
+            AccessDecision::MissingRole
+        );
+        assert_eq!(
+            decide_access(&[RoleId(2)], &[]),
+            AccessDecision::MissingRole
+        );
         assert_eq!(
             decide_access(&[RoleId(2), RoleId(3)], &[RoleId(1), RoleId(3)]),
             AccessDecision::Allowed
@@ -122,8 +131,22 @@ mod tests {
     fn admin_by_permission_or_configured_role() {
         let none = AdminPermissions::default();
         assert!(!is_admin(none, &[RoleId(1)], &[]));
-        assert!(is_admin(AdminPermissions { administrator: true, ..none }, &[], &[]));
-        assert!(is_admin(AdminPermissions { manage_guild: true, ..none }, &[], &[]));
+        assert!(is_admin(
+            AdminPermissions {
+                administrator: true,
+                ..none
+            },
+            &[],
+            &[]
+        ));
+        assert!(is_admin(
+            AdminPermissions {
+                manage_guild: true,
+                ..none
+            },
+            &[],
+            &[]
+        ));
         assert!(is_admin(none, &[RoleId(9)], &[RoleId(9)]));
     }
 
@@ -135,7 +158,10 @@ mod tests {
             p.resolve_expiry(Some(Duration::from_secs(7200))).unwrap(),
             exp("2h")
         );
-        assert!(p.resolve_expiry(Some(Duration::from_secs(3 * 86_400))).is_err());
+        assert!(
+            p.resolve_expiry(Some(Duration::from_secs(3 * 86_400)))
+                .is_err()
+        );
         assert!(p.resolve_expiry(Some(Duration::from_secs(10))).is_err());
         assert!(GuildPolicy::new(exp("3d"), exp("2d")).is_err());
     }

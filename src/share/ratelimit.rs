@@ -10,7 +10,8 @@ use governor::{Quota, RateLimiter};
 
 use super::{GuildId, UserId};
 
-type Keyed<K, C> = RateLimiter<K, DefaultKeyedStateStore<K>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+type Keyed<K, C> =
+    RateLimiter<K, DefaultKeyedStateStore<K>, C, NoOpMiddleware<<C as Clock>::Instant>>;
 
 /// Limits as configured: a sustained rate per minute and a burst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +36,10 @@ pub enum LimitScope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateDecision {
     Allowed,
-    Limited { scope: LimitScope, retry_after: Duration },
+    Limited {
+        scope: LimitScope,
+        retry_after: Duration,
+    },
 }
 
 /// Both limiters; cheap to share behind an `Arc`.
@@ -135,7 +139,10 @@ mod tests {
         assert_eq!(limits.check(g, UserId(2)), RateDecision::Allowed);
         assert!(matches!(
             limits.check(g, UserId(3)),
-            RateDecision::Limited { scope: LimitScope::Guild, .. }
+            RateDecision::Limited {
+                scope: LimitScope::Guild,
+                ..
+            }
         ));
         assert_eq!(limits.check(GuildId(2), UserId(3)), RateDecision::Allowed);
     }
@@ -149,7 +156,11 @@ mod tests {
         }
         assert_eq!(limits.tracked_keys(), 1_001);
         limits.evict_idle();
-        assert_eq!(limits.tracked_keys(), 1_001, "cells not yet replenished stay");
+        assert_eq!(
+            limits.tracked_keys(),
+            1_001,
+            "cells not yet replenished stay"
+        );
         clock.advance(Duration::from_secs(120));
         limits.evict_idle();
         assert_eq!(limits.tracked_keys(), 0);

@@ -13,9 +13,9 @@ use super::ports::{
     IssueFailure, TokenIssuer,
 };
 use super::{
-    AccessDecision, ChannelId, Expiry, ExpiryError, GuildId, GuildPolicy, LimitScope,
-    LinkTemplate, LinkValues, RateDecision, RateLimits, RoleId, TargetId, TargetIdError,
-    TargetType, UserId, decide_access, parse_duration,
+    AccessDecision, ChannelId, Expiry, ExpiryError, GuildId, GuildPolicy, LimitScope, LinkTemplate,
+    LinkValues, RateDecision, RateLimits, RoleId, TargetId, TargetIdError, TargetType, UserId,
+    decide_access, parse_duration,
 };
 
 /// Longest target id kept in the audit log when the input was invalid.
@@ -79,7 +79,10 @@ pub enum ShareOutcome {
     Issued(IssuedShare),
     Invalid(InvalidInput),
     Denied(AccessDecision),
-    RateLimited { scope: LimitScope, retry_after: Duration },
+    RateLimited {
+        scope: LimitScope,
+        retry_after: Duration,
+    },
     Upstream(IssueFailure),
     /// The audit row could not be written, so nothing was requested (fail closed).
     AuditUnavailable,
@@ -151,7 +154,9 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
     }
 
     let called = Instant::now();
-    let result = issuer.get_token(attempt.target_type, &target_id, expiry).await;
+    let result = issuer
+        .get_token(attempt.target_type, &target_id, expiry)
+        .await;
     metrics::histogram!("dlcshare_gettoken_seconds").record(called.elapsed().as_secs_f64());
     let latency_ms = started.elapsed().as_millis() as i64;
 
@@ -202,7 +207,7 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
         // The pending row already proves the attempt; a failed completion is logged, and the
         // user still gets what was issued rather than a token that silently goes nowhere.
         if let Err(e) = audit.complete(&attempt.interaction_id, &completion).await {
-            tracing::error!(error = %e, "audit completion failed; the row stays pending");
+            tracing::error!(error = %e, "audit completion failed; the write-ahead row records the attempt");
             metrics::counter!("dlcshare_audit_write_failures_total").increment(1);
         }
     }
@@ -252,8 +257,12 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
         let validated = TargetId::parse(&req.raw_id)
             .map_err(InvalidInput::Id)
             .and_then(|id| {
-                let requested = requested.transpose().map_err(|e| InvalidInput::Expiry(e.into()))?;
-                let expiry = policy.resolve_expiry(requested).map_err(InvalidInput::Expiry)?;
+                let requested = requested
+                    .transpose()
+                    .map_err(|e| InvalidInput::Expiry(e.into()))?;
+                let expiry = policy
+                    .resolve_expiry(requested)
+                    .map_err(InvalidInput::Expiry)?;
                 Ok((id, expiry))
             });
         let (target_id, expiry) = match validated {
@@ -261,7 +270,13 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
             Err(invalid) => {
                 let code = invalid.code();
                 return self
-                    .refuse(&attempt, started, AuditOutcome::InvalidInput, code, ShareOutcome::Invalid(invalid))
+                    .refuse(
+                        &attempt,
+                        started,
+                        AuditOutcome::InvalidInput,
+                        code,
+                        ShareOutcome::Invalid(invalid),
+                    )
                     .await;
             }
         };
@@ -275,7 +290,13 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
                     _ => "missing_role",
                 };
                 return self
-                    .refuse(&attempt, started, AuditOutcome::DeniedRole, code, ShareOutcome::Denied(denied))
+                    .refuse(
+                        &attempt,
+                        started,
+                        AuditOutcome::DeniedRole,
+                        code,
+                        ShareOutcome::Denied(denied),
+                    )
                     .await;
             }
         }

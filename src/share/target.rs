@@ -67,9 +67,7 @@ pub enum TargetIdError {
     Empty,
     #[error("the id is {0} characters long; at most {TARGET_ID_MAX_LEN} are allowed")]
     TooLong(usize),
-    #[error(
-        "the id contains {0:?}; only letters, digits, `_`, `.` and `-` are allowed"
-    )]
+    #[error("the id contains {0:?}; only letters, digits, `_`, `.` and `-` are allowed")]
     InvalidChar(char),
 }
 
@@ -140,10 +138,7 @@ mod tests {
             TargetId::parse(&"x".repeat(129)),
             Err(TargetIdError::TooLong(129))
         );
-        assert_eq!(
-            TargetId::parse("a b"),
-            Err(TargetIdError::InvalidChar(' '))
-        );
+        assert_eq!(TargetId::parse("a b"), Err(TargetIdError::InvalidChar(' ')));
         assert_eq!(
             TargetId::parse("dlc/../x"),
             Err(TargetIdError::InvalidChar('/'))

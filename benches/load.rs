@@ -1,0 +1,131 @@
+//! Load harness (not a test): drives interactions through the local Discord-compatible server
+//! into the real bot binary, against the local GetToken endpoint and a real PostgreSQL, and
+//! reports sustained throughput, dispatch→final-reply latency and the bot's peak RSS.
+//!
+//!     scripts/with-postgres.sh cargo bench --bench load
+//!
+//! Knobs: LOAD_RATE (interactions/s, default 400), LOAD_SECONDS (default 10).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::bot::{ALLOWED_ROLE, BotHarness};
+use support::discord::CommandInteraction;
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx]
+}
+
+/// VmHWM: the bot process's peak resident set size, in KiB.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+async fn drive(h: &BotHarness, rate: u64, count: u64, user_base: u64) -> (Vec<String>, Instant) {
+    let mut ids = Vec::with_capacity(count as usize);
+    let mut tick = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let started = Instant::now();
+    for n in 0..count {
+        tick.tick().await;
+        let interaction = CommandInteraction::share("job")
+            .option_str("id", &format!("dlc-load-{n}"))
+            .option_str("expiry", "1h")
+            .roles([ALLOWED_ROLE])
+            .user(user_base + n, &format!("member{n}"))
+            .build();
+        ids.push(h.discord.send_interaction(interaction).await);
+    }
+    (ids, started)
+}
+
+async fn wait_all(h: &BotHarness, ids: &[String], bound: Duration) -> Vec<Duration> {
+    let deadline = Instant::now() + bound;
+    loop {
+        let done: Vec<Duration> = ids
+            .iter()
+            .filter_map(|id| h.discord.answer_latency(id))
+            .collect();
+        if done.len() == ids.len() || Instant::now() > deadline {
+            return done;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn main() {
+    if std::env::var_os("DATABASE_URL").is_none() {
+        println!(
+            "load: DATABASE_URL is not set; run `scripts/with-postgres.sh cargo bench --bench load`"
+        );
+        return;
+    }
+    let rate = env_num("LOAD_RATE", 400).max(1);
+    let seconds = env_num("LOAD_SECONDS", 10).max(1);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let env = [
+            ("RUST_LOG", "warn"),
+            ("DLCSHARE_RATELIMIT__GUILD_PER_MINUTE", "1000000"),
+            ("DLCSHARE_RATELIMIT__GUILD_BURST", "100000"),
+        ];
+        let h = BotHarness::start("load", &env).await;
+        h.allow_role(ALLOWED_ROLE).await;
+
+        let (warm, _) = drive(&h, 200, 200, 1_000_000).await;
+        let warmed = wait_all(&h, &warm, Duration::from_secs(30)).await;
+        assert_eq!(warmed.len(), warm.len(), "warm-up answered");
+
+        let count = rate * seconds;
+        let (ids, started) = drive(&h, rate, count, 2_000_000).await;
+        let sent_in = started.elapsed();
+        let mut latencies = wait_all(&h, &ids, Duration::from_secs(60)).await;
+        let total = started.elapsed();
+        let answered = latencies.len();
+        latencies.sort();
+        let rows: (i64,) = sqlx::query_as("SELECT count(*) FROM audit_log WHERE outcome = 'issued'")
+            .fetch_one(&h.pool)
+            .await
+            .expect("count audit rows");
+        let rss = peak_rss_kib(h.pid());
+
+        println!("load: offered {count} interactions at {rate}/s over {:.2}s", sent_in.as_secs_f64());
+        println!("load: answered {answered}/{count}; audited as issued: {} (incl. {} warm-up)", rows.0, warm.len());
+        // Conservative: `total` runs until the poll that saw the last answer.
+        println!(
+            "load: sustained throughput {:.0} interactions/s ({answered} answered in {:.2}s from the first dispatch)",
+            answered as f64 / total.as_secs_f64(),
+            total.as_secs_f64()
+        );
+        if !latencies.is_empty() {
+            println!(
+                "load: dispatch→final reply p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                percentile(&latencies, 0.50).as_secs_f64() * 1e3,
+                percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+                latencies.last().unwrap().as_secs_f64() * 1e3
+            );
+        }
+        match rss {
+            Some(kib) => println!("load: bot peak RSS {:.1} MiB", kib as f64 / 1024.0),
+            None => println!("load: bot peak RSS unavailable (no /proc)"),
+        }
+    });
+}

@@ -1,0 +1,251 @@
+//! Interaction routing: defer at once, turn options into core requests, run them, and always
+//! answer — one error path catches whatever fails inside.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::FutureExt;
+use serenity::all::{
+    CommandInteraction, ConnectionStage, Context, CreateAutocompleteResponse,
+    CreateInteractionResponse, CreateInteractionResponseMessage, EditInteractionResponse,
+    EventHandler, Http, Interaction, Ready, ResumedEvent, ShardStageUpdateEvent,
+};
+use tracing::Instrument;
+
+use super::commands::{self, Invocation};
+use super::inflight::Inflight;
+use super::{admin, replies};
+use crate::aliyun::GetTokenClient;
+use crate::http::GatewayStatus;
+use crate::share::{
+    AdminPermissions, ChannelId, Expiry, GuildId, GuildPolicy, RoleId, ShareRequest, ShareService,
+    UserId, is_admin, suggest_expiries,
+};
+use crate::store::{Actor, PgStore};
+
+/// Everything an interaction needs, shared by all of them.
+pub struct Bot {
+    pub service: ShareService<PgStore, PgStore, GetTokenClient>,
+    pub store: PgStore,
+    pub admin_roles: Vec<RoleId>,
+    pub default_policy: GuildPolicy,
+    /// Where commands are registered on READY: a guild, or global.
+    pub register_in: Option<GuildId>,
+    pub inflight: Arc<Inflight>,
+    /// Shard connection state, read by `/readyz`.
+    pub gateway: GatewayStatus,
+    registered: AtomicBool,
+}
+
+impl Bot {
+    pub fn new(
+        service: ShareService<PgStore, PgStore, GetTokenClient>,
+        store: PgStore,
+        admin_roles: Vec<RoleId>,
+        default_policy: GuildPolicy,
+        register_in: Option<GuildId>,
+        gateway: GatewayStatus,
+    ) -> Self {
+        Bot {
+            service,
+            store,
+            admin_roles,
+            default_policy,
+            register_in,
+            inflight: Arc::new(Inflight::default()),
+            gateway,
+            registered: AtomicBool::new(false),
+        }
+    }
+
+    async fn on_command(&self, http: &Http, cmd: CommandInteraction) {
+        let span = tracing::info_span!(
+            "interaction",
+            interaction_id = %cmd.id,
+            guild_id = ?cmd.guild_id.map(|g| g.get()),
+            user_id = %cmd.user.id,
+            command = %commands::command_path(&cmd),
+        );
+        async {
+            let Some(_guard) = self.inflight.enter() else {
+                let msg = "The bot is restarting and not taking requests; please try again in a moment.";
+                if let Err(e) = cmd.create_response(http, replies::immediate(msg)).await {
+                    tracing::warn!(error = %e, "could not answer during shutdown");
+                }
+                return;
+            };
+            // Defer before any database or network work: Discord's window is 3 seconds.
+            let defer = CreateInteractionResponse::Defer(
+                CreateInteractionResponseMessage::new().ephemeral(true),
+            );
+            if let Err(e) = cmd.create_response(http, defer).await {
+                tracing::warn!(error = %e, "could not defer the interaction");
+                metrics::counter!("dlcshare_interactions_total", "command" => commands::command_path(&cmd), "outcome" => "unanswered").increment(1);
+                return;
+            }
+            let (reply, outcome) = match AssertUnwindSafe(self.respond(&cmd)).catch_unwind().await {
+                Ok(answer) => answer,
+                Err(_) => {
+                    tracing::error!("handling the interaction panicked");
+                    (replies::internal_error(), "internal_error")
+                }
+            };
+            tracing::info!(outcome, "interaction answered");
+            metrics::counter!("dlcshare_interactions_total", "command" => commands::command_path(&cmd), "outcome" => outcome).increment(1);
+            if let Err(e) = cmd.edit_response(http, reply).await {
+                tracing::warn!(error = %e, "could not edit the deferred response");
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The reply and the outcome label for metrics.
+    async fn respond(&self, cmd: &CommandInteraction) -> (EditInteractionResponse, &'static str) {
+        let Some(guild) = cmd.guild_id else {
+            return (
+                replies::text("These commands only work inside a server."),
+                "invalid_input",
+            );
+        };
+        let guild = GuildId(guild.get());
+        let invocation = match commands::parse(cmd) {
+            Ok(i) => i,
+            Err(e) => {
+                tracing::warn!(error = %e, "unknown command");
+                return (
+                    replies::text("This command is not known to this version of the bot."),
+                    "invalid_input",
+                );
+            }
+        };
+        let member_roles: Vec<RoleId> = cmd
+            .member
+            .as_ref()
+            .map(|m| m.roles.iter().map(|r| RoleId(r.get())).collect())
+            .unwrap_or_default();
+        match invocation {
+            Invocation::Share {
+                target_type,
+                id,
+                expiry,
+            } => {
+                let request = ShareRequest {
+                    interaction_id: cmd.id.to_string(),
+                    guild_id: guild,
+                    channel_id: Some(ChannelId(cmd.channel_id.get())),
+                    user_id: UserId(cmd.user.id.get()),
+                    user_name: cmd.user.name.clone(),
+                    member_roles,
+                    target_type,
+                    raw_id: id,
+                    raw_expiry: expiry,
+                };
+                let outcome = self.service.share(request).await;
+                (replies::share(&outcome), outcome.label())
+            }
+            Invocation::Admin(admin) => {
+                let perms = cmd
+                    .member
+                    .as_ref()
+                    .and_then(|m| m.permissions)
+                    .unwrap_or_default();
+                let perms = AdminPermissions {
+                    administrator: perms.administrator(),
+                    manage_guild: perms.manage_guild(),
+                };
+                if !is_admin(perms, &member_roles, &self.admin_roles) {
+                    tracing::warn!("non-admin called an admin command");
+                    return (
+                        replies::text(
+                            "Only server admins (Manage Server or Administrator, or a configured admin role) can use `/share-admin`.",
+                        ),
+                        "denied_role",
+                    );
+                }
+                let actor = Actor::new(cmd.user.id.to_string(), cmd.user.name.clone());
+                match admin::run(&self.store, guild, &actor, self.default_policy, &admin).await {
+                    Ok(text) => (replies::text(text), "ok"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "admin command failed");
+                        (replies::text(e.user_message()), "error")
+                    }
+                }
+            }
+        }
+    }
+
+    async fn on_autocomplete(&self, http: &Http, cmd: CommandInteraction) {
+        let Some((option, typed)) = commands::focused(&cmd) else {
+            return;
+        };
+        let max = if option == commands::OPT_EXPIRY {
+            match cmd.guild_id {
+                Some(g) => self
+                    .store
+                    .policy(GuildId(g.get()))
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or(self.default_policy)
+                    .max_expiry(),
+                None => self.default_policy.max_expiry(),
+            }
+        } else {
+            Expiry::HARD_MAX
+        };
+        let choices = suggest_expiries(typed, max)
+            .into_iter()
+            .fold(CreateAutocompleteResponse::new(), |r, (label, value)| {
+                r.add_string_choice(label, value)
+            });
+        if let Err(e) = cmd
+            .create_response(http, CreateInteractionResponse::Autocomplete(choices))
+            .await
+        {
+            tracing::debug!(error = %e, "autocomplete answer failed");
+        }
+    }
+}
+
+/// serenity's event handler: a thin shim over [`Bot`].
+pub struct Handler(pub Arc<Bot>);
+
+#[serenity::async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        self.0.gateway.shard_connected(ctx.shard_id.0);
+        tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "gateway ready");
+        if !self.0.registered.swap(true, Ordering::AcqRel)
+            && let Err(e) = super::register_commands(&ctx.http, self.0.register_in).await
+        {
+            self.0.registered.store(false, Ordering::Release);
+            tracing::error!(error = %e, "command registration failed; retrying on the next READY");
+        }
+    }
+
+    async fn resume(&self, ctx: Context, _: ResumedEvent) {
+        self.0.gateway.shard_connected(ctx.shard_id.0);
+        tracing::info!("gateway session resumed");
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
+        if event.new == ConnectionStage::Connected {
+            self.0.gateway.shard_connected(event.shard_id.0);
+        } else {
+            if event.old == ConnectionStage::Connected {
+                tracing::warn!(stage = ?event.new, "gateway connection lost; reconnecting");
+            }
+            self.0.gateway.shard_disconnected(event.shard_id.0);
+        }
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        match interaction {
+            Interaction::Command(cmd) => self.0.on_command(&ctx.http, cmd).await,
+            Interaction::Autocomplete(cmd) => self.0.on_autocomplete(&ctx.http, cmd).await,
+            other => tracing::debug!(kind = ?other.kind(), "ignoring interaction"),
+        }
+    }
+}

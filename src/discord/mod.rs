@@ -1,0 +1,61 @@
+//! The Discord adapter: serenity client set-up, command registration, interaction handling
+//! and replies. The decisions live in `share`; this module only translates.
+
+pub mod admin;
+pub mod commands;
+pub mod handler;
+pub mod inflight;
+pub mod replies;
+
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+use serenity::all::{Client, Command, GatewayIntents, Http, HttpBuilder};
+
+pub use handler::{Bot, Handler};
+
+use crate::share::GuildId;
+
+/// Discord's own base: the one address where serenity's built-in rate limiter is used.
+pub const DISCORD_BASE: &str = "https://discord.com";
+
+/// REST client for `api_base`. Any other base (a REST rate-limit proxy, a local test server)
+/// goes through serenity's proxy support, which works only with its ratelimiter disabled.
+pub fn http_client(token: &SecretString, api_base: &str) -> Http {
+    let base = api_base.trim_end_matches('/');
+    let builder = HttpBuilder::new(token.expose_secret());
+    if base == DISCORD_BASE {
+        builder.build()
+    } else {
+        builder.proxy(base).ratelimiter_disabled(true).build()
+    }
+}
+
+/// No privileged intents: interactions arrive whatever the intents, GUILDS keeps READY useful.
+pub const INTENTS: GatewayIntents = GatewayIntents::GUILDS;
+
+/// A gateway client wired to the bot; `start()` it to connect.
+pub async fn client(
+    token: &SecretString,
+    api_base: &str,
+    bot: Arc<Bot>,
+) -> serenity::Result<Client> {
+    serenity::all::ClientBuilder::new_with_http(http_client(token, api_base), INTENTS)
+        .event_handler(Handler(bot))
+        .await
+}
+
+/// Bulk-overwrites the commands of SPEC §3, in one guild or globally.
+pub async fn register_commands(http: &Http, guild: Option<GuildId>) -> serenity::Result<usize> {
+    let definitions = commands::definitions();
+    let registered = match guild {
+        Some(g) => {
+            serenity::all::GuildId::new(g.get())
+                .set_commands(http, definitions)
+                .await?
+        }
+        None => Command::set_global_commands(http, definitions).await?,
+    };
+    tracing::info!(count = registered.len(), scope = ?guild, "slash commands registered");
+    Ok(registered.len())
+}

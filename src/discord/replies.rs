@@ -1,0 +1,295 @@
+//! What the bot says: every outcome rendered as an ephemeral edit of the deferred response,
+//! mentioning nobody, with user-supplied text escaped.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use secrecy::ExposeSecret;
+use serenity::all::{
+    CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateInteractionResponse,
+    CreateInteractionResponseMessage, EditInteractionResponse,
+};
+
+use crate::share::ports::IssueFailureKind;
+use crate::share::{
+    AccessDecision, InvalidInput, IssuedShare, LimitScope, ShareOutcome, format_duration,
+};
+
+/// Discord refuses link buttons whose URL is longer than this.
+const BUTTON_URL_MAX: usize = 512;
+const COLOR_OK: u32 = 0x2e_cc_71;
+const COLOR_REFUSED: u32 = 0xe6_7e_22;
+const COLOR_ERROR: u32 = 0xe7_4c_3c;
+
+/// Escapes Discord markdown and neutralises mentions in user-supplied text.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '-' | '[' | ']' | '(' | ')' | '<'
+            | ':' | '@' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Inline code for values we did not write (request ids, codes): backticks cannot break out.
+pub fn code(text: &str) -> String {
+    format!("`{}`", text.replace('`', "'"))
+}
+
+/// A text-only ephemeral edit that pings no one.
+pub fn text(content: impl Into<String>) -> EditInteractionResponse {
+    EditInteractionResponse::new()
+        .content(content)
+        .allowed_mentions(CreateAllowedMentions::new())
+}
+
+fn embed(
+    color: u32,
+    title: impl Into<String>,
+    description: impl Into<String>,
+) -> EditInteractionResponse {
+    EditInteractionResponse::new()
+        .content("")
+        .embed(
+            CreateEmbed::new()
+                .color(color)
+                .title(title)
+                .description(description),
+        )
+        .allowed_mentions(CreateAllowedMentions::new())
+}
+
+/// An immediate ephemeral answer, for when deferring is not possible or not needed.
+pub fn immediate(content: impl Into<String>) -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(
+        CreateInteractionResponseMessage::new()
+            .content(content)
+            .ephemeral(true)
+            .allowed_mentions(CreateAllowedMentions::new()),
+    )
+}
+
+/// `<t:UNIX:f>` (absolute, in the reader's time zone) and `<t:UNIX:R>` (relative).
+pub fn timestamps(unix: i64) -> String {
+    format!("<t:{unix}:f> (<t:{unix}:R>)")
+}
+
+pub fn share(outcome: &ShareOutcome) -> EditInteractionResponse {
+    match outcome {
+        ShareOutcome::Issued(s) => issued(s),
+        ShareOutcome::Invalid(InvalidInput::Id(e)) => embed(
+            COLOR_REFUSED,
+            "That id is not valid",
+            format!(
+                "{}. Ids are 1–128 characters of letters, digits, `_`, `.` and `-`, e.g. `dlc1a2b3c4d5e6f`. Nothing was shared.",
+                escape(&e.to_string())
+            ),
+        ),
+        ShareOutcome::Invalid(InvalidInput::Expiry(e)) => embed(
+            COLOR_REFUSED,
+            "That expiry is not valid",
+            format!(
+                "{}. Use a duration such as `90s`, `30m`, `12h`, `7d` or `1h30m` (at least 1 minute), or leave it out for the server's default. Nothing was shared.",
+                escape(&e.to_string()),
+            ),
+        ),
+        ShareOutcome::Denied(AccessDecision::EmptyAllowlist) => embed(
+            COLOR_REFUSED,
+            "Sharing is not set up in this server",
+            "No role is allowed to share links yet. An admin must run `/share-admin roles add` first.",
+        ),
+        ShareOutcome::Denied(_) => embed(
+            COLOR_REFUSED,
+            "You cannot share links here",
+            "None of your roles is allowed to share. Ask a server admin to allow one of your roles with `/share-admin roles add`.",
+        ),
+        ShareOutcome::RateLimited { scope, retry_after } => rate_limited(*scope, *retry_after),
+        ShareOutcome::Upstream(f) => {
+            let what = match f.kind {
+                IssueFailureKind::Rejected => {
+                    "Alibaba Cloud refused the request. Check that the id exists in this region and that you typed it correctly."
+                }
+                IssueFailureKind::Unauthorized => {
+                    "Alibaba Cloud refused the bot's credentials or permissions. Please tell a server admin; retrying will not help."
+                }
+                IssueFailureKind::Throttled => {
+                    "Alibaba Cloud is throttling requests right now. Please try again in a minute."
+                }
+                IssueFailureKind::Unavailable => {
+                    "Alibaba Cloud could not be reached or did not answer in time. Please try again shortly."
+                }
+                IssueFailureKind::BadResponse => {
+                    "Alibaba Cloud sent an answer the bot could not read. Please try again shortly."
+                }
+            };
+            let support = match &f.request_id {
+                Some(id) => format!(
+                    "\nError {}, RequestId {} (for support).",
+                    code(&f.code),
+                    code(id)
+                ),
+                None => format!("\nError {}.", code(&f.code)),
+            };
+            embed(
+                COLOR_ERROR,
+                "Could not create the link",
+                format!("{what}{support}"),
+            )
+        }
+        ShareOutcome::AuditUnavailable => embed(
+            COLOR_ERROR,
+            "Cannot record requests right now",
+            "The bot cannot write to its audit log at the moment, so no link was created. Please try again in a few minutes.",
+        ),
+        ShareOutcome::Replayed => {
+            text("This request was already handled; no second link was created.")
+        }
+    }
+}
+
+fn issued(s: &IssuedShare) -> EditInteractionResponse {
+    let link = s.link.expose_secret();
+    let unix = s.expires_at.timestamp();
+    let embed = CreateEmbed::new()
+        .color(COLOR_OK)
+        .title(format!("{} {} shared", s.target_type.label(), s.target_id))
+        .description(format!(
+            "[Open the {}]({link})\n{link}",
+            s.target_type.label()
+        ))
+        .field(
+            "Target",
+            format!("{} `{}`", s.target_type.label(), s.target_id),
+            true,
+        )
+        .field("Valid for", s.expiry.to_string(), true)
+        .field("Expires", timestamps(unix), false)
+        .field("RequestId", code(&s.request_id), false);
+    let mut reply = EditInteractionResponse::new()
+        .content("Here is your share link. Only you can see this message.")
+        .embed(embed)
+        .allowed_mentions(CreateAllowedMentions::new());
+    if link.len() <= BUTTON_URL_MAX {
+        reply = reply.components(vec![CreateActionRow::Buttons(vec![
+            CreateButton::new_link(link).label(format!("Open {}", s.target_type.label())),
+        ])]);
+    }
+    reply
+}
+
+fn rate_limited(scope: LimitScope, retry_after: Duration) -> EditInteractionResponse {
+    // Round up so "retry at" is never a moment too early.
+    let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+    let at = Utc::now().timestamp() + secs as i64;
+    let who = match scope {
+        LimitScope::User => "You are sharing links faster than allowed.",
+        LimitScope::Guild => "This server is sharing links faster than allowed.",
+    };
+    embed(
+        COLOR_REFUSED,
+        "Slow down",
+        format!(
+            "{who} Try again <t:{at}:R> (in {}). Nothing was shared.",
+            format_duration(Duration::from_secs(secs.max(1)))
+        ),
+    )
+}
+
+/// Shown when something inside the bot failed; says nothing of internals.
+pub fn internal_error() -> EditInteractionResponse {
+    embed(
+        COLOR_ERROR,
+        "Something went wrong",
+        "The bot hit an internal error and nothing was shared. Please try again; if it keeps happening, tell a server admin.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::share::ports::IssueFailure;
+
+    fn json(r: &EditInteractionResponse) -> serde_json::Value {
+        serde_json::to_value(r).unwrap()
+    }
+
+    #[test]
+    fn escapes_markdown_and_mentions() {
+        assert_eq!(
+            escape("**bold** @everyone <@123>"),
+            "\\*\\*bold\\*\\* \\@everyone \\<\\@123\\>"
+        );
+        assert_eq!(escape("a\nb"), "a b");
+    }
+
+    #[test]
+    fn every_reply_mentions_nobody() {
+        let outcomes = [
+            ShareOutcome::Denied(AccessDecision::EmptyAllowlist),
+            ShareOutcome::Denied(AccessDecision::MissingRole),
+            ShareOutcome::AuditUnavailable,
+            ShareOutcome::Replayed,
+            ShareOutcome::RateLimited {
+                scope: LimitScope::User,
+                retry_after: Duration::from_millis(11_500),
+            },
+        ];
+        for o in &outcomes {
+            assert_eq!(
+                json(&share(o))["allowed_mentions"]["parse"],
+                serde_json::json!([]),
+                "{o:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_allowlist_names_the_admin_command() {
+        let v = json(&share(&ShareOutcome::Denied(
+            AccessDecision::EmptyAllowlist,
+        )));
+        assert!(
+            v["embeds"][0]["description"]
+                .as_str()
+                .unwrap()
+                .contains("/share-admin roles add")
+        );
+    }
+
+    #[test]
+    fn rate_limit_says_when_to_retry() {
+        let v = json(&rate_limited(
+            LimitScope::User,
+            Duration::from_millis(11_500),
+        ));
+        let d = v["embeds"][0]["description"].as_str().unwrap();
+        assert!(
+            d.contains("<t:") && d.contains(":R>") && d.contains("in 12s"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn upstream_errors_carry_code_and_request_id() {
+        let f = IssueFailure {
+            kind: IssueFailureKind::Unauthorized,
+            code: "Forbidden.RAM".into(),
+            message: "secret internals".into(),
+            request_id: Some("REQ-1".into()),
+        };
+        let v = json(&share(&ShareOutcome::Upstream(f)));
+        let d = v["embeds"][0]["description"].as_str().unwrap();
+        assert!(
+            d.contains("`Forbidden.RAM`") && d.contains("`REQ-1`"),
+            "{d}"
+        );
+        assert!(!d.contains("secret internals"));
+    }
+}

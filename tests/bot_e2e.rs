@@ -1,0 +1,572 @@
+//! End to end: the real bot binary, the real serenity client, a Discord-compatible server,
+//! a signature-verifying GetToken endpoint and a real PostgreSQL database.
+
+mod support;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use support::bot::{ALLOWED_ROLE, BotHarness, OTHER_ROLE};
+use support::discord::{CommandInteraction, MANAGE_GUILD, Reply};
+use support::gettoken::Behavior;
+
+fn share(sub: &str, id: &str, expiry: Option<&str>) -> CommandInteraction {
+    let mut i = CommandInteraction::share(sub)
+        .option_str("id", id)
+        .roles([ALLOWED_ROLE]);
+    if let Some(e) = expiry {
+        i = i.option_str("expiry", e);
+    }
+    i
+}
+
+/// Every answer must be a deferred ephemeral response, edited once, pinging nobody.
+fn assert_well_formed(reply: &Reply) {
+    assert!(
+        reply.deferred_ephemeral(),
+        "deferred ephemerally: {:?}",
+        reply.callbacks
+    );
+    assert!(
+        reply.rejected.is_empty(),
+        "Discord refused: {:?}",
+        reply.rejected
+    );
+    let msg = reply.final_message().expect("an answer");
+    assert_eq!(
+        msg["allowed_mentions"]["parse"],
+        serde_json::json!([]),
+        "{msg}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shares_a_job_and_a_tensorboard() {
+    let h = BotHarness::start("e2e_success", &[]).await;
+    h.allow_role(ALLOWED_ROLE).await;
+
+    let (id, reply) = h
+        .ask(share("job", "dlc1a2b3c4d5e6f", Some("2h")).build())
+        .await;
+    assert_well_formed(&reply);
+    let text = reply.final_content();
+    let tokens = h.gettoken.issued_tokens();
+    assert_eq!(tokens.len(), 1);
+    let token = &tokens[0];
+    assert!(
+        text.contains(token.as_str()),
+        "the link carries the token: {text}"
+    );
+    assert!(
+        text.contains("dlc1a2b3c4d5e6f") && text.contains("2h"),
+        "{text}"
+    );
+    assert!(
+        text.contains(":f>") && text.contains(":R>"),
+        "expiry as timestamps: {text}"
+    );
+    let msg = reply.final_message().unwrap();
+    let button = &msg["components"][0]["components"][0];
+    assert_eq!(button["style"], 5, "a link button");
+    assert!(button["url"].as_str().unwrap().contains(token.as_str()));
+
+    let row = h.audit_row(&id).await;
+    assert_eq!(row["outcome"], "issued");
+    assert_eq!(row["target_type"], "job");
+    assert_eq!(row["target_id"], "dlc1a2b3c4d5e6f");
+    assert_eq!(row["requested_expire_seconds"], 7200);
+    assert_eq!(row["expire_seconds"], 7200);
+    assert_eq!(row["user_name"], "tester");
+    assert!(row["request_id"].as_str().unwrap().starts_with("REQ-"));
+    assert_eq!(
+        row["token_sha256"],
+        hex::encode(Sha256::digest(token.as_bytes()))
+    );
+    assert!(
+        !row.to_string().contains(token.as_str()),
+        "the token is never stored"
+    );
+
+    let (id, reply) = h.ask(share("tensorboard", "tb-0123", None).build()).await;
+    assert_well_formed(&reply);
+    assert!(
+        reply.final_content().contains("TensorBoard"),
+        "{}",
+        reply.final_content()
+    );
+    let seen = h.gettoken.seen();
+    assert_eq!(seen[1].query["TargetType"], "tensorboard");
+    assert_eq!(
+        seen[1].query["ExpireTime"], "86400",
+        "the guild default, 1 day"
+    );
+    assert!(
+        seen.iter().all(|s| s.verdict.is_ok()),
+        "signatures verified"
+    );
+    assert_eq!(h.audit_row(&id).await["outcome"], "issued");
+    assert!(
+        h.discord.unexpected_requests().is_empty(),
+        "{:?}",
+        h.discord.unexpected_requests()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_are_explained_and_audited() {
+    let h = BotHarness::start("e2e_refusals", &[]).await;
+
+    // Empty allowlist: deny by default, and say what an admin must do.
+    let (empty, reply) = h.ask(share("job", "dlc1", None).build()).await;
+    assert_well_formed(&reply);
+    assert!(
+        reply.final_content().contains("/share-admin roles add"),
+        "{}",
+        reply.final_content()
+    );
+
+    // A non-admin cannot change the allowlist, even if Discord let the command through.
+    let (_, reply) = h
+        .ask(
+            CommandInteraction::admin(Some("roles"), "add")
+                .option_role("role", OTHER_ROLE)
+                .build(),
+        )
+        .await;
+    assert_well_formed(&reply);
+    assert!(
+        reply.final_content().contains("Only server admins"),
+        "{}",
+        reply.final_content()
+    );
+    let roles: Vec<(String,)> = sqlx::query_as("SELECT role_id::text FROM guild_allowed_roles")
+        .fetch_all(&h.pool)
+        .await
+        .unwrap();
+    assert!(roles.is_empty(), "nothing was added: {roles:?}");
+
+    h.allow_role(ALLOWED_ROLE).await;
+
+    // A member without an allowed role.
+    let (missing, reply) = h
+        .ask(share("job", "dlc1", None).roles([OTHER_ROLE]).build())
+        .await;
+    assert_well_formed(&reply);
+    assert!(
+        reply.final_content().contains("None of your roles"),
+        "{}",
+        reply.final_content()
+    );
+
+    // Invalid id and expiry: clear errors, never sent upstream.
+    let (bad_id, reply) = h.ask(share("job", "dlc 1; DROP TABLE", None).build()).await;
+    assert!(
+        reply.final_content().contains("That id is not valid"),
+        "{}",
+        reply.final_content()
+    );
+    let (bad_exp, reply) = h.ask(share("job", "dlc1", Some("soon")).build()).await;
+    assert!(
+        reply.final_content().contains("That expiry is not valid"),
+        "{}",
+        reply.final_content()
+    );
+    let (long_exp, reply) = h.ask(share("job", "dlc1", Some("8d")).build()).await;
+    assert!(
+        reply.final_content().contains("too long"),
+        "{}",
+        reply.final_content()
+    );
+    let (short_exp, reply) = h.ask(share("job", "dlc1", Some("10s")).build()).await;
+    assert!(
+        reply.final_content().contains("too short"),
+        "{}",
+        reply.final_content()
+    );
+    assert_eq!(
+        h.gettoken.arrivals(),
+        0,
+        "no refused request reached GetToken"
+    );
+
+    let outcome = |id: &str| {
+        let id = id.to_owned();
+        let h = &h;
+        async move { h.audit_row(&id).await }
+    };
+    let row = outcome(&empty).await;
+    assert_eq!(
+        (row["outcome"].as_str(), row["error_code"].as_str()),
+        (Some("denied_role"), Some("empty_allowlist"))
+    );
+    let row = outcome(&missing).await;
+    assert_eq!(
+        (row["outcome"].as_str(), row["error_code"].as_str()),
+        (Some("denied_role"), Some("missing_role"))
+    );
+    let row = outcome(&bad_id).await;
+    assert_eq!(
+        (row["outcome"].as_str(), row["error_code"].as_str()),
+        (Some("invalid_input"), Some("invalid_id"))
+    );
+    assert_eq!(
+        row["target_id"], "dlc 1; DROP TABLE",
+        "invalid input is audited as typed"
+    );
+    for id in [&bad_exp, &long_exp, &short_exp] {
+        let row = outcome(id).await;
+        assert_eq!(
+            (row["outcome"].as_str(), row["error_code"].as_str()),
+            (Some("invalid_input"), Some("invalid_expiry"))
+        );
+    }
+    assert_eq!(
+        h.audit_outcomes().await.len(),
+        6,
+        "exactly one row per /share attempt"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_say_when_to_retry() {
+    let env = [
+        ("DLCSHARE_RATELIMIT__USER_PER_MINUTE", "1"),
+        ("DLCSHARE_RATELIMIT__USER_BURST", "2"),
+    ];
+    let h = BotHarness::start("e2e_ratelimit", &env).await;
+    h.allow_role(ALLOWED_ROLE).await;
+    for _ in 0..2 {
+        let (_, reply) = h.ask(share("job", "dlc-rl", None).build()).await;
+        assert!(
+            reply.final_content().contains("Here is your share link"),
+            "{}",
+            reply.final_content()
+        );
+    }
+    let (id, reply) = h.ask(share("job", "dlc-rl", None).build()).await;
+    assert_well_formed(&reply);
+    let text = reply.final_content();
+    assert!(
+        text.contains("Try again <t:") && text.contains(":R>"),
+        "{text}"
+    );
+    assert_eq!(h.audit_row(&id).await["outcome"], "rate_limited");
+    assert_eq!(h.gettoken.arrivals(), 2);
+    // Another member is not affected.
+    let (_, reply) = h
+        .ask(share("job", "dlc-rl", None).user(77, "other").build())
+        .await;
+    assert!(
+        reply.final_content().contains("Here is your share link"),
+        "{}",
+        reply.final_content()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_failures_are_plain_words_with_the_request_id() {
+    let h = BotHarness::start("e2e_upstream", &[("DLCSHARE_RATELIMIT__USER_BURST", "10")]).await;
+    h.allow_role(ALLOWED_ROLE).await;
+
+    h.gettoken.script([Behavior::Error {
+        status: 403,
+        code: "Forbidden.RAM",
+    }]);
+    let (forbidden, reply) = h.ask(share("job", "dlc-403", None).build()).await;
+    assert_well_formed(&reply);
+    let text = reply.final_content();
+    assert!(
+        text.contains("credentials or permissions")
+            && text.contains("Forbidden.RAM")
+            && text.contains("REQ-000001"),
+        "{text}"
+    );
+
+    h.gettoken.set_default(Behavior::Error {
+        status: 400,
+        code: "Throttling.User",
+    });
+    let (throttled, reply) = h.ask(share("job", "dlc-429", None).build()).await;
+    let text = reply.final_content();
+    assert!(
+        text.contains("throttling") && text.contains("Throttling.User"),
+        "{text}"
+    );
+
+    h.gettoken
+        .set_default(Behavior::Slow(Duration::from_secs(10)));
+    let (slow, reply) = h.ask(share("job", "dlc-slow", None).build()).await;
+    let text = reply.final_content();
+    assert!(
+        text.contains("did not answer in time") && text.contains("Timeout"),
+        "{text}"
+    );
+
+    for (id, code) in [
+        (&forbidden, "Forbidden.RAM"),
+        (&throttled, "Throttling.User"),
+        (&slow, "Timeout"),
+    ] {
+        let row = h.audit_row(id).await;
+        assert_eq!(row["outcome"], "upstream_error", "{row}");
+        assert_eq!(row["error_code"], code, "{row}");
+        assert!(row["token_sha256"].is_null());
+    }
+    assert_eq!(h.audit_row(&forbidden).await["request_id"], "REQ-000001");
+    let logs = h.logs();
+    assert!(
+        !logs.contains(support::gettoken::AK_SECRET) && !logs.contains(support::bot::DISCORD_TOKEN)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fails_closed_when_the_database_is_down() {
+    let h = BotHarness::start(
+        "e2e_dbdown",
+        &[("DLCSHARE_DATABASE__ACQUIRE_TIMEOUT", "1s")],
+    )
+    .await;
+    h.allow_role(ALLOWED_ROLE).await;
+    h.db.take_offline().await;
+    let (_, reply) = h.ask(share("job", "dlc-db", None).build()).await;
+    assert_well_formed(&reply);
+    assert!(
+        reply
+            .final_content()
+            .contains("cannot write to its audit log"),
+        "{}",
+        reply.final_content()
+    );
+    assert_eq!(h.gettoken.arrivals(), 0, "no token without an audit row");
+
+    h.db.bring_online().await;
+    let (id, reply) = h.ask(share("job", "dlc-db", None).build()).await;
+    assert!(
+        reply.final_content().contains("Here is your share link"),
+        "recovers: {}",
+        reply.final_content()
+    );
+    assert_eq!(h.audit_row(&id).await["outcome"], "issued");
+    assert_eq!(h.gettoken.arrivals(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn survives_a_gateway_disconnect() {
+    let h = BotHarness::start("e2e_reconnect", &[]).await;
+    h.allow_role(ALLOWED_ROLE).await;
+    h.discord.drop_connections().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while h.discord.resume_count() + h.discord.identify_count() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no reconnect; log:\n{}",
+            h.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(h.discord.wait_until_ready(Duration::from_secs(15)).await);
+    let (_, reply) = h.ask(share("job", "dlc-after", None).build()).await;
+    assert!(
+        reply.final_content().contains("Here is your share link"),
+        "{}",
+        reply.final_content()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_interactions_are_all_answered_and_audited_once() {
+    let h = BotHarness::start(
+        "e2e_concurrent",
+        &[
+            ("DLCSHARE_RATELIMIT__GUILD_BURST", "100"),
+            ("DLCSHARE_RATELIMIT__GUILD_PER_MINUTE", "600"),
+        ],
+    )
+    .await;
+    h.allow_role(ALLOWED_ROLE).await;
+    let mut tasks = Vec::new();
+    for n in 0..50u64 {
+        let interaction = share("job", &format!("dlc-c{n}"), Some("1h"))
+            .user(10_000 + n, &format!("member{n}"))
+            .build();
+        let id = h.discord.send_interaction(interaction).await;
+        tasks.push(id);
+    }
+    let mut answered = HashSet::new();
+    for id in &tasks {
+        let reply = h
+            .discord
+            .wait_for_reply(id, support::bot::REPLY_TIMEOUT)
+            .await
+            .expect("answered");
+        assert_well_formed(&reply);
+        assert!(
+            reply.final_content().contains("Here is your share link"),
+            "{}",
+            reply.final_content()
+        );
+        answered.insert(id.clone());
+    }
+    assert_eq!(answered.len(), 50);
+    let rows = h.audit_outcomes().await;
+    let ids: HashSet<String> = rows.iter().map(|(id, _)| id.clone()).collect();
+    assert_eq!(rows.len(), 50, "exactly one row each");
+    assert_eq!(ids, answered);
+    assert!(rows.iter().all(|(_, o)| o == "issued"));
+    assert_eq!(h.gettoken.issued_tokens().len(), 50);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_manage_roles_and_policy() {
+    let h = BotHarness::start("e2e_admin", &[]).await;
+    let admin = |group: Option<&str>, sub: &str| {
+        CommandInteraction::admin(group, sub)
+            .permissions(MANAGE_GUILD)
+            .user(900, "boss")
+    };
+    let (_, r) = h.ask(admin(Some("roles"), "list").build()).await;
+    assert_well_formed(&r);
+    assert!(
+        r.final_content().contains("No role may share yet"),
+        "{}",
+        r.final_content()
+    );
+    let (_, r) = h
+        .ask(
+            admin(Some("roles"), "add")
+                .option_role_named("role", ALLOWED_ROLE, "ml-team")
+                .build(),
+        )
+        .await;
+    assert!(
+        r.final_content().contains("ml\\-team"),
+        "names are escaped: {}",
+        r.final_content()
+    );
+    let (_, r) = h.ask(admin(Some("roles"), "list").build()).await;
+    assert!(
+        r.final_content().contains(&format!("<@&{ALLOWED_ROLE}>")),
+        "{}",
+        r.final_content()
+    );
+
+    let (_, r) = h.ask(admin(Some("policy"), "show").build()).await;
+    assert!(
+        r.final_content().contains("**1d**") && r.final_content().contains("**7d**"),
+        "{}",
+        r.final_content()
+    );
+    let (_, r) = h
+        .ask(
+            admin(Some("policy"), "set")
+                .option_str("max_expiry", "12h")
+                .build(),
+        )
+        .await;
+    assert!(
+        r.final_content().contains("Maximum expiry: **12h**"),
+        "{}",
+        r.final_content()
+    );
+    let (_, r) = h
+        .ask(
+            admin(Some("policy"), "set")
+                .option_str("default_expiry", "1d")
+                .build(),
+        )
+        .await;
+    assert!(
+        r.final_content().contains("Nothing was changed"),
+        "{}",
+        r.final_content()
+    );
+
+    // The new policy applies: the default is clamped to 12h, 1d is now too long.
+    let (_, r) = h.ask(share("job", "dlc-p", None).build()).await;
+    assert!(
+        r.final_content().contains("Here is your share link"),
+        "{}",
+        r.final_content()
+    );
+    assert_eq!(h.gettoken.seen()[0].query["ExpireTime"], "43200");
+    let (_, r) = h.ask(share("job", "dlc-p", Some("1d")).build()).await;
+    assert!(
+        r.final_content().contains("the maximum here is 12h"),
+        "{}",
+        r.final_content()
+    );
+
+    // Autocomplete offers only values within the policy.
+    let id = h
+        .discord
+        .send_interaction(share("job", "dlc-p", None).autocomplete("expiry").build())
+        .await;
+    let r = h
+        .discord
+        .wait_for_reply(&id, support::bot::REPLY_TIMEOUT)
+        .await
+        .unwrap();
+    let values: Vec<String> = r
+        .choices()
+        .iter()
+        .map(|c| c["value"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(values, ["15m", "30m", "1h", "6h", "12h"]);
+
+    let (_, r) = h
+        .ask(admin(None, "audit").option_int("limit", 5).build())
+        .await;
+    let text = r.final_content();
+    assert!(
+        text.contains("issued") && text.contains("invalid_input"),
+        "{text}"
+    );
+
+    let (_, r) = h
+        .ask(
+            admin(Some("roles"), "remove")
+                .option_role("role", ALLOWED_ROLE)
+                .build(),
+        )
+        .await;
+    assert!(
+        r.final_content().contains("may no longer share"),
+        "{}",
+        r.final_content()
+    );
+
+    let changes: Vec<(String, String)> =
+        sqlx::query_as("SELECT action::text, actor_id FROM admin_changes ORDER BY id")
+            .fetch_all(&h.pool)
+            .await
+            .unwrap();
+    let actions: Vec<&str> = changes.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["role_add", "policy_set", "role_remove"],
+        "{changes:?}"
+    );
+    assert!(changes.iter().all(|(_, actor)| actor == "900"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registers_the_spec_commands_in_the_configured_guild() {
+    let h = BotHarness::start("e2e_register", &[]).await;
+    let cmds = h.discord.commands(support::discord::CommandScope::Guild(
+        support::discord::GUILD_ID,
+    ));
+    let names: Vec<&str> = cmds.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["share", "share-admin"]);
+    let admin: &Value = &cmds[1];
+    assert_eq!(admin["default_member_permissions"], "32", "MANAGE_GUILD");
+    let intents = h.discord.identify_payloads()[0]["intents"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        intents & ((1 << 1) | (1 << 8) | (1 << 15)),
+        0,
+        "no privileged intents"
+    );
+}

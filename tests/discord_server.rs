@@ -1,0 +1,845 @@
+mod support;
+
+// The fake Discord in `tests/support/discord` driven by a real serenity 0.12.5 client: start-up,
+// command registration, deferred ephemeral replies with resolved data, autocomplete, RESUME after
+// a dropped gateway connection, and the Discord rules the fake enforces. Also checks that every
+// payload the fake produces deserializes into serenity's models, because serenity drops an
+// unparsable gateway event without so much as a warning.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use serenity::all::{
+    ApplicationId, BotGateway, Command, CommandInteraction as SerenityCommand, CommandOptionType,
+    Context, CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateAutocompleteResponse,
+    CreateButton, CreateCommand, CreateCommandOption, CreateEmbed, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CurrentApplicationInfo, CurrentUser, EditInteractionResponse,
+    Event, EventHandler, GatewayEvent, GatewayIntents, GuildId, Http, HttpBuilder, Interaction,
+    InteractionId, Message, MessageFlags, Permissions, Ready, ResolvedOption, ResolvedValue,
+    ShardManager,
+};
+use serenity::client::ClientBuilder;
+use serenity::http::HttpError;
+use support::discord::{
+    ADMINISTRATOR, CommandInteraction, CommandScope, Disconnect, DiscordServer, GUILD_ID,
+    MANAGE_GUILD, ServerConfig, USER_ID, payloads, validate,
+};
+
+const TOKEN: &str = "test-bot-token.AbCdEf";
+const WAIT: Duration = Duration::from_secs(10);
+const RESEARCHERS: u64 = 1_180_000_000_000_009_001;
+
+fn init_tracing() {
+    // `RUST_LOG=serenity=debug cargo test --test discord_server` shows the client's side.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
+
+fn http_for(server: &DiscordServer, token: &str) -> Http {
+    HttpBuilder::new(token)
+        .proxy(server.base_url())
+        .ratelimiter_disabled(true)
+        .build()
+}
+
+/// `/share` and `/share-admin` as SPEC §3 defines them.
+fn spec_commands() -> Vec<CreateCommand> {
+    let string = |name: &str, description: &str| {
+        CreateCommandOption::new(CommandOptionType::String, name, description)
+    };
+    let share_target = |name: &str, description: &str| {
+        CreateCommandOption::new(CommandOptionType::SubCommand, name, description)
+            .add_sub_option(string("id", "Job or TensorBoard id").required(true))
+            .add_sub_option(string("expiry", "Link lifetime, e.g. 12h").set_autocomplete(true))
+    };
+    let role_sub = |name: &str, description: &str| {
+        CreateCommandOption::new(CommandOptionType::SubCommand, name, description).add_sub_option(
+            CreateCommandOption::new(CommandOptionType::Role, "role", "Role").required(true),
+        )
+    };
+    vec![
+        CreateCommand::new("share")
+            .description("Share a PAI-DLC job or TensorBoard")
+            .add_option(share_target("job", "Share a DLC job"))
+            .add_option(share_target("tensorboard", "Share a TensorBoard")),
+        CreateCommand::new("share-admin")
+            .description("Manage sharing")
+            .default_member_permissions(Permissions::MANAGE_GUILD)
+            .add_option(
+                CreateCommandOption::new(CommandOptionType::SubCommandGroup, "roles", "Roles")
+                    .add_sub_option(role_sub("add", "Allow a role"))
+                    .add_sub_option(role_sub("remove", "Disallow a role"))
+                    .add_sub_option(CreateCommandOption::new(
+                        CommandOptionType::SubCommand,
+                        "list",
+                        "List allowed roles",
+                    )),
+            )
+            .add_option(
+                CreateCommandOption::new(CommandOptionType::SubCommandGroup, "policy", "Policy")
+                    .add_sub_option(CreateCommandOption::new(
+                        CommandOptionType::SubCommand,
+                        "show",
+                        "Show the policy",
+                    ))
+                    .add_sub_option(
+                        CreateCommandOption::new(CommandOptionType::SubCommand, "set", "Change it")
+                            .add_sub_option(string("default_expiry", "Default lifetime"))
+                            .add_sub_option(string("max_expiry", "Maximum lifetime")),
+                    ),
+            )
+            .add_option(
+                CreateCommandOption::new(CommandOptionType::SubCommand, "audit", "Audit log")
+                    .add_sub_option(CreateCommandOption::new(
+                        CommandOptionType::User,
+                        "user",
+                        "Whose entries",
+                    ))
+                    .add_sub_option(
+                        CreateCommandOption::new(CommandOptionType::Integer, "limit", "How many")
+                            .min_int_value(1)
+                            .max_int_value(100),
+                    ),
+            ),
+    ]
+}
+
+/// Flattens the options serenity resolved, e.g. `roles add role=@Researchers(<id>)`.
+fn describe(options: &[ResolvedOption<'_>], out: &mut Vec<String>) {
+    for option in options {
+        match &option.value {
+            ResolvedValue::SubCommandGroup(inner) | ResolvedValue::SubCommand(inner) => {
+                out.push(option.name.to_owned());
+                describe(inner, out);
+            }
+            ResolvedValue::String(value) => out.push(format!("{}={value}", option.name)),
+            ResolvedValue::Integer(value) => out.push(format!("{}={value}", option.name)),
+            ResolvedValue::Role(role) => {
+                out.push(format!("{}=@{}({})", option.name, role.name, role.id));
+            }
+            ResolvedValue::User(user, member) => out.push(format!(
+                "{}={}{}",
+                option.name,
+                user.name,
+                if member.is_some() { "(member)" } else { "" }
+            )),
+            other => out.push(format!("{}={other:?}", option.name)),
+        }
+    }
+}
+
+/// A minimal bot: registers the spec's commands in its guild, answers commands with a deferred
+/// ephemeral reply echoing what serenity parsed, and answers autocomplete with choices.
+#[derive(Clone, Default)]
+struct EchoBot {
+    /// Errors serenity returned to the handler; the test asserts there are none.
+    errors: Arc<Mutex<Vec<String>>>,
+}
+
+impl EchoBot {
+    fn failed(&self, what: &str, error: impl std::fmt::Display) {
+        self.errors
+            .lock()
+            .expect("errors lock")
+            .push(format!("{what}: {error}"));
+    }
+
+    async fn answer(&self, ctx: &Context, command: &SerenityCommand) {
+        let defer = CreateInteractionResponse::Defer(
+            CreateInteractionResponseMessage::new().ephemeral(true),
+        );
+        if let Err(e) = command.create_response(&ctx.http, defer).await {
+            return self.failed("defer", e);
+        }
+        let mut parts = Vec::new();
+        describe(&command.data.options(), &mut parts);
+        let permissions = command
+            .member
+            .as_ref()
+            .and_then(|m| m.permissions)
+            .map_or(0, |p| p.bits());
+        let content = format!(
+            "/{} {} by {} perms={permissions}",
+            command.data.name,
+            parts.join(" "),
+            command.user.name
+        );
+        let edit = EditInteractionResponse::new()
+            .content(content)
+            .embed(
+                CreateEmbed::new()
+                    .title("Shared")
+                    .description("Link below")
+                    .field("Expires", "<t:1700000000:R>", true),
+            )
+            .components(vec![CreateActionRow::Buttons(vec![
+                CreateButton::new_link("https://dlc.example.com/share?token=t0k").label("Open"),
+            ])])
+            .allowed_mentions(CreateAllowedMentions::new());
+        match command.edit_response(&ctx.http, edit).await {
+            Ok(message)
+                if !message
+                    .flags
+                    .is_some_and(|f| f.contains(MessageFlags::EPHEMERAL)) =>
+            {
+                self.failed("edit", "returned message is not ephemeral")
+            }
+            Ok(_) => {}
+            Err(e) => self.failed("edit", e),
+        }
+    }
+}
+
+#[serenity::async_trait]
+impl EventHandler for EchoBot {
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        let Some(guild) = ready.guilds.first() else {
+            return self.failed("ready", "READY listed no guild");
+        };
+        if let Err(e) = guild.id.set_commands(&ctx.http, spec_commands()).await {
+            self.failed("set_commands", e);
+        }
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        match interaction {
+            Interaction::Command(command) => self.answer(&ctx, &command).await,
+            Interaction::Autocomplete(autocomplete) => {
+                let typed = autocomplete
+                    .data
+                    .autocomplete()
+                    .map(|o| o.value.to_owned())
+                    .unwrap_or_default();
+                let choices = CreateAutocompleteResponse::new()
+                    .add_string_choice("1 day", "1d")
+                    .add_string_choice(format!("typed {typed}"), typed);
+                let response = CreateInteractionResponse::Autocomplete(choices);
+                if let Err(e) = autocomplete.create_response(&ctx.http, response).await {
+                    self.failed("autocomplete", e);
+                }
+            }
+            other => self.failed("interaction", format!("unexpected {:?}", other.kind())),
+        }
+    }
+}
+
+/// Starts a serenity client with `handler` (or none) against `server`.
+async fn start_client(server: &DiscordServer, handler: Option<EchoBot>) -> Arc<ShardManager> {
+    let builder = ClientBuilder::new_with_http(http_for(server, TOKEN), GatewayIntents::GUILDS);
+    let builder = match handler {
+        Some(handler) => builder.event_handler(handler),
+        None => builder,
+    };
+    let mut client = builder.await.expect("serenity client builds");
+    let shard_manager = Arc::clone(&client.shard_manager);
+    tokio::spawn(async move { client.start().await });
+    shard_manager
+}
+
+async fn eventually(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !condition() {
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    true
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serenity_client_round_trip() {
+    init_tracing();
+    tokio::time::timeout(Duration::from_secs(30), round_trip())
+        .await
+        .expect("round trip finished within 30 s");
+}
+
+async fn round_trip() {
+    let config = ServerConfig {
+        heartbeat_interval: Duration::from_millis(500),
+        ..ServerConfig::default()
+    };
+    let server = DiscordServer::start_with(TOKEN, config).await;
+
+    // REST with the right token, and a 401 with a wrong one.
+    let me = http_for(&server, TOKEN)
+        .get_current_user()
+        .await
+        .expect("GET /users/@me");
+    assert_eq!(me.id.get(), DiscordServer::BOT_USER_ID);
+    assert!(me.bot);
+    let denied = http_for(&server, "wrong-token").get_current_user().await;
+    assert_eq!(discord_error(denied), (401, 0));
+
+    let bot = EchoBot::default();
+    let shard_manager = start_client(&server, Some(bot.clone())).await;
+    assert!(server.wait_until_ready(WAIT).await, "READY within 10 s");
+    assert_eq!(server.identify_count(), 1);
+    assert_eq!(server.gateway_queries(), vec!["v=10".to_owned()]);
+    let identify = &server.identify_payloads()[0];
+    assert_eq!(identify["intents"], json!(GatewayIntents::GUILDS.bits()));
+    assert_eq!(identify["token"], "<redacted>");
+
+    let commands = server
+        .wait_for_commands(CommandScope::Guild(GUILD_ID), WAIT)
+        .await
+        .expect("guild commands registered");
+    let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(names, ["share", "share-admin"]);
+    assert!(commands.iter().all(|c| c["id"].is_string()));
+    assert_eq!(
+        commands[1]["default_member_permissions"],
+        MANAGE_GUILD.to_string()
+    );
+    assert_eq!(server.registered_commands()[0].method, "PUT");
+
+    // A subcommand group with a role option: the resolved role must reach the handler.
+    let roles_add = CommandInteraction::admin(Some("roles"), "add")
+        .option_role_named("role", RESEARCHERS, "Researchers")
+        .permissions(MANAGE_GUILD)
+        .user(USER_ID, "alice")
+        .build();
+    let id = server.send_interaction(roles_add).await;
+    let reply = server
+        .wait_for_reply(&id, WAIT)
+        .await
+        .expect("roles add answered");
+    assert!(reply.rejected.is_empty(), "{:?}", reply.rejected);
+    assert!(reply.deferred_ephemeral(), "{:?}", reply.callbacks);
+    assert!(reply.is_ephemeral());
+    assert_eq!(reply.edits.len(), 1);
+    assert_eq!(
+        reply.final_message().expect("edited")["content"],
+        format!(
+            "/share-admin roles add role=@Researchers({RESEARCHERS}) by alice perms={MANAGE_GUILD}"
+        )
+    );
+    let text = reply.final_content();
+    for expected in [
+        "Shared",
+        "Expires",
+        "Open",
+        "https://dlc.example.com/share?token=t0k",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from {text:?}"
+        );
+    }
+    let mentions = &reply.final_message().expect("edited")["allowed_mentions"];
+    assert_eq!(mentions, &json!({"parse": [], "roles": [], "users": []}));
+
+    // Plain subcommand with string options, and a user option with resolved member data.
+    let job = CommandInteraction::share("job")
+        .option_str("id", "dlc-abc123")
+        .option_str("expiry", "12h")
+        .roles([RESEARCHERS])
+        .build();
+    let audit = CommandInteraction::admin(None, "audit")
+        .option_user("user", 42, "bob")
+        .option_int("limit", 5)
+        .permissions(ADMINISTRATOR)
+        .build();
+    let job_id = server.send_interaction(job).await;
+    let audit_id = server.send_interaction(audit).await;
+    let job_reply = server
+        .wait_for_reply(&job_id, WAIT)
+        .await
+        .expect("job answered");
+    assert!(
+        job_reply
+            .final_content()
+            .starts_with("/share job id=dlc-abc123 expiry=12h by tester")
+    );
+    let audit_reply = server
+        .wait_for_reply(&audit_id, WAIT)
+        .await
+        .expect("audit answered");
+    assert!(
+        audit_reply
+            .final_content()
+            .starts_with("/share-admin audit user=bob(member) limit=5")
+    );
+
+    // Autocomplete: answered with choices, never deferred.
+    let autocomplete = CommandInteraction::share("job")
+        .option_str("id", "dlc-1")
+        .option_str("expiry", "3")
+        .autocomplete("expiry")
+        .build();
+    let ac_id = server.send_interaction(autocomplete).await;
+    let ac_reply = server
+        .wait_for_reply(&ac_id, WAIT)
+        .await
+        .expect("autocomplete answered");
+    assert_eq!(
+        ac_reply.choices(),
+        vec![
+            json!({"name": "1 day", "value": "1d"}),
+            json!({"name": "typed 3", "value": "3"})
+        ]
+    );
+
+    // Heartbeats are acknowledged, so serenity keeps the connection.
+    assert!(eventually(WAIT, || server.heartbeat_count() >= 1).await);
+
+    // Drop the socket; an interaction sent meanwhile is replayed after RESUME.
+    server.drop_connections().await;
+    let during = CommandInteraction::share("tensorboard")
+        .option_str("id", "tb-7")
+        .build();
+    let during_id = server.send_interaction(during).await;
+    assert!(server.wait_until_ready(WAIT).await, "reconnected");
+    let during_reply = server
+        .wait_for_reply(&during_id, WAIT)
+        .await
+        .expect("replayed");
+    assert!(
+        during_reply
+            .final_content()
+            .starts_with("/share tensorboard id=tb-7")
+    );
+    assert!(server.resume_count() >= 1);
+    assert_eq!(server.identify_count(), 1, "resumed, not re-identified");
+
+    // A network failure (no close frame) is resumed too, and later interactions still work.
+    server.disconnect(Disconnect::Abrupt).await;
+    assert!(
+        server.wait_until_ready(WAIT).await,
+        "reconnected after abrupt drop"
+    );
+    let after = CommandInteraction::admin(Some("policy"), "show").build();
+    let after_id = server.send_interaction(after).await;
+    let after_reply = server
+        .wait_for_reply(&after_id, WAIT)
+        .await
+        .expect("answered after resume");
+    assert!(
+        after_reply
+            .final_content()
+            .starts_with("/share-admin policy show")
+    );
+    assert!(server.resume_count() >= 2);
+    assert_eq!(server.identify_count(), 1);
+
+    assert_eq!(
+        bot.errors.lock().expect("errors lock").clone(),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        server.unexpected_requests(),
+        vec![format!("GET /api/v10/users/@me -> 401 401: Unauthorized")]
+    );
+    shard_manager.shutdown_all().await;
+}
+
+/// `(HTTP status, Discord error code)` of a failed serenity request.
+fn discord_error<T: std::fmt::Debug>(result: serenity::Result<T>) -> (u16, isize) {
+    match result {
+        Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(e))) => {
+            (e.status_code.as_u16(), e.error.code)
+        }
+        other => panic!("expected a Discord error response, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_enforces_discord_interaction_rules() {
+    init_tracing();
+    tokio::time::timeout(Duration::from_secs(30), interaction_rules())
+        .await
+        .expect("finished within 30 s");
+}
+
+async fn interaction_rules() {
+    let config = ServerConfig {
+        interaction_deadline: Duration::from_millis(300),
+        ..ServerConfig::default()
+    };
+    let server = DiscordServer::start_with(TOKEN, config).await;
+    // A client without handlers: it only holds the gateway session; this test answers by hand.
+    let shard_manager = start_client(&server, None).await;
+    assert!(server.wait_until_ready(WAIT).await);
+    let http = HttpBuilder::new(TOKEN)
+        .proxy(server.base_url())
+        .ratelimiter_disabled(true)
+        .application_id(ApplicationId::new(DiscordServer::APPLICATION_ID))
+        .build();
+
+    let payload = CommandInteraction::share("job")
+        .option_str("id", "x")
+        .build();
+    let token = payload["token"].as_str().expect("token").to_owned();
+    let id = server.send_interaction(payload).await;
+    let interaction_id = InteractionId::new(id.parse().expect("snowflake"));
+    let edit = |content: String| json!({ "content": content });
+
+    // No original response to edit before acknowledging.
+    let early = http
+        .edit_original_interaction_response(&token, &edit("early".into()), vec![])
+        .await;
+    assert_eq!(discord_error(early), (404, 10008));
+    // Acknowledge once; a second acknowledgement is refused.
+    let defer = json!({"type": 5, "data": {"flags": 64}});
+    http.create_interaction_response(interaction_id, &token, &defer, vec![])
+        .await
+        .expect("first acknowledgement");
+    let again = http.create_interaction_response(interaction_id, &token, &defer, vec![]);
+    assert_eq!(discord_error(again.await), (400, 40060));
+    // Discord's 2000-character limit; the reason comes back in `errors`.
+    let too_long = http
+        .edit_original_interaction_response(&token, &edit("x".repeat(2001)), vec![])
+        .await;
+    match too_long {
+        Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(e))) => {
+            assert_eq!((e.status_code.as_u16(), e.error.code), (400, 50035));
+            assert!(
+                e.error.errors[0].message.contains("content"),
+                "{:?}",
+                e.error
+            );
+        }
+        other => panic!("expected 400, got {other:?}"),
+    }
+    let message: Message = http
+        .edit_original_interaction_response(&token, &edit("done".into()), vec![])
+        .await
+        .expect("edit after deferral");
+    assert_eq!(message.content, "done");
+    assert!(
+        message
+            .flags
+            .expect("flags")
+            .contains(MessageFlags::EPHEMERAL)
+    );
+    let followup = json!({"content": "more", "flags": 64});
+    let extra: Message = http
+        .create_followup_message(&token, &followup, vec![])
+        .await
+        .expect("follow-up");
+    assert_eq!(extra.content, "more");
+    let reply = server.replies(&id);
+    assert_eq!(
+        (
+            reply.callbacks.len(),
+            reply.edits.len(),
+            reply.followups.len()
+        ),
+        (1, 1, 1)
+    );
+    assert_eq!(reply.final_content(), "done");
+    assert_eq!(reply.rejected.len(), 3, "{:?}", reply.rejected);
+
+    // Files go as multipart with the JSON in `payload_json`.
+    let payload = CommandInteraction::share("job")
+        .option_str("id", "y")
+        .build();
+    let token_files = payload["token"].as_str().expect("token").to_owned();
+    let files_id = server.send_interaction(payload).await;
+    let with_file = json!({"type": 4, "data": {"content": "see file", "flags": 64}});
+    let file = CreateAttachment::bytes(b"hello".as_slice(), "note.txt");
+    http.create_interaction_response(
+        InteractionId::new(files_id.parse().expect("snowflake")),
+        &token_files,
+        &with_file,
+        vec![file],
+    )
+    .await
+    .expect("multipart callback");
+    assert_eq!(server.replies(&files_id).final_content(), "see file");
+
+    // Autocomplete may only be answered with choices.
+    let payload = CommandInteraction::share("job")
+        .autocomplete("expiry")
+        .build();
+    let token_ac = payload["token"].as_str().expect("token").to_owned();
+    let ac_id = server.send_interaction(payload).await;
+    let wrong = json!({"type": 4, "data": {"content": "no"}});
+    let ac_interaction = InteractionId::new(ac_id.parse().expect("snowflake"));
+    let refused = http.create_interaction_response(ac_interaction, &token_ac, &wrong, vec![]);
+    assert_eq!(discord_error(refused.await), (400, 50035));
+
+    // Past the acknowledgement deadline the interaction is gone.
+    let payload = CommandInteraction::share("job")
+        .option_str("id", "z")
+        .build();
+    let token_late = payload["token"].as_str().expect("token").to_owned();
+    let late_id = server.send_interaction(payload).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let late = http.create_interaction_response(
+        InteractionId::new(late_id.parse().expect("snowflake")),
+        &token_late,
+        &defer,
+        vec![],
+    );
+    assert_eq!(discord_error(late.await), (404, 10062));
+    let late_reply = server
+        .wait_for_reply(&late_id, WAIT)
+        .await
+        .expect("refusal recorded");
+    assert_eq!(late_reply.rejected, ["404 Unknown interaction"]);
+
+    // Routes the fake does not know are refused and recorded.
+    let roles = http.get_guild_roles(GuildId::new(GUILD_ID)).await;
+    assert_eq!(discord_error(roles), (404, 0));
+    let unexpected = server.unexpected_requests();
+    assert_eq!(unexpected.len(), 6, "{unexpected:#?}");
+    assert!(
+        unexpected
+            .last()
+            .expect("entry")
+            .starts_with(&format!("GET /api/v10/guilds/{GUILD_ID}/roles -> 404"))
+    );
+
+    shard_manager.shutdown_all().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn privileged_intents_are_refused_like_a_fresh_application() {
+    let server = DiscordServer::start(TOKEN).await;
+    let intents = GatewayIntents::GUILDS | GatewayIntents::GUILD_MEMBERS;
+    let mut client = ClientBuilder::new_with_http(http_for(&server, TOKEN), intents)
+        .await
+        .expect("serenity client builds");
+    let outcome = tokio::time::timeout(WAIT, client.start())
+        .await
+        .expect("serenity gave up within 10 s");
+    let error = outcome.expect_err("disallowed intents are fatal");
+    assert!(
+        format!("{error:?}").contains("DisallowedGatewayIntents"),
+        "{error:?}"
+    );
+    assert_eq!(server.identify_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnect_requests_resume_and_invalid_sessions_identify_again() {
+    init_tracing();
+    let server = DiscordServer::start(TOKEN).await;
+    let shard_manager = start_client(&server, None).await;
+    assert!(server.wait_until_ready(WAIT).await);
+
+    // Op 7 RECONNECT: serenity opens a new socket and resumes the same session.
+    server.disconnect(Disconnect::Reconnect).await;
+    assert!(server.wait_until_ready(WAIT).await);
+    assert_eq!((server.identify_count(), server.resume_count()), (1, 1));
+
+    // Op 9 with d=false: the session is gone, serenity restarts the shard and identifies. Its
+    // shard queuer waits up to 5 s between shard starts, hence the longer timeout.
+    server
+        .disconnect(Disconnect::InvalidSession { resumable: false })
+        .await;
+    assert!(eventually(Duration::from_secs(15), || server.identify_count() == 2).await);
+    assert!(server.wait_until_ready(WAIT).await);
+    assert_eq!(server.resume_count(), 1);
+    shard_manager.shutdown_all().await;
+}
+
+/// Parses a DISPATCH frame the way serenity's shard does and insists it is not `Event::Unknown`.
+fn parse_dispatch(event_name: &str, data: Value) -> Event {
+    let frame = json!({"op": 0, "t": event_name, "s": 1, "d": data});
+    match serde_json::from_value::<GatewayEvent>(frame) {
+        Ok(GatewayEvent::Dispatch(_, Event::Unknown(unknown))) => {
+            panic!("serenity would drop {event_name}: {unknown:?}")
+        }
+        Ok(GatewayEvent::Dispatch(_, event)) => event,
+        other => panic!("{event_name} is not a dispatch: {other:?}"),
+    }
+}
+
+/// Every builder variant the bot's tests are expected to use must survive serenity's strict
+/// models; an interaction that fails to parse would silently never reach the bot.
+#[test]
+fn interaction_builders_deserialize_into_serenity() {
+    let builders = [
+        CommandInteraction::share("job")
+            .option_str("id", "dlc-1")
+            .option_str("expiry", "7d"),
+        CommandInteraction::share("tensorboard").option_str("id", "tb-1"),
+        CommandInteraction::share("job").autocomplete("expiry"),
+        CommandInteraction::share("job")
+            .option_str("expiry", "1h")
+            .autocomplete("expiry"),
+        CommandInteraction::admin(Some("roles"), "add").option_role("role", RESEARCHERS),
+        CommandInteraction::admin(Some("roles"), "remove").option_role_named("role", 7, "Ops"),
+        CommandInteraction::admin(Some("roles"), "list").permissions(ADMINISTRATOR),
+        CommandInteraction::admin(Some("policy"), "show"),
+        CommandInteraction::admin(Some("policy"), "set")
+            .option_str("default_expiry", "1d")
+            .option_str("max_expiry", "7d"),
+        CommandInteraction::admin(Some("policy"), "set").autocomplete("max_expiry"),
+        CommandInteraction::admin(None, "audit")
+            .option_user("user", 42, "bob")
+            .option_int("limit", 10),
+        CommandInteraction::admin(None, "audit")
+            .option_int("limit", 3)
+            .autocomplete("limit"),
+        CommandInteraction::share("job")
+            .option_str("id", "dm")
+            .in_dm(),
+        CommandInteraction::new("ping", &[]).locale("de"),
+    ];
+    for builder in builders {
+        let payload = builder.build();
+        let interaction: Interaction = serde_json::from_value(payload.clone())
+            .unwrap_or_else(|e| panic!("serenity rejects {payload:#}: {e}"));
+        let Event::InteractionCreate(event) = parse_dispatch("INTERACTION_CREATE", payload.clone())
+        else {
+            panic!("not an INTERACTION_CREATE");
+        };
+        assert_eq!(event.interaction.id(), interaction.id());
+        let command = match &interaction {
+            Interaction::Command(c) => {
+                assert_eq!(payload["type"], 2);
+                c
+            }
+            Interaction::Autocomplete(c) => {
+                assert_eq!(payload["type"], 4);
+                assert!(
+                    c.data.autocomplete().is_some(),
+                    "no focused option in {payload:#}"
+                );
+                c
+            }
+            other => panic!("unexpected interaction kind {:?}", other.kind()),
+        };
+        assert_eq!(command.application_id.get(), DiscordServer::APPLICATION_ID);
+        match command.guild_id {
+            Some(guild) => {
+                assert_eq!(guild.get(), GUILD_ID);
+                let member = command
+                    .member
+                    .as_ref()
+                    .expect("guild interactions have a member");
+                assert!(member.permissions.is_some());
+                assert_eq!(command.user.id, member.user.id);
+            }
+            None => assert!(command.member.is_none()),
+        }
+        for (role_id, role) in &command.data.resolved.roles {
+            assert!(
+                role.name == "Researchers" || role.name.starts_with("role-") || role.name == "Ops"
+            );
+            assert_eq!(role.id, *role_id);
+        }
+    }
+
+    // Fresh ids and tokens per build; fixed ones when asked.
+    let builder = CommandInteraction::share("job");
+    assert_ne!(builder.build()["id"], builder.build()["id"]);
+    assert_ne!(builder.build()["token"], builder.build()["token"]);
+    let fixed = builder.id(99).token("tok").build();
+    assert_eq!(
+        (fixed["id"].as_str(), fixed["token"].as_str()),
+        (Some("99"), Some("tok"))
+    );
+}
+
+#[test]
+fn gateway_and_rest_payloads_deserialize_into_serenity() {
+    let shard = json!([0, 1]);
+    let Event::Ready(ready) = parse_dispatch(
+        "READY",
+        payloads::ready("session", "ws://127.0.0.1:1", &[GUILD_ID], &shard),
+    ) else {
+        panic!("not READY");
+    };
+    assert_eq!(
+        ready.ready.application.id.get(),
+        DiscordServer::APPLICATION_ID
+    );
+    assert_eq!(ready.ready.user.id.get(), DiscordServer::BOT_USER_ID);
+    assert_eq!(ready.ready.guilds[0].id.get(), GUILD_ID);
+    assert!(matches!(
+        parse_dispatch("RESUMED", json!({})),
+        Event::Resumed(_)
+    ));
+    let hello = serde_json::from_value::<GatewayEvent>(payloads::hello(41_250));
+    assert!(matches!(hello, Ok(GatewayEvent::Hello(41_250))));
+
+    let user: CurrentUser = serde_json::from_value(payloads::bot_user()).expect("CurrentUser");
+    assert!(user.bot);
+    let app: CurrentApplicationInfo =
+        serde_json::from_value(payloads::application()).expect("CurrentApplicationInfo");
+    assert_eq!(app.id.get(), DiscordServer::APPLICATION_ID);
+    let gateway: BotGateway =
+        serde_json::from_value(payloads::gateway_bot("ws://127.0.0.1:1")).expect("BotGateway");
+    assert_eq!(gateway.shards, 1);
+
+    for command in spec_commands() {
+        let body = serde_json::to_value(&command).expect("serialize CreateCommand");
+        validate::command(&body).unwrap_or_else(|e| panic!("spec command rejected: {e}"));
+        let registered = payloads::registered_command(&body, 5, Some(GUILD_ID));
+        let parsed: Command = serde_json::from_value(registered).expect("Command");
+        assert_eq!(parsed.guild_id, Some(GuildId::new(GUILD_ID)));
+    }
+
+    // What serenity's builders send for a rich reply comes back as a parsable Message.
+    let edit = EditInteractionResponse::new()
+        .content("c")
+        .embed(CreateEmbed::new().title("t").field("n", "v", false))
+        .components(vec![CreateActionRow::Buttons(vec![
+            CreateButton::new_link("https://example.com").label("Open"),
+        ])]);
+    let body = serde_json::to_value(&edit).expect("serialize edit");
+    validate::message(&body, true).expect("a rich reply is within Discord's limits");
+    let message: Message =
+        serde_json::from_value(payloads::message("1", &json!("2"), 64, &body)).expect("Message");
+    assert_eq!(message.embeds[0].title.as_deref(), Some("t"));
+    assert_eq!(message.components.len(), 1);
+}
+
+#[test]
+fn validator_rejects_what_discord_rejects() {
+    let option = |name: &str, required: bool| json!({"type": 3, "name": name, "description": "d", "required": required});
+    let command = |options: Value| json!({"name": "share", "description": "d", "options": options});
+    assert!(
+        validate::command(&command(json!([
+            option("id", true),
+            option("expiry", false)
+        ])))
+        .is_ok()
+    );
+    let misordered = validate::command(&command(json!([
+        option("expiry", false),
+        option("id", true)
+    ])));
+    assert!(
+        misordered
+            .expect_err("required after optional")
+            .contains("before optional")
+    );
+    assert!(validate::command(&json!({"name": "Share", "description": "d"})).is_err());
+    assert!(
+        validate::command(&json!({"name": "share"})).is_err(),
+        "description is required"
+    );
+    let mixed =
+        command(json!([option("id", true), {"type": 1, "name": "job", "description": "d"}]));
+    assert!(validate::command(&mixed).is_err());
+    let duplicate = [command(json!([])), command(json!([]))];
+    assert!(validate::command_list(&duplicate).is_err());
+
+    assert!(validate::message(&json!({"content": "x".repeat(2000)}), true).is_ok());
+    assert!(validate::message(&json!({"content": "x".repeat(2001)}), true).is_err());
+    assert!(
+        validate::message(&json!({"content": ""}), true).is_err(),
+        "empty message"
+    );
+    assert!(
+        validate::message(&json!({"content": ""}), false).is_ok(),
+        "edits may clear content"
+    );
+    let field = json!({"name": "n", "value": "v".repeat(1025)});
+    assert!(validate::message(&json!({"embeds": [{"fields": [field]}]}), true).is_err());
+    let link_without_url =
+        json!({"type": 1, "components": [{"type": 2, "style": 5, "label": "x"}]});
+    assert!(validate::message(&json!({"components": [link_without_url]}), true).is_err());
+    let choices = |n: usize| json!({"choices": vec![json!({"name": "a", "value": "a"}); n]});
+    assert!(validate::autocomplete_choices(&choices(25)).is_ok());
+    assert!(validate::autocomplete_choices(&choices(26)).is_err());
+}

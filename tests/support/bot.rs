@@ -1,0 +1,206 @@
+//! The real `dlc-share-bot run` binary wired to the local Discord server, the local GetToken
+//! endpoint and a fresh PostgreSQL database.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use sqlx::PgPool;
+
+use super::discord::{CommandScope, DiscordServer, GUILD_ID, Reply};
+use super::gettoken::{AK_ID, AK_SECRET, GetTokenServer};
+use super::postgres::TestDatabase;
+
+pub const DISCORD_TOKEN: &str = "MTE4MDAwMDAwMDAwMDAwMDAwMg.test.discord-token-secret";
+pub const ALLOWED_ROLE: u64 = 1_180_000_000_000_000_500;
+pub const OTHER_ROLE: u64 = 1_180_000_000_000_000_501;
+/// Generous enough for a loaded 2-core CI machine.
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(15);
+
+pub struct BotHarness {
+    pub discord: DiscordServer,
+    pub gettoken: GetTokenServer,
+    pub db: TestDatabase,
+    pub pool: PgPool,
+    pub http_addr: String,
+    pub log_path: PathBuf,
+    child: Option<Child>,
+    _dir: tempfile::TempDir,
+}
+
+/// Extra environment for one test, e.g. tighter rate limits.
+pub type Env<'a> = &'a [(&'a str, &'a str)];
+
+impl BotHarness {
+    pub async fn start(name: &str, env: Env<'_>) -> BotHarness {
+        let discord = DiscordServer::start(DISCORD_TOKEN).await;
+        let gettoken = GetTokenServer::start(false).await;
+        let db = TestDatabase::create(name).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log_path = dir.path().join("bot.log");
+        let http_addr = free_local_addr();
+        let child = spawn_bot(&discord, &gettoken, &db, &http_addr, &dir, &log_path, env);
+        let pool = db.pool().await;
+        let mut h = BotHarness {
+            discord,
+            gettoken,
+            db,
+            pool,
+            http_addr,
+            log_path,
+            child: Some(child),
+            _dir: dir,
+        };
+        h.wait_until_serving().await;
+        h
+    }
+
+    async fn wait_until_serving(&mut self) {
+        let ready = self.discord.wait_until_ready(REPLY_TIMEOUT).await;
+        let commands = self
+            .discord
+            .wait_for_commands(CommandScope::Guild(GUILD_ID), REPLY_TIMEOUT)
+            .await;
+        if !ready || commands.is_none() {
+            let status = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten());
+            panic!(
+                "the bot did not come up (ready={ready}, commands={}, exit={status:?}); log:\n{}",
+                commands.is_some(),
+                self.logs()
+            );
+        }
+    }
+
+    /// Everything the bot wrote to stdout and stderr so far.
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// Sends an interaction and waits for its final answer.
+    pub async fn ask(&self, interaction: Value) -> (String, Reply) {
+        let id = self.discord.send_interaction(interaction).await;
+        let reply = self.discord.wait_for_reply(&id, REPLY_TIMEOUT).await;
+        match reply {
+            Some(r) => (id, r),
+            None => panic!(
+                "no answer to interaction {id}: {:?}\nlog:\n{}",
+                self.discord.replies(&id),
+                self.logs()
+            ),
+        }
+    }
+
+    /// Allows `ALLOWED_ROLE` in the test guild through the admin command, as an admin would.
+    pub async fn allow_role(&self, role: u64) {
+        use super::discord::{CommandInteraction, MANAGE_GUILD};
+        let (_, reply) = self
+            .ask(
+                CommandInteraction::admin(Some("roles"), "add")
+                    .option_role("role", role)
+                    .permissions(MANAGE_GUILD)
+                    .user(1_180_000_000_000_000_900, "admin")
+                    .build(),
+            )
+            .await;
+        assert!(
+            reply.final_content().contains("may now share"),
+            "{}",
+            reply.final_content()
+        );
+    }
+
+    /// Audit rows as `(interaction_id, outcome)`, oldest first.
+    pub async fn audit_outcomes(&self) -> Vec<(String, String)> {
+        sqlx::query_as("SELECT interaction_id, outcome::text FROM audit_log ORDER BY created_at, interaction_id")
+            .fetch_all(&self.pool)
+            .await
+            .expect("read audit_log")
+    }
+
+    pub async fn audit_row(&self, interaction_id: &str) -> Value {
+        let row: (Value,) =
+            sqlx::query_as("SELECT to_jsonb(a) FROM audit_log a WHERE interaction_id = $1")
+                .bind(interaction_id)
+                .fetch_one(&self.pool)
+                .await
+                .unwrap_or_else(|e| panic!("audit row for {interaction_id}: {e}"));
+        row.0
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.pid().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
+        self.terminate_wait()
+    }
+
+    /// Waits for the process to exit (after a signal was sent).
+    pub fn terminate_wait(&mut self) -> std::process::ExitStatus {
+        self.child
+            .take()
+            .expect("running")
+            .wait()
+            .expect("wait for the bot")
+    }
+}
+
+impl Drop for BotHarness {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn free_local_addr() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").to_string()
+}
+
+fn spawn_bot(
+    discord: &DiscordServer,
+    gettoken: &GetTokenServer,
+    db: &TestDatabase,
+    http_addr: &str,
+    dir: &tempfile::TempDir,
+    log_path: &PathBuf,
+    extra: Env<'_>,
+) -> Child {
+    let log = std::fs::File::create(log_path).expect("log file");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dlc-share-bot"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .current_dir(dir.path())
+        .env("RUST_LOG", "info,dlc_share_bot=debug")
+        .env("DISCORD_TOKEN", DISCORD_TOKEN)
+        .env("DATABASE_URL", &db.url)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", AK_ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", AK_SECRET)
+        .env("DLCSHARE_ALIYUN__ENDPOINT", gettoken.url())
+        .env("DLCSHARE_ALIYUN__REQUEST_TIMEOUT", "1s")
+        .env("DLCSHARE_ALIYUN__DEADLINE", "3s")
+        .env("DLCSHARE_DISCORD__API_BASE", discord.base_url())
+        .env("DLCSHARE_DISCORD__GUILD_ID", GUILD_ID.to_string())
+        .env("DLCSHARE_HTTP__LISTEN", http_addr)
+        .arg("run")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log fd"))
+        .stderr(log);
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("spawn the bot")
+}

@@ -1,0 +1,635 @@
+//! A local, Discord-compatible server (REST + gateway) for driving a real serenity 0.12.5 client.
+//!
+//! Discord itself is unreachable from the tests, so this fake speaks just enough of the v10 API for
+//! a bot to start, register its slash commands and answer interactions — and it enforces the rules
+//! that make real bots fail in production (the 3-second acknowledgement window, "already
+//! acknowledged", editing before acknowledging, Discord's size limits, malformed command
+//! definitions, privileged intents), so a test that passes here is meaningful.
+//!
+//! How a client is pointed at it:
+//! - REST: `HttpBuilder::new(token).proxy(server.base_url()).ratelimiter_disabled(true)`. serenity
+//!   only honours `proxy` with the ratelimiter disabled, and applies it by replacing the literal
+//!   `https://discord.com` prefix of every route, so requests arrive as `/api/v10/...` and
+//!   `base_url()` must not carry a path of its own.
+//! - Gateway: serenity asks `GET /api/v10/gateway` for the websocket URL (not `/gateway/bot`), and
+//!   connects to `<url>?v=10`. It identifies with `compress: true` but decodes plain text frames
+//!   too, so the gateway only ever sends uncompressed JSON text frames.
+//!
+//! Events a serenity model cannot parse are silently turned into `Event::Unknown`, so every payload
+//! produced here is checked against serenity's own types in `tests/discord_server.rs`.
+
+mod gateway;
+pub mod payloads;
+mod rest;
+pub mod validate;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+// Re-exported for convenience; each test binary uses a different subset.
+#[allow(unused_imports)]
+pub use payloads::{
+    ADMINISTRATOR, APPLICATION_ID, BOT_USER_ID, CHANNEL_ID, CommandInteraction, GUILD_ID,
+    MANAGE_GUILD, MEMBER_PERMISSIONS, USER_ID,
+};
+
+/// Interaction callback types (Discord "interaction response types").
+pub mod callback_type {
+    pub const CHANNEL_MESSAGE_WITH_SOURCE: u64 = 4;
+    pub const DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE: u64 = 5;
+    pub const DEFERRED_UPDATE_MESSAGE: u64 = 6;
+    pub const UPDATE_MESSAGE: u64 = 7;
+    pub const APPLICATION_COMMAND_AUTOCOMPLETE_RESULT: u64 = 8;
+    pub const MODAL: u64 = 9;
+}
+
+/// Message flag Discord uses for "only you can see this".
+pub const EPHEMERAL: u64 = 1 << 6;
+
+/// Knobs for behaviour that differs between tests. `Default` mirrors a freshly created Discord
+/// application in one guild.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Sent in HELLO. Discord uses ~41 s; the default is short so heartbeats happen during a test.
+    pub heartbeat_interval: Duration,
+    /// Guilds the bot is in: listed (unavailable) in READY, and the only guilds where guild
+    /// commands may be registered (others get 403 Missing Access, as on Discord).
+    pub guilds: Vec<u64>,
+    /// Time after INTERACTION_CREATE within which the first callback must arrive (Discord: 3 s);
+    /// later callbacks get 404 Unknown interaction (10062).
+    pub interaction_deadline: Duration,
+    /// Whether IDENTIFY may ask for GUILD_MEMBERS / GUILD_PRESENCES / MESSAGE_CONTENT. A new
+    /// application has none enabled, and Discord closes the gateway with 4014 in that case.
+    pub allow_privileged_intents: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            heartbeat_interval: Duration::from_secs(5),
+            guilds: vec![GUILD_ID],
+            interaction_deadline: Duration::from_secs(3),
+            allow_privileged_intents: false,
+        }
+    }
+}
+
+/// Ways to break the gateway connection(s), to exercise a client's reconnect logic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Disconnect {
+    /// Send a close frame with this code, then drop the socket. serenity 0.12.5 resumes after
+    /// 4000 ("unknown error") and most other codes, identifies again after 4006/4009 (session
+    /// gone), and gives up on 4004/4013/4014.
+    CloseFrame(u16),
+    /// Drop the TCP connection without a close frame (a network failure).
+    Abrupt,
+    /// Send op 7 RECONNECT and keep the socket open, as Discord does before maintenance.
+    Reconnect,
+    /// Send op 9 INVALID_SESSION with `d` = the given resumability.
+    InvalidSession { resumable: bool },
+}
+
+/// Where a set of application commands lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CommandScope {
+    Global,
+    Guild(u64),
+}
+
+/// One command-registration request as Discord answered it (ids assigned).
+#[derive(Clone, Debug)]
+pub struct RegisteredCommands {
+    pub scope: CommandScope,
+    /// `PUT` is a bulk overwrite; `POST` creates or replaces one command.
+    pub method: String,
+    pub commands: Vec<Value>,
+}
+
+/// Everything a bot did in answer to one interaction.
+#[derive(Clone, Debug, Default)]
+pub struct Reply {
+    /// Accepted `POST /interactions/{id}/{token}/callback` bodies, each `{type, data}`.
+    pub callbacks: Vec<Value>,
+    /// Accepted `PATCH /webhooks/{app}/{token}/messages/@original` bodies, as sent.
+    pub edits: Vec<Value>,
+    /// Accepted `POST /webhooks/{app}/{token}` bodies, as sent.
+    pub followups: Vec<Value>,
+    /// Whether `DELETE .../messages/@original` was called.
+    pub deleted: bool,
+    /// Responses the server refused, with Discord's reason (late, double acknowledgement, a body
+    /// over Discord's limits, ...). A correct bot leaves this empty.
+    pub rejected: Vec<String>,
+}
+
+impl Reply {
+    fn callback_type(callback: &Value) -> u64 {
+        callback["type"].as_u64().unwrap_or_default()
+    }
+
+    fn flags(data: &Value) -> u64 {
+        data["flags"].as_u64().unwrap_or_default()
+    }
+
+    /// The interaction has its final answer: a message (4), an updated message (7), autocomplete
+    /// choices (8), a modal (9), or a deferral (5) whose original response has been edited.
+    pub fn is_final(&self) -> bool {
+        self.callbacks.iter().any(|c| {
+            use callback_type::*;
+            match Self::callback_type(c) {
+                CHANNEL_MESSAGE_WITH_SOURCE
+                | UPDATE_MESSAGE
+                | APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
+                | MODAL => true,
+                DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE => !self.edits.is_empty(),
+                _ => false,
+            }
+        })
+    }
+
+    /// The first callback is a deferral (type 5) flagged ephemeral.
+    pub fn deferred_ephemeral(&self) -> bool {
+        self.callbacks.first().is_some_and(|c| {
+            Self::callback_type(c) == callback_type::DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+                && Self::flags(&c["data"]) & EPHEMERAL != 0
+        })
+    }
+
+    /// Whether the original response is ephemeral. Fixed by the first callback: edits cannot
+    /// change it.
+    pub fn is_ephemeral(&self) -> bool {
+        self.callbacks
+            .first()
+            .is_some_and(|c| Self::flags(&c["data"]) & EPHEMERAL != 0)
+    }
+
+    /// The last edit of the original response, else the message sent with the callback.
+    pub fn final_message(&self) -> Option<&Value> {
+        self.edits.last().or_else(|| {
+            self.callbacks.iter().rev().find_map(|c| {
+                use callback_type::*;
+                matches!(
+                    Self::callback_type(c),
+                    CHANNEL_MESSAGE_WITH_SOURCE | UPDATE_MESSAGE
+                )
+                .then_some(&c["data"])
+            })
+        })
+    }
+
+    /// All user-visible text of the final message — content, embed titles, descriptions, fields,
+    /// footers and button labels/URLs — one piece per line, for `contains` assertions.
+    pub fn final_content(&self) -> String {
+        self.final_message().map(visible_text).unwrap_or_default()
+    }
+
+    /// Choices of an autocomplete answer (type 8), each `{name, value}`.
+    pub fn choices(&self) -> Vec<Value> {
+        self.callbacks
+            .iter()
+            .filter(|c| {
+                Self::callback_type(c) == callback_type::APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
+            })
+            .flat_map(|c| c["data"]["choices"].as_array().cloned().unwrap_or_default())
+            .collect()
+    }
+}
+
+/// The text a user would see in a message payload (content, embeds, components), one item a line.
+pub fn visible_text(message: &Value) -> String {
+    let mut lines = Vec::new();
+    let mut push = |value: &Value| {
+        if let Some(text) = value.as_str().filter(|t| !t.is_empty()) {
+            lines.push(text.to_owned());
+        }
+    };
+    push(&message["content"]);
+    for embed in message["embeds"].as_array().into_iter().flatten() {
+        push(&embed["author"]["name"]);
+        push(&embed["title"]);
+        push(&embed["url"]);
+        push(&embed["description"]);
+        for field in embed["fields"].as_array().into_iter().flatten() {
+            push(&field["name"]);
+            push(&field["value"]);
+        }
+        push(&embed["footer"]["text"]);
+    }
+    for row in message["components"].as_array().into_iter().flatten() {
+        for component in row["components"].as_array().into_iter().flatten() {
+            push(&component["label"]);
+            push(&component["url"]);
+        }
+    }
+    lines.join("\n")
+}
+
+/// Handle to a running fake Discord. Dropping it stops the listeners and drops open websockets.
+pub struct DiscordServer {
+    shared: Arc<Shared>,
+    rest_addr: SocketAddr,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl DiscordServer {
+    pub const APPLICATION_ID: u64 = APPLICATION_ID;
+    pub const BOT_USER_ID: u64 = BOT_USER_ID;
+    pub const GUILD_ID: u64 = GUILD_ID;
+
+    /// Starts REST and gateway listeners on ephemeral localhost ports, on the current runtime.
+    pub async fn start(bot_token: &str) -> DiscordServer {
+        Self::start_with(bot_token, ServerConfig::default()).await
+    }
+
+    pub async fn start_with(bot_token: &str, config: ServerConfig) -> DiscordServer {
+        let rest = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the fake Discord REST listener");
+        let gateway = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the fake Discord gateway listener");
+        let rest_addr = rest.local_addr().expect("REST listener has an address");
+        let gateway_addr = gateway
+            .local_addr()
+            .expect("gateway listener has an address");
+
+        let shared = Arc::new(Shared {
+            token: bot_token.trim().trim_start_matches("Bot ").to_owned(),
+            gateway_url: format!("ws://{gateway_addr}"),
+            config,
+            state: Mutex::new(State::default()),
+            changed: watch::Sender::new(0),
+        });
+        let tasks = vec![
+            tokio::spawn(rest::serve(rest, Arc::clone(&shared))),
+            tokio::spawn(gateway::serve(gateway, Arc::clone(&shared))),
+        ];
+        DiscordServer {
+            shared,
+            rest_addr,
+            tasks,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` — what `HttpBuilder::proxy` (the bot's API base) gets.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.rest_addr)
+    }
+
+    /// `ws://127.0.0.1:PORT` — what `GET /gateway` returns.
+    pub fn gateway_url(&self) -> String {
+        self.shared.gateway_url.clone()
+    }
+
+    /// Waits until a websocket is attached to a live session (READY or RESUMED sent).
+    pub async fn wait_until_ready(&self, timeout: Duration) -> bool {
+        self.shared
+            .wait_for(timeout, |s| s.live_session().then_some(()))
+            .await
+            .is_some()
+    }
+
+    pub fn identify_count(&self) -> usize {
+        self.shared.lock().identify_count
+    }
+
+    pub fn resume_count(&self) -> usize {
+        self.shared.lock().resume_count
+    }
+
+    pub fn heartbeat_count(&self) -> usize {
+        self.shared.lock().heartbeat_count
+    }
+
+    /// IDENTIFY payloads received (token removed), e.g. to check the requested intents.
+    pub fn identify_payloads(&self) -> Vec<Value> {
+        self.shared.lock().identify_payloads.clone()
+    }
+
+    /// Query strings of websocket handshakes, e.g. `v=10`.
+    pub fn gateway_queries(&self) -> Vec<String> {
+        self.shared.lock().gateway_queries.clone()
+    }
+
+    /// Closes every websocket with the resumable code 4000, so the client reconnects and RESUMEs.
+    /// Events dispatched meanwhile are kept and replayed on RESUME.
+    pub async fn drop_connections(&self) {
+        self.disconnect(Disconnect::CloseFrame(4000)).await;
+    }
+
+    pub async fn disconnect(&self, how: Disconnect) {
+        self.shared.disconnect(how);
+    }
+
+    /// Sends a DISPATCH with the next sequence number to the current session (buffered for replay
+    /// if its websocket is down).
+    ///
+    /// # Panics
+    /// If no client has identified yet: call `wait_until_ready` first.
+    pub async fn dispatch(&self, event_name: &str, data: Value) {
+        self.shared.dispatch(event_name, data);
+    }
+
+    /// Dispatches INTERACTION_CREATE and starts tracking the interaction's replies. If commands
+    /// were registered, `data.id` is set to the registered id of `data.name`, as Discord does.
+    /// Returns the interaction id.
+    pub async fn send_interaction(&self, mut interaction: Value) -> String {
+        let id = interaction["id"]
+            .as_str()
+            .expect("interaction payload has a string `id`")
+            .to_owned();
+        let token = interaction["token"]
+            .as_str()
+            .expect("interaction payload has a string `token`")
+            .to_owned();
+        {
+            let mut state = self.shared.lock();
+            if let Some(command_id) = state.registered_command_id(&interaction) {
+                interaction["data"]["id"] = json!(command_id);
+            }
+            state.interactions.insert(
+                id.clone(),
+                InteractionRecord {
+                    token: token.clone(),
+                    kind: interaction["type"].as_u64().unwrap_or_default(),
+                    channel_id: interaction["channel_id"].clone(),
+                    created: Instant::now(),
+                    answered: None,
+                    message_id: payloads::snowflake().to_string(),
+                    message: None,
+                    reply: Reply::default(),
+                },
+            );
+            state.interaction_tokens.insert(token, id.clone());
+        }
+        self.shared.dispatch("INTERACTION_CREATE", interaction);
+        id
+    }
+
+    /// Waits until the interaction has its final answer (see [`Reply::is_final`]) or a response
+    /// was refused (see [`Reply::rejected`]); `None` on timeout.
+    pub async fn wait_for_reply(&self, interaction_id: &str, timeout: Duration) -> Option<Reply> {
+        self.shared
+            .wait_for(timeout, |s| {
+                let reply = &s.interactions.get(interaction_id)?.reply;
+                (reply.is_final() || !reply.rejected.is_empty()).then(|| reply.clone())
+            })
+            .await
+    }
+
+    /// Time from dispatching the interaction to its final answer, measured inside the server
+    /// (for load benchmarks: no waiter wake-ups in the measurement).
+    pub fn answer_latency(&self, interaction_id: &str) -> Option<Duration> {
+        let state = self.shared.lock();
+        let record = state.interactions.get(interaction_id)?;
+        Some(record.answered? - record.created)
+    }
+
+    /// What was recorded so far for an interaction (empty if unknown).
+    pub fn replies(&self, interaction_id: &str) -> Reply {
+        self.shared
+            .lock()
+            .interactions
+            .get(interaction_id)
+            .map(|i| i.reply.clone())
+            .unwrap_or_default()
+    }
+
+    /// Every accepted command-registration request, in order.
+    pub fn registered_commands(&self) -> Vec<RegisteredCommands> {
+        self.shared.lock().command_log.clone()
+    }
+
+    /// The commands currently registered in a scope.
+    pub fn commands(&self, scope: CommandScope) -> Vec<Value> {
+        self.shared
+            .lock()
+            .commands
+            .get(&scope)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Waits until commands have been registered in `scope` and returns them.
+    pub async fn wait_for_commands(
+        &self,
+        scope: CommandScope,
+        timeout: Duration,
+    ) -> Option<Vec<Value>> {
+        self.shared
+            .wait_for(timeout, |s| {
+                s.command_log
+                    .iter()
+                    .any(|r| r.scope == scope)
+                    .then(|| s.commands.get(&scope).cloned().unwrap_or_default())
+            })
+            .await
+    }
+
+    /// Every REST request as `METHOD /path?query`, in arrival order.
+    pub fn requests(&self) -> Vec<String> {
+        self.shared.lock().requests.clone()
+    }
+
+    /// Requests the server refused: unknown routes, bad credentials, and interaction responses
+    /// Discord would reject. Each entry is `METHOD /path -> STATUS reason`.
+    pub fn unexpected_requests(&self) -> Vec<String> {
+        self.shared.lock().unexpected.clone()
+    }
+}
+
+impl Drop for DiscordServer {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        if let Ok(state) = self.shared.state.lock() {
+            for connection in state.connections.values() {
+                // The receiver may already be gone; nothing to clean up then.
+                let _ = connection.tx.send(Outbound::Abort);
+            }
+        }
+    }
+}
+
+/// State shared by the public handle, the REST handler and the gateway connections.
+struct Shared {
+    /// Expected bot token, without the `Bot ` prefix.
+    token: String,
+    gateway_url: String,
+    config: ServerConfig,
+    state: Mutex<State>,
+    /// Bumped after every state change, so waiters re-check their condition.
+    changed: watch::Sender<u64>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .expect("fake Discord state poisoned by a panicking test thread")
+    }
+
+    fn notify(&self) {
+        self.changed.send_modify(|version| *version += 1);
+    }
+
+    /// Polls `check` after every state change until it yields a value or `timeout` elapses.
+    async fn wait_for<T>(
+        &self,
+        timeout: Duration,
+        mut check: impl FnMut(&State) -> Option<T>,
+    ) -> Option<T> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        // Subscribing before checking means no change can slip between the check and the wait.
+        let mut changes = self.changed.subscribe();
+        loop {
+            if let Some(found) = check(&self.lock()) {
+                return Some(found);
+            }
+            match tokio::time::timeout_at(deadline, changes.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) | Err(_) => return check(&self.lock()),
+            }
+        }
+    }
+
+    fn token_matches(&self, presented: &str) -> bool {
+        presented.trim().trim_start_matches("Bot ") == self.token
+    }
+
+    fn dispatch(&self, event_name: &str, data: Value) {
+        self.lock().dispatch(event_name, data);
+        self.notify();
+    }
+
+    fn disconnect(&self, how: Disconnect) {
+        let mut state = self.lock();
+        for connection in state.connections.values_mut() {
+            let outbound = match how {
+                Disconnect::CloseFrame(code) => Outbound::Close(code),
+                Disconnect::Abrupt => Outbound::Abort,
+                Disconnect::Reconnect => Outbound::Frame(json!({"op": 7, "d": null})),
+                Disconnect::InvalidSession { resumable } => {
+                    Outbound::Frame(json!({"op": 9, "d": resumable}))
+                }
+            };
+            // Detach right away, so `wait_until_ready` waits for the reconnection rather than
+            // seeing the connection that is about to go away.
+            connection.session_id = None;
+            let _ = connection.tx.send(outbound);
+        }
+        if let Disconnect::InvalidSession { resumable: false } = how {
+            state.session = None;
+        }
+        drop(state);
+        self.notify();
+    }
+}
+
+/// What a gateway connection task should do next, queued so frames keep their order.
+enum Outbound {
+    Frame(Value),
+    Close(u16),
+    Abort,
+}
+
+struct Connection {
+    tx: mpsc::UnboundedSender<Outbound>,
+    /// The session this socket is attached to (after IDENTIFY or RESUME).
+    session_id: Option<String>,
+}
+
+/// A gateway session: survives its websocket so it can be resumed.
+struct Session {
+    id: String,
+    seq: u64,
+    /// Every dispatch frame sent in this session, for replay on RESUME.
+    log: Vec<Value>,
+}
+
+struct InteractionRecord {
+    token: String,
+    /// Interaction type: 2 command, 3 component, 4 autocomplete.
+    kind: u64,
+    channel_id: Value,
+    created: Instant,
+    /// When the final answer arrived (first edit of a deferral, or a final callback).
+    answered: Option<Instant>,
+    /// Id of the original response message.
+    message_id: String,
+    /// The original response as Discord would show it, once there is one.
+    message: Option<Value>,
+    reply: Reply,
+}
+
+#[derive(Default)]
+struct State {
+    session: Option<Session>,
+    connections: HashMap<u64, Connection>,
+    next_connection: u64,
+    identify_count: usize,
+    resume_count: usize,
+    heartbeat_count: usize,
+    identify_payloads: Vec<Value>,
+    gateway_queries: Vec<String>,
+
+    requests: Vec<String>,
+    unexpected: Vec<String>,
+    command_log: Vec<RegisteredCommands>,
+    commands: HashMap<CommandScope, Vec<Value>>,
+    interactions: HashMap<String, InteractionRecord>,
+    /// Interaction token -> interaction id, for the webhook routes.
+    interaction_tokens: HashMap<String, String>,
+}
+
+impl State {
+    fn live_session(&self) -> bool {
+        let Some(session) = &self.session else {
+            return false;
+        };
+        self.connections
+            .values()
+            .any(|c| c.session_id.as_deref() == Some(session.id.as_str()))
+    }
+
+    fn dispatch(&mut self, event_name: &str, data: Value) {
+        let session = self.session.as_mut().unwrap_or_else(|| {
+            panic!(
+                "fake Discord: cannot dispatch {event_name} without a gateway session; \
+                 call wait_until_ready first"
+            )
+        });
+        session.seq += 1;
+        let frame = json!({"op": 0, "t": event_name, "s": session.seq, "d": data});
+        session.log.push(frame.clone());
+        let session_id = session.id.clone();
+        for connection in self.connections.values() {
+            if connection.session_id.as_deref() == Some(session_id.as_str()) {
+                let _ = connection.tx.send(Outbound::Frame(frame.clone()));
+            }
+        }
+    }
+
+    /// Id Discord would put in `data.id`: the registered command with that name, guild first.
+    fn registered_command_id(&self, interaction: &Value) -> Option<String> {
+        let name = interaction["data"]["name"].as_str()?;
+        let guild = interaction["guild_id"]
+            .as_str()
+            .and_then(|g| g.parse().ok())
+            .map(CommandScope::Guild);
+        guild
+            .into_iter()
+            .chain([CommandScope::Global])
+            .filter_map(|scope| self.commands.get(&scope))
+            .flatten()
+            .find(|c| c["name"] == name)
+            .and_then(|c| c["id"].as_str().map(str::to_owned))
+    }
+}

@@ -1,0 +1,506 @@
+//! The REST API under `/api/v10`, routed by hand so that every unknown call is recorded.
+//!
+//! serenity 0.12.5 builds each URL as `https://discord.com/api/v10/...` and, when a proxy is set
+//! (only honoured with the ratelimiter disabled), replaces the `https://discord.com` prefix with
+//! the proxy; query parameters come out as `?&key=value`. Bodies are JSON, or multipart with a
+//! `payload_json` part when files are attached.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State as AxumState;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+use super::{APPLICATION_ID, EPHEMERAL};
+use super::{CommandScope, RegisteredCommands, Shared, State, callback_type, payloads, validate};
+
+pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    let app = Router::new().fallback(handle).with_state(shared);
+    axum::serve(listener, app)
+        .await
+        .expect("fake Discord REST server failed");
+}
+
+/// A response plus, for refusals, the reason to record as unexpected.
+struct Answer {
+    status: StatusCode,
+    body: Option<Value>,
+    refusal: Option<String>,
+}
+
+impl Answer {
+    fn ok(body: Value) -> Self {
+        Self::with_status(StatusCode::OK, body)
+    }
+
+    fn with_status(status: StatusCode, body: Value) -> Self {
+        Self {
+            status,
+            body: Some(body),
+            refusal: None,
+        }
+    }
+
+    fn no_content() -> Self {
+        Self {
+            status: StatusCode::NO_CONTENT,
+            body: None,
+            refusal: None,
+        }
+    }
+
+    fn error(status: StatusCode, code: u64, message: &str) -> Self {
+        Self {
+            status,
+            body: Some(payloads::error(code, message)),
+            refusal: Some(format!("{} {message}", status.as_u16())),
+        }
+    }
+
+    fn invalid_form_body(reason: &str) -> Self {
+        let mut answer = Self::error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body");
+        if let Some(body) = &mut answer.body {
+            body["errors"] =
+                json!({ "_errors": [{ "code": "BASE_TYPE_INVALID", "message": reason }] });
+        }
+        answer.refusal = Some(format!("400 Invalid Form Body: {reason}"));
+        answer
+    }
+
+    fn not_found() -> Self {
+        Self::error(StatusCode::NOT_FOUND, 0, "404: Not Found")
+    }
+
+    fn unknown_interaction() -> Self {
+        Self::error(StatusCode::NOT_FOUND, 10062, "Unknown interaction")
+    }
+
+    fn unknown_webhook() -> Self {
+        Self::error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook")
+    }
+
+    fn unknown_message() -> Self {
+        Self::error(StatusCode::NOT_FOUND, 10008, "Unknown Message")
+    }
+
+    fn missing_access() -> Self {
+        Self::error(StatusCode::FORBIDDEN, 50001, "Missing Access")
+    }
+}
+
+async fn handle(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let line = format!(
+        "{method} {}",
+        uri.path_and_query().map_or(uri.path(), |p| p.as_str())
+    );
+    let answer = {
+        let mut state = shared.lock();
+        state.requests.push(line.clone());
+        let answer = route(&shared, &mut state, &method, uri.path(), &headers, &body);
+        if let Some(reason) = &answer.refusal {
+            state.unexpected.push(format!("{line} -> {reason}"));
+        }
+        answer
+    };
+    shared.notify();
+    match answer.body {
+        Some(body) => (answer.status, axum::Json(body)).into_response(),
+        None => answer.status.into_response(),
+    }
+}
+
+fn route(
+    shared: &Shared,
+    state: &mut State,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Answer {
+    let Some(rest) = path.strip_prefix("/api/v10/") else {
+        return Answer::not_found();
+    };
+    let segments: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+
+    // Interaction callbacks and webhooks authenticate with the token in the URL; a bot may still
+    // send its Authorization header there, but it must be right.
+    let token_in_url = matches!(segments.as_slice(), ["interactions", ..] | ["webhooks", ..]);
+    match headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+    {
+        Some(auth) if auth.starts_with("Bot ") && shared.token_matches(auth) => {}
+        None if token_in_url => {}
+        _ => return Answer::error(StatusCode::UNAUTHORIZED, 0, "401: Unauthorized"),
+    }
+
+    let json_body = || parse_body(headers, body);
+    match (method.as_str(), segments.as_slice()) {
+        ("GET", ["gateway"]) => Answer::ok(payloads::gateway(&shared.gateway_url)),
+        ("GET", ["gateway", "bot"]) => Answer::ok(payloads::gateway_bot(&shared.gateway_url)),
+        ("GET", ["users", "@me"]) => Answer::ok(payloads::bot_user()),
+        ("GET", ["applications", "@me"] | ["oauth2", "applications", "@me"]) => {
+            Answer::ok(payloads::application())
+        }
+        (_, ["applications", app, "commands"]) => {
+            commands(shared, state, method, app, None, json_body())
+        }
+        (_, ["applications", app, "guilds", guild, "commands"]) => {
+            commands(shared, state, method, app, Some(guild), json_body())
+        }
+        ("POST", ["interactions", id, token, "callback"]) => {
+            callback(shared, state, id, token, json_body())
+        }
+        (_, ["webhooks", app, token, "messages", "@original"]) => {
+            original(state, method, app, token, json_body())
+        }
+        ("POST", ["webhooks", app, token]) => followup(state, app, token, json_body()),
+        _ => Answer::not_found(),
+    }
+}
+
+/// The JSON payload of a request: the body itself, or the `payload_json` part of a multipart
+/// body (used when files are attached). An empty body is `null`.
+fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, Answer> {
+    let invalid = || {
+        Answer::error(
+            StatusCode::BAD_REQUEST,
+            50109,
+            "The request body contains invalid JSON.",
+        )
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    if let Some(boundary) = content_type
+        .strip_prefix("multipart/form-data")
+        .and_then(|rest| rest.split("boundary=").nth(1))
+    {
+        let payload = multipart_field(body, boundary.trim_matches('"'), "payload_json")
+            .ok_or_else(invalid)?;
+        return serde_json::from_slice(payload).map_err(|_| invalid());
+    }
+    if body.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(body).map_err(|_| invalid())
+}
+
+/// The content of the multipart part named `name`.
+fn multipart_field<'a>(body: &'a [u8], boundary: &str, name: &str) -> Option<&'a [u8]> {
+    let delimiter = format!("--{boundary}");
+    let wanted = format!("name=\"{name}\"");
+    split_bytes(body, delimiter.as_bytes())
+        .into_iter()
+        .find_map(|part| {
+            let header_end = find(part, b"\r\n\r\n")?;
+            let part_headers = String::from_utf8_lossy(&part[..header_end]);
+            part_headers.contains(&wanted).then(|| {
+                let content = &part[header_end + 4..];
+                content.strip_suffix(b"\r\n").unwrap_or(content)
+            })
+        })
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn split_bytes<'a>(mut body: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
+    let mut parts = Vec::new();
+    while let Some(at) = find(body, delimiter) {
+        parts.push(&body[..at]);
+        body = &body[at + delimiter.len()..];
+    }
+    parts.push(body);
+    parts
+}
+
+fn is_our_application(app: &str) -> bool {
+    app.parse() == Ok(APPLICATION_ID)
+}
+
+fn commands(
+    shared: &Shared,
+    state: &mut State,
+    method: &Method,
+    app: &str,
+    guild: Option<&str>,
+    body: Result<Value, Answer>,
+) -> Answer {
+    if !is_our_application(app) {
+        return Answer::missing_access();
+    }
+    let scope = match guild.map(str::parse::<u64>) {
+        None => CommandScope::Global,
+        Some(Ok(guild)) if shared.config.guilds.contains(&guild) => CommandScope::Guild(guild),
+        // The bot is not in that guild.
+        Some(_) => return Answer::missing_access(),
+    };
+    let guild_id = match scope {
+        CommandScope::Guild(id) => Some(id),
+        CommandScope::Global => None,
+    };
+    let existing = state.commands.get(&scope).cloned().unwrap_or_default();
+    // Discord keeps a command's id when it is overwritten under the same name.
+    let id_for = |body: &Value| {
+        existing
+            .iter()
+            .find(|c| c["name"] == body["name"] && c["type"] == body["type"].as_u64().unwrap_or(1))
+            .and_then(|c| c["id"].as_str()?.parse().ok())
+            .unwrap_or_else(payloads::snowflake)
+    };
+
+    let (commands, answer_body, status) = match method.as_str() {
+        "GET" => return Answer::ok(Value::Array(existing)),
+        "PUT" => {
+            let body = match body {
+                Ok(Value::Array(items)) => items,
+                Ok(_) => {
+                    return Answer::invalid_form_body("bulk overwrite takes an array of commands");
+                }
+                Err(answer) => return answer,
+            };
+            if let Err(reason) = validate::command_list(&body) {
+                return Answer::invalid_form_body(&reason);
+            }
+            let commands: Vec<Value> = body
+                .iter()
+                .map(|c| payloads::registered_command(c, id_for(c), guild_id))
+                .collect();
+            (commands.clone(), Value::Array(commands), StatusCode::OK)
+        }
+        "POST" => {
+            let body = match body {
+                Ok(body @ Value::Object(_)) => body,
+                Ok(_) => return Answer::invalid_form_body("expected one command object"),
+                Err(answer) => return answer,
+            };
+            if let Err(reason) = validate::command(&body) {
+                return Answer::invalid_form_body(&reason);
+            }
+            let command = payloads::registered_command(&body, id_for(&body), guild_id);
+            let mut commands = existing.clone();
+            let replaced = commands.iter().position(|c| c["id"] == command["id"]);
+            let status = match replaced {
+                Some(at) => {
+                    commands[at] = command.clone();
+                    StatusCode::OK
+                }
+                None => {
+                    commands.push(command.clone());
+                    StatusCode::CREATED
+                }
+            };
+            (commands, command, status)
+        }
+        _ => return Answer::not_found(),
+    };
+    state.command_log.push(RegisteredCommands {
+        scope,
+        method: method.to_string(),
+        commands: match &answer_body {
+            Value::Array(items) => items.clone(),
+            single => vec![single.clone()],
+        },
+    });
+    state.commands.insert(scope, commands);
+    Answer::with_status(status, answer_body)
+}
+
+/// Records a refusal on the interaction too, so `wait_for_reply` can return early with it.
+fn refuse(state: &mut State, interaction_id: &str, answer: Answer) -> Answer {
+    if let (Some(record), Some(reason)) = (
+        state.interactions.get_mut(interaction_id),
+        answer.refusal.as_ref(),
+    ) {
+        record.reply.rejected.push(reason.clone());
+    }
+    answer
+}
+
+fn callback(
+    shared: &Shared,
+    state: &mut State,
+    id: &str,
+    token: &str,
+    body: Result<Value, Answer>,
+) -> Answer {
+    let Some(record) = state.interactions.get(id).filter(|r| r.token == token) else {
+        return Answer::unknown_interaction();
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(answer) => return refuse(state, id, answer),
+    };
+    if !record.reply.callbacks.is_empty() {
+        let answer = Answer::error(
+            StatusCode::BAD_REQUEST,
+            40060,
+            "Interaction has already been acknowledged.",
+        );
+        return refuse(state, id, answer);
+    }
+    if record.created.elapsed() > shared.config.interaction_deadline {
+        return refuse(state, id, Answer::unknown_interaction());
+    }
+
+    use callback_type::*;
+    let kind = body["type"].as_u64().unwrap_or_default();
+    let allowed: &[u64] = match record.kind {
+        // Autocomplete can only be answered with choices.
+        4 => &[APPLICATION_COMMAND_AUTOCOMPLETE_RESULT],
+        3 => &[
+            CHANNEL_MESSAGE_WITH_SOURCE,
+            DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE,
+            DEFERRED_UPDATE_MESSAGE,
+            UPDATE_MESSAGE,
+            MODAL,
+        ],
+        _ => &[
+            CHANNEL_MESSAGE_WITH_SOURCE,
+            DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE,
+            MODAL,
+        ],
+    };
+    if !allowed.contains(&kind) {
+        let reason = format!(
+            "type: callback type {kind} is not valid for interaction type {}",
+            record.kind
+        );
+        return refuse(state, id, Answer::invalid_form_body(&reason));
+    }
+    let data = body.get("data").cloned().unwrap_or(Value::Null);
+    let checked = match kind {
+        CHANNEL_MESSAGE_WITH_SOURCE => validate::message(&data, true),
+        UPDATE_MESSAGE => validate::message(&data, false),
+        APPLICATION_COMMAND_AUTOCOMPLETE_RESULT => validate::autocomplete_choices(&data),
+        _ => Ok(()),
+    };
+    if let Err(reason) = checked {
+        return refuse(state, id, Answer::invalid_form_body(&reason));
+    }
+
+    let record = state
+        .interactions
+        .get_mut(id)
+        .expect("looked up above under the same lock");
+    let flags = data["flags"].as_u64().unwrap_or_default();
+    record.message = match kind {
+        CHANNEL_MESSAGE_WITH_SOURCE => Some(payloads::message(
+            &record.message_id,
+            &record.channel_id,
+            flags,
+            &data,
+        )),
+        // "<bot> is thinking...": an empty message flagged LOADING until the first edit.
+        DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE => Some(payloads::message(
+            &record.message_id,
+            &record.channel_id,
+            (flags & EPHEMERAL) | 1 << 7,
+            &Value::Null,
+        )),
+        _ => None,
+    };
+    record
+        .reply
+        .callbacks
+        .push(json!({"type": kind, "data": data}));
+    if record.reply.is_final() {
+        record.answered.get_or_insert_with(Instant::now);
+    }
+    Answer::no_content()
+}
+
+/// The interaction a webhook route refers to, by application id and interaction token.
+fn webhook_interaction<'a>(state: &'a State, app: &str, token: &str) -> Option<&'a str> {
+    if !is_our_application(app) {
+        return None;
+    }
+    state.interaction_tokens.get(token).map(String::as_str)
+}
+
+fn original(
+    state: &mut State,
+    method: &Method,
+    app: &str,
+    token: &str,
+    body: Result<Value, Answer>,
+) -> Answer {
+    let Some(id) = webhook_interaction(state, app, token).map(str::to_owned) else {
+        return Answer::unknown_webhook();
+    };
+    let record = state
+        .interactions
+        .get_mut(&id)
+        .expect("token index points at a recorded interaction");
+    // Before a type 4/5 callback there is no original response to read, edit or delete.
+    let Some(message) = record.message.as_mut() else {
+        return refuse(state, &id, Answer::unknown_message());
+    };
+    match method.as_str() {
+        "GET" => Answer::ok(message.clone()),
+        "DELETE" => {
+            record.message = None;
+            record.reply.deleted = true;
+            Answer::no_content()
+        }
+        "PATCH" => {
+            let body = match body {
+                Ok(body) => body,
+                Err(answer) => return refuse(state, &id, answer),
+            };
+            if let Err(reason) = validate::message(&body, false) {
+                return refuse(state, &id, Answer::invalid_form_body(&reason));
+            }
+            payloads::apply_edit(message, &body);
+            // The first edit of a deferral replaces "thinking..." (clears LOADING).
+            let flags = message["flags"].as_u64().unwrap_or_default() & !(1 << 7);
+            message["flags"] = json!(flags);
+            message["edited_timestamp"] = json!(payloads::timestamp_now());
+            let answer = Answer::ok(message.clone());
+            record.reply.edits.push(body);
+            record.answered.get_or_insert_with(Instant::now);
+            answer
+        }
+        _ => Answer::not_found(),
+    }
+}
+
+fn followup(state: &mut State, app: &str, token: &str, body: Result<Value, Answer>) -> Answer {
+    let Some(id) = webhook_interaction(state, app, token).map(str::to_owned) else {
+        return Answer::unknown_webhook();
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(answer) => return refuse(state, &id, answer),
+    };
+    let record = state
+        .interactions
+        .get_mut(&id)
+        .expect("token index points at a recorded interaction");
+    // The webhook only exists once the interaction has been acknowledged.
+    if record.reply.callbacks.is_empty() {
+        return refuse(state, &id, Answer::unknown_webhook());
+    }
+    if let Err(reason) = validate::message(&body, true) {
+        return refuse(state, &id, Answer::invalid_form_body(&reason));
+    }
+    let flags = body["flags"].as_u64().unwrap_or_default();
+    let message_id = payloads::snowflake().to_string();
+    let message = payloads::message(&message_id, &record.channel_id, flags, &body);
+    record.reply.followups.push(body);
+    Answer::ok(message)
+}
