@@ -53,7 +53,10 @@ fn the_local_endpoint_accepts_what_the_official_sdk_sent() {
     for v in fixture.vectors {
         let mut headers: std::collections::BTreeMap<String, String> =
             serde_json::from_value(v["headers"].clone()).unwrap();
-        headers.insert("authorization".into(), v["authorization"].as_str().unwrap().into());
+        headers.insert(
+            "authorization".into(),
+            v["authorization"].as_str().unwrap().into(),
+        );
         let query = support::gettoken::decode_query(v["wire_query"].as_str().unwrap());
         let secrets = [(
             v["access_key_id"].as_str().unwrap().to_owned(),
@@ -61,13 +64,33 @@ fn the_local_endpoint_accepts_what_the_official_sdk_sent() {
         )]
         .into();
         let sts = v["security_token"].as_str();
-        let verdict = support::gettoken::verify("GET", "/api/v1/tokens", &query, &headers, b"", &secrets, sts);
+        let verdict = support::gettoken::verify(
+            "GET",
+            "/api/v1/tokens",
+            &query,
+            &headers,
+            b"",
+            &secrets,
+            sts,
+        );
         assert_eq!(verdict, Ok(()), "{}", v["name"]);
         // And a single flipped character is caught.
         let mut tampered = query.clone();
         tampered.insert("ExpireTime".into(), "604801".into());
-        let verdict = support::gettoken::verify("GET", "/api/v1/tokens", &tampered, &headers, b"", &secrets, sts);
-        assert!(verdict.unwrap_err().contains("SignatureDoesNotMatch"), "{}", v["name"]);
+        let verdict = support::gettoken::verify(
+            "GET",
+            "/api/v1/tokens",
+            &tampered,
+            &headers,
+            b"",
+            &secrets,
+            sts,
+        );
+        assert!(
+            verdict.unwrap_err().contains("SignatureDoesNotMatch"),
+            "{}",
+            v["name"]
+        );
     }
 }
 
@@ -77,9 +100,10 @@ async fn signs_v1_and_v3_with_and_without_sts() {
         let server = GetTokenServer::start(sts).await;
         for version in [SignatureVersion::V1, SignatureVersion::V3] {
             let client = GetTokenClient::new(&settings(&server, version), creds(sts)).unwrap();
-            let r = client.get_token(&request("dlc123")).await.unwrap_or_else(|e| {
-                panic!("{version:?} sts={sts}: {e}")
-            });
+            let r = client
+                .get_token(&request("dlc123"))
+                .await
+                .unwrap_or_else(|e| panic!("{version:?} sts={sts}: {e}"));
             assert!(r.token.expose_secret().starts_with("tok-dlc123-"));
             assert!(r.request_id.starts_with("REQ-"));
         }
@@ -111,24 +135,40 @@ async fn wrong_secret_is_refused_and_not_retried() {
 async fn only_retryable_failures_are_retried_each_with_a_fresh_nonce() {
     let server = GetTokenServer::start(false).await;
     server.script([
-        Behavior::Error { status: 503, code: "ServiceUnavailable" },
-        Behavior::Error { status: 400, code: "Throttling.User" },
+        Behavior::Error {
+            status: 503,
+            code: "ServiceUnavailable",
+        },
+        Behavior::Error {
+            status: 400,
+            code: "Throttling.User",
+        },
         Behavior::RetryAfter { seconds: 0 },
         Behavior::Token,
     ]);
-    let client = GetTokenClient::new(&settings(&server, SignatureVersion::V3), creds(false)).unwrap();
+    let client =
+        GetTokenClient::new(&settings(&server, SignatureVersion::V3), creds(false)).unwrap();
     let r = client.get_token(&request("dlc-retry")).await.unwrap();
     assert_eq!(r.request_id, "REQ-000004");
     let seen = server.seen();
     assert_eq!(seen.len(), 4);
-    let nonces: std::collections::HashSet<_> =
-        seen.iter().map(|s| s.headers["x-acs-signature-nonce"].clone()).collect();
+    let nonces: std::collections::HashSet<_> = seen
+        .iter()
+        .map(|s| s.headers["x-acs-signature-nonce"].clone())
+        .collect();
     assert_eq!(nonces.len(), 4, "every attempt is signed afresh");
     assert!(seen.iter().all(|s| s.verdict.is_ok()));
 
     // A 403 is final at once.
-    server.script([Behavior::Error { status: 403, code: "Forbidden.RAM" }]);
-    let e = client.get_token(&request("dlc-denied")).await.err().unwrap();
+    server.script([Behavior::Error {
+        status: 403,
+        code: "Forbidden.RAM",
+    }]);
+    let e = client
+        .get_token(&request("dlc-denied"))
+        .await
+        .err()
+        .unwrap();
     assert_eq!(e.code(), "Forbidden.RAM");
     assert!(matches!(e, AliyunError::Api { status: 403, .. }), "{e}");
     assert_eq!(e.request_id(), Some("REQ-000005"));
@@ -138,10 +178,17 @@ async fn only_retryable_failures_are_retried_each_with_a_fresh_nonce() {
 #[tokio::test]
 async fn retries_stop_at_the_bound() {
     let server = GetTokenServer::start(false).await;
-    server.set_default(Behavior::Error { status: 500, code: "InternalError" });
-    let client = GetTokenClient::new(&settings(&server, SignatureVersion::V1), creds(false)).unwrap();
+    server.set_default(Behavior::Error {
+        status: 500,
+        code: "InternalError",
+    });
+    let client =
+        GetTokenClient::new(&settings(&server, SignatureVersion::V1), creds(false)).unwrap();
     let e = client.get_token(&request("dlc-500")).await.err().unwrap();
-    assert!(matches!(e, AliyunError::Exhausted { attempts: 4, .. }), "{e}");
+    assert!(
+        matches!(e, AliyunError::Exhausted { attempts: 4, .. }),
+        "{e}"
+    );
     assert_eq!(e.code(), "InternalError");
     assert_eq!(server.seen().len(), 4, "one attempt plus max_retries = 3");
 }
@@ -159,21 +206,32 @@ async fn the_overall_deadline_holds_against_a_slow_upstream() {
     let e = client.get_token(&request("dlc-slow")).await.err().unwrap();
     let took = started.elapsed();
     assert_eq!(e.code(), "Timeout");
-    assert!(took < Duration::from_millis(2_500), "deadline overrun: {took:?}");
-    assert!(server.arrivals() >= 2, "timeouts are retried within the deadline");
+    assert!(
+        took < Duration::from_millis(2_500),
+        "deadline overrun: {took:?}"
+    );
+    assert!(
+        server.arrivals() >= 2,
+        "timeouts are retried within the deadline"
+    );
 }
 
 #[tokio::test]
 async fn unreadable_answers_are_clear_errors() {
     let server = GetTokenServer::start(false).await;
-    let client = GetTokenClient::new(&settings(&server, SignatureVersion::V1), creds(false)).unwrap();
+    let client =
+        GetTokenClient::new(&settings(&server, SignatureVersion::V1), creds(false)).unwrap();
     server.script([Behavior::NotJson]);
     let e = client.get_token(&request("dlc-html")).await.err().unwrap();
     assert!(e.to_string().contains("not JSON"), "{e}");
     server.script([Behavior::NoToken]);
     let e = client.get_token(&request("dlc-empty")).await.err().unwrap();
     assert!(e.to_string().contains("no Token"), "{e}");
-    assert_eq!(server.seen().len(), 2, "a 200 without a token is not retried");
+    assert_eq!(
+        server.seen().len(),
+        2,
+        "a 200 without a token is not retried"
+    );
 }
 
 #[tokio::test]

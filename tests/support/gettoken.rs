@@ -82,9 +82,7 @@ impl GetTokenServer {
             seen: Vec::new(),
             counter: 0,
         }));
-        let app = Router::new()
-            .fallback(handle)
-            .with_state(inner.clone());
+        let app = Router::new().fallback(handle).with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
@@ -118,7 +116,10 @@ impl GetTokenServer {
     }
 
     pub fn issued_tokens(&self) -> Vec<String> {
-        self.seen().into_iter().filter_map(|s| s.answered_token).collect()
+        self.seen()
+            .into_iter()
+            .filter_map(|s| s.answered_token)
+            .collect()
     }
 }
 
@@ -133,7 +134,12 @@ async fn handle(
     let raw = raw.unwrap_or_default();
     let lower: BTreeMap<String, String> = headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.to_str().unwrap_or("").to_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_ascii_lowercase(),
+                v.to_str().unwrap_or("").to_owned(),
+            )
+        })
         .collect();
     let query = decode_query(&raw);
     let request_id = {
@@ -146,7 +152,15 @@ async fn handle(
         let verdict = if uri.path() != "/api/v1/tokens" || method != Method::GET {
             Err(format!("404 no route {method} {}", uri.path()))
         } else {
-            let v = verify(method.as_str(), uri.path(), &query, &lower, &body, &g.secrets, g.sts_token.as_deref());
+            let v = verify(
+                method.as_str(),
+                uri.path(),
+                &query,
+                &lower,
+                &body,
+                &g.secrets,
+                g.sts_token.as_deref(),
+            );
             v.and_then(|()| check_freshness(&lower, &mut g.nonces))
         };
         let behavior = g.script.pop_front().unwrap_or_else(|| g.default.clone());
@@ -161,7 +175,9 @@ async fn handle(
     };
     let response = match verdict {
         Err(reason) => {
-            let (status, code) = reason.split_once(' ').unwrap_or(("400", "SignatureDoesNotMatch"));
+            let (status, code) = reason
+                .split_once(' ')
+                .unwrap_or(("400", "SignatureDoesNotMatch"));
             let (code, message) = code.split_once(' ').unwrap_or((code, ""));
             error(status.parse().unwrap_or(400), code, message, &request_id)
         }
@@ -177,7 +193,9 @@ async fn handle(
                 seen.answered_token = Some(token.clone());
                 token_response(&token, &request_id)
             }
-            Behavior::Error { status, code } => error(status, code, "scripted failure", &request_id),
+            Behavior::Error { status, code } => {
+                error(status, code, "scripted failure", &request_id)
+            }
             Behavior::RetryAfter { seconds } => {
                 let mut r = error(503, "ServiceUnavailable", "busy", &request_id);
                 r.headers_mut().insert("x-acs-retry-after", seconds.into());
@@ -207,7 +225,9 @@ fn issue(query: &BTreeMap<String, String>, request_id: &str) -> String {
 fn token_response(token: &str, request_id: &str) -> Response {
     (
         StatusCode::OK,
-        axum::Json(serde_json::json!({ "RequestId": request_id, "Token": token, "Unknown": [1, 2] })),
+        axum::Json(
+            serde_json::json!({ "RequestId": request_id, "Token": token, "Unknown": [1, 2] }),
+        ),
     )
         .into_response()
 }
@@ -255,21 +275,32 @@ pub fn verify(
 ) -> Result<(), String> {
     let h = |name: &str| headers.get(name).map(String::as_str);
     let auth = h("authorization").ok_or("400 IncompleteSignature no authorization header")?;
-    for required in ["host", "x-acs-signature-nonce", "x-acs-version", "x-acs-action"] {
+    for required in [
+        "host",
+        "x-acs-signature-nonce",
+        "x-acs-version",
+        "x-acs-action",
+    ] {
         h(required).ok_or(format!("400 IncompleteSignature missing {required}"))?;
     }
     if h("x-acs-version") != Some("2020-12-03") || h("x-acs-action") != Some("GetToken") {
         return Err("400 InvalidParameter wrong x-acs-version or x-acs-action".into());
     }
-    if let Some(expected) = sts_token {
-        if h("x-acs-security-token") != Some(expected) {
-            return Err("403 InvalidSecurityToken.Mismatch security token missing or wrong".into());
-        }
+    if let Some(expected) = sts_token
+        && h("x-acs-security-token") != Some(expected)
+    {
+        return Err("403 InvalidSecurityToken.Mismatch security token missing or wrong".into());
     }
     if let Some(rest) = auth.strip_prefix("acs ") {
-        let (id, sig) = rest.split_once(':').ok_or("400 IncompleteSignature malformed acs")?;
-        let secret = secrets.get(id).ok_or("404 InvalidAccessKeyId.NotFound unknown key")?;
-        if h("x-acs-signature-method") != Some("HMAC-SHA1") || h("x-acs-signature-version") != Some("1.0") {
+        let (id, sig) = rest
+            .split_once(':')
+            .ok_or("400 IncompleteSignature malformed acs")?;
+        let secret = secrets
+            .get(id)
+            .ok_or("404 InvalidAccessKeyId.NotFound unknown key")?;
+        if h("x-acs-signature-method") != Some("HMAC-SHA1")
+            || h("x-acs-signature-version") != Some("1.0")
+        {
             return Err("400 IncompleteSignature signature method/version headers".into());
         }
         if sts_token.is_some() && h("x-acs-accesskey-id") != Some(id) {
@@ -289,32 +320,53 @@ pub fn verify(
         if !query.is_empty() {
             let parts: Vec<String> = query
                 .iter()
-                .map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") })
+                .map(|(k, v)| {
+                    if v.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{k}={v}")
+                    }
+                })
                 .collect();
             s.push('?');
             s.push_str(&parts.join("&"));
         }
         let mut mac = Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes()).unwrap();
         mac.update(s.as_bytes());
-        let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        let expected =
+            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
         if expected != sig {
-            return Err(format!("400 SignatureDoesNotMatch server string to sign is {s:?}"));
+            return Err(format!(
+                "400 SignatureDoesNotMatch server string to sign is {s:?}"
+            ));
         }
         return Ok(());
     }
     if let Some(rest) = auth.strip_prefix("ACS3-HMAC-SHA256 ") {
         let mut fields = BTreeMap::new();
         for part in rest.split(',') {
-            let (k, v) = part.trim().split_once('=').ok_or("400 IncompleteSignature malformed ACS3")?;
+            let (k, v) = part
+                .trim()
+                .split_once('=')
+                .ok_or("400 IncompleteSignature malformed ACS3")?;
             fields.insert(k, v);
         }
-        let (id, signed, sig) = match (fields.get("Credential"), fields.get("SignedHeaders"), fields.get("Signature")) {
+        let (id, signed, sig) = match (
+            fields.get("Credential"),
+            fields.get("SignedHeaders"),
+            fields.get("Signature"),
+        ) {
             (Some(a), Some(b), Some(c)) => (*a, *b, *c),
             _ => return Err("400 IncompleteSignature ACS3 fields".into()),
         };
-        let secret = secrets.get(id).ok_or("404 InvalidAccessKeyId.NotFound unknown key")?;
+        let secret = secrets
+            .get(id)
+            .ok_or("404 InvalidAccessKeyId.NotFound unknown key")?;
         let signed: Vec<&str> = signed.split(';').collect();
-        for must in headers.keys().filter(|k| *k == "host" || k.starts_with("x-acs-")) {
+        for must in headers
+            .keys()
+            .filter(|k| *k == "host" || k.starts_with("x-acs-"))
+        {
             if !signed.contains(&must.as_str()) {
                 return Err(format!("400 IncompleteSignature {must} is not signed"));
             }
@@ -331,18 +383,25 @@ pub fn verify(
             .join("&");
         let mut canonical_headers = String::new();
         for name in &signed {
-            let v = h(name).ok_or(format!("400 IncompleteSignature signed header {name} absent"))?;
+            let v = h(name).ok_or(format!(
+                "400 IncompleteSignature signed header {name} absent"
+            ))?;
             canonical_headers.push_str(&format!("{name}:{}\n", v.trim()));
         }
         let canonical = format!(
             "{method}\n{path}\n{canonical_query}\n{canonical_headers}\n{}\n{body_hash}",
             signed.join(";")
         );
-        let to_sign = format!("ACS3-HMAC-SHA256\n{}", hex::encode(Sha256::digest(canonical.as_bytes())));
+        let to_sign = format!(
+            "ACS3-HMAC-SHA256\n{}",
+            hex::encode(Sha256::digest(canonical.as_bytes()))
+        );
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
         mac.update(to_sign.as_bytes());
         if hex::encode(mac.finalize().into_bytes()) != sig {
-            return Err(format!("400 SignatureDoesNotMatch canonical request is {canonical:?}"));
+            return Err(format!(
+                "400 SignatureDoesNotMatch canonical request is {canonical:?}"
+            ));
         }
         return Ok(());
     }
@@ -350,19 +409,26 @@ pub fn verify(
 }
 
 /// Rejects stale or future dates and reused nonces, as the real gateway does.
-fn check_freshness(headers: &BTreeMap<String, String>, nonces: &mut HashSet<String>) -> Result<(), String> {
+fn check_freshness(
+    headers: &BTreeMap<String, String>,
+    nonces: &mut HashSet<String>,
+) -> Result<(), String> {
     let when: DateTime<Utc> = if let Some(d) = headers.get("x-acs-date") {
         NaiveDateTime::parse_from_str(d, "%Y-%m-%dT%H:%M:%SZ")
             .map_err(|_| "400 InvalidTimeStamp.Format x-acs-date")?
             .and_utc()
     } else {
-        let d = headers.get("date").ok_or("400 InvalidTimeStamp.Format no date")?;
+        let d = headers
+            .get("date")
+            .ok_or("400 InvalidTimeStamp.Format no date")?;
         DateTime::parse_from_rfc2822(d)
             .map_err(|_| "400 InvalidTimeStamp.Format date")?
             .with_timezone(&Utc)
     };
     if (Utc::now() - when).abs() > MAX_SKEW {
-        return Err("400 InvalidTimeStamp.Expired the request time is too far from the server's".into());
+        return Err(
+            "400 InvalidTimeStamp.Expired the request time is too far from the server's".into(),
+        );
     }
     let nonce = headers["x-acs-signature-nonce"].clone();
     if !nonces.insert(nonce) {

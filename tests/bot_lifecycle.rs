@@ -1,0 +1,183 @@
+//! The running bot as operators see it: graceful shutdown with a share in flight, and logs at
+//! TRACE that never contain a secret or a token.
+
+mod support;
+
+use std::time::Duration;
+
+use support::bot::{ALLOWED_ROLE, BotHarness, DISCORD_TOKEN};
+use support::discord::CommandInteraction;
+use support::gettoken::{AK_SECRET, Behavior, STS_TOKEN};
+
+fn share(id: &str) -> CommandInteraction {
+    CommandInteraction::share("job")
+        .option_str("id", id)
+        .roles([ALLOWED_ROLE])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_the_share_in_flight_then_exits_zero() {
+    let mut h = BotHarness::start(
+        "life_sigterm",
+        &[
+            ("DLCSHARE_ALIYUN__DEADLINE", "10s"),
+            ("DLCSHARE_ALIYUN__REQUEST_TIMEOUT", "5s"),
+        ],
+    )
+    .await;
+    h.allow_role(ALLOWED_ROLE).await;
+    h.gettoken
+        .set_default(Behavior::Slow(Duration::from_millis(1_500)));
+
+    let in_flight = h
+        .discord
+        .send_interaction(share("dlc-inflight").build())
+        .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while h.gettoken.arrivals() == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "GetToken never called"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let pid = h.pid().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // New work is turned away politely while the in-flight share finishes.
+    let late = h.discord.send_interaction(share("dlc-late").build()).await;
+    let late_reply = h
+        .discord
+        .wait_for_reply(&late, Duration::from_secs(10))
+        .await
+        .expect("answered");
+    assert!(late_reply.is_ephemeral());
+    assert!(
+        late_reply.final_content().contains("restarting"),
+        "{}",
+        late_reply.final_content()
+    );
+
+    let reply = h
+        .discord
+        .wait_for_reply(&in_flight, Duration::from_secs(10))
+        .await
+        .expect("answered");
+    assert!(
+        reply.final_content().contains("Here is your share link"),
+        "{}",
+        reply.final_content()
+    );
+
+    let status = tokio::task::block_in_place(|| h.terminate_wait());
+    assert_eq!(status.code(), Some(0), "log:\n{}", h.logs());
+    assert_eq!(h.audit_row(&in_flight).await["outcome"], "issued");
+    let rows = h.audit_outcomes().await;
+    assert_eq!(
+        rows.len(),
+        1,
+        "the refused late request never started: {rows:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trace_logs_never_contain_secrets_or_tokens() {
+    let env = [
+        ("RUST_LOG", "trace"),
+        ("DLCSHARE_LOG__FORMAT", "json"),
+        ("DLCSHARE_DATABASE__ACQUIRE_TIMEOUT", "1s"),
+        ("DLCSHARE_RATELIMIT__USER_BURST", "10"),
+        ("ALIBABA_CLOUD_SECURITY_TOKEN", STS_TOKEN),
+    ];
+    let h = BotHarness::start("life_logs", &env).await;
+    h.allow_role(ALLOWED_ROLE).await;
+
+    let (ok, reply) = h.ask(share("dlc-log-ok").build()).await;
+    assert!(reply.final_content().contains("Here is your share link"));
+    h.gettoken.script([Behavior::Error {
+        status: 403,
+        code: "Forbidden.RAM",
+    }]);
+    let (_, reply) = h.ask(share("dlc-log-403").build()).await;
+    assert!(reply.final_content().contains("Forbidden.RAM"));
+    h.db.take_offline().await;
+    let (_, reply) = h.ask(share("dlc-log-db").build()).await;
+    assert!(
+        reply
+            .final_content()
+            .contains("cannot write to its audit log")
+    );
+    h.db.bring_online().await;
+
+    let logs = h.logs();
+    assert!(logs.lines().count() > 50, "TRACE produced logs");
+    assert!(
+        logs.contains(&ok),
+        "the interaction id is in the span: {ok}"
+    );
+    let tokens = h.gettoken.issued_tokens();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(
+        h.gettoken.seen()[0]
+            .headers
+            .get("x-acs-security-token")
+            .map(String::as_str),
+        Some(STS_TOKEN),
+        "the STS token was in use"
+    );
+    for (what, secret) in [
+        ("issued token", tokens[0].as_str()),
+        ("AccessKey secret", AK_SECRET),
+        ("STS token", STS_TOKEN),
+        ("Discord token", DISCORD_TOKEN),
+        (
+            "Discord token body",
+            DISCORD_TOKEN.split('.').next_back().unwrap(),
+        ),
+    ] {
+        assert!(!logs.contains(secret), "the {what} leaked into the logs");
+    }
+    for line in logs.lines().filter(|l| l.starts_with('{')) {
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+    }
+}
+
+async fn get(addr: &str, path: &str) -> (u16, String) {
+    let resp = reqwest::get(format!("http://{addr}{path}"))
+        .await
+        .expect("ops endpoint answers");
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_endpoints_follow_the_running_bot() {
+    let h = BotHarness::start("life_ops", &[("DLCSHARE_DATABASE__ACQUIRE_TIMEOUT", "1s")]).await;
+    assert_eq!(get(&h.http_addr, "/healthz").await.0, 200);
+    let (status, body) = get(&h.http_addr, "/readyz").await;
+    assert_eq!(status, 200, "{body}");
+
+    h.allow_role(ALLOWED_ROLE).await;
+    let (_, reply) = h.ask(share("dlc-metrics").build()).await;
+    assert!(reply.final_content().contains("Here is your share link"));
+    let (_, metrics) = get(&h.http_addr, "/metrics").await;
+    assert!(
+        metrics.contains(r#"dlcshare_interactions_total{command="share job",outcome="issued"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("dlcshare_gettoken_seconds_bucket"),
+        "{metrics}"
+    );
+
+    h.db.take_offline().await;
+    let (status, body) = get(&h.http_addr, "/readyz").await;
+    assert_eq!(status, 503);
+    assert!(body.contains("database"), "{body}");
+    assert!(!body.contains(&h.db.url), "no connection URL in {body}");
+    h.db.bring_online().await;
+}

@@ -1,0 +1,398 @@
+//! `dlc-share-bot check` and `dlc-share-bot healthcheck` as an operator runs them: the real
+//! binary against a real PostgreSQL (`DATABASE_URL`; run under `scripts/with-postgres.sh`), the
+//! local GetToken endpoint that judges signatures like Alibaba Cloud, and a stand-in for
+//! Discord's `GET /users/@me`.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use dlc_share_bot::http::{self, OpsState, Readiness};
+use support::gettoken::{AK_ID, AK_SECRET, Behavior, GetTokenServer};
+
+const DISCORD_TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GcheckT.test-discord-token_value";
+const BOT_NAME: &str = "dlc-share-check-bot";
+const BOT_ID: &str = "123456789012345678";
+
+/// Discord's `GET /api/v10/users/@me` (where serenity sends it under a proxy base): the bot
+/// user for the right token, Discord's 401 otherwise.
+async fn start_discord() -> String {
+    async fn me(headers: HeaderMap) -> axum::response::Response {
+        let expected = format!("Bot {DISCORD_TOKEN}");
+        if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                axum::Json(serde_json::json!({"message": "401: Unauthorized", "code": 0})),
+            )
+                .into_response();
+        }
+        axum::Json(serde_json::json!({
+            "id": BOT_ID,
+            "username": BOT_NAME,
+            "discriminator": "0",
+            "global_name": null,
+            "avatar": null,
+            "bot": true,
+            "verified": true,
+            "mfa_enabled": false,
+            "flags": 0,
+            "public_flags": 0,
+        }))
+        .into_response()
+    }
+    let app = Router::new().route("/api/v10/users/@me", get(me));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+fn database_url() -> String {
+    std::env::var("DATABASE_URL")
+        .expect("DATABASE_URL must be set: run under scripts/with-postgres.sh")
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// The report line for one check.
+    fn line(&self, name: &str) -> &str {
+        self.stdout
+            .lines()
+            .find(|l| l[l.char_indices().nth(2).map_or(0, |(i, _)| i)..].starts_with(name))
+            .unwrap_or_else(|| panic!("no `{name}` line in:\n{}", self.stdout))
+    }
+
+    fn assert_passed(&self, name: &str) {
+        let line = self.line(name);
+        assert!(
+            line.starts_with("✓ "),
+            "{name} should pass:\n{}",
+            self.stdout
+        );
+    }
+
+    fn assert_failed(&self, name: &str) {
+        let line = self.line(name);
+        assert!(
+            line.starts_with("✗ "),
+            "{name} should fail:\n{}",
+            self.stdout
+        );
+    }
+}
+
+/// Runs the binary in an empty directory (no config/default.toml) with only `env`.
+async fn run_bin(args: &[&str], env: &[(&str, String)]) -> Run {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_dlc-share-bot"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .current_dir(home.path())
+        .args(args)
+        .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+        .await
+        .expect("the command finishes")
+        .expect("run the binary");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    };
+    for secret in [AK_SECRET, DISCORD_TOKEN, DB_PASSWORD] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "a secret leaked:\n{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run
+}
+
+const DB_PASSWORD: &str = "db-password-never-shown";
+
+/// Everything pointing at working stand-ins; tests change one thing each.
+fn good_env(gettoken: &GetTokenServer, discord: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("DATABASE_URL", database_url()),
+        ("DISCORD_TOKEN", DISCORD_TOKEN.into()),
+        ("DLCSHARE_DISCORD__API_BASE", discord.into()),
+        ("DLCSHARE_ALIYUN__ENDPOINT", gettoken.url()),
+        ("DLCSHARE_ALIYUN__DEADLINE", "3s".into()),
+        ("DLCSHARE_ALIYUN__REQUEST_TIMEOUT", "1s".into()),
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", AK_ID.into()),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", AK_SECRET.into()),
+    ]
+}
+
+fn set(env: &mut Vec<(&'static str, String)>, key: &'static str, value: impl Into<String>) {
+    env.retain(|(k, _)| *k != key);
+    env.push((key, value.into()));
+}
+
+fn unset(env: &mut Vec<(&'static str, String)>, key: &str) {
+    env.retain(|(k, _)| *k != key);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn everything_good_passes_every_check() {
+    let gettoken = GetTokenServer::start(false).await;
+    let discord = start_discord().await;
+    let run = run_bin(&["check"], &good_env(&gettoken, &discord)).await;
+
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout.lines().count(), 4, "{}", run.stdout);
+    for name in [
+        "configuration",
+        "database",
+        "Discord token",
+        "Alibaba Cloud credentials",
+    ] {
+        run.assert_passed(name);
+    }
+    assert!(
+        run.line("configuration").contains("DLCSHARE_"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.line("database").contains("PostgreSQL at 127.0.0.1:"),
+        "{}",
+        run.stdout
+    );
+    let discord_line = run.line("Discord token");
+    assert!(
+        discord_line.contains(BOT_NAME) && discord_line.contains(BOT_ID),
+        "{discord_line}"
+    );
+    let alibaba = run.line("Alibaba Cloud credentials");
+    assert!(alibaba.contains("LTAI…eyId"), "{alibaba}");
+    assert!(!alibaba.contains(AK_ID), "the key id is masked: {alibaba}");
+
+    // The probe was the SPEC's harmless request, correctly signed.
+    let seen = gettoken.seen();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].verdict, Ok(()));
+    assert_eq!(seen[0].query["TargetId"], "dlc-share-bot-check");
+    assert_eq!(seen[0].query["ExpireTime"], "60");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn not_found_and_invalid_parameter_answers_prove_the_credentials() {
+    let discord = start_discord().await;
+    for code in ["InvalidParameter", "JobNotFound"] {
+        let gettoken = GetTokenServer::start(false).await;
+        gettoken.set_default(Behavior::Error { status: 400, code });
+        let mut env = good_env(&gettoken, &discord);
+        set(&mut env, "DLCSHARE_ALIYUN__SIGNATURE_VERSION", "v3");
+        let run = run_bin(&["check"], &env).await;
+        assert_eq!(run.code, 0, "{code}: {}\n{}", run.stdout, run.stderr);
+        let line = run.line("Alibaba Cloud credentials");
+        assert!(line.starts_with("✓ ") && line.contains(code), "{line}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_access_key_secret_fails() {
+    let gettoken = GetTokenServer::start(false).await;
+    let discord = start_discord().await;
+    let mut env = good_env(&gettoken, &discord);
+    set(
+        &mut env,
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "not-the-secret",
+    );
+    let run = run_bin(&["check"], &env).await;
+
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    run.assert_failed("Alibaba Cloud credentials");
+    assert!(
+        run.line("Alibaba Cloud credentials")
+            .contains("SignatureDoesNotMatch"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("not-the-secret"), "{}", run.stdout);
+    // The other checks still ran and passed.
+    run.assert_passed("database");
+    run.assert_passed("Discord token");
+    assert!(
+        run.stderr.contains("1 of 4 checks failed"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_or_wrong_discord_token_fails_naming_it() {
+    let gettoken = GetTokenServer::start(false).await;
+    let discord = start_discord().await;
+
+    let mut env = good_env(&gettoken, &discord);
+    unset(&mut env, "DISCORD_TOKEN");
+    let run = run_bin(&["check"], &env).await;
+    assert_ne!(run.code, 0);
+    run.assert_failed("Discord token");
+    assert!(
+        run.line("Discord token").contains("DISCORD_TOKEN"),
+        "{}",
+        run.stdout
+    );
+    run.assert_passed("Alibaba Cloud credentials");
+
+    let mut env = good_env(&gettoken, &discord);
+    set(&mut env, "DISCORD_TOKEN", "wrong-token");
+    let run = run_bin(&["check"], &env).await;
+    assert_ne!(run.code, 0);
+    run.assert_failed("Discord token");
+    assert!(run.line("Discord token").contains("401"), "{}", run.stdout);
+    assert!(!run.stdout.contains("wrong-token"), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_or_missing_database_fails() {
+    let gettoken = GetTokenServer::start(false).await;
+    let discord = start_discord().await;
+
+    let mut env = good_env(&gettoken, &discord);
+    set(
+        &mut env,
+        "DATABASE_URL",
+        format!(
+            "postgres://dlcshare:{DB_PASSWORD}@127.0.0.1:{}/dlcshare",
+            closed_port()
+        ),
+    );
+    set(&mut env, "DLCSHARE_DATABASE__ACQUIRE_TIMEOUT", "1s");
+    let run = run_bin(&["check"], &env).await;
+    assert_ne!(run.code, 0);
+    run.assert_failed("database");
+    assert!(
+        run.line("database")
+            .contains("cannot reach PostgreSQL at 127.0.0.1:"),
+        "{}",
+        run.stdout
+    );
+    run.assert_passed("Discord token");
+
+    let mut env = good_env(&gettoken, &discord);
+    unset(&mut env, "DATABASE_URL");
+    let run = run_bin(&["check"], &env).await;
+    assert_ne!(run.code, 0);
+    run.assert_failed("database");
+    assert!(
+        run.line("database").contains("DATABASE_URL"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreachable_alibaba_endpoint_and_missing_credentials_fail() {
+    let gettoken = GetTokenServer::start(false).await;
+    let discord = start_discord().await;
+
+    let mut env = good_env(&gettoken, &discord);
+    set(
+        &mut env,
+        "DLCSHARE_ALIYUN__ENDPOINT",
+        format!("http://127.0.0.1:{}", closed_port()),
+    );
+    set(&mut env, "DLCSHARE_ALIYUN__MAX_RETRIES", "0");
+    let run = run_bin(&["check"], &env).await;
+    assert_ne!(run.code, 0);
+    run.assert_failed("Alibaba Cloud credentials");
+
+    let mut env = good_env(&gettoken, &discord);
+    unset(&mut env, "ALIBABA_CLOUD_ACCESS_KEY_ID");
+    unset(&mut env, "ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+    let run = run_bin(&["check"], &env).await;
+    assert_ne!(run.code, 0);
+    run.assert_failed("Alibaba Cloud credentials");
+    assert!(
+        run.line("Alibaba Cloud credentials")
+            .contains("ALIBABA_CLOUD_ACCESS_KEY_ID"),
+        "{}",
+        run.stdout
+    );
+}
+
+struct AlwaysReady;
+
+impl Readiness for AlwaysReady {
+    fn gateway_connected(&self) -> bool {
+        true
+    }
+
+    async fn database(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn healthcheck_follows_the_running_server() {
+    let listener = http::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(http::serve(
+        listener,
+        OpsState::new(AlwaysReady, http::install_metrics_recorder()),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+
+    let run = run_bin(
+        &["healthcheck"],
+        &[("DLCSHARE_HTTP__LISTEN", format!("127.0.0.1:{port}"))],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+
+    // As in the container: listening on every address, reached through loopback.
+    let run = run_bin(
+        &["healthcheck"],
+        &[("DLCSHARE_HTTP__LISTEN", format!("0.0.0.0:{port}"))],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+
+    let closed: SocketAddr = format!("127.0.0.1:{}", closed_port()).parse().unwrap();
+    let run = run_bin(
+        &["healthcheck"],
+        &[("DLCSHARE_HTTP__LISTEN", closed.to_string())],
+    )
+    .await;
+    assert_ne!(run.code, 0);
+    let reason: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(reason.len(), 1, "one line: {}", run.stderr);
+    assert!(
+        reason[0].contains(&closed.to_string()) && reason[0].contains("refused"),
+        "{}",
+        run.stderr
+    );
+}
