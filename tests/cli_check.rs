@@ -1,56 +1,19 @@
 //! `dlc-share-bot check` and `dlc-share-bot healthcheck` as an operator runs them: the real
 //! binary against a real PostgreSQL (`DATABASE_URL`; run under `scripts/with-postgres.sh`), the
-//! local GetToken endpoint that judges signatures like Alibaba Cloud, and a stand-in for
-//! Discord's `GET /users/@me`.
+//! local GetToken endpoint that judges signatures like Alibaba Cloud, and the local
+//! Discord-compatible server.
 
 mod support;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::Router;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::get;
 use dlc_share_bot::http::{self, OpsState, Readiness};
+use support::discord::DiscordServer;
 use support::gettoken::{AK_ID, AK_SECRET, Behavior, GetTokenServer};
 
 const DISCORD_TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GcheckT.test-discord-token_value";
-const BOT_NAME: &str = "dlc-share-check-bot";
-const BOT_ID: &str = "123456789012345678";
-
-/// Discord's `GET /api/v10/users/@me` (where serenity sends it under a proxy base): the bot
-/// user for the right token, Discord's 401 otherwise.
-async fn start_discord() -> String {
-    async fn me(headers: HeaderMap) -> axum::response::Response {
-        let expected = format!("Bot {DISCORD_TOKEN}");
-        if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
-            return (
-                StatusCode::UNAUTHORIZED,
-                axum::Json(serde_json::json!({"message": "401: Unauthorized", "code": 0})),
-            )
-                .into_response();
-        }
-        axum::Json(serde_json::json!({
-            "id": BOT_ID,
-            "username": BOT_NAME,
-            "discriminator": "0",
-            "global_name": null,
-            "avatar": null,
-            "bot": true,
-            "verified": true,
-            "mfa_enabled": false,
-            "flags": 0,
-            "public_flags": 0,
-        }))
-        .into_response()
-    }
-    let app = Router::new().route("/api/v10/users/@me", get(me));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
-}
+const BOT_NAME: &str = support::discord::payloads::BOT_USERNAME;
 
 fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -133,11 +96,11 @@ async fn run_bin(args: &[&str], env: &[(&str, String)]) -> Run {
 const DB_PASSWORD: &str = "db-password-never-shown";
 
 /// Everything pointing at working stand-ins; tests change one thing each.
-fn good_env(gettoken: &GetTokenServer, discord: &str) -> Vec<(&'static str, String)> {
+fn good_env(gettoken: &GetTokenServer, discord: &DiscordServer) -> Vec<(&'static str, String)> {
     vec![
         ("DATABASE_URL", database_url()),
         ("DISCORD_TOKEN", DISCORD_TOKEN.into()),
-        ("DLCSHARE_DISCORD__API_BASE", discord.into()),
+        ("DLCSHARE_DISCORD__API_BASE", discord.base_url()),
         ("DLCSHARE_ALIYUN__ENDPOINT", gettoken.url()),
         ("DLCSHARE_ALIYUN__DEADLINE", "3s".into()),
         ("DLCSHARE_ALIYUN__REQUEST_TIMEOUT", "1s".into()),
@@ -158,7 +121,7 @@ fn unset(env: &mut Vec<(&'static str, String)>, key: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn everything_good_passes_every_check() {
     let gettoken = GetTokenServer::start(false).await;
-    let discord = start_discord().await;
+    let discord = DiscordServer::start(DISCORD_TOKEN).await;
     let run = run_bin(&["check"], &good_env(&gettoken, &discord)).await;
 
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
@@ -183,7 +146,8 @@ async fn everything_good_passes_every_check() {
     );
     let discord_line = run.line("Discord token");
     assert!(
-        discord_line.contains(BOT_NAME) && discord_line.contains(BOT_ID),
+        discord_line.contains(BOT_NAME)
+            && discord_line.contains(&DiscordServer::BOT_USER_ID.to_string()),
         "{discord_line}"
     );
     let alibaba = run.line("Alibaba Cloud credentials");
@@ -200,7 +164,7 @@ async fn everything_good_passes_every_check() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn not_found_and_invalid_parameter_answers_prove_the_credentials() {
-    let discord = start_discord().await;
+    let discord = DiscordServer::start(DISCORD_TOKEN).await;
     for code in ["InvalidParameter", "JobNotFound"] {
         let gettoken = GetTokenServer::start(false).await;
         gettoken.set_default(Behavior::Error { status: 400, code });
@@ -216,7 +180,7 @@ async fn not_found_and_invalid_parameter_answers_prove_the_credentials() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_access_key_secret_fails() {
     let gettoken = GetTokenServer::start(false).await;
-    let discord = start_discord().await;
+    let discord = DiscordServer::start(DISCORD_TOKEN).await;
     let mut env = good_env(&gettoken, &discord);
     set(
         &mut env,
@@ -247,7 +211,7 @@ async fn a_wrong_access_key_secret_fails() {
 #[tokio::test(flavor = "multi_thread")]
 async fn missing_or_wrong_discord_token_fails_naming_it() {
     let gettoken = GetTokenServer::start(false).await;
-    let discord = start_discord().await;
+    let discord = DiscordServer::start(DISCORD_TOKEN).await;
 
     let mut env = good_env(&gettoken, &discord);
     unset(&mut env, "DISCORD_TOKEN");
@@ -273,7 +237,7 @@ async fn missing_or_wrong_discord_token_fails_naming_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreachable_or_missing_database_fails() {
     let gettoken = GetTokenServer::start(false).await;
-    let discord = start_discord().await;
+    let discord = DiscordServer::start(DISCORD_TOKEN).await;
 
     let mut env = good_env(&gettoken, &discord);
     set(
@@ -311,7 +275,7 @@ async fn an_unreachable_or_missing_database_fails() {
 #[tokio::test(flavor = "multi_thread")]
 async fn unreachable_alibaba_endpoint_and_missing_credentials_fail() {
     let gettoken = GetTokenServer::start(false).await;
-    let discord = start_discord().await;
+    let discord = DiscordServer::start(DISCORD_TOKEN).await;
 
     let mut env = good_env(&gettoken, &discord);
     set(
