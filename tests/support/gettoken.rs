@@ -14,6 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::serve::ListenerExt;
 use base64::Engine as _;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -87,6 +88,9 @@ impl GetTokenServer {
             .await
             .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         tokio::spawn(async move {
             axum::serve(listener, app).await.expect("GetToken server");
         });

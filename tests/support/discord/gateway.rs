@@ -40,6 +40,9 @@ pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
+                // Discord's gateway does not hold back small frames: with Nagle on, a burst of
+                // dispatches would wait for the client's delayed ACKs (up to 40 ms each).
+                let _ = stream.set_nodelay(true);
                 tokio::spawn(connection(stream, Arc::clone(&shared)));
             }
             // Transient accept errors (e.g. too many open files) should not end the listener.

@@ -360,6 +360,7 @@ impl DiscordServer {
                     kind: interaction["type"].as_u64().unwrap_or_default(),
                     channel_id: interaction["channel_id"].clone(),
                     created: Instant::now(),
+                    acknowledged: None,
                     answered: None,
                     message_id: payloads::snowflake().to_string(),
                     message: None,
@@ -383,12 +384,21 @@ impl DiscordServer {
             .await
     }
 
-    /// Time from dispatching the interaction to its final answer, measured inside the server
-    /// (for load benchmarks: no waiter wake-ups in the measurement).
-    pub fn answer_latency(&self, interaction_id: &str) -> Option<Duration> {
+    /// Time from dispatching each interaction to its acknowledgement and to its final answer,
+    /// measured inside the server (for load benchmarks: no waiter wake-ups in the measurement);
+    /// unanswered ones are left out. One lock for the whole batch, so polling does not slow the
+    /// server down.
+    pub fn answer_latencies(&self, interaction_ids: &[String]) -> Vec<(Duration, Duration)> {
         let state = self.shared.lock();
-        let record = state.interactions.get(interaction_id)?;
-        Some(record.answered? - record.created)
+        interaction_ids
+            .iter()
+            .filter_map(|id| {
+                let record = state.interactions.get(id)?;
+                let answered = record.answered? - record.created;
+                let acknowledged = record.acknowledged.map_or(answered, |a| a - record.created);
+                Some((acknowledged, answered))
+            })
+            .collect()
     }
 
     /// What was recorded so far for an interaction (empty if unknown).
@@ -560,6 +570,8 @@ struct InteractionRecord {
     kind: u64,
     channel_id: Value,
     created: Instant,
+    /// When the first callback (the acknowledgement, e.g. a deferral) arrived.
+    acknowledged: Option<Instant>,
     /// When the final answer arrived (first edit of a deferral, or a final callback).
     answered: Option<Instant>,
     /// Id of the original response message.

@@ -13,6 +13,7 @@ use axum::body::Bytes;
 use axum::extract::State as AxumState;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use axum::serve::ListenerExt;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
@@ -21,6 +22,9 @@ use super::{CommandScope, RegisteredCommands, Shared, State, callback_type, payl
 
 pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let app = Router::new().fallback(handle).with_state(shared);
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app)
         .await
         .expect("fake Discord REST server failed");
@@ -418,6 +422,7 @@ fn callback(
         .reply
         .callbacks
         .push(json!({"type": kind, "data": data}));
+    record.acknowledged.get_or_insert_with(Instant::now);
     if record.reply.is_final() {
         record.answered.get_or_insert_with(Instant::now);
     }
