@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use support::bot::{ALLOWED_ROLE, BotHarness, OTHER_ROLE};
+use support::bot::{ALLOWED_ROLE, BotHarness, OTHER_ROLE, assert_says};
 use support::discord::{CommandInteraction, MANAGE_GUILD, Reply};
 use support::gettoken::Behavior;
 
@@ -91,11 +91,7 @@ async fn shares_a_job_and_a_tensorboard() {
 
     let (id, reply) = h.ask(share("tensorboard", "tb-0123", None).build()).await;
     assert_well_formed(&reply);
-    assert!(
-        reply.final_content().contains("TensorBoard"),
-        "{}",
-        reply.final_content()
-    );
+    assert_says(&reply, "TensorBoard");
     let seen = h.gettoken.seen();
     assert_eq!(seen[1].query["TargetType"], "tensorboard");
     assert_eq!(
@@ -121,11 +117,7 @@ async fn refusals_are_explained_and_audited() {
     // Empty allowlist: deny by default, and say what an admin must do.
     let (empty, reply) = h.ask(share("job", "dlc1", None).build()).await;
     assert_well_formed(&reply);
-    assert!(
-        reply.final_content().contains("/share-admin roles add"),
-        "{}",
-        reply.final_content()
-    );
+    assert_says(&reply, "/share-admin roles add");
 
     // A non-admin cannot change the allowlist, even if Discord let the command through.
     let (_, reply) = h
@@ -136,11 +128,7 @@ async fn refusals_are_explained_and_audited() {
         )
         .await;
     assert_well_formed(&reply);
-    assert!(
-        reply.final_content().contains("Only server admins"),
-        "{}",
-        reply.final_content()
-    );
+    assert_says(&reply, "Only server admins");
     let roles: Vec<(String,)> = sqlx::query_as("SELECT role_id::text FROM guild_allowed_roles")
         .fetch_all(&h.pool)
         .await
@@ -154,37 +142,17 @@ async fn refusals_are_explained_and_audited() {
         .ask(share("job", "dlc1", None).roles([OTHER_ROLE]).build())
         .await;
     assert_well_formed(&reply);
-    assert!(
-        reply.final_content().contains("None of your roles"),
-        "{}",
-        reply.final_content()
-    );
+    assert_says(&reply, "None of your roles");
 
     // Invalid id and expiry: clear errors, never sent upstream.
     let (bad_id, reply) = h.ask(share("job", "dlc 1; DROP TABLE", None).build()).await;
-    assert!(
-        reply.final_content().contains("That id is not valid"),
-        "{}",
-        reply.final_content()
-    );
+    assert_says(&reply, "That id is not valid");
     let (bad_exp, reply) = h.ask(share("job", "dlc1", Some("soon")).build()).await;
-    assert!(
-        reply.final_content().contains("That expiry is not valid"),
-        "{}",
-        reply.final_content()
-    );
+    assert_says(&reply, "That expiry is not valid");
     let (long_exp, reply) = h.ask(share("job", "dlc1", Some("8d")).build()).await;
-    assert!(
-        reply.final_content().contains("too long"),
-        "{}",
-        reply.final_content()
-    );
+    assert_says(&reply, "too long");
     let (short_exp, reply) = h.ask(share("job", "dlc1", Some("10s")).build()).await;
-    assert!(
-        reply.final_content().contains("too short"),
-        "{}",
-        reply.final_content()
-    );
+    assert_says(&reply, "too short");
     assert_eq!(
         h.gettoken.arrivals(),
         0,
@@ -239,11 +207,7 @@ async fn rate_limits_say_when_to_retry() {
     h.allow_role(ALLOWED_ROLE).await;
     for _ in 0..2 {
         let (_, reply) = h.ask(share("job", "dlc-rl", None).build()).await;
-        assert!(
-            reply.final_content().contains("Here is your share link"),
-            "{}",
-            reply.final_content()
-        );
+        assert_says(&reply, "Here is your share link");
     }
     let (id, reply) = h.ask(share("job", "dlc-rl", None).build()).await;
     assert_well_formed(&reply);
@@ -258,11 +222,7 @@ async fn rate_limits_say_when_to_retry() {
     let (_, reply) = h
         .ask(share("job", "dlc-rl", None).user(77, "other").build())
         .await;
-    assert!(
-        reply.final_content().contains("Here is your share link"),
-        "{}",
-        reply.final_content()
-    );
+    assert_says(&reply, "Here is your share link");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -332,22 +292,12 @@ async fn fails_closed_when_the_database_is_down() {
     h.db.take_offline().await;
     let (_, reply) = h.ask(share("job", "dlc-db", None).build()).await;
     assert_well_formed(&reply);
-    assert!(
-        reply
-            .final_content()
-            .contains("cannot write to its audit log"),
-        "{}",
-        reply.final_content()
-    );
+    assert_says(&reply, "cannot write to its audit log");
     assert_eq!(h.gettoken.arrivals(), 0, "no token without an audit row");
 
     h.db.bring_online().await;
     let (id, reply) = h.ask(share("job", "dlc-db", None).build()).await;
-    assert!(
-        reply.final_content().contains("Here is your share link"),
-        "recovers: {}",
-        reply.final_content()
-    );
+    assert_says(&reply, "Here is your share link");
     assert_eq!(h.audit_row(&id).await["outcome"], "issued");
     assert_eq!(h.gettoken.arrivals(), 1);
 }
@@ -368,11 +318,7 @@ async fn survives_a_gateway_disconnect() {
     }
     assert!(h.discord.wait_until_ready(Duration::from_secs(15)).await);
     let (_, reply) = h.ask(share("job", "dlc-after", None).build()).await;
-    assert!(
-        reply.final_content().contains("Here is your share link"),
-        "{}",
-        reply.final_content()
-    );
+    assert_says(&reply, "Here is your share link");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -402,11 +348,7 @@ async fn fifty_concurrent_interactions_are_all_answered_and_audited_once() {
             .await
             .expect("answered");
         assert_well_formed(&reply);
-        assert!(
-            reply.final_content().contains("Here is your share link"),
-            "{}",
-            reply.final_content()
-        );
+        assert_says(&reply, "Here is your share link");
         answered.insert(id.clone());
     }
     assert_eq!(answered.len(), 50);
@@ -428,11 +370,7 @@ async fn admins_manage_roles_and_policy() {
     };
     let (_, r) = h.ask(admin(Some("roles"), "list").build()).await;
     assert_well_formed(&r);
-    assert!(
-        r.final_content().contains("No role may share yet"),
-        "{}",
-        r.final_content()
-    );
+    assert_says(&r, "No role may share yet");
     let (_, r) = h
         .ask(
             admin(Some("roles"), "add")
@@ -446,11 +384,7 @@ async fn admins_manage_roles_and_policy() {
         r.final_content()
     );
     let (_, r) = h.ask(admin(Some("roles"), "list").build()).await;
-    assert!(
-        r.final_content().contains(&format!("<@&{ALLOWED_ROLE}>")),
-        "{}",
-        r.final_content()
-    );
+    assert_says(&r, &format!("<@&{ALLOWED_ROLE}>"));
 
     let (_, r) = h.ask(admin(Some("policy"), "show").build()).await;
     assert!(
@@ -465,11 +399,7 @@ async fn admins_manage_roles_and_policy() {
                 .build(),
         )
         .await;
-    assert!(
-        r.final_content().contains("Maximum expiry: **12h**"),
-        "{}",
-        r.final_content()
-    );
+    assert_says(&r, "Maximum expiry: **12h**");
     let (_, r) = h
         .ask(
             admin(Some("policy"), "set")
@@ -477,26 +407,14 @@ async fn admins_manage_roles_and_policy() {
                 .build(),
         )
         .await;
-    assert!(
-        r.final_content().contains("Nothing was changed"),
-        "{}",
-        r.final_content()
-    );
+    assert_says(&r, "Nothing was changed");
 
     // The new policy applies: the default is clamped to 12h, 1d is now too long.
     let (_, r) = h.ask(share("job", "dlc-p", None).build()).await;
-    assert!(
-        r.final_content().contains("Here is your share link"),
-        "{}",
-        r.final_content()
-    );
+    assert_says(&r, "Here is your share link");
     assert_eq!(h.gettoken.seen()[0].query["ExpireTime"], "43200");
     let (_, r) = h.ask(share("job", "dlc-p", Some("1d")).build()).await;
-    assert!(
-        r.final_content().contains("the maximum here is 12h"),
-        "{}",
-        r.final_content()
-    );
+    assert_says(&r, "the maximum here is 12h");
 
     // Autocomplete offers only values within the policy.
     let id = h
@@ -531,11 +449,7 @@ async fn admins_manage_roles_and_policy() {
                 .build(),
         )
         .await;
-    assert!(
-        r.final_content().contains("may no longer share"),
-        "{}",
-        r.final_content()
-    );
+    assert_says(&r, "may no longer share");
 
     let changes: Vec<(String, String)> =
         sqlx::query_as("SELECT action::text, actor_id FROM admin_changes ORDER BY id")

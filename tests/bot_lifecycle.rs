@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::bot::{ALLOWED_ROLE, BotHarness, DISCORD_TOKEN};
+use support::bot::{ALLOWED_ROLE, BotHarness, DISCORD_TOKEN, assert_says};
 use support::discord::CommandInteraction;
 use support::gettoken::{AK_SECRET, Behavior, STS_TOKEN};
 
@@ -56,22 +56,14 @@ async fn sigterm_finishes_the_share_in_flight_then_exits_zero() {
         .await
         .expect("answered");
     assert!(late_reply.is_ephemeral());
-    assert!(
-        late_reply.final_content().contains("restarting"),
-        "{}",
-        late_reply.final_content()
-    );
+    assert_says(&late_reply, "restarting");
 
     let reply = h
         .discord
         .wait_for_reply(&in_flight, Duration::from_secs(10))
         .await
         .expect("answered");
-    assert!(
-        reply.final_content().contains("Here is your share link"),
-        "{}",
-        reply.final_content()
-    );
+    assert_says(&reply, "Here is your share link");
 
     let status = tokio::task::block_in_place(|| h.terminate_wait());
     assert_eq!(status.code(), Some(0), "log:\n{}", h.logs());
@@ -97,20 +89,16 @@ async fn trace_logs_never_contain_secrets_or_tokens() {
     h.allow_role(ALLOWED_ROLE).await;
 
     let (ok, reply) = h.ask(share("dlc-log-ok").build()).await;
-    assert!(reply.final_content().contains("Here is your share link"));
+    assert_says(&reply, "Here is your share link");
     h.gettoken.script([Behavior::Error {
         status: 403,
         code: "Forbidden.RAM",
     }]);
     let (_, reply) = h.ask(share("dlc-log-403").build()).await;
-    assert!(reply.final_content().contains("Forbidden.RAM"));
+    assert_says(&reply, "Forbidden.RAM");
     h.db.take_offline().await;
     let (_, reply) = h.ask(share("dlc-log-db").build()).await;
-    assert!(
-        reply
-            .final_content()
-            .contains("cannot write to its audit log")
-    );
+    assert_says(&reply, "cannot write to its audit log");
     h.db.bring_online().await;
 
     let logs = h.logs();
@@ -163,7 +151,7 @@ async fn operations_endpoints_follow_the_running_bot() {
 
     h.allow_role(ALLOWED_ROLE).await;
     let (_, reply) = h.ask(share("dlc-metrics").build()).await;
-    assert!(reply.final_content().contains("Here is your share link"));
+    assert_says(&reply, "Here is your share link");
     let (_, metrics) = get(&h.http_addr, "/metrics").await;
     assert!(
         metrics.contains(r#"dlcshare_interactions_total{command="share job",outcome="issued"} 1"#),

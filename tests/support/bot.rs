@@ -164,6 +164,16 @@ impl Drop for BotHarness {
     }
 }
 
+/// The reply a member would see contains `needle`; on failure, shows the whole reply.
+#[track_caller]
+pub fn assert_says(reply: &Reply, needle: &str) {
+    let text = reply.final_content();
+    assert!(
+        text.contains(needle),
+        "expected {needle:?} in the reply:\n{text}"
+    );
+}
+
 fn free_local_addr() -> String {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().expect("addr").to_string()
