@@ -6,6 +6,17 @@ use tracing_subscriber::fmt::format::FmtSpan;
 
 use crate::config::{LogFormat, LogSettings};
 
+/// Targets whose verbose levels print secrets, capped whatever `RUST_LOG` asks. serenity's
+/// INFO-level spans record each HTTP request's route (with the interaction token) and body
+/// (with the share link), and each gateway event (interaction tokens again); every event
+/// inside such a span repeats those fields. tungstenite dumps raw frames (IDENTIFY carries the
+/// bot token). Our own handler logs what matters from these layers.
+const SECRET_BEARING_TARGETS: [&str; 3] = [
+    "serenity=warn",
+    "tungstenite=info",
+    "tokio_tungstenite=info",
+];
+
 /// How chatty a command is by default when `RUST_LOG` is not set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verbosity {
@@ -20,7 +31,10 @@ pub fn init(settings: &LogSettings, verbosity: Verbosity) {
         Verbosity::Service => settings.level.as_str(),
         Verbosity::Quiet => "off",
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    for directive in SECRET_BEARING_TARGETS {
+        filter = filter.add_directive(directive.parse().expect("static directive"));
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use support::bot::{ALLOWED_ROLE, BotHarness, OTHER_ROLE, assert_says};
-use support::discord::{CommandInteraction, MANAGE_GUILD, Reply};
-use support::gettoken::Behavior;
+use support::bot::{ALLOWED_ROLE, BotHarness, OTHER_ROLE, assert_says, assert_well_formed};
+use support::discord::{CommandInteraction, MANAGE_GUILD};
+use support::gettoken::{Behavior, GetTokenServer};
 
 fn share(sub: &str, id: &str, expiry: Option<&str>) -> CommandInteraction {
     let mut i = CommandInteraction::share(sub)
@@ -22,26 +22,6 @@ fn share(sub: &str, id: &str, expiry: Option<&str>) -> CommandInteraction {
     i
 }
 
-/// Every answer must be a deferred ephemeral response, edited once, pinging nobody.
-fn assert_well_formed(reply: &Reply) {
-    assert!(
-        reply.deferred_ephemeral(),
-        "deferred ephemerally: {:?}",
-        reply.callbacks
-    );
-    assert!(
-        reply.rejected.is_empty(),
-        "Discord refused: {:?}",
-        reply.rejected
-    );
-    let msg = reply.final_message().expect("an answer");
-    assert_eq!(
-        msg["allowed_mentions"]["parse"],
-        serde_json::json!([]),
-        "{msg}"
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shares_a_job_and_a_tensorboard() {
     let h = BotHarness::start("e2e_success", &[]).await;
@@ -50,27 +30,38 @@ async fn shares_a_job_and_a_tensorboard() {
     let (id, reply) = h
         .ask(share("job", "dlc1a2b3c4d5e6f", Some("2h")).build())
         .await;
-    assert_well_formed(&reply);
     let text = reply.final_content();
     let tokens = h.gettoken.issued_tokens();
     assert_eq!(tokens.len(), 1);
     let token = &tokens[0];
+    let encoded = GetTokenServer::in_link(token);
     assert!(
-        text.contains(token.as_str()),
-        "the link carries the token: {text}"
+        text.contains(&encoded),
+        "the link carries the percent-encoded token: {text}"
     );
     assert!(
         text.contains("dlc1a2b3c4d5e6f") && text.contains("2h"),
         "{text}"
     );
+    let expires = chrono::Utc::now().timestamp() + 7200;
+    let shown: i64 = text
+        .split("<t:")
+        .nth(1)
+        .and_then(|t| t.split(':').next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no timestamp in {text}"));
     assert!(
-        text.contains(":f>") && text.contains(":R>"),
-        "expiry as timestamps: {text}"
+        (expires - 5..=expires).contains(&shown),
+        "expiry {shown} vs {expires}"
+    );
+    assert!(
+        text.contains(&format!("<t:{shown}:f>")) && text.contains(&format!("<t:{shown}:R>")),
+        "expiry as absolute and relative timestamps: {text}"
     );
     let msg = reply.final_message().unwrap();
     let button = &msg["components"][0]["components"][0];
     assert_eq!(button["style"], 5, "a link button");
-    assert!(button["url"].as_str().unwrap().contains(token.as_str()));
+    assert!(button["url"].as_str().unwrap().contains(&encoded));
 
     let row = h.audit_row(&id).await;
     assert_eq!(row["outcome"], "issued");
@@ -90,7 +81,6 @@ async fn shares_a_job_and_a_tensorboard() {
     );
 
     let (id, reply) = h.ask(share("tensorboard", "tb-0123", None).build()).await;
-    assert_well_formed(&reply);
     assert_says(&reply, "TensorBoard");
     let seen = h.gettoken.seen();
     assert_eq!(seen[1].query["TargetType"], "tensorboard");
@@ -116,7 +106,6 @@ async fn refusals_are_explained_and_audited() {
 
     // Empty allowlist: deny by default, and say what an admin must do.
     let (empty, reply) = h.ask(share("job", "dlc1", None).build()).await;
-    assert_well_formed(&reply);
     assert_says(&reply, "/share-admin roles add");
 
     // A non-admin cannot change the allowlist, even if Discord let the command through.
@@ -127,7 +116,6 @@ async fn refusals_are_explained_and_audited() {
                 .build(),
         )
         .await;
-    assert_well_formed(&reply);
     assert_says(&reply, "Only server admins");
     let roles: Vec<(String,)> = sqlx::query_as("SELECT role_id::text FROM guild_allowed_roles")
         .fetch_all(&h.pool)
@@ -141,7 +129,6 @@ async fn refusals_are_explained_and_audited() {
     let (missing, reply) = h
         .ask(share("job", "dlc1", None).roles([OTHER_ROLE]).build())
         .await;
-    assert_well_formed(&reply);
     assert_says(&reply, "None of your roles");
 
     // Invalid id and expiry: clear errors, never sent upstream.
@@ -210,7 +197,6 @@ async fn rate_limits_say_when_to_retry() {
         assert_says(&reply, "Here is your share link");
     }
     let (id, reply) = h.ask(share("job", "dlc-rl", None).build()).await;
-    assert_well_formed(&reply);
     let text = reply.final_content();
     assert!(
         text.contains("Try again <t:") && text.contains(":R>"),
@@ -235,7 +221,6 @@ async fn upstream_failures_are_plain_words_with_the_request_id() {
         code: "Forbidden.RAM",
     }]);
     let (forbidden, reply) = h.ask(share("job", "dlc-403", None).build()).await;
-    assert_well_formed(&reply);
     let text = reply.final_content();
     assert!(
         text.contains("credentials or permissions")
@@ -291,7 +276,6 @@ async fn fails_closed_when_the_database_is_down() {
     h.allow_role(ALLOWED_ROLE).await;
     h.db.take_offline().await;
     let (_, reply) = h.ask(share("job", "dlc-db", None).build()).await;
-    assert_well_formed(&reply);
     assert_says(&reply, "cannot write to its audit log");
     assert_eq!(h.gettoken.arrivals(), 0, "no token without an audit row");
 
@@ -369,7 +353,6 @@ async fn admins_manage_roles_and_policy() {
             .user(900, "boss")
     };
     let (_, r) = h.ask(admin(Some("roles"), "list").build()).await;
-    assert_well_formed(&r);
     assert_says(&r, "No role may share yet");
     let (_, r) = h
         .ask(

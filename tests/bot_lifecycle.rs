@@ -88,24 +88,45 @@ async fn trace_logs_never_contain_secrets_or_tokens() {
     let h = BotHarness::start("life_logs", &env).await;
     h.allow_role(ALLOWED_ROLE).await;
 
-    let (ok, reply) = h.ask(share("dlc-log-ok").build()).await;
+    let interactions = [
+        share("dlc-log-ok").build(),
+        share("dlc-log-403").build(),
+        share("dlc-log-db").build(),
+    ];
+    let interaction_tokens: Vec<String> = interactions
+        .iter()
+        .map(|i| i["token"].as_str().unwrap().to_owned())
+        .collect();
+    let [ok_share, forbidden_share, db_share] = interactions;
+    let (ok, reply) = h.ask(ok_share).await;
     assert_says(&reply, "Here is your share link");
     h.gettoken.script([Behavior::Error {
         status: 403,
         code: "Forbidden.RAM",
     }]);
-    let (_, reply) = h.ask(share("dlc-log-403").build()).await;
+    let (_, reply) = h.ask(forbidden_share).await;
     assert_says(&reply, "Forbidden.RAM");
     h.db.take_offline().await;
-    let (_, reply) = h.ask(share("dlc-log-db").build()).await;
+    let (_, reply) = h.ask(db_share).await;
     assert_says(&reply, "cannot write to its audit log");
     h.db.bring_online().await;
 
     let logs = h.logs();
-    assert!(logs.lines().count() > 50, "TRACE produced logs");
+    let json_lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(json_lines.len() > 50, "TRACE produced logs");
+    let answered = json_lines
+        .iter()
+        .find(|l| {
+            l["message"] == "interaction answered" && l["span"]["interaction_id"] == ok.as_str()
+        })
+        .unwrap_or_else(|| panic!("no span-carrying line for {ok}"));
+    assert_eq!(answered["span"]["command"], "share job", "{answered}");
     assert!(
-        logs.contains(&ok),
-        "the interaction id is in the span: {ok}"
+        answered["span"]["user_id"].is_string() && answered["span"]["guild_id"].is_string(),
+        "{answered}"
     );
     let tokens = h.gettoken.issued_tokens();
     assert_eq!(tokens.len(), 1);
@@ -117,7 +138,7 @@ async fn trace_logs_never_contain_secrets_or_tokens() {
         Some(STS_TOKEN),
         "the STS token was in use"
     );
-    for (what, secret) in [
+    let mut secrets = vec![
         ("issued token", tokens[0].as_str()),
         ("AccessKey secret", AK_SECRET),
         ("STS token", STS_TOKEN),
@@ -126,12 +147,24 @@ async fn trace_logs_never_contain_secrets_or_tokens() {
             "Discord token body",
             DISCORD_TOKEN.split('.').next_back().unwrap(),
         ),
-    ] {
-        assert!(!logs.contains(secret), "the {what} leaked into the logs");
-    }
-    for line in logs.lines().filter(|l| l.starts_with('{')) {
-        serde_json::from_str::<serde_json::Value>(line)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+    ];
+    secrets.extend(
+        interaction_tokens
+            .iter()
+            .map(|t| ("interaction token", t.as_str())),
+    );
+    for (what, secret) in secrets {
+        // Also as the byte lists and hex that `Debug` of raw buffers would print.
+        let bytes = secret
+            .bytes()
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        for form in [secret.to_owned(), bytes, hex::encode(secret)] {
+            if let Some(line) = logs.lines().find(|l| l.contains(&form)) {
+                panic!("the {what} leaked into the logs as {form:?}: {line}");
+            }
+        }
     }
 }
 

@@ -13,9 +13,16 @@ struct Run {
     stderr: String,
 }
 
-/// Runs the binary in an empty directory with a minimal environment (no DATABASE_URL, no
-/// credentials file), plus `env`.
+/// Runs `dlc-share-bot token` in an empty directory with a minimal environment (no
+/// DATABASE_URL, no credentials file), plus `env`.
 fn token(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut all = vec!["token"];
+    all.extend_from_slice(args);
+    bin(&all, env)
+}
+
+/// Runs the binary with `args` the same way.
+fn bin(args: &[&str], env: &[(&str, &str)]) -> Run {
     let home = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dlc-share-bot"));
     cmd.env_clear()
@@ -23,7 +30,6 @@ fn token(args: &[&str], env: &[(&str, &str)]) -> Run {
         .env("HOME", home.path())
         .env("USER", "ops-alice")
         .current_dir(home.path())
-        .arg("token")
         .args(args);
     for (k, v) in env {
         cmd.env(k, v);
@@ -92,7 +98,7 @@ async fn json_share_with_v1_and_v3_with_and_without_sts() {
             assert!(v["request_id"].as_str().unwrap().starts_with("REQ-"));
             let link = v["link"].as_str().unwrap();
             assert!(
-                link.contains("dlc123") && link.contains(&token.replace('+', "%2B")),
+                link.contains("dlc123") && link.contains(&GetTokenServer::in_link(token)),
                 "{link}"
             );
             let expires =
@@ -220,4 +226,79 @@ async fn failures_are_one_clear_line() {
         run.stderr
     );
     assert!(!run.stderr.contains("not-the-secret"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn audited_when_a_database_is_configured_and_fails_closed_without_it() {
+    let server = GetTokenServer::start(false).await;
+    let db = support::postgres::TestDatabase::create("cli_token").await;
+    let url = server.url();
+    let mut env = creds(&url, "v1", false);
+    env.push(("DATABASE_URL", &db.url));
+
+    let args = [
+        "--type",
+        "job",
+        "--id",
+        "dlc-audited",
+        "--expire",
+        "2h",
+        "--json",
+    ];
+    let run = tokio::task::block_in_place(|| token(&args, &env));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let issued: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    let token_text = issued["token"].as_str().unwrap();
+
+    let pool = db.pool().await;
+    let row: (String, String, String, i64, Option<i64>, String, String) = sqlx::query_as(
+        "SELECT user_id, user_name, outcome, expire_seconds, requested_expire_seconds, \
+         request_id, token_sha256 FROM audit_log",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("exactly one audit row");
+    assert_eq!((row.0.as_str(), row.1.as_str()), ("ops-alice", "ops-alice"));
+    assert_eq!(row.2, "issued");
+    assert_eq!((row.3, row.4), (7200, Some(7200)));
+    assert_eq!(row.5, issued["request_id"].as_str().unwrap());
+    use sha2::Digest;
+    assert_eq!(
+        row.6,
+        hex::encode(sha2::Sha256::digest(token_text.as_bytes()))
+    );
+    let everything: (String,) =
+        sqlx::query_as("SELECT string_agg(to_jsonb(a)::text, '') FROM audit_log a")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(
+        !everything.0.contains(token_text),
+        "no token text in the database"
+    );
+
+    // `audit` lists what `token` issued.
+    let listed = tokio::task::block_in_place(|| {
+        bin(&["audit", "--format", "json", "--user", "ops-alice"], &env)
+    });
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let lines: Vec<serde_json::Value> = listed
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", listed.stdout);
+    assert_eq!(lines[0]["target_id"], "dlc-audited");
+    assert_eq!(lines[0]["outcome"], "issued");
+
+    // Database gone: no row can be written, so no token is requested.
+    db.take_offline().await;
+    let before = server.arrivals();
+    let run = tokio::task::block_in_place(|| token(&args, &env));
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("audit database"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert_eq!(server.arrivals(), before, "GetToken was not called");
+    db.bring_online().await;
 }

@@ -391,6 +391,27 @@ struct ErrorBody {
     message: Option<String>,
 }
 
+/// Longest upstream `Message` kept; the rest is noise for a one-line error.
+const MESSAGE_MAX_CHARS: usize = 200;
+
+/// The upstream `Message`, made safe to log and show: for `SignatureDoesNotMatch` the gateway
+/// echoes its string to sign, which carries the STS token in `x-acs-security-token`, so
+/// everything from that echo on is dropped.
+fn safe_message(message: &str) -> String {
+    let lower = message.to_ascii_lowercase();
+    let cut = ["string to sign", "stringtosign", "canonical"]
+        .iter()
+        .filter_map(|marker| lower.find(marker))
+        .min()
+        .unwrap_or(message.len());
+    let kept = message[..cut].trim_end_matches([' ', ':', '.']).trim();
+    let mut out: String = kept.chars().take(MESSAGE_MAX_CHARS).collect();
+    if cut < message.len() {
+        out.push_str(" (server's string to sign omitted)");
+    }
+    out
+}
+
 /// Unknown fields are ignored; a missing `Token` or a non-JSON body is a clear error.
 pub fn parse_response(
     status: u16,
@@ -425,7 +446,7 @@ pub fn parse_response(
         }) => Err(AliyunError::Api {
             status,
             code,
-            message: message.unwrap_or_default(),
+            message: safe_message(message.as_deref().unwrap_or_default()),
             request_id,
             retry_after,
         }),
@@ -516,6 +537,27 @@ mod tests {
             .err()
             .unwrap();
         assert!(throttled.is_retryable());
+    }
+
+    #[test]
+    fn echoed_strings_to_sign_never_survive() {
+        let body = br#"{"RequestId":"R","Code":"SignatureDoesNotMatch","Message":"Specified signature is not matched with our calculation. server string to sign is:GET\napplication/json\n\n\nx-acs-security-token:CAIS+secret"}"#;
+        let e = parse_response(400, body, None).err().unwrap();
+        let shown = e.to_string();
+        assert!(
+            !shown.contains("CAIS") && !shown.contains("x-acs"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("Specified signature is not matched with our calculation"),
+            "{shown}"
+        );
+        let long = format!(
+            r#"{{"Code":"InvalidParameter","Message":"{}"}}"#,
+            "x".repeat(5_000)
+        );
+        let e = parse_response(400, long.as_bytes(), None).err().unwrap();
+        assert!(e.to_string().len() < 400);
     }
 
     #[test]

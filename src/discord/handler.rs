@@ -63,7 +63,7 @@ impl Bot {
         let span = tracing::info_span!(
             "interaction",
             interaction_id = %cmd.id,
-            guild_id = ?cmd.guild_id.map(|g| g.get()),
+            guild_id = %cmd.guild_id.map(|g| g.to_string()).unwrap_or_default(),
             user_id = %cmd.user.id,
             command = %commands::command_path(&cmd),
         );

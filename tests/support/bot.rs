@@ -84,12 +84,16 @@ impl BotHarness {
         self.child.as_ref().expect("running").id()
     }
 
-    /// Sends an interaction and waits for its final answer.
+    /// Sends a command interaction, waits for its final answer, and checks the answer has the
+    /// shape every reply must have (see [`assert_well_formed`]).
     pub async fn ask(&self, interaction: Value) -> (String, Reply) {
         let id = self.discord.send_interaction(interaction).await;
         let reply = self.discord.wait_for_reply(&id, REPLY_TIMEOUT).await;
         match reply {
-            Some(r) => (id, r),
+            Some(r) => {
+                assert_well_formed(&r);
+                (id, r)
+            }
             None => panic!(
                 "no answer to interaction {id}: {:?}\nlog:\n{}",
                 self.discord.replies(&id),
@@ -161,6 +165,37 @@ impl Drop for BotHarness {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+/// SPEC §3: deferred ephemerally before any work, answered by one edit that Discord accepted,
+/// mentioning nobody.
+#[track_caller]
+pub fn assert_well_formed(reply: &Reply) {
+    assert!(
+        reply.deferred_ephemeral(),
+        "deferred ephemerally: {:?}",
+        reply.callbacks
+    );
+    assert_eq!(
+        reply.callbacks.len(),
+        1,
+        "one acknowledgement: {:?}",
+        reply.callbacks
+    );
+    assert_eq!(reply.edits.len(), 1, "one edit: {:?}", reply.edits);
+    assert!(
+        reply.rejected.is_empty(),
+        "Discord refused: {:?}",
+        reply.rejected
+    );
+    let mentions = &reply.edits[0]["allowed_mentions"];
+    assert_eq!(mentions["parse"], serde_json::json!([]), "{mentions}");
+    for list in ["users", "roles"] {
+        assert!(
+            mentions[list].as_array().is_none_or(|a| a.is_empty()),
+            "{list} mentioned: {mentions}"
+        );
     }
 }
 

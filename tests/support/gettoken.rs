@@ -119,6 +119,14 @@ impl GetTokenServer {
         self.inner.lock().unwrap().counter
     }
 
+    /// The token as it must appear inside a link (`+/=` percent-encoded).
+    pub fn in_link(token: &str) -> String {
+        token
+            .replace('+', "%2B")
+            .replace('/', "%2F")
+            .replace('=', "%3D")
+    }
+
     pub fn issued_tokens(&self) -> Vec<String> {
         self.seen()
             .into_iter()
@@ -217,9 +225,10 @@ async fn handle(
     response
 }
 
+/// Real tokens are opaque base64-like text: the `+/=` make sure links percent-encode them.
 fn issue(query: &BTreeMap<String, String>, request_id: &str) -> String {
     format!(
-        "tok-{}-{}-{:016x}",
+        "tok-{}-{}-{:016x}+/=",
         query.get("TargetId").map(String::as_str).unwrap_or(""),
         request_id,
         rand::random::<u64>()
