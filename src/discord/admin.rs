@@ -35,7 +35,8 @@ impl AdminError {
     }
 }
 
-/// Runs one admin command and returns the reply text.
+/// Runs one admin command and returns the reply text. `default_policy` is the operator's:
+/// it applies where admins set nothing, and its maximum bounds what they may set.
 pub async fn run(
     store: &PgStore,
     guild: GuildId,
@@ -78,7 +79,10 @@ pub async fn run(
         }
         AdminInvocation::PolicyShow => {
             let (policy, source) = match store.policy(guild).await? {
-                Some(p) => (p, "set by an admin of this server"),
+                Some(p) => (
+                    p.capped(default_policy.max_expiry()),
+                    "set by an admin of this server",
+                ),
                 None => (default_policy, "the bot's configured defaults"),
             };
             Ok(format!(
@@ -94,15 +98,20 @@ pub async fn run(
             if default_expiry.is_none() && max_expiry.is_none() {
                 return Err(AdminError::NothingToSet);
             }
+            // Admins choose within the operator's ceiling (`share.max_expiry`), not above it.
+            let ceiling = default_policy.max_expiry();
             let parse = |option: &'static str, raw: &Option<String>| {
                 raw.as_deref()
-                    .map(|r| Expiry::parse(r, Expiry::HARD_MAX))
+                    .map(|r| Expiry::parse(r, ceiling))
                     .transpose()
                     .map_err(|source| AdminError::Expiry { option, source })
             };
             let default = parse("default_expiry", default_expiry)?;
             let max = parse("max_expiry", max_expiry)?;
-            let current = store.policy(guild).await?.unwrap_or(default_policy);
+            let current = store
+                .policy(guild)
+                .await?
+                .map_or(default_policy, |p| p.capped(ceiling));
             let updated = current.updated(default, max)?;
             store.set_policy(guild, updated, actor).await?;
             Ok(format!(

@@ -132,30 +132,6 @@ pub enum AdminInvocation {
     },
 }
 
-impl Invocation {
-    /// `share job`, `share-admin roles add`, …: the metrics and log label.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Invocation::Share {
-                target_type: TargetType::Job,
-                ..
-            } => "share job",
-            Invocation::Share {
-                target_type: TargetType::Tensorboard,
-                ..
-            } => "share tensorboard",
-            Invocation::Admin(a) => match a {
-                AdminInvocation::RolesAdd { .. } => "share-admin roles add",
-                AdminInvocation::RolesRemove { .. } => "share-admin roles remove",
-                AdminInvocation::RolesList => "share-admin roles list",
-                AdminInvocation::PolicyShow => "share-admin policy show",
-                AdminInvocation::PolicySet { .. } => "share-admin policy set",
-                AdminInvocation::Audit { .. } => "share-admin audit",
-            },
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown command `{0}`")]
 pub struct UnknownCommand(pub String);

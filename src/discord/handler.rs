@@ -19,8 +19,8 @@ use super::{admin, replies};
 use crate::aliyun::GetTokenClient;
 use crate::http::GatewayStatus;
 use crate::share::{
-    AdminPermissions, ChannelId, Expiry, GuildId, GuildPolicy, RoleId, ShareRequest, ShareService,
-    UserId, is_admin, suggest_expiries,
+    AdminPermissions, ChannelId, GuildId, GuildPolicy, RoleId, ShareRequest, ShareService, UserId,
+    is_admin, suggest_expiries,
 };
 use crate::store::{Actor, PgStore};
 
@@ -73,6 +73,10 @@ impl Bot {
                 if let Err(e) = cmd.create_response(http, replies::immediate(msg)).await {
                     tracing::warn!(error = %e, "could not answer during shutdown");
                 }
+                // Unserved, yet still one audit row per /share attempt.
+                if let Some(request) = share_request(&cmd) {
+                    self.service.record_unserved(&request, "shutting_down").await;
+                }
                 return;
             };
             // Defer before any database or network work: Discord's window is 3 seconds.
@@ -120,28 +124,10 @@ impl Bot {
                 );
             }
         };
-        let member_roles: Vec<RoleId> = cmd
-            .member
-            .as_ref()
-            .map(|m| m.roles.iter().map(|r| RoleId(r.get())).collect())
-            .unwrap_or_default();
+        let member_roles = member_roles(cmd, guild);
         match invocation {
-            Invocation::Share {
-                target_type,
-                id,
-                expiry,
-            } => {
-                let request = ShareRequest {
-                    interaction_id: cmd.id.to_string(),
-                    guild_id: guild,
-                    channel_id: Some(ChannelId(cmd.channel_id.get())),
-                    user_id: UserId(cmd.user.id.get()),
-                    user_name: cmd.user.name.clone(),
-                    member_roles,
-                    target_type,
-                    raw_id: id,
-                    raw_expiry: expiry,
-                };
+            Invocation::Share { .. } => {
+                let request = share_request(cmd).expect("a guild /share parses to a request");
                 let outcome = self.service.share(request).await;
                 (replies::share(&outcome), outcome.label())
             }
@@ -180,20 +166,18 @@ impl Bot {
         let Some((option, typed)) = commands::focused(&cmd) else {
             return;
         };
-        let max = if option == commands::OPT_EXPIRY {
-            match cmd.guild_id {
-                Some(g) => self
-                    .store
-                    .policy(GuildId(g.get()))
-                    .await
-                    .ok()
-                    .flatten()
-                    .unwrap_or(self.default_policy)
-                    .max_expiry(),
-                None => self.default_policy.max_expiry(),
-            }
-        } else {
-            Expiry::HARD_MAX
+        let ceiling = self.default_policy.max_expiry();
+        let max = match (option == commands::OPT_EXPIRY, cmd.guild_id) {
+            (true, Some(g)) => self
+                .store
+                .policy(GuildId(g.get()))
+                .await
+                .ok()
+                .flatten()
+                .map_or(self.default_policy, |p| p.capped(ceiling))
+                .max_expiry(),
+            // The admin's policy options, or a /share outside a guild.
+            _ => ceiling,
         };
         let choices = suggest_expiries(typed, max)
             .into_iter()
@@ -207,6 +191,42 @@ impl Bot {
             tracing::debug!(error = %e, "autocomplete answer failed");
         }
     }
+}
+
+/// The member's roles, plus `@everyone` (whose id is the guild's): Discord leaves it out of
+/// `member.roles`, yet an admin may allow it to mean "every member".
+fn member_roles(cmd: &CommandInteraction, guild: GuildId) -> Vec<RoleId> {
+    let mut roles: Vec<RoleId> = cmd
+        .member
+        .as_ref()
+        .map(|m| m.roles.iter().map(|r| RoleId(r.get())).collect())
+        .unwrap_or_default();
+    roles.push(RoleId(guild.get()));
+    roles
+}
+
+/// The core's view of a `/share` in a guild; `None` for anything else.
+fn share_request(cmd: &CommandInteraction) -> Option<ShareRequest> {
+    let guild = GuildId(cmd.guild_id?.get());
+    let Ok(Invocation::Share {
+        target_type,
+        id,
+        expiry,
+    }) = commands::parse(cmd)
+    else {
+        return None;
+    };
+    Some(ShareRequest {
+        interaction_id: cmd.id.to_string(),
+        guild_id: guild,
+        channel_id: Some(ChannelId(cmd.channel_id.get())),
+        user_id: UserId(cmd.user.id.get()),
+        user_name: cmd.user.name.clone(),
+        member_roles: member_roles(cmd, guild),
+        target_type,
+        raw_id: id,
+        raw_expiry: expiry,
+    })
 }
 
 /// serenity's event handler: a thin shim over [`Bot`].

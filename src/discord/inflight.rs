@@ -36,10 +36,6 @@ impl Inflight {
         Some(InflightGuard(self.clone()))
     }
 
-    pub fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::Acquire)
-    }
-
     pub fn in_flight(&self) -> usize {
         self.count.load(Ordering::Acquire)
     }

@@ -159,7 +159,11 @@ fn issued(s: &IssuedShare) -> EditInteractionResponse {
     let unix = s.expires_at.timestamp();
     let embed = CreateEmbed::new()
         .color(COLOR_OK)
-        .title(format!("{} {} shared", s.target_type.label(), s.target_id))
+        .title(format!(
+            "{} {} shared",
+            s.target_type.label(),
+            escape(s.target_id.as_str())
+        ))
         .description(format!(
             "[Open the {}]({link})\n{link}",
             s.target_type.label()

@@ -169,7 +169,10 @@ const COMMON_EXPIRIES: [&str; 8] = ["15m", "1h", "6h", "12h", "1d", "3d", "7d", 
 pub fn suggest_expiries(typed: &str, max: Expiry) -> Vec<(String, String)> {
     let typed = typed.trim();
     let mut out = Vec::new();
-    if let Ok(e) = Expiry::parse(typed, max) {
+    // Discord refuses the whole answer if one choice is longer than 100 characters.
+    if typed.len() <= 40
+        && let Ok(e) = Expiry::parse(typed, max)
+    {
         out.push((format!("{typed} ({e})"), typed.to_owned()));
     }
     let mut common: Vec<Expiry> = COMMON_EXPIRIES

@@ -48,8 +48,8 @@ enum Part {
     Placeholder(&'static str),
 }
 
-/// The values a link is made of.
-#[derive(Debug, Clone, Copy)]
+/// The values a link is made of. No `Debug`: it holds the token.
+#[derive(Clone, Copy)]
 pub struct LinkValues<'a> {
     pub region: &'a str,
     pub target_type: TargetType,
@@ -89,10 +89,6 @@ impl LinkTemplate {
         };
         template.check_renders_a_url()?;
         Ok(template)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.source
     }
 
     pub fn render(&self, v: &LinkValues<'_>) -> String {

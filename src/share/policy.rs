@@ -39,6 +39,16 @@ impl GuildPolicy {
         self.max_expiry
     }
 
+    /// This policy bounded by an operator's ceiling: the maximum drops to `ceiling` if above
+    /// it, and the default with it.
+    pub fn capped(self, ceiling: Expiry) -> Self {
+        let max_expiry = self.max_expiry.min(ceiling);
+        GuildPolicy {
+            default_expiry: self.default_expiry.min(max_expiry),
+            max_expiry,
+        }
+    }
+
     /// The expiry for a request: the guild default when none was typed, else the typed value
     /// bounded by the guild maximum.
     pub fn resolve_expiry(&self, requested: Option<Duration>) -> Result<Expiry, ExpiryError> {
@@ -164,6 +174,17 @@ mod tests {
         );
         assert!(p.resolve_expiry(Some(Duration::from_secs(10))).is_err());
         assert!(GuildPolicy::new(exp("3d"), exp("2d")).is_err());
+    }
+
+    #[test]
+    fn an_operator_ceiling_caps_a_guild_policy() {
+        let p = GuildPolicy::new(exp("3d"), exp("7d")).unwrap();
+        let capped = p.capped(exp("1d"));
+        assert_eq!(
+            (capped.default_expiry(), capped.max_expiry()),
+            (exp("1d"), exp("1d"))
+        );
+        assert_eq!(p.capped(exp("7d")), p);
     }
 
     #[test]

@@ -49,10 +49,6 @@ impl AuditOutcome {
             AuditOutcome::InternalError => "internal_error",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        AuditOutcome::ALL.into_iter().find(|o| o.as_str() == s)
-    }
 }
 
 /// Who asked for what: the part of an audit row known before anything is decided.

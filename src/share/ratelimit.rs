@@ -44,7 +44,8 @@ pub enum RateDecision {
 
 /// Both limiters; cheap to share behind an `Arc`.
 pub struct RateLimits<C: Clock = DefaultClock> {
-    user: Keyed<(GuildId, UserId), C>,
+    /// Keyed by user alone: SPEC §4 limits a person, however many guilds they share from.
+    user: Keyed<UserId, C>,
     guild: Keyed<GuildId, C>,
     clock: C,
 }
@@ -68,7 +69,7 @@ impl<C: Clock + Clone> RateLimits<C> {
     /// Checks the user first, then the guild, so one noisy member exhausts only their own cell
     /// and never the guild's shared budget.
     pub fn check(&self, guild: GuildId, user: UserId) -> RateDecision {
-        if let Err(not_until) = self.user.check_key(&(guild, user)) {
+        if let Err(not_until) = self.user.check_key(&user) {
             return RateDecision::Limited {
                 scope: LimitScope::User,
                 retry_after: not_until.wait_time_from(self.clock.now()),
@@ -124,8 +125,15 @@ mod tests {
             }
             other => panic!("expected a refusal, got {other:?}"),
         }
-        // Another member is unaffected.
+        // Another member is unaffected; the same member elsewhere is not.
         assert_eq!(limits.check(g, UserId(8)), RateDecision::Allowed);
+        assert!(matches!(
+            limits.check(GuildId(2), u),
+            RateDecision::Limited {
+                scope: LimitScope::User,
+                ..
+            }
+        ));
         clock.advance(Duration::from_secs(12));
         assert_eq!(limits.check(g, u), RateDecision::Allowed);
     }

@@ -153,6 +153,8 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
         }
     }
 
+    // The token's lifetime starts when upstream issues it, not when its answer arrives.
+    let issued_at = Utc::now();
     let called = Instant::now();
     let result = issuer
         .get_token(attempt.target_type, &target_id, expiry)
@@ -162,7 +164,7 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
 
     let (outcome, completion) = match result {
         Ok(issued) => {
-            let expires_at = Utc::now() + chrono::Duration::seconds(expiry.as_secs().into());
+            let expires_at = issued_at + chrono::Duration::seconds(expiry.as_secs().into());
             let link = links.for_target(attempt.target_type).render(&LinkValues {
                 region: issuer.region(),
                 target_type: attempt.target_type,
@@ -204,14 +206,47 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
     };
 
     if let Some(audit) = audit {
-        // The pending row already proves the attempt; a failed completion is logged, and the
-        // user still gets what was issued rather than a token that silently goes nowhere.
-        if let Err(e) = audit.complete(&attempt.interaction_id, &completion).await {
-            tracing::error!(error = %e, "audit completion failed; the write-ahead row records the attempt");
-            metrics::counter!("dlcshare_audit_write_failures_total").increment(1);
-        }
+        complete_with_retries(audit, &attempt.interaction_id, &completion).await;
     }
     outcome
+}
+
+/// Pauses between completion attempts; the user's reply waits for them (it is deferred).
+const COMPLETION_RETRY_PAUSES: [Duration; 2] =
+    [Duration::from_millis(200), Duration::from_millis(800)];
+
+/// The pending row already proves the attempt, so the user still gets what was issued even
+/// when completing the row fails; a few retries keep the row from ending up `internal_error`
+/// by the stale-row job, and the last failure logs what is needed to repair it by hand.
+async fn complete_with_retries<A: AuditLog>(
+    audit: &A,
+    interaction_id: &str,
+    completion: &AuditCompletion,
+) {
+    let mut pauses = COMPLETION_RETRY_PAUSES.iter();
+    loop {
+        match audit.complete(interaction_id, completion).await {
+            Ok(()) => return,
+            Err(e) => match pauses.next() {
+                Some(pause) => {
+                    tracing::warn!(error = %e, "audit completion failed; retrying");
+                    tokio::time::sleep(*pause).await;
+                }
+                None => {
+                    tracing::error!(
+                        error = %e,
+                        interaction_id,
+                        outcome = completion.outcome.as_str(),
+                        request_id = completion.request_id.as_deref(),
+                        token_sha256 = completion.token_sha256.as_deref(),
+                        "audit completion failed; the row stays pending until repaired"
+                    );
+                    metrics::counter!("dlcshare_audit_write_failures_total").increment(1);
+                    return;
+                }
+            },
+        }
+    }
 }
 
 /// The `/share` flow for chat requests.
@@ -228,31 +263,32 @@ pub struct ShareService<A, G, I> {
 impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
     pub async fn share(&self, req: ShareRequest) -> ShareOutcome {
         let started = Instant::now();
+        let requested = req.raw_expiry.as_deref().map(parse_duration);
+        let mut attempt = self.attempt(&req);
+        attempt.requested_expire_seconds = requested
+            .as_ref()
+            .and_then(|r| r.as_ref().ok())
+            .map(|d| d.as_secs().min(i64::MAX as u64) as i64);
+
         let settings = match self.guilds.settings(req.guild_id).await {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read guild settings; refusing");
-                metrics::counter!("dlcshare_audit_write_failures_total").increment(1);
-                return ShareOutcome::AuditUnavailable;
+                // Best effort: the database is most likely what failed.
+                return match self
+                    .record_internal(&attempt, started, "settings_unavailable")
+                    .await
+                {
+                    ShareOutcome::Replayed => ShareOutcome::Replayed,
+                    _ => ShareOutcome::AuditUnavailable,
+                };
             }
         };
-        let policy = settings.policy.unwrap_or(self.default_policy);
-
-        let requested = req.raw_expiry.as_deref().map(parse_duration);
-        let mut attempt = AuditAttempt {
-            interaction_id: req.interaction_id.clone(),
-            guild_id: Some(req.guild_id),
-            channel_id: req.channel_id,
-            user_id: req.user_id.to_string(),
-            user_name: req.user_name.clone(),
-            target_type: req.target_type,
-            target_id: audit_target_id(&req.raw_id),
-            requested_expire_seconds: requested
-                .as_ref()
-                .and_then(|r| r.as_ref().ok())
-                .map(|d| d.as_secs().min(i64::MAX as u64) as i64),
-            expire_seconds: None,
-        };
+        // An admin's policy never exceeds the operator's ceiling, even one set before the
+        // operator lowered `share.max_expiry`.
+        let policy = settings.policy.map_or(self.default_policy, |p| {
+            p.capped(self.default_policy.max_expiry())
+        });
 
         let validated = TargetId::parse(&req.raw_id)
             .map_err(InvalidInput::Id)
@@ -332,6 +368,43 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
             target_id,
             expiry,
             started,
+        )
+        .await
+    }
+
+    fn attempt(&self, req: &ShareRequest) -> AuditAttempt {
+        AuditAttempt {
+            interaction_id: req.interaction_id.clone(),
+            guild_id: Some(req.guild_id),
+            channel_id: req.channel_id,
+            user_id: req.user_id.to_string(),
+            user_name: req.user_name.clone(),
+            target_type: req.target_type,
+            target_id: audit_target_id(&req.raw_id),
+            requested_expire_seconds: None,
+            expire_seconds: None,
+        }
+    }
+
+    /// Audits a `/share` the bot did not serve at all (it was shutting down, say), so that
+    /// every attempt still has its row. `code` says why.
+    pub async fn record_unserved(&self, req: &ShareRequest, code: &str) -> ShareOutcome {
+        self.record_internal(&self.attempt(req), Instant::now(), code)
+            .await
+    }
+
+    async fn record_internal(
+        &self,
+        attempt: &AuditAttempt,
+        started: Instant,
+        code: &str,
+    ) -> ShareOutcome {
+        self.refuse(
+            attempt,
+            started,
+            AuditOutcome::InternalError,
+            code,
+            ShareOutcome::AuditUnavailable,
         )
         .await
     }
