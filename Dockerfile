@@ -31,7 +31,8 @@ COPY . .
 RUN cargo build --release --locked --bin dlc-share-bot \
     && cp target/release/dlc-share-bot /usr/local/bin/dlc-share-bot
 
-# --- runtime: CA certificates for Discord and Alibaba Cloud over TLS, nothing else ---
+# --- runtime: the binary carries its TLS roots (rustls + webpki-roots); ca-certificates is
+# kept for operators' own tooling and health scripts, nothing else is installed ---
 FROM ${RUNTIME_IMAGE} AS runtime
 # Unpinned on purpose: ca-certificates must follow Debian's security updates.
 # hadolint ignore=DL3008

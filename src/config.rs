@@ -268,21 +268,19 @@ impl Settings {
             ));
         }
         if let Some(endpoint) = &self.aliyun.endpoint {
-            let parsed = url::Url::parse(endpoint)
-                .map_err(|e| invalid("aliyun.endpoint", format!("`{endpoint}`: {e}")))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(invalid(
-                    "aliyun.endpoint",
-                    "must be an http or https URL".into(),
-                ));
+            check_base_url(endpoint).map_err(|e| invalid("aliyun.endpoint", e))?;
+        }
+        check_base_url(&self.discord.api_base).map_err(|e| invalid("discord.api_base", e))?;
+        for (key, value) in [
+            ("aliyun.connect_timeout", self.aliyun.connect_timeout),
+            ("aliyun.request_timeout", self.aliyun.request_timeout),
+            ("aliyun.deadline", self.aliyun.deadline),
+            ("database.acquire_timeout", self.database.acquire_timeout),
+        ] {
+            if value.is_zero() || value > MAX_TIMEOUT {
+                return Err(invalid(key, "must be between 1s and 2m".into()));
             }
         }
-        url::Url::parse(&self.discord.api_base).map_err(|e| {
-            invalid(
-                "discord.api_base",
-                format!("`{}`: {e}", self.discord.api_base),
-            )
-        })?;
         for guild in self.discord.allowed_roles.keys() {
             guild.parse::<u64>().map_err(|_| {
                 invalid(
@@ -338,6 +336,23 @@ impl Settings {
             .map(RoleId)
             .collect()
     }
+}
+
+/// Longest timeout or deadline accepted: beyond it a request outlives Discord's patience, and
+/// the audit job that closes abandoned rows (after 15 minutes) could race a live one.
+const MAX_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// An http(s) base URL without credentials: it is shown in errors and `check` output.
+/// The error text never repeats the URL, in case it held a password.
+fn check_base_url(raw: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(raw).map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err("must be an http or https URL".into());
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("must not contain a user name or password".into());
+    }
+    Ok(())
 }
 
 /// Reads a secret from `NAME`, else from the file named by `NAME_FILE` (Docker secrets).
@@ -518,6 +533,23 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("aliyun.endpoint"), "{e}");
+        let e = load_with(
+            "",
+            &[(
+                "DLCSHARE_DISCORD__API_BASE",
+                "http://proxy:s3cret@127.0.0.1:8080",
+            )],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("discord.api_base") && !e.contains("s3cret"),
+            "{e}"
+        );
+        let e = load_with("", &[("DLCSHARE_ALIYUN__DEADLINE", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("aliyun.deadline"), "{e}");
     }
 
     #[test]

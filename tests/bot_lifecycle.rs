@@ -27,7 +27,7 @@ async fn sigterm_finishes_the_share_in_flight_then_exits_zero() {
     .await;
     h.allow_role(ALLOWED_ROLE).await;
     h.gettoken
-        .set_default(Behavior::Slow(Duration::from_millis(1_500)));
+        .set_default(Behavior::Slow(Duration::from_millis(3_000)));
 
     let in_flight = h
         .discord
@@ -46,7 +46,16 @@ async fn sigterm_finishes_the_share_in_flight_then_exits_zero() {
         .args(["-TERM", &pid])
         .status()
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Wait until the bot has taken the signal in, not for a guessed moment.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !h.logs().contains("shutdown requested") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "SIGTERM not handled"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(h.gettoken.issued_tokens().is_empty(), "still in flight");
 
     // New work is turned away politely while the in-flight share finishes.
     let late = h.discord.send_interaction(share("dlc-late").build()).await;
@@ -68,12 +77,21 @@ async fn sigterm_finishes_the_share_in_flight_then_exits_zero() {
     let status = tokio::task::block_in_place(|| h.terminate_wait());
     assert_eq!(status.code(), Some(0), "log:\n{}", h.logs());
     assert_eq!(h.audit_row(&in_flight).await["outcome"], "issued");
-    let rows = h.audit_outcomes().await;
+    // The turned-away request is audited too, and never reached GetToken.
+    assert_eq!(h.audit_outcomes().await.len(), 2);
+    let row = h.audit_row(&late).await;
     assert_eq!(
-        rows.len(),
-        1,
-        "the refused late request never started: {rows:?}"
+        (row["outcome"].as_str(), row["error_code"].as_str()),
+        (Some("internal_error"), Some("shutting_down"))
     );
+    assert_eq!(h.gettoken.arrivals(), 1);
+    let sessions: (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dlc-share-bot'",
+    )
+    .fetch_one(&h.pool)
+    .await
+    .unwrap();
+    assert_eq!(sessions.0, 0, "the pool was closed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,7 +187,14 @@ async fn trace_logs_never_contain_secrets_or_tokens() {
 }
 
 async fn get(addr: &str, path: &str) -> (u16, String) {
-    let resp = reqwest::get(format!("http://{addr}{path}"))
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let resp = client
+        .get(format!("http://{addr}{path}"))
+        .send()
         .await
         .expect("ops endpoint answers");
     (resp.status().as_u16(), resp.text().await.unwrap())

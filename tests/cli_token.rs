@@ -245,6 +245,22 @@ async fn audited_when_a_database_is_configured_and_fails_closed_without_it() {
         "2h",
         "--json",
     ];
+    // `token` never changes the schema: before `migrate`, it refuses without calling GetToken.
+    let run = tokio::task::block_in_place(|| token(&args, &env));
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("dlc-share-bot migrate"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.arrivals(), 0);
+    let migrated = tokio::task::block_in_place(|| bin(&["migrate"], &env));
+    assert_eq!(migrated.code, 0, "{}", migrated.stderr);
+    assert!(
+        migrated.stdout.contains("applied migration"),
+        "{}",
+        migrated.stdout
+    );
     let run = tokio::task::block_in_place(|| token(&args, &env));
     assert_eq!(run.code, 0, "{}", run.stderr);
     let issued: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();

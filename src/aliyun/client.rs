@@ -21,14 +21,16 @@ const BACKOFF_BASE: Duration = Duration::from_millis(200);
 const BACKOFF_CAP: Duration = Duration::from_secs(2);
 
 /// Codes that mean our credentials or permissions, not the request, are wrong.
-pub const CREDENTIAL_CODES: [&str; 6] = [
+pub const CREDENTIAL_CODES: [&str; 5] = [
     "SignatureDoesNotMatch",
     "IncompleteSignature",
     "InvalidTimeStamp.Expired",
     "Forbidden.RAM",
-    "SignatureNonceUsed",
     "InvalidAccessKeyId",
 ];
+
+/// A nonce collision is chance, not a fault: the next attempt carries a fresh one.
+const NONCE_USED: &str = "SignatureNonceUsed";
 
 /// One GetToken call's parameters.
 #[derive(Debug, Clone)]
@@ -83,7 +85,12 @@ impl AliyunError {
                 code,
                 retry_after,
                 ..
-            } => *status >= 500 || code.starts_with("Throttling") || retry_after.is_some(),
+            } => {
+                *status >= 500
+                    || code.starts_with("Throttling")
+                    || code == NONCE_USED
+                    || retry_after.is_some()
+            }
             AliyunError::InvalidResponse { status, .. } => *status >= 500,
             AliyunError::Timeout(_) | AliyunError::Network(_) => true,
             AliyunError::Exhausted { .. } | AliyunError::Endpoint(_) => false,
@@ -362,7 +369,8 @@ fn parse_retry_after(v: &str) -> Option<Duration> {
         .map(|s| Duration::from_secs_f64(s.min(60.0)))
 }
 
-/// Capped exponential backoff with full jitter; an upstream retry-after is a floor.
+/// Capped exponential backoff with full jitter; an upstream `x-acs-retry-after` is a floor
+/// (if it lies past the deadline, the caller gives up rather than retry early).
 fn backoff(attempt: u32, err: &AliyunError) -> Duration {
     let exp = BACKOFF_BASE.saturating_mul(1u32 << attempt.min(10).saturating_sub(1));
     let ceiling = exp.min(BACKOFF_CAP);
@@ -371,7 +379,7 @@ fn backoff(attempt: u32, err: &AliyunError) -> Duration {
         AliyunError::Api {
             retry_after: Some(after),
             ..
-        } => jittered.max((*after).min(BACKOFF_CAP)),
+        } => jittered.max(*after),
         _ => jittered,
     }
 }
@@ -532,6 +540,8 @@ mod tests {
         assert!(api(503, "ServiceUnavailable").is_retryable());
         assert!(!api(400, "InvalidParameter").is_retryable());
         assert!(api(404, "InvalidAccessKeyId.NotFound").is_credential_error());
+        let nonce = api(400, "SignatureNonceUsed");
+        assert!(nonce.is_retryable() && !nonce.is_credential_error());
         assert!(!api(404, "InvalidParameter").is_credential_error());
         let throttled = parse_response(429, b"{}", Some(Duration::from_secs(1)))
             .err()
@@ -566,5 +576,16 @@ mod tests {
         for attempt in 1..40 {
             assert!(backoff(attempt, &e) <= BACKOFF_CAP);
         }
+        let throttled = AliyunError::Api {
+            status: 503,
+            code: "ServiceUnavailable".into(),
+            message: String::new(),
+            request_id: None,
+            retry_after: Some(Duration::from_secs(5)),
+        };
+        assert!(
+            backoff(1, &throttled) >= Duration::from_secs(5),
+            "retry-after is a floor"
+        );
     }
 }

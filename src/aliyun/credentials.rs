@@ -52,6 +52,17 @@ impl Credentials {
         }
     }
 
+    /// `LTAI…eyId`: enough to tell keys apart in logs and `check`, too little to be one.
+    pub fn masked_key_id(&self) -> String {
+        let chars: Vec<char> = self.access_key_id.chars().collect();
+        if chars.len() <= 8 {
+            return "…".into();
+        }
+        let head: String = chars[..4].iter().collect();
+        let tail: String = chars[chars.len() - 4..].iter().collect();
+        format!("{head}…{tail}")
+    }
+
     pub fn access_key_secret(&self) -> &SecretString {
         &self.access_key_secret
     }
@@ -305,6 +316,13 @@ mod tests {
             e.to_string()
                 .contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE")
         );
+    }
+
+    #[test]
+    fn key_ids_are_masked() {
+        let c = |id: &str| Credentials::new(id, "s".to_owned().into(), None, "test");
+        assert_eq!(c("LTAI5tTestKeyId").masked_key_id(), "LTAI…eyId");
+        assert_eq!(c("short").masked_key_id(), "…");
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub fn filter_from_args(args: &AuditArgs, now: DateTime<Utc>) -> anyhow::Result<
 
 /// Exporting from a database the binary has not migrated would fail on a missing column
 /// somewhere in the middle; say what to do instead.
-async fn ensure_schema_current(store: &PgStore) -> anyhow::Result<()> {
+pub(crate) async fn ensure_schema_current(store: &PgStore) -> anyhow::Result<()> {
     let pending = store.pending_migrations().await?;
     if !pending.is_empty() {
         anyhow::bail!(

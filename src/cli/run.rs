@@ -39,7 +39,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
     seed_allowlists(&store, settings).await?;
 
     let credentials = credentials::load()?;
-    tracing::info!(source = %credentials.source, key_id = %credentials.access_key_id, "Alibaba Cloud credentials loaded");
+    tracing::info!(source = %credentials.source, key_id = %credentials.masked_key_id(), "Alibaba Cloud credentials loaded");
     let issuer = GetTokenClient::new(&settings.aliyun, credentials)?;
     let default_policy = settings.default_policy()?;
     let limits = Arc::new(RateLimits::new(settings.user_rate(), settings.guild_rate()));

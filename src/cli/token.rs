@@ -34,8 +34,8 @@ pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
         .await
         .context("the audit database (DATABASE_URL)")?;
     if let Some(store) = &store {
-        store
-            .migrate()
+        // An operator tool does not change the schema; `migrate` (or the bot) does.
+        super::audit::ensure_schema_current(store)
             .await
             .context("the audit database (DATABASE_URL)")?;
     }

@@ -32,6 +32,9 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 /// The environment variable (or `<NAME>_FILE`) holding the connection URL.
 pub const DATABASE_URL_VAR: &str = "DATABASE_URL";
 
+/// Server-side bound on every statement the bot runs.
+const STATEMENT_TIMEOUT: &str = "10s";
+
 /// Shown in `pg_stat_activity`, so a DBA can tell the bot's sessions apart.
 const APPLICATION_NAME: &str = "dlc-share-bot";
 
@@ -138,7 +141,12 @@ pub fn parse_database_url(url: &SecretString) -> Result<PgConnectOptions, StoreE
         });
     }
     PgConnectOptions::from_str(raw)
-        .map(|o| o.application_name(APPLICATION_NAME))
+        .map(|o| {
+            // A stuck statement (a lock, a hung disk) must not hold a share forever: the
+            // server cancels it and the request fails closed.
+            o.application_name(APPLICATION_NAME)
+                .options([("statement_timeout", STATEMENT_TIMEOUT)])
+        })
         .map_err(|e| StoreError::InvalidUrl {
             reason: e.to_string(),
         })
