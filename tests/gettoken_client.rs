@@ -285,3 +285,19 @@ async fn stale_dates_and_reused_nonces_are_rejected() {
     let e = fixed.get_token(&request("dlc-b")).await.err().unwrap();
     assert_eq!(e.code(), "SignatureNonceUsed");
 }
+
+#[tokio::test]
+async fn retry_after_is_waited_for() {
+    let server = GetTokenServer::start(false).await;
+    server.script([Behavior::RetryAfter { seconds: 1 }, Behavior::Token]);
+    let client =
+        GetTokenClient::new(&settings(&server, SignatureVersion::V1), creds(false)).unwrap();
+    client.get_token(&request("dlc-later")).await.unwrap();
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    let waited = seen[1].arrived_at - seen[0].arrived_at;
+    assert!(
+        waited >= Duration::from_millis(990),
+        "retried after {waited:?}, before upstream asked"
+    );
+}

@@ -48,6 +48,7 @@ pub struct Seen {
     pub raw_query: String,
     pub verdict: Result<(), String>,
     pub answered_token: Option<String>,
+    pub arrived_at: std::time::Instant,
 }
 
 struct Inner {
@@ -143,6 +144,7 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let arrived_at = std::time::Instant::now();
     let raw = raw.unwrap_or_default();
     let lower: BTreeMap<String, String> = headers
         .iter()
@@ -174,6 +176,7 @@ async fn handle(
                 g.sts_token.as_deref(),
             );
             v.and_then(|()| check_freshness(&lower, &mut g.nonces))
+                .and_then(|()| check_request(&query, &lower))
         };
         let behavior = g.script.pop_front().unwrap_or_else(|| g.default.clone());
         (verdict, behavior)
@@ -184,6 +187,7 @@ async fn handle(
         raw_query: raw,
         verdict: verdict.clone(),
         answered_token: None,
+        arrived_at,
     };
     let response = match verdict {
         Err(reason) => {
@@ -421,6 +425,32 @@ pub fn verify(
     Err("400 IncompleteSignature unknown authorization scheme".into())
 }
 
+/// What GetToken itself insists on once the signature holds: JSON is asked for, the client
+/// names itself, and the parameters are present and well-formed.
+fn check_request(
+    query: &BTreeMap<String, String>,
+    headers: &BTreeMap<String, String>,
+) -> Result<(), String> {
+    if headers.get("accept").map(String::as_str) != Some("application/json") {
+        return Err("400 InvalidParameter accept must be application/json".into());
+    }
+    if headers.get("user-agent").is_none_or(|ua| ua.is_empty()) {
+        return Err("400 MissingParameter user-agent".into());
+    }
+    for name in ["TargetType", "TargetId", "ExpireTime"] {
+        if query.get(name).is_none_or(|v| v.is_empty()) {
+            return Err(format!("400 MissingParameter {name}"));
+        }
+    }
+    if !matches!(query["TargetType"].as_str(), "job" | "tensorboard") {
+        return Err("400 InvalidParameter TargetType".into());
+    }
+    match query["ExpireTime"].parse::<u32>() {
+        Ok(1..=604_800) => Ok(()),
+        _ => Err("400 InvalidParameter ExpireTime".into()),
+    }
+}
+
 /// Rejects stale or future dates and reused nonces, as the real gateway does.
 fn check_freshness(
     headers: &BTreeMap<String, String>,
@@ -434,9 +464,10 @@ fn check_freshness(
         let d = headers
             .get("date")
             .ok_or("400 InvalidTimeStamp.Format no date")?;
-        DateTime::parse_from_rfc2822(d)
+        // RFC 1123 in GMT exactly, as the SDK sends it.
+        NaiveDateTime::parse_from_str(d, "%a, %d %b %Y %H:%M:%S GMT")
             .map_err(|_| "400 InvalidTimeStamp.Format date")?
-            .with_timezone(&Utc)
+            .and_utc()
     };
     if (Utc::now() - when).abs() > MAX_SKEW {
         return Err(
