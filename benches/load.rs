@@ -129,6 +129,12 @@ fn main() {
                 latencies.last().unwrap().as_secs_f64() * 1e3
             );
         }
+        let logs = h.logs();
+        let warnings: Vec<&str> = logs.lines().filter(|l| l.contains("WARN") || l.contains("ERROR")).collect();
+        println!("load: bot logged {} warnings/errors", warnings.len());
+        for w in warnings.iter().take(3) {
+            println!("load:   {w}");
+        }
         match rss {
             Some(kib) => println!("load: bot peak RSS {:.1} MiB", kib as f64 / 1024.0),
             None => println!("load: bot peak RSS unavailable (no /proc)"),
