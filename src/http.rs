@@ -82,8 +82,7 @@ pub trait Readiness: Send + Sync + 'static {
 /// transitions) and `/readyz`. Cheap to clone.
 ///
 /// Connected means: at least one shard has connected, and every shard seen so far is
-/// connected now. A shard that connects again after a disconnect counts as a reconnect
-/// (`dlcshare_gateway_reconnects_total`).
+/// connected now.
 #[derive(Debug, Clone, Default)]
 pub struct GatewayStatus {
     shards: Arc<Mutex<BTreeMap<u32, bool>>>,
@@ -96,10 +95,7 @@ impl GatewayStatus {
 
     /// Call on READY / RESUMED (or a shard stage update to `Connected`).
     pub fn shard_connected(&self, shard_id: u32) {
-        let previous = self.lock().insert(shard_id, true);
-        if previous == Some(false) {
-            metrics::counter!(GATEWAY_RECONNECTS_TOTAL).increment(1);
-        }
+        self.lock().insert(shard_id, true);
     }
 
     /// Call when a shard loses its connection, and for every shard when shutting down.

@@ -291,6 +291,11 @@ async fn survives_a_gateway_disconnect() {
     let h = BotHarness::start("e2e_reconnect", &[]).await;
     h.allow_role(ALLOWED_ROLE).await;
     h.discord.drop_connections().await;
+    // Sent while the bot is away: Discord replays it on RESUME.
+    let during = h
+        .discord
+        .send_interaction(share("job", "dlc-during", None).build())
+        .await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     while h.discord.resume_count() + h.discord.identify_count() < 2 {
         assert!(
@@ -301,8 +306,27 @@ async fn survives_a_gateway_disconnect() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(h.discord.wait_until_ready(Duration::from_secs(15)).await);
+    let reply = h
+        .discord
+        .wait_for_reply(&during, support::bot::REPLY_TIMEOUT)
+        .await
+        .expect("the interaction sent during the outage is answered");
+    assert_well_formed(&reply);
+    assert_says(&reply, "Here is your share link");
     let (_, reply) = h.ask(share("job", "dlc-after", None).build()).await;
     assert_says(&reply, "Here is your share link");
+    let (status, body) = h.ops_get("/readyz").await;
+    assert_eq!(status, 200, "ready again: {body}");
+    let (_, metrics) = h.ops_get("/metrics").await;
+    assert!(
+        metrics.contains("dlcshare_gateway_reconnects_total 1"),
+        "one reconnect counted: {}",
+        metrics
+            .lines()
+            .filter(|l| l.contains("reconnect"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -186,31 +186,17 @@ async fn trace_logs_never_contain_secrets_or_tokens() {
     }
 }
 
-async fn get(addr: &str, path: &str) -> (u16, String) {
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    let resp = client
-        .get(format!("http://{addr}{path}"))
-        .send()
-        .await
-        .expect("ops endpoint answers");
-    (resp.status().as_u16(), resp.text().await.unwrap())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operations_endpoints_follow_the_running_bot() {
     let h = BotHarness::start("life_ops", &[("DLCSHARE_DATABASE__ACQUIRE_TIMEOUT", "1s")]).await;
-    assert_eq!(get(&h.http_addr, "/healthz").await.0, 200);
-    let (status, body) = get(&h.http_addr, "/readyz").await;
+    assert_eq!(h.ops_get("/healthz").await.0, 200);
+    let (status, body) = h.ops_get("/readyz").await;
     assert_eq!(status, 200, "{body}");
 
     h.allow_role(ALLOWED_ROLE).await;
     let (_, reply) = h.ask(share("dlc-metrics").build()).await;
     assert_says(&reply, "Here is your share link");
-    let (_, metrics) = get(&h.http_addr, "/metrics").await;
+    let (_, metrics) = h.ops_get("/metrics").await;
     assert!(
         metrics.contains(r#"dlcshare_interactions_total{command="share job",outcome="issued"} 1"#),
         "{metrics}"
@@ -221,7 +207,7 @@ async fn operations_endpoints_follow_the_running_bot() {
     );
 
     h.db.take_offline().await;
-    let (status, body) = get(&h.http_addr, "/readyz").await;
+    let (status, body) = h.ops_get("/readyz").await;
     assert_eq!(status, 503);
     assert!(body.contains("database"), "{body}");
     assert!(!body.contains(&h.db.url), "no connection URL in {body}");

@@ -236,6 +236,10 @@ pub struct Handler(pub Arc<Bot>);
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
         self.0.gateway.shard_connected(ctx.shard_id.0);
+        if self.0.registered.load(Ordering::Acquire) {
+            // A READY after the first is a new session: the old one could not be resumed.
+            metrics::counter!(crate::http::GATEWAY_RECONNECTS_TOTAL).increment(1);
+        }
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "gateway ready");
         if !self.0.registered.swap(true, Ordering::AcqRel)
             && let Err(e) = super::register_commands(&ctx.http, self.0.register_in).await
@@ -247,6 +251,7 @@ impl EventHandler for Handler {
 
     async fn resume(&self, ctx: Context, _: ResumedEvent) {
         self.0.gateway.shard_connected(ctx.shard_id.0);
+        metrics::counter!(crate::http::GATEWAY_RECONNECTS_TOTAL).increment(1);
         tracing::info!("gateway session resumed");
     }
 

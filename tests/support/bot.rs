@@ -102,6 +102,24 @@ impl BotHarness {
         }
     }
 
+    /// `GET` on the bot's operations endpoint (`/healthz`, `/readyz`, `/metrics`).
+    pub async fn ops_get(&self, path: &str) -> (u16, String) {
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("HTTP client");
+        let resp = client
+            .get(format!("http://{}{path}", self.http_addr))
+            .send()
+            .await
+            .expect("the operations endpoint answers");
+        (
+            resp.status().as_u16(),
+            resp.text().await.unwrap_or_default(),
+        )
+    }
+
     /// Allows `ALLOWED_ROLE` in the test guild through the admin command, as an admin would.
     pub async fn allow_role(&self, role: u64) {
         use super::discord::{CommandInteraction, MANAGE_GUILD};
