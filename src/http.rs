@@ -14,25 +14,12 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use metrics::{Unit, describe_counter, describe_histogram};
+use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 
 use crate::store::{PgStore, StoreError};
-
-/// Interactions handled, labelled `command` (`share job`, `share-admin roles add`, …) and
-/// `outcome` (the audit outcome, or `ok`/`error` for admin commands).
-pub const INTERACTIONS_TOTAL: &str = "dlcshare_interactions_total";
-/// Wall time of one GetToken call, retries included (histogram, seconds).
-pub const GETTOKEN_SECONDS: &str = "dlcshare_gettoken_seconds";
-/// Failed GetToken calls, labelled `code` (the upstream `Code` or a local stand-in).
-pub const GETTOKEN_ERRORS_TOTAL: &str = "dlcshare_gettoken_errors_total";
-/// Requests refused by a rate limit, labelled `scope` (`user` or `guild`).
-pub const RATE_LIMITED_TOTAL: &str = "dlcshare_rate_limited_total";
-/// Audit rows that could not be written or completed (each one failed a request closed).
-pub const AUDIT_WRITE_FAILURES_TOTAL: &str = "dlcshare_audit_write_failures_total";
-/// Gateway shards that came back after losing their connection.
-pub const GATEWAY_RECONNECTS_TOTAL: &str = "dlcshare_gateway_reconnects_total";
+pub use crate::telemetry::metric::*;
 
 /// Histogram bucket upper bounds, in seconds. GetToken is bounded by `aliyun.deadline`
 /// (12 s by default), so the top buckets still separate "slow" from "gave up".
@@ -228,7 +215,11 @@ fn describe_metrics() {
     );
     describe_counter!(
         GATEWAY_RECONNECTS_TOTAL,
-        "Discord gateway shards that reconnected after losing their connection."
+        "Discord gateway sessions resumed or re-identified after losing their connection."
+    );
+    describe_gauge!(
+        RATELIMIT_TRACKED_KEYS,
+        "Users and guilds the rate limiters track after the last idle-key eviction."
     );
 }
 

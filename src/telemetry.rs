@@ -49,3 +49,23 @@ pub fn init(settings: &LogSettings, verbosity: Verbosity) {
             .try_init(),
     };
 }
+
+/// Metric names, in one place for the code that records them and the exporter that describes
+/// them (`http.rs`).
+pub mod metric {
+    /// Interactions handled, labelled `command` (`share job`, `share-admin roles add`, …) and
+    /// `outcome` (the audit outcome, or `ok`/`error` for admin commands).
+    pub const INTERACTIONS_TOTAL: &str = "dlcshare_interactions_total";
+    /// Wall time of one GetToken call, retries included (histogram, seconds).
+    pub const GETTOKEN_SECONDS: &str = "dlcshare_gettoken_seconds";
+    /// Failed GetToken calls, labelled `code` (the upstream `Code` or a local stand-in).
+    pub const GETTOKEN_ERRORS_TOTAL: &str = "dlcshare_gettoken_errors_total";
+    /// Requests refused by a rate limit, labelled `scope` (`user` or `guild`).
+    pub const RATE_LIMITED_TOTAL: &str = "dlcshare_rate_limited_total";
+    /// Audit rows that could not be written or completed (each one failed a request closed).
+    pub const AUDIT_WRITE_FAILURES_TOTAL: &str = "dlcshare_audit_write_failures_total";
+    /// Gateway sessions resumed, or identified again, after losing their connection.
+    pub const GATEWAY_RECONNECTS_TOTAL: &str = "dlcshare_gateway_reconnects_total";
+    /// Keys the rate limiters track (users + guilds), after each eviction pass.
+    pub const RATELIMIT_TRACKED_KEYS: &str = "dlcshare_ratelimit_tracked_keys";
+}

@@ -1,6 +1,7 @@
 //! `dlc-share-bot run`: the bot. Wires configuration, PostgreSQL, the GetToken client and the
 //! Discord gateway together, runs the periodic jobs, and shuts down gracefully on a signal.
 
+use crate::telemetry::metric;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -82,7 +83,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
         loop {
             every.tick().await;
             limits.evict_idle();
-            metrics::gauge!("dlcshare_ratelimit_tracked_keys").set(limits.tracked_keys() as f64);
+            metrics::gauge!(metric::RATELIMIT_TRACKED_KEYS).set(limits.tracked_keys() as f64);
         }
     });
 

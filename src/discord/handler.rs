@@ -1,6 +1,7 @@
 //! Interaction routing: defer at once, turn options into core requests, run them, and always
 //! answer — one error path catches whatever fails inside.
 
+use crate::telemetry::metric;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -85,7 +86,7 @@ impl Bot {
             );
             if let Err(e) = cmd.create_response(http, defer).await {
                 tracing::warn!(error = %e, "could not defer the interaction");
-                metrics::counter!("dlcshare_interactions_total", "command" => commands::command_path(&cmd), "outcome" => "unanswered").increment(1);
+                metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => commands::command_path(&cmd), "outcome" => "unanswered").increment(1);
                 return;
             }
             let (reply, outcome) = match AssertUnwindSafe(self.respond(&cmd)).catch_unwind().await {
@@ -96,7 +97,7 @@ impl Bot {
                 }
             };
             tracing::info!(outcome, "interaction answered");
-            metrics::counter!("dlcshare_interactions_total", "command" => commands::command_path(&cmd), "outcome" => outcome).increment(1);
+            metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => commands::command_path(&cmd), "outcome" => outcome).increment(1);
             if let Err(e) = cmd.edit_response(http, reply).await {
                 tracing::warn!(error = %e, "could not edit the deferred response");
             }
@@ -238,7 +239,7 @@ impl EventHandler for Handler {
         self.0.gateway.shard_connected(ctx.shard_id.0);
         if self.0.registered.load(Ordering::Acquire) {
             // A READY after the first is a new session: the old one could not be resumed.
-            metrics::counter!(crate::http::GATEWAY_RECONNECTS_TOTAL).increment(1);
+            metrics::counter!(metric::GATEWAY_RECONNECTS_TOTAL).increment(1);
         }
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "gateway ready");
         if !self.0.registered.swap(true, Ordering::AcqRel)
@@ -251,7 +252,7 @@ impl EventHandler for Handler {
 
     async fn resume(&self, ctx: Context, _: ResumedEvent) {
         self.0.gateway.shard_connected(ctx.shard_id.0);
-        metrics::counter!(crate::http::GATEWAY_RECONNECTS_TOTAL).increment(1);
+        metrics::counter!(metric::GATEWAY_RECONNECTS_TOTAL).increment(1);
         tracing::info!("gateway session resumed");
     }
 

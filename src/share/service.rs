@@ -1,6 +1,7 @@
 //! The share flow as one function over the ports:
 //! settings → validate → allowlist → rate limit → audit.begin → GetToken → audit.complete.
 
+use crate::telemetry::metric;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -147,7 +148,7 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
             Ok(AuditBegin::Replayed) => return ShareOutcome::Replayed,
             Err(e) => {
                 tracing::error!(error = %e, "audit begin failed; not requesting a token");
-                metrics::counter!("dlcshare_audit_write_failures_total").increment(1);
+                metrics::counter!(metric::AUDIT_WRITE_FAILURES_TOTAL).increment(1);
                 return ShareOutcome::AuditUnavailable;
             }
         }
@@ -159,7 +160,7 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
     let result = issuer
         .get_token(attempt.target_type, &target_id, expiry)
         .await;
-    metrics::histogram!("dlcshare_gettoken_seconds").record(called.elapsed().as_secs_f64());
+    metrics::histogram!(metric::GETTOKEN_SECONDS).record(called.elapsed().as_secs_f64());
     let latency_ms = started.elapsed().as_millis() as i64;
 
     let (outcome, completion) = match result {
@@ -192,7 +193,7 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
             (ShareOutcome::Issued(share), completion)
         }
         Err(failure) => {
-            metrics::counter!("dlcshare_gettoken_errors_total", "code" => failure.code.clone())
+            metrics::counter!(metric::GETTOKEN_ERRORS_TOTAL, "code" => failure.code.clone())
                 .increment(1);
             let completion = AuditCompletion {
                 outcome: AuditOutcome::UpstreamError,
@@ -241,7 +242,7 @@ async fn complete_with_retries<A: AuditLog>(
                         token_sha256 = completion.token_sha256.as_deref(),
                         "audit completion failed; the row stays pending until repaired"
                     );
-                    metrics::counter!("dlcshare_audit_write_failures_total").increment(1);
+                    metrics::counter!(metric::AUDIT_WRITE_FAILURES_TOTAL).increment(1);
                     return;
                 }
             },
@@ -340,7 +341,7 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
         if let RateDecision::Limited { scope, retry_after } =
             self.limits.check(req.guild_id, req.user_id)
         {
-            metrics::counter!("dlcshare_rate_limited_total", "scope" => match scope {
+            metrics::counter!(metric::RATE_LIMITED_TOTAL, "scope" => match scope {
                 LimitScope::User => "user",
                 LimitScope::Guild => "guild",
             })
@@ -431,7 +432,7 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
             Ok(AuditBegin::Replayed) => ShareOutcome::Replayed,
             Err(e) => {
                 tracing::error!(error = %e, "audit write failed for a refusal");
-                metrics::counter!("dlcshare_audit_write_failures_total").increment(1);
+                metrics::counter!(metric::AUDIT_WRITE_FAILURES_TOTAL).increment(1);
                 ShareOutcome::AuditUnavailable
             }
         }
