@@ -73,6 +73,9 @@ pub trait Readiness: Send + Sync + 'static {
 #[derive(Debug, Clone, Default)]
 pub struct GatewayStatus {
     shards: Arc<Mutex<BTreeMap<u32, bool>>>,
+    /// Set once shutdown begins: a RESUMED arriving during the drain must not make the
+    /// process look ready again.
+    stopping: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl GatewayStatus {
@@ -82,7 +85,8 @@ impl GatewayStatus {
 
     /// Call on READY / RESUMED (or a shard stage update to `Connected`).
     pub fn shard_connected(&self, shard_id: u32) {
-        self.lock().insert(shard_id, true);
+        let stopping = self.stopping.load(std::sync::atomic::Ordering::Acquire);
+        self.lock().insert(shard_id, !stopping);
     }
 
     /// Call when a shard loses its connection, and for every shard when shutting down.
@@ -90,8 +94,11 @@ impl GatewayStatus {
         self.lock().insert(shard_id, false);
     }
 
-    /// Marks every known shard disconnected: readiness fails as soon as shutdown begins.
+    /// Marks every known shard disconnected, for good: readiness fails as soon as shutdown
+    /// begins and stays failed.
     pub fn all_disconnected(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::Release);
         for connected in self.lock().values_mut() {
             *connected = false;
         }
@@ -305,6 +312,16 @@ async fn metrics_page<R: Readiness>(State(state): State<Arc<OpsState<R>>>) -> im
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn once_stopping_a_late_resume_does_not_make_it_ready() {
+        let g = GatewayStatus::new();
+        g.shard_connected(0);
+        assert!(g.is_connected());
+        g.all_disconnected();
+        g.shard_connected(0);
+        assert!(!g.is_connected());
+    }
 
     #[test]
     fn gateway_is_ready_only_when_every_known_shard_is_connected() {

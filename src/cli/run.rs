@@ -20,6 +20,9 @@ const RETENTION_EVERY: Duration = Duration::from_secs(3_600);
 const EVICT_IDLE_EVERY: Duration = Duration::from_secs(60);
 
 pub async fn run(settings: &Settings) -> anyhow::Result<()> {
+    // Listen for SIGTERM/SIGINT before anything else: one arriving during start-up is then
+    // honoured (gracefully, once the bot is up) instead of killing the process with 143.
+    let signalled = tokio::spawn(shutdown_signal());
     // First, so no metric emitted during start-up is lost.
     let metrics = http::install_metrics_recorder();
     // Bind early: a taken port is a configuration error worth failing on before logging in.
@@ -94,7 +97,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
     let stopper = {
         let bot = bot.clone();
         tokio::spawn(async move {
-            shutdown_signal().await;
+            let _ = signalled.await;
             tracing::info!("shutdown requested: taking no new interactions");
             gateway.all_disconnected();
             let left = bot.inflight.close_and_drain(DRAIN_BOUND).await;
