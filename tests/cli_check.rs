@@ -6,7 +6,6 @@
 mod support;
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use dlc_share_bot::http::{self, OpsState, Readiness};
 use support::discord::DiscordServer;
@@ -59,23 +58,9 @@ impl Run {
     }
 }
 
-/// Runs the binary in an empty directory (no config/default.toml) with only `env`.
+/// Runs the binary isolated (see `support::cli`) with only `env`.
 async fn run_bin(args: &[&str], env: &[(&str, String)]) -> Run {
-    let home = tempfile::tempdir().unwrap();
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_dlc-share-bot"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .current_dir(home.path())
-        .args(args)
-        .kill_on_drop(true);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
-        .await
-        .expect("the command finishes")
-        .expect("run the binary");
+    let out = support::cli::run_binary(args, env.iter().map(|(k, v)| (*k, v.as_str()))).await;
     let run = Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8(out.stdout).unwrap(),

@@ -3,27 +3,19 @@
 
 mod support;
 
-use std::time::Duration;
-
 use support::discord::{CommandScope, DiscordServer, GUILD_ID};
 
 const TOKEN: &str = "MTE4MDAwMDAwMDAwMDAwMDAwMg.register.test-token";
 
 async fn register(server: &DiscordServer, extra: &[&str]) -> std::process::Output {
-    let home = tempfile::tempdir().unwrap();
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_dlc-share-bot"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .current_dir(home.path())
-        .env("DISCORD_TOKEN", TOKEN)
-        .env("DLCSHARE_DISCORD__API_BASE", server.base_url())
-        .arg("register-commands")
-        .args(extra);
-    tokio::time::timeout(Duration::from_secs(60), cmd.output())
-        .await
-        .expect("finishes")
-        .expect("runs")
+    let mut args = vec!["register-commands"];
+    args.extend_from_slice(extra);
+    let api_base = server.base_url();
+    let env = [
+        ("DISCORD_TOKEN", TOKEN),
+        ("DLCSHARE_DISCORD__API_BASE", api_base.as_str()),
+    ];
+    support::cli::run_binary(&args, env).await
 }
 
 fn names(commands: &[serde_json::Value]) -> Vec<&str> {

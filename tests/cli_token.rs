@@ -3,8 +3,6 @@
 
 mod support;
 
-use std::process::{Command, Output};
-
 use support::gettoken::{AK_ID, AK_SECRET, Behavior, GetTokenServer, STS_TOKEN};
 
 struct Run {
@@ -13,36 +11,21 @@ struct Run {
     stderr: String,
 }
 
-/// Runs `dlc-share-bot token` in an empty directory with a minimal environment (no
-/// DATABASE_URL, no credentials file), plus `env`.
-fn token(args: &[&str], env: &[(&str, &str)]) -> Run {
+/// Runs `dlc-share-bot token` isolated (see `support::cli`) as operator `ops-alice`.
+async fn token(args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut all = vec!["token"];
     all.extend_from_slice(args);
-    bin(&all, env)
+    bin(&all, env).await
 }
 
 /// Runs the binary with `args` the same way.
-fn bin(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let home = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dlc-share-bot"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("USER", "ops-alice")
-        .current_dir(home.path())
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("run the binary");
+async fn bin(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let env = env.iter().copied().chain([("USER", "ops-alice")]);
+    let out = support::cli::run_binary(args, env).await;
     Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8(stdout).unwrap(),
-        stderr: String::from_utf8(stderr).unwrap(),
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
     }
 }
 
@@ -84,7 +67,7 @@ async fn json_share_with_v1_and_v3_with_and_without_sts() {
             let args = [
                 "--type", "job", "--id", "dlc123", "--expire", "1h", "--json",
             ];
-            let run = tokio::task::block_in_place(|| token(&args, &creds(&url, version, sts)));
+            let run = token(&args, &creds(&url, version, sts)).await;
             assert_eq!(run.code, 0, "{version} sts={sts}: {}", run.stderr);
             assert_no_secrets(&run);
             let lines: Vec<&str> = run.stdout.lines().collect();
@@ -117,12 +100,11 @@ async fn json_share_with_v1_and_v3_with_and_without_sts() {
 async fn plain_output_is_the_link_and_defaults_apply() {
     let server = GetTokenServer::start(false).await;
     let url = server.url();
-    let run = tokio::task::block_in_place(|| {
-        token(
-            &["--type", "tensorboard", "--id", "tb-7"],
-            &creds(&url, "v1", false),
-        )
-    });
+    let run = token(
+        &["--type", "tensorboard", "--id", "tb-7"],
+        &creds(&url, "v1", false),
+    )
+    .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.trim().starts_with("https://"), "{}", run.stdout);
     assert!(run.stdout.contains("tensorboards/tb-7"), "{}", run.stdout);
@@ -157,7 +139,7 @@ async fn bad_input_never_reaches_the_network() {
         ),
     ];
     for (args, needle) in cases {
-        let run = tokio::task::block_in_place(|| token(args, &env));
+        let run = token(args, &env).await;
         assert_ne!(run.code, 0, "{args:?}");
         assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
         assert!(run.stdout.is_empty());
@@ -172,12 +154,11 @@ async fn failures_are_one_clear_line() {
     let url = server.url();
 
     // No credentials anywhere.
-    let run = tokio::task::block_in_place(|| {
-        token(
-            &["--type", "job", "--id", "x"],
-            &[("DLCSHARE_ALIYUN__ENDPOINT", url.as_str())],
-        )
-    });
+    let run = token(
+        &["--type", "job", "--id", "x"],
+        &[("DLCSHARE_ALIYUN__ENDPOINT", url.as_str())],
+    )
+    .await;
     assert_ne!(run.code, 0);
     assert!(
         run.stderr.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"),
@@ -191,9 +172,7 @@ async fn failures_are_one_clear_line() {
         status: 403,
         code: "Forbidden.RAM",
     }]);
-    let run = tokio::task::block_in_place(|| {
-        token(&["--type", "job", "--id", "x"], &creds(&url, "v3", false))
-    });
+    let run = token(&["--type", "job", "--id", "x"], &creds(&url, "v3", false)).await;
     assert_ne!(run.code, 0);
     assert!(
         run.stderr.contains("Forbidden.RAM") && run.stderr.contains("REQ-000001"),
@@ -207,9 +186,7 @@ async fn failures_are_one_clear_line() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let run = tokio::task::block_in_place(|| {
-        token(&["--type", "job", "--id", "x"], &creds(&dead, "v1", false))
-    });
+    let run = token(&["--type", "job", "--id", "x"], &creds(&dead, "v1", false)).await;
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains("cannot reach"), "{}", run.stderr);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
@@ -218,7 +195,7 @@ async fn failures_are_one_clear_line() {
     let mut env = creds(&url, "v1", false);
     env.retain(|(k, _)| *k != "ALIBABA_CLOUD_ACCESS_KEY_SECRET");
     env.push(("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "not-the-secret"));
-    let run = tokio::task::block_in_place(|| token(&["--type", "job", "--id", "x"], &env));
+    let run = token(&["--type", "job", "--id", "x"], &env).await;
     assert_ne!(run.code, 0);
     assert!(
         run.stderr.contains("SignatureDoesNotMatch"),
@@ -246,7 +223,7 @@ async fn audited_when_a_database_is_configured_and_fails_closed_without_it() {
         "--json",
     ];
     // `token` never changes the schema: before `migrate`, it refuses without calling GetToken.
-    let run = tokio::task::block_in_place(|| token(&args, &env));
+    let run = token(&args, &env).await;
     assert_ne!(run.code, 0);
     assert!(
         run.stderr.contains("dlc-share-bot migrate"),
@@ -254,14 +231,14 @@ async fn audited_when_a_database_is_configured_and_fails_closed_without_it() {
         run.stderr
     );
     assert_eq!(server.arrivals(), 0);
-    let migrated = tokio::task::block_in_place(|| bin(&["migrate"], &env));
+    let migrated = bin(&["migrate"], &env).await;
     assert_eq!(migrated.code, 0, "{}", migrated.stderr);
     assert!(
         migrated.stdout.contains("applied migration"),
         "{}",
         migrated.stdout
     );
-    let run = tokio::task::block_in_place(|| token(&args, &env));
+    let run = token(&args, &env).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let issued: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
     let token_text = issued["token"].as_str().unwrap();
@@ -294,9 +271,7 @@ async fn audited_when_a_database_is_configured_and_fails_closed_without_it() {
     );
 
     // `audit` lists what `token` issued.
-    let listed = tokio::task::block_in_place(|| {
-        bin(&["audit", "--format", "json", "--user", "ops-alice"], &env)
-    });
+    let listed = bin(&["audit", "--format", "json", "--user", "ops-alice"], &env).await;
     assert_eq!(listed.code, 0, "{}", listed.stderr);
     let lines: Vec<serde_json::Value> = listed
         .stdout
@@ -310,7 +285,7 @@ async fn audited_when_a_database_is_configured_and_fails_closed_without_it() {
     // Database gone: no row can be written, so no token is requested.
     db.take_offline().await;
     let before = server.arrivals();
-    let run = tokio::task::block_in_place(|| token(&args, &env));
+    let run = token(&args, &env).await;
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains("audit database"), "{}", run.stderr);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
