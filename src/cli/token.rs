@@ -35,7 +35,8 @@ pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
         .context("the audit database (DATABASE_URL)")?;
     if let Some(store) = &store {
         // An operator tool does not change the schema; `migrate` (or the bot) does.
-        super::audit::ensure_schema_current(store)
+        store
+            .ensure_schema_current()
             .await
             .context("the audit database (DATABASE_URL)")?;
     }

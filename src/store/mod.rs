@@ -77,6 +77,13 @@ pub enum StoreError {
     )]
     DatabaseNewer { found: i64, known: i64 },
 
+    /// Commands that only read or append do not change the schema; `migrate` does.
+    #[error(
+        "the database schema is behind this binary (pending migrations: {0:?}); \
+         run `dlc-share-bot migrate` first"
+    )]
+    SchemaBehind(Vec<i64>),
+
     /// Each migration runs in its own transaction, so the failing one left nothing behind.
     #[error("database migration failed")]
     Migration(#[source] MigrateError),
@@ -290,6 +297,16 @@ impl PgStore {
             tracing::info!(versions = ?pending, "applied database migrations");
         }
         Ok(pending)
+    }
+
+    /// Refuses a schema that is behind (or ahead of) this binary, without changing it.
+    pub async fn ensure_schema_current(&self) -> Result<(), StoreError> {
+        let pending = self.pending_migrations().await?;
+        if pending.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::SchemaBehind(pending))
+        }
     }
 
     /// Versions this binary knows that the database has not applied yet, oldest first.
