@@ -105,6 +105,7 @@ async fn measure(
     let db = DatabaseSettings {
         max_connections: plan.concurrency as u32,
         acquire_timeout: Duration::from_secs(10),
+        statement_timeout: Duration::from_secs(5),
     };
     let pool = store::pool_options(&db)
         .min_connections(plan.concurrency as u32)
@@ -214,6 +215,7 @@ async fn one_pair(store: &PgStore, interaction_id: &str) -> anyhow::Result<()> {
         request_id: Some("3F0E1D2C-BENCH".into()),
         latency_ms: 120,
         token_sha256: Some("0".repeat(64)),
+        expire_seconds: None,
     };
     store.complete(interaction_id, &completion).await?;
     Ok(())

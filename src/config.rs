@@ -12,7 +12,9 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::share::{Expiry, GuildPolicy, LinkTemplate, LinkTemplates, RateSpec, RoleId};
+use crate::share::{
+    Expiry, GuildPolicy, GuildScope, GuildScopeError, LinkTemplate, LinkTemplates, RateSpec, RoleId,
+};
 
 /// The TOML file used when neither `--config` nor `DLCSHARE_CONFIG` names one.
 pub const DEFAULT_CONFIG_PATH: &str = "config/default.toml";
@@ -90,6 +92,10 @@ pub struct AliyunSettings {
 pub struct DiscordSettings {
     pub api_base: String,
     pub guild_id: Option<u64>,
+    /// Guild ids served besides `guild_id`, or `["*"]` for every guild (SPEC §13). Numbers
+    /// or strings, since snowflakes arrive either way from TOML and the environment.
+    #[serde(deserialize_with = "strings_or_ints")]
+    pub guilds: Vec<String>,
     /// Roles whose members count as guild admins, besides ADMINISTRATOR / MANAGE_GUILD.
     pub admin_roles: Vec<u64>,
     /// Allowed role ids seeded per guild id (keys are guild ids as strings).
@@ -134,6 +140,10 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     #[serde(with = "human_duration")]
     pub acquire_timeout: Duration,
+    /// Bound on every statement, enforced by the bot itself (a silent server still answers
+    /// nothing) and sent to the server as its `statement_timeout`.
+    #[serde(with = "human_duration")]
+    pub statement_timeout: Duration,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -185,6 +195,7 @@ impl Default for Settings {
             discord: DiscordSettings {
                 api_base: "https://discord.com".into(),
                 guild_id: None,
+                guilds: Vec::new(),
                 admin_roles: Vec::new(),
                 allowed_roles: BTreeMap::new(),
             },
@@ -209,6 +220,7 @@ impl Default for Settings {
             database: DatabaseSettings {
                 max_connections: 10,
                 acquire_timeout: Duration::from_secs(3),
+                statement_timeout: Duration::from_secs(5),
             },
             log: LogSettings {
                 format: LogFormat::Pretty,
@@ -276,10 +288,19 @@ impl Settings {
             ("aliyun.request_timeout", self.aliyun.request_timeout),
             ("aliyun.deadline", self.aliyun.deadline),
             ("database.acquire_timeout", self.database.acquire_timeout),
+            (
+                "database.statement_timeout",
+                self.database.statement_timeout,
+            ),
         ] {
             if value.is_zero() || value > MAX_TIMEOUT {
                 return Err(invalid(key, "must be between 1s and 2m".into()));
             }
+        }
+        if let Err(e) = self.guild_scope()
+            && e != GuildScopeError::NoneConfigured
+        {
+            return Err(ConfigError::Invalid(e.to_string()));
         }
         for guild in self.discord.allowed_roles.keys() {
             guild.parse::<u64>().map_err(|_| {
@@ -296,6 +317,12 @@ impl Settings {
             ));
         }
         Ok(self)
+    }
+
+    /// The guilds served: `discord.guilds` plus `discord.guild_id`. Only `run` insists that
+    /// one is set; the one-shot commands serve no guild.
+    pub fn guild_scope(&self) -> Result<GuildScope, GuildScopeError> {
+        GuildScope::from_config(&self.discord.guilds, self.discord.guild_id)
     }
 
     /// The policy for guilds whose admins have not set one.
@@ -411,6 +438,14 @@ mod human_expiry {
     }
 }
 
+/// A list whose items may be strings or integers (guild ids), kept as strings.
+fn strings_or_ints<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(Vec::<StringOrInt>::deserialize(d)?
+        .into_iter()
+        .map(|s| s.0)
+        .collect())
+}
+
 /// Environment values that look like numbers arrive as integers; durations take either.
 struct StringOrInt(String);
 
@@ -463,6 +498,45 @@ mod tests {
         assert_eq!(s.ratelimit.guild_burst.get(), 60);
         assert_eq!(s.audit.retention_days, 400);
         assert_eq!(s.log.format, LogFormat::Pretty);
+        assert!(s.discord.guilds.is_empty());
+        assert_eq!(s.database.statement_timeout, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn guilds_come_as_ids_or_an_explicit_wildcard() {
+        use crate::share::GuildId;
+        let s = load_with("", &[("DLCSHARE_DISCORD__GUILDS", "[\"*\"]")]).unwrap();
+        assert_eq!(s.guild_scope(), Ok(GuildScope::Every));
+        let s = load_with(
+            "[discord]\nguilds = [\"1180000000000000001\", 1180000000000000002]\n",
+            &[("DLCSHARE_DISCORD__GUILD_ID", "1180000000000000003")],
+        )
+        .unwrap();
+        let scope = s.guild_scope().unwrap();
+        for g in [
+            1_180_000_000_000_000_001,
+            1_180_000_000_000_000_002,
+            1_180_000_000_000_000_003,
+        ] {
+            assert!(scope.serves(GuildId(g)), "{g}");
+        }
+        assert!(!scope.serves(GuildId(1_180_000_000_000_000_004)));
+        let s = load_with("", &[("DLCSHARE_DISCORD__GUILDS", "[1180000000000000001]")]).unwrap();
+        assert!(
+            s.guild_scope()
+                .unwrap()
+                .serves(GuildId(1_180_000_000_000_000_001))
+        );
+        // Unset is fine for one-shot commands; `run` refuses it (see cli::run).
+        let s = load_with("", &[]).unwrap();
+        assert_eq!(s.guild_scope(), Err(GuildScopeError::NoneConfigured));
+        let e = load_with("", &[("DLCSHARE_DISCORD__GUILDS", "[\"*\", 5]")]).unwrap_err();
+        assert!(e.contains("discord.guilds"), "{e}");
+        let e = load_with("[discord]\nguilds = [\"my-server\"]\n", &[]).unwrap_err();
+        assert!(
+            e.contains("discord.guilds") && e.contains("my-server"),
+            "{e}"
+        );
     }
 
     #[test]

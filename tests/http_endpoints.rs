@@ -55,6 +55,7 @@ async fn real_store() -> PgStore {
     store::connect_from_env(&DatabaseSettings {
         max_connections: 2,
         acquire_timeout: Duration::from_secs(3),
+        statement_timeout: Duration::from_secs(5),
     })
     .await
     .expect("connect to DATABASE_URL")

@@ -50,6 +50,7 @@ fn issued(token: &str) -> AuditCompletion {
         request_id: Some("RID-1".into()),
         latency_ms: 42,
         token_sha256: Some(fingerprint(token)),
+        expire_seconds: None,
     }
 }
 
@@ -60,6 +61,7 @@ fn refused(outcome: AuditOutcome, code: &str) -> AuditCompletion {
         request_id: None,
         latency_ms: 1,
         token_sha256: None,
+        expire_seconds: None,
     }
 }
 
@@ -95,6 +97,7 @@ fn db_settings(acquire_timeout: Duration) -> DatabaseSettings {
     DatabaseSettings {
         max_connections: 4,
         acquire_timeout,
+        statement_timeout: Duration::from_secs(5),
     }
 }
 

@@ -16,10 +16,15 @@ use crate::store::{self, PgStore};
 
 /// How long in-flight interactions may take to finish after SIGTERM/SIGINT.
 pub const DRAIN_BOUND: Duration = Duration::from_secs(20);
+/// How long closing the database pool may take at shutdown.
+const POOL_CLOSE_BOUND: Duration = Duration::from_secs(3);
 const RETENTION_EVERY: Duration = Duration::from_secs(3_600);
 const EVICT_IDLE_EVERY: Duration = Duration::from_secs(60);
 
 pub async fn run(settings: &Settings) -> anyhow::Result<()> {
+    // Before anything else: a bot that would serve whichever server adds it hands the
+    // operator's account to strangers. The operator names the servers, or says "*".
+    let served = settings.guild_scope()?;
     // Listen for SIGTERM/SIGINT before anything else: one arriving during start-up is then
     // honoured (gracefully, once the bot is up) instead of killing the process with 143.
     let signalled = tokio::spawn(shutdown_signal());
@@ -56,6 +61,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
             .link_templates()
             .map_err(|(key, e)| anyhow!("{key}: {e}"))?,
         default_policy,
+        served,
     };
     let gateway = GatewayStatus::new();
     let bot = Arc::new(Bot::new(
@@ -65,6 +71,8 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
         default_policy,
         settings.discord.guild_id.map(GuildId),
         gateway.clone(),
+        discord::responder::Responder::new(&settings.discord.api_base)
+            .context("the Discord HTTP client")?,
     ));
     let (stop_ops, ops_stopped) = tokio::sync::oneshot::channel::<()>();
     let ops = tokio::spawn(http::serve(
@@ -116,7 +124,14 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
     if let Ok(Err(e)) = ops.await {
         tracing::warn!(error = %e, "the operations endpoint stopped with an error");
     }
-    store.close().await;
+    // Connections abandoned to a silent database never come back to the pool; closing must
+    // not wait for them beyond the drain.
+    if tokio::time::timeout(POOL_CLOSE_BOUND, store.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("database connections still busy at shutdown; leaving them");
+    }
     gateway_result.context("the Discord gateway")?;
     tracing::info!("stopped");
     Ok(())

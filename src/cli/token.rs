@@ -74,6 +74,10 @@ pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
         ShareOutcome::AuditUnavailable => {
             bail!("cannot write the audit row, so no token was requested (fail closed)")
         }
+        ShareOutcome::AuditIncomplete => bail!(
+            "a token was issued but its audit row could not be completed, so it is not shown \
+             (its fingerprint is in the log at ERROR)"
+        ),
         other => bail!("unexpected outcome `{}`", other.label()),
     }
 }
@@ -94,7 +98,7 @@ fn print_share(share: &IssuedShare, json: bool) {
             "target_id": share.target_id.as_str(),
             "token": share.token.expose_secret(),
             "link": share.link.expose_secret(),
-            "expire_seconds": share.expiry.as_secs(),
+            "expire_seconds": share.lifetime.as_secs(),
             "expires_at": share.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "request_id": share.request_id,
         });
@@ -105,7 +109,7 @@ fn print_share(share: &IssuedShare, json: bool) {
             "{} {} shared for {}, until {} (RequestId {})",
             share.target_type.label(),
             share.target_id,
-            share.expiry,
+            crate::share::format_duration(share.lifetime),
             share
                 .expires_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

@@ -108,12 +108,15 @@ pub async fn run(
             };
             let default = parse("default_expiry", default_expiry)?;
             let max = parse("max_expiry", max_expiry)?;
-            let current = store
-                .policy(guild)
-                .await?
-                .map_or(default_policy, |p| p.capped(ceiling));
-            let updated = current.updated(default, max)?;
-            store.set_policy(guild, updated, actor).await?;
+            // Merged with the stored policy inside the store's transaction: a concurrent
+            // change by another admin is never silently overwritten.
+            let (updated, _previous) = store
+                .update_policy(guild, actor, |stored| {
+                    stored
+                        .map_or(default_policy, |p| p.capped(ceiling))
+                        .updated(default, max)
+                })
+                .await??;
             Ok(format!(
                 "Policy updated. Default expiry: **{}**. Maximum expiry: **{}**.",
                 updated.default_expiry(),

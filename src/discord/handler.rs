@@ -9,13 +9,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use futures::FutureExt;
 use serenity::all::{
     CommandInteraction, ConnectionStage, Context, CreateAutocompleteResponse,
-    CreateInteractionResponse, CreateInteractionResponseMessage, EditInteractionResponse,
-    EventHandler, Http, Interaction, Ready, ResumedEvent, ShardStageUpdateEvent,
+    CreateInteractionResponse, EditInteractionResponse, EventHandler, Interaction, Ready,
+    ResumedEvent, ShardStageUpdateEvent,
 };
 use tracing::Instrument;
 
 use super::commands::{self, Invocation};
 use super::inflight::Inflight;
+use super::responder::{Delivered, Responder};
 use super::{admin, replies};
 use crate::aliyun::GetTokenClient;
 use crate::http::GatewayStatus;
@@ -36,6 +37,8 @@ pub struct Bot {
     pub inflight: Arc<Inflight>,
     /// Shard connection state, read by `/readyz`.
     pub gateway: GatewayStatus,
+    /// Acknowledges and answers interactions, with Discord's retries.
+    pub responder: Responder,
     registered: AtomicBool,
 }
 
@@ -47,6 +50,7 @@ impl Bot {
         default_policy: GuildPolicy,
         register_in: Option<GuildId>,
         gateway: GatewayStatus,
+        responder: Responder,
     ) -> Self {
         Bot {
             service,
@@ -56,11 +60,12 @@ impl Bot {
             register_in,
             inflight: Arc::new(Inflight::default()),
             gateway,
+            responder,
             registered: AtomicBool::new(false),
         }
     }
 
-    async fn on_command(&self, http: &Http, cmd: CommandInteraction) {
+    async fn on_command(&self, cmd: CommandInteraction) {
         let span = tracing::info_span!(
             "interaction",
             interaction_id = %cmd.id,
@@ -71,7 +76,7 @@ impl Bot {
         async {
             let Some(_guard) = self.inflight.enter() else {
                 let msg = "The bot is restarting and not taking requests; please try again in a moment.";
-                if let Err(e) = cmd.create_response(http, replies::immediate(msg)).await {
+                if let Err(e) = self.responder.respond_now(&cmd, &replies::immediate(msg)).await {
                     tracing::warn!(error = %e, "could not answer during shutdown");
                 }
                 // Unserved, yet still one audit row per /share attempt.
@@ -81,12 +86,13 @@ impl Bot {
                 return;
             };
             // Defer before any database or network work: Discord's window is 3 seconds.
-            let defer = CreateInteractionResponse::Defer(
-                CreateInteractionResponseMessage::new().ephemeral(true),
-            );
-            if let Err(e) = cmd.create_response(http, defer).await {
-                tracing::warn!(error = %e, "could not defer the interaction");
+            if let Err(e) = self.responder.defer(&cmd).await {
+                tracing::warn!(error = %e, "could not acknowledge the interaction; it cannot be answered");
                 metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => commands::command_path(&cmd), "outcome" => "unanswered").increment(1);
+                // Unanswerable, yet still one audit row per /share attempt, issuing nothing.
+                if let Some(request) = share_request(&cmd) {
+                    self.service.record_unserved(&request, "unacknowledged").await;
+                }
                 return;
             }
             let (reply, outcome) = match AssertUnwindSafe(self.respond(&cmd)).catch_unwind().await {
@@ -98,8 +104,11 @@ impl Bot {
             };
             tracing::info!(outcome, "interaction answered");
             metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => commands::command_path(&cmd), "outcome" => outcome).increment(1);
-            if let Err(e) = cmd.edit_response(http, reply).await {
-                tracing::warn!(error = %e, "could not edit the deferred response");
+            match self.responder.finish(&cmd, &reply).await {
+                Ok(Delivered::Edited) => {}
+                Ok(Delivered::FollowUp) => tracing::info!("answer sent as a follow-up message"),
+                // The audit row keeps its outcome: what was decided stands, only the telling failed.
+                Err(e) => tracing::error!(error = %e, "could not deliver the answer"),
             }
         }
         .instrument(span)
@@ -115,6 +124,8 @@ impl Bot {
             );
         };
         let guild = GuildId(guild.get());
+        // `/share` refuses (and audits) foreign guilds in the core; admin commands here.
+        let foreign = !self.service.served.serves(guild);
         let invocation = match commands::parse(cmd) {
             Ok(i) => i,
             Err(e) => {
@@ -131,6 +142,10 @@ impl Bot {
                 let request = share_request(cmd).expect("a guild /share parses to a request");
                 let outcome = self.service.share(request).await;
                 (replies::share(&outcome), outcome.label())
+            }
+            Invocation::Admin(_) if foreign => {
+                tracing::warn!("admin command from a guild this bot does not serve");
+                (replies::text(replies::GUILD_NOT_ENABLED), "denied_role")
             }
             Invocation::Admin(admin) => {
                 let perms = cmd
@@ -163,10 +178,21 @@ impl Bot {
         }
     }
 
-    async fn on_autocomplete(&self, http: &Http, cmd: CommandInteraction) {
+    async fn on_autocomplete(&self, cmd: CommandInteraction) {
         let Some((option, typed)) = commands::focused(&cmd) else {
             return;
         };
+        // Nothing, not even suggestions or a policy read, for guilds this bot does not serve.
+        if cmd
+            .guild_id
+            .is_some_and(|g| !self.service.served.serves(GuildId(g.get())))
+        {
+            let none = CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new());
+            if let Err(e) = self.responder.respond_now(&cmd, &none).await {
+                tracing::debug!(error = %e, "autocomplete answer failed");
+            }
+            return;
+        }
         let ceiling = self.default_policy.max_expiry();
         let max = match (option == commands::OPT_EXPIRY, cmd.guild_id) {
             (true, Some(g)) => self
@@ -185,8 +211,9 @@ impl Bot {
             .fold(CreateAutocompleteResponse::new(), |r, (label, value)| {
                 r.add_string_choice(label, value)
             });
-        if let Err(e) = cmd
-            .create_response(http, CreateInteractionResponse::Autocomplete(choices))
+        if let Err(e) = self
+            .responder
+            .respond_now(&cmd, &CreateInteractionResponse::Autocomplete(choices))
             .await
         {
             tracing::debug!(error = %e, "autocomplete answer failed");
@@ -267,10 +294,10 @@ impl EventHandler for Handler {
         }
     }
 
-    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+    async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
         match interaction {
-            Interaction::Command(cmd) => self.0.on_command(&ctx.http, cmd).await,
-            Interaction::Autocomplete(cmd) => self.0.on_autocomplete(&ctx.http, cmd).await,
+            Interaction::Command(cmd) => self.0.on_command(cmd).await,
+            Interaction::Autocomplete(cmd) => self.0.on_autocomplete(cmd).await,
             other => tracing::debug!(kind = ?other.kind(), "ignoring interaction"),
         }
     }

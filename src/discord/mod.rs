@@ -6,6 +6,7 @@ pub mod commands;
 pub mod handler;
 pub mod inflight;
 pub mod replies;
+pub mod responder;
 
 use std::sync::Arc;
 

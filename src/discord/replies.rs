@@ -21,6 +21,11 @@ const COLOR_OK: u32 = 0x2e_cc_71;
 const COLOR_REFUSED: u32 = 0xe6_7e_22;
 const COLOR_ERROR: u32 = 0xe7_4c_3c;
 
+/// The refusal for any interaction from a guild this deployment does not serve: it names no
+/// internals (no configuration key, no operator).
+pub const GUILD_NOT_ENABLED: &str =
+    "This bot does not share links in this server. Nothing was shared.";
+
 /// Escapes Discord markdown and neutralises mentions in user-supplied text.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
@@ -100,6 +105,11 @@ pub fn share(outcome: &ShareOutcome) -> EditInteractionResponse {
                 escape(&e.to_string()),
             ),
         ),
+        ShareOutcome::Denied(AccessDecision::GuildNotEnabled) => embed(
+            COLOR_REFUSED,
+            "Not available in this server",
+            GUILD_NOT_ENABLED,
+        ),
         ShareOutcome::Denied(AccessDecision::EmptyAllowlist) => embed(
             COLOR_REFUSED,
             "Sharing is not set up in this server",
@@ -148,6 +158,11 @@ pub fn share(outcome: &ShareOutcome) -> EditInteractionResponse {
             "Cannot record requests right now",
             "The bot cannot write to its audit log at the moment, so no link was created. Please try again in a few minutes.",
         ),
+        ShareOutcome::AuditIncomplete => embed(
+            COLOR_ERROR,
+            "Cannot record requests right now",
+            "The bot could not finish recording this request in its audit log, so it will not show the link. Please try again in a few minutes.",
+        ),
         ShareOutcome::Replayed => {
             text("This request was already handled; no second link was created.")
         }
@@ -173,7 +188,7 @@ fn issued(s: &IssuedShare) -> EditInteractionResponse {
             format!("{} `{}`", s.target_type.label(), s.target_id),
             true,
         )
-        .field("Valid for", s.expiry.to_string(), true)
+        .field("Valid for", format_duration(s.lifetime), true)
         .field("Expires", timestamps(unix), false)
         .field("RequestId", code(&s.request_id), false);
     let mut reply = EditInteractionResponse::new()

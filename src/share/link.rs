@@ -55,7 +55,8 @@ pub struct LinkValues<'a> {
     pub target_type: TargetType,
     pub target_id: &'a TargetId,
     pub token: &'a str,
-    pub expiry: Expiry,
+    /// The token's lifetime in seconds, as recorded in the audit log.
+    pub expire_seconds: i64,
     pub expires_at_unix: i64,
 }
 
@@ -101,7 +102,7 @@ impl LinkTemplate {
                     "target_type" => out.push_str(v.target_type.as_str()),
                     "target_id" => out.extend(utf8_percent_encode(v.target_id.as_str(), COMPONENT)),
                     "token" => out.extend(utf8_percent_encode(v.token, COMPONENT)),
-                    "expire_seconds" => out.push_str(&v.expiry.as_secs().to_string()),
+                    "expire_seconds" => out.push_str(&v.expire_seconds.to_string()),
                     "expires_at_unix" => out.push_str(&v.expires_at_unix.to_string()),
                     other => unreachable!("placeholder {other} was validated at parse time"),
                 },
@@ -117,7 +118,7 @@ impl LinkTemplate {
             target_type: TargetType::Job,
             target_id: &id,
             token: "sample+token/=",
-            expiry: Expiry::MIN,
+            expire_seconds: Expiry::MIN.as_secs().into(),
             expires_at_unix: 0,
         });
         match url::Url::parse(&sample) {
@@ -141,7 +142,7 @@ mod tests {
             target_type: TargetType::Tensorboard,
             target_id: id,
             token,
-            expiry: Expiry::parse("1h", Expiry::HARD_MAX).unwrap(),
+            expire_seconds: 3_600,
             expires_at_unix: 1_800_000_000,
         }
     }

@@ -2,7 +2,9 @@
 //! Discord, HTTP or SQL; adapters translate at the edges.
 
 mod expiry;
+mod guilds;
 mod ids;
+mod jwt;
 mod link;
 mod policy;
 pub mod ports;
@@ -14,7 +16,9 @@ pub use expiry::{
     DurationParseError, Expiry, ExpiryError, HARD_MAX_EXPIRY_SECS, MIN_EXPIRY_SECS,
     format_duration, parse_duration, suggest_expiries,
 };
+pub use guilds::{GuildScope, GuildScopeError};
 pub use ids::{ChannelId, GuildId, RoleId, UserId};
+pub use jwt::jwt_expiry;
 pub use link::{LinkTemplate, LinkTemplateError, LinkValues};
 pub use policy::{
     AccessDecision, AdminPermissions, GuildPolicy, PolicyError, decide_access, is_admin,

@@ -82,6 +82,8 @@ pub enum AccessDecision {
     EmptyAllowlist,
     /// Roles are allowed, but the member holds none of them.
     MissingRole,
+    /// The guild is not one this deployment serves (`discord.guilds`), whatever its roles.
+    GuildNotEnabled,
 }
 
 /// Deny by default: a member is allowed only when one of their roles is on the allowlist.

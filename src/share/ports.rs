@@ -79,6 +79,9 @@ pub struct AuditCompletion {
     pub latency_ms: i64,
     /// Hex SHA-256 of the issued token; the token itself is never stored.
     pub token_sha256: Option<String>,
+    /// The issued token's real lifetime (from its `exp` claim), replacing the granted expiry
+    /// written at `begin`; `None` keeps what `begin` wrote.
+    pub expire_seconds: Option<i64>,
 }
 
 /// The result of writing the first half of an audit row.

@@ -9,14 +9,15 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
+use super::jwt::jwt_expiry;
 use super::ports::{
     AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, GuildDirectory,
     IssueFailure, TokenIssuer,
 };
 use super::{
-    AccessDecision, ChannelId, Expiry, ExpiryError, GuildId, GuildPolicy, LimitScope, LinkTemplate,
-    LinkValues, RateDecision, RateLimits, RoleId, TargetId, TargetIdError, TargetType, UserId,
-    decide_access, parse_duration,
+    AccessDecision, ChannelId, Expiry, ExpiryError, GuildId, GuildPolicy, GuildScope, LimitScope,
+    LinkTemplate, LinkValues, RateDecision, RateLimits, RoleId, TargetId, TargetIdError,
+    TargetType, UserId, decide_access, parse_duration,
 };
 
 /// Longest target id kept in the audit log when the input was invalid.
@@ -52,14 +53,19 @@ impl InvalidInput {
     }
 }
 
-/// A link ready to hand out.
+/// A link ready to hand out, already recorded as `issued` in the audit log.
 pub struct IssuedShare {
     pub target_type: TargetType,
     pub target_id: TargetId,
     pub link: SecretString,
     pub token: SecretString,
+    /// The expiry that was asked of GetToken.
     pub expiry: Expiry,
+    /// When the token stops working: its own `exp` claim when it has one, else issue time
+    /// plus `expiry`.
     pub expires_at: DateTime<Utc>,
+    /// The token's lifetime from its issue, as recorded in `expire_seconds`.
+    pub lifetime: Duration,
     pub request_id: String,
 }
 
@@ -87,6 +93,9 @@ pub enum ShareOutcome {
     Upstream(IssueFailure),
     /// The audit row could not be written, so nothing was requested (fail closed).
     AuditUnavailable,
+    /// A token was issued but its audit row could not be completed, so the link is withheld:
+    /// no link is ever shown that the audit log does not show as issued.
+    AuditIncomplete,
     /// This interaction was already handled; no second token.
     Replayed,
 }
@@ -101,6 +110,7 @@ impl ShareOutcome {
             ShareOutcome::RateLimited { .. } => AuditOutcome::RateLimited.as_str(),
             ShareOutcome::Upstream(_) => AuditOutcome::UpstreamError.as_str(),
             ShareOutcome::AuditUnavailable => "audit_unavailable",
+            ShareOutcome::AuditIncomplete => AuditOutcome::InternalError.as_str(),
             ShareOutcome::Replayed => "replayed",
         }
     }
@@ -127,8 +137,24 @@ pub fn token_fingerprint(token: &SecretString) -> String {
     hex::encode(Sha256::digest(token.expose_secret().as_bytes()))
 }
 
+/// Text as typed, cut to `max` characters and storable: PostgreSQL `text` cannot hold NUL,
+/// and an invalid request must still get its row (SPEC §13), so NUL becomes U+FFFD.
+fn audit_text(raw: &str, max: usize) -> String {
+    raw.trim()
+        .chars()
+        .take(max)
+        .map(|c| {
+            if c == '\0' {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 fn audit_target_id(raw: &str) -> String {
-    raw.trim().chars().take(AUDIT_ID_MAX_CHARS).collect()
+    audit_text(raw, AUDIT_ID_MAX_CHARS)
 }
 
 /// Issues one token behind a write-ahead audit row; shared by `/share` and the `token` command.
@@ -165,13 +191,17 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
 
     let (outcome, completion) = match result {
         Ok(issued) => {
-            let expires_at = issued_at + chrono::Duration::seconds(expiry.as_secs().into());
+            // The token's own `exp` claim is the truth; the lifetime we asked for is not.
+            let expires_at = jwt_expiry(issued.token.expose_secret())
+                .and_then(|exp| DateTime::from_timestamp(exp, 0))
+                .unwrap_or_else(|| issued_at + chrono::Duration::seconds(expiry.as_secs().into()));
+            let lifetime_secs = (expires_at - issued_at).num_seconds().max(0);
             let link = links.for_target(attempt.target_type).render(&LinkValues {
                 region: issuer.region(),
                 target_type: attempt.target_type,
                 target_id: &target_id,
                 token: issued.token.expose_secret(),
-                expiry,
+                expire_seconds: lifetime_secs,
                 expires_at_unix: expires_at.timestamp(),
             });
             let completion = AuditCompletion {
@@ -180,6 +210,7 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
                 request_id: Some(issued.request_id.clone()),
                 latency_ms,
                 token_sha256: Some(token_fingerprint(&issued.token)),
+                expire_seconds: Some(lifetime_secs),
             };
             let share = IssuedShare {
                 target_type: attempt.target_type,
@@ -188,6 +219,7 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
                 token: issued.token,
                 expiry,
                 expires_at,
+                lifetime: Duration::from_secs(lifetime_secs.unsigned_abs()),
                 request_id: issued.request_id,
             };
             (ShareOutcome::Issued(share), completion)
@@ -201,13 +233,19 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
                 request_id: failure.request_id.clone(),
                 latency_ms,
                 token_sha256: None,
+                expire_seconds: None,
             };
             (ShareOutcome::Upstream(failure), completion)
         }
     };
 
-    if let Some(audit) = audit {
-        complete_with_retries(audit, &attempt.interaction_id, &completion).await;
+    if let Some(audit) = audit
+        && !complete_with_retries(audit, &attempt.interaction_id, &completion).await
+        && matches!(outcome, ShareOutcome::Issued(_))
+    {
+        // The row stays pending (the retention job closes it as internal_error/incomplete);
+        // the fingerprint was logged at ERROR so the issued token can be traced.
+        return ShareOutcome::AuditIncomplete;
     }
     outcome
 }
@@ -216,18 +254,18 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
 const COMPLETION_RETRY_PAUSES: [Duration; 2] =
     [Duration::from_millis(200), Duration::from_millis(800)];
 
-/// The pending row already proves the attempt, so the user still gets what was issued even
-/// when completing the row fails; a few retries keep the row from ending up `internal_error`
-/// by the stale-row job, and the last failure logs what is needed to repair it by hand.
+/// Completes the row, retrying a few times; `false` when it could not be completed. The last
+/// failure logs at ERROR what is needed to trace the attempt (RequestId, token fingerprint),
+/// since the caller then withholds the link.
 async fn complete_with_retries<A: AuditLog>(
     audit: &A,
     interaction_id: &str,
     completion: &AuditCompletion,
-) {
+) -> bool {
     let mut pauses = COMPLETION_RETRY_PAUSES.iter();
     loop {
         match audit.complete(interaction_id, completion).await {
-            Ok(()) => return,
+            Ok(()) => return true,
             Err(e) => match pauses.next() {
                 Some(pause) => {
                     tracing::warn!(error = %e, "audit completion failed; retrying");
@@ -243,7 +281,7 @@ async fn complete_with_retries<A: AuditLog>(
                         "audit completion failed; the row stays pending until repaired"
                     );
                     metrics::counter!(metric::AUDIT_WRITE_FAILURES_TOTAL).increment(1);
-                    return;
+                    return false;
                 }
             },
         }
@@ -259,6 +297,8 @@ pub struct ShareService<A, G, I> {
     pub links: LinkTemplates,
     /// Applies to guilds whose admins have not set a policy.
     pub default_policy: GuildPolicy,
+    /// Guilds served at all; every other guild is refused before its settings are read.
+    pub served: GuildScope,
 }
 
 impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
@@ -270,6 +310,19 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
             .as_ref()
             .and_then(|r| r.as_ref().ok())
             .map(|d| d.as_secs().min(i64::MAX as u64) as i64);
+
+        // First of all: the operator's account is not for every guild that adds the bot.
+        if !self.served.serves(req.guild_id) {
+            return self
+                .refuse(
+                    &attempt,
+                    started,
+                    AuditOutcome::DeniedRole,
+                    "guild_not_enabled",
+                    ShareOutcome::Denied(AccessDecision::GuildNotEnabled),
+                )
+                .await;
+        }
 
         let settings = match self.guilds.settings(req.guild_id).await {
             Ok(s) => s,
@@ -379,7 +432,7 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
             guild_id: Some(req.guild_id),
             channel_id: req.channel_id,
             user_id: req.user_id.to_string(),
-            user_name: req.user_name.clone(),
+            user_name: audit_text(&req.user_name, AUDIT_ID_MAX_CHARS),
             target_type: req.target_type,
             target_id: audit_target_id(&req.raw_id),
             requested_expire_seconds: None,
@@ -426,6 +479,7 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
             request_id: None,
             latency_ms: started.elapsed().as_millis() as i64,
             token_sha256: None,
+            expire_seconds: None,
         };
         match self.audit.record(attempt, &completion).await {
             Ok(AuditBegin::Started) => refusal,

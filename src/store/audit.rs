@@ -201,11 +201,14 @@ impl PgStore {
         let done = retry_on_dead_connection(&self.pool, || {
             let query = sqlx::query(
                 "UPDATE audit_log SET outcome = $2, error_code = $3, request_id = $4, \
-                 latency_ms = $5, token_sha256 = $6, completed_at = now() \
+                 latency_ms = $5, token_sha256 = $6, \
+                 expire_seconds = COALESCE($7, expire_seconds), completed_at = now() \
                  WHERE interaction_id = $1 AND outcome = 'pending'",
             )
             .bind(id.to_owned());
-            bind_completion(query, c).execute(&self.pool)
+            bind_completion(query, c)
+                .bind(c.expire_seconds)
+                .execute(&self.pool)
         })
         .await?;
         if done.rows_affected() == 0 {
@@ -260,15 +263,18 @@ impl PgStore {
         user: Option<UserId>,
         limit: i64,
     ) -> Result<Vec<AuditRow>, StoreError> {
-        let rows = sqlx::query_as::<_, AuditRow>(select_rows!(
-            "WHERE guild_id = $1 AND ($2::text IS NULL OR user_id = $2) \
-             ORDER BY created_at DESC, id DESC LIMIT $3"
-        ))
-        .bind(guild.to_string())
-        .bind(user.map(|u| u.to_string()))
-        .bind(limit.clamp(1, RECENT_MAX_ROWS))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = self
+            .bounded(
+                sqlx::query_as::<_, AuditRow>(select_rows!(
+                    "WHERE guild_id = $1 AND ($2::text IS NULL OR user_id = $2) \
+                     ORDER BY created_at DESC, id DESC LIMIT $3"
+                ))
+                .bind(guild.to_string())
+                .bind(user.map(|u| u.to_string()))
+                .bind(limit.clamp(1, RECENT_MAX_ROWS))
+                .fetch_all(&self.pool),
+            )
+            .await?;
         Ok(rows)
     }
 
@@ -281,16 +287,19 @@ impl PgStore {
         let days = i32::try_from(retention_days.min(MAX_RETENTION_DAYS)).unwrap_or(i32::MAX);
         let mut total = 0;
         loop {
-            let deleted = sqlx::query(
-                "DELETE FROM audit_log WHERE id IN (\
-                 SELECT id FROM audit_log \
-                 WHERE created_at < now() - make_interval(days => $1) LIMIT $2)",
-            )
-            .bind(days)
-            .bind(PRUNE_BATCH_ROWS)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+            let deleted = self
+                .bounded(
+                    sqlx::query(
+                        "DELETE FROM audit_log WHERE id IN (\
+                         SELECT id FROM audit_log \
+                         WHERE created_at < now() - make_interval(days => $1) LIMIT $2)",
+                    )
+                    .bind(days)
+                    .bind(PRUNE_BATCH_ROWS)
+                    .execute(&self.pool),
+                )
+                .await?
+                .rows_affected();
             total += deleted;
             if deleted < PRUNE_BATCH_ROWS as u64 {
                 return Ok(total);
@@ -302,14 +311,17 @@ impl PgStore {
     /// `incomplete`: their process died between the write-ahead insert and the completion.
     /// Whether a token was issued is unknown; the row says so rather than staying pending.
     pub async fn close_stale_pending(&self, older_than: Duration) -> Result<u64, StoreError> {
-        let done = sqlx::query(
-            "UPDATE audit_log SET outcome = 'internal_error', error_code = 'incomplete', \
-             completed_at = now() \
-             WHERE outcome = 'pending' AND created_at < now() - make_interval(secs => $1)",
-        )
-        .bind(older_than.as_secs_f64())
-        .execute(&self.pool)
-        .await?;
+        let done = self
+            .bounded(
+                sqlx::query(
+                    "UPDATE audit_log SET outcome = 'internal_error', error_code = 'incomplete', \
+                     completed_at = now() \
+                     WHERE outcome = 'pending' AND created_at < now() - make_interval(secs => $1)",
+                )
+                .bind(older_than.as_secs_f64())
+                .execute(&self.pool),
+            )
+            .await?;
         Ok(done.rows_affected())
     }
 
@@ -361,7 +373,7 @@ pub fn spawn_retention(store: PgStore, retention_days: u32, every: Duration) -> 
 
 impl AuditLog for PgStore {
     async fn begin(&self, attempt: &AuditAttempt) -> Result<AuditBegin, StorageError> {
-        Ok(self.insert_pending(attempt).await?)
+        Ok(self.bounded(self.insert_pending(attempt)).await?)
     }
 
     async fn complete(
@@ -369,7 +381,9 @@ impl AuditLog for PgStore {
         interaction_id: &str,
         completion: &AuditCompletion,
     ) -> Result<(), StorageError> {
-        Ok(self.complete_pending(interaction_id, completion).await?)
+        Ok(self
+            .bounded(self.complete_pending(interaction_id, completion))
+            .await?)
     }
 
     async fn record(
@@ -377,7 +391,9 @@ impl AuditLog for PgStore {
         attempt: &AuditAttempt,
         completion: &AuditCompletion,
     ) -> Result<AuditBegin, StorageError> {
-        Ok(self.insert_complete(attempt, completion).await?)
+        Ok(self
+            .bounded(self.insert_complete(attempt, completion))
+            .await?)
     }
 }
 

@@ -170,24 +170,27 @@ impl PgStore {
         role: RoleId,
         actor: &Actor,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let added = sqlx::query(
-            "INSERT INTO guild_allowed_roles (guild_id, role_id, added_by) VALUES ($1, $2, $3) \
-             ON CONFLICT (guild_id, role_id) DO NOTHING",
-        )
-        .bind(guild.to_string())
-        .bind(role.to_string())
-        .bind(actor.id.clone())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if added {
-            let detail = json!({ "role_id": role.to_string() });
-            record_change(&mut tx, guild, actor, AdminAction::RoleAdd, detail).await?;
-        }
-        tx.commit().await?;
-        Ok(added)
+        self.bounded(async {
+            let mut tx = self.pool.begin().await?;
+            let added = sqlx::query(
+                "INSERT INTO guild_allowed_roles (guild_id, role_id, added_by) VALUES ($1, $2, $3) \
+                 ON CONFLICT (guild_id, role_id) DO NOTHING",
+            )
+            .bind(guild.to_string())
+            .bind(role.to_string())
+            .bind(actor.id.clone())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if added {
+                let detail = json!({ "role_id": role.to_string() });
+                record_change(&mut tx, guild, actor, AdminAction::RoleAdd, detail).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(added)
+        })
+        .await
     }
 
     /// Disallows `role` in `guild`; `false` when it was not allowed (nothing is recorded then).
@@ -197,45 +200,56 @@ impl PgStore {
         role: RoleId,
         actor: &Actor,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let removed =
-            sqlx::query("DELETE FROM guild_allowed_roles WHERE guild_id = $1 AND role_id = $2")
-                .bind(guild.to_string())
-                .bind(role.to_string())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                == 1;
-        if removed {
-            let detail = json!({ "role_id": role.to_string() });
-            record_change(&mut tx, guild, actor, AdminAction::RoleRemove, detail).await?;
-        }
-        tx.commit().await?;
-        Ok(removed)
+        self.bounded(async {
+            let mut tx = self.pool.begin().await?;
+            let removed =
+                sqlx::query("DELETE FROM guild_allowed_roles WHERE guild_id = $1 AND role_id = $2")
+                    .bind(guild.to_string())
+                    .bind(role.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1;
+            if removed {
+                let detail = json!({ "role_id": role.to_string() });
+                record_change(&mut tx, guild, actor, AdminAction::RoleRemove, detail).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(removed)
+        })
+        .await
     }
 
     /// The guild's allowed roles, in the order they were added.
     pub async fn allowed_roles(&self, guild: GuildId) -> Result<Vec<RoleId>, StoreError> {
-        let raw: Vec<String> = sqlx::query_scalar(
-            "SELECT role_id FROM guild_allowed_roles WHERE guild_id = $1 \
-             ORDER BY added_at, role_id",
-        )
-        .bind(guild.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        raw.iter().map(|r| parse_role(r)).collect()
+        self.bounded(async {
+            let raw: Vec<String> = sqlx::query_scalar(
+                "SELECT role_id FROM guild_allowed_roles WHERE guild_id = $1 \
+                 ORDER BY added_at, role_id",
+            )
+            .bind(guild.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+            let result: Result<_, StoreError> = raw.iter().map(|r| parse_role(r)).collect();
+            result
+        })
+        .await
     }
 
     /// The guild's policy; `None` until an admin sets one (the configured defaults apply).
     pub async fn policy(&self, guild: GuildId) -> Result<Option<GuildPolicy>, StoreError> {
-        let row: Option<PolicyRow> = sqlx::query_as(
-            "SELECT default_expire_seconds, max_expire_seconds FROM guild_policies \
-             WHERE guild_id = $1",
-        )
-        .bind(guild.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(PolicyRow::into_policy).transpose()
+        self.bounded(async {
+            let row: Option<PolicyRow> = sqlx::query_as(
+                "SELECT default_expire_seconds, max_expire_seconds FROM guild_policies \
+                 WHERE guild_id = $1",
+            )
+            .bind(guild.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+            let result: Result<_, StoreError> = row.map(PolicyRow::into_policy).transpose();
+            result
+        })
+        .await
     }
 
     /// Stores the guild's policy and returns the one it replaced. `GuildPolicy` already keeps
@@ -246,35 +260,73 @@ impl PgStore {
         policy: GuildPolicy,
         actor: &Actor,
     ) -> Result<Option<GuildPolicy>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let previous: Option<PolicyRow> = sqlx::query_as(
-            "SELECT default_expire_seconds, max_expire_seconds FROM guild_policies \
-             WHERE guild_id = $1 FOR UPDATE",
-        )
-        .bind(guild.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let previous = previous.map(PolicyRow::into_policy).transpose()?;
-        sqlx::query(
-            "INSERT INTO guild_policies \
-             (guild_id, default_expire_seconds, max_expire_seconds, updated_by) \
-             VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (guild_id) DO UPDATE SET \
-             default_expire_seconds = EXCLUDED.default_expire_seconds, \
-             max_expire_seconds = EXCLUDED.max_expire_seconds, \
-             updated_by = EXCLUDED.updated_by, updated_at = now()",
-        )
-        .bind(guild.to_string())
-        .bind(policy.default_expiry().as_secs() as i32)
-        .bind(policy.max_expiry().as_secs() as i32)
-        .bind(actor.id.clone())
-        .execute(&mut *tx)
-        .await?;
-        let mut detail = policy_json(&policy);
-        detail["previous"] = previous.as_ref().map(policy_json).into();
-        record_change(&mut tx, guild, actor, AdminAction::PolicySet, detail).await?;
-        tx.commit().await?;
-        Ok(previous)
+        let changed = self
+            .update_policy(guild, actor, |_| Ok::<_, std::convert::Infallible>(policy))
+            .await?;
+        match changed {
+            Ok((_, previous)) => Ok(previous),
+            Err(never) => match never {},
+        }
+    }
+
+    /// Read-merge-write of the guild's policy as one serial step: `update` sees the stored
+    /// policy (`None` if there is none yet) and returns the new one, or refuses. Two admins
+    /// changing different settings at the same moment both land, one after the other, and
+    /// neither reply describes a policy that was silently overwritten. Returns the new policy
+    /// and the one it replaced; nothing is written when `update` refuses.
+    pub async fn update_policy<E>(
+        &self,
+        guild: GuildId,
+        actor: &Actor,
+        update: impl FnOnce(Option<GuildPolicy>) -> Result<GuildPolicy, E> + Send,
+    ) -> Result<Result<(GuildPolicy, Option<GuildPolicy>), E>, StoreError>
+    where
+        E: Send,
+    {
+        self.bounded(async {
+            let mut tx = self.pool.begin().await?;
+            // `FOR UPDATE` locks nothing while the guild has no row yet; a transaction-scoped
+            // advisory lock per guild serialises the first write too.
+            sqlx::query(
+                "SELECT pg_advisory_xact_lock(hashtextextended('guild_policies:' || $1, 0))",
+            )
+            .bind(guild.to_string())
+            .execute(&mut *tx)
+            .await?;
+            let previous: Option<PolicyRow> = sqlx::query_as(
+                "SELECT default_expire_seconds, max_expire_seconds FROM guild_policies \
+                 WHERE guild_id = $1 FOR UPDATE",
+            )
+            .bind(guild.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let previous = previous.map(PolicyRow::into_policy).transpose()?;
+            let policy = match update(previous) {
+                Ok(p) => p,
+                Err(refused) => return Ok::<_, StoreError>(Err(refused)),
+            };
+            sqlx::query(
+                "INSERT INTO guild_policies \
+                 (guild_id, default_expire_seconds, max_expire_seconds, updated_by) \
+                 VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (guild_id) DO UPDATE SET \
+                 default_expire_seconds = EXCLUDED.default_expire_seconds, \
+                 max_expire_seconds = EXCLUDED.max_expire_seconds, \
+                 updated_by = EXCLUDED.updated_by, updated_at = now()",
+            )
+            .bind(guild.to_string())
+            .bind(policy.default_expiry().as_secs() as i32)
+            .bind(policy.max_expiry().as_secs() as i32)
+            .bind(actor.id.clone())
+            .execute(&mut *tx)
+            .await?;
+            let mut detail = policy_json(&policy);
+            detail["previous"] = previous.as_ref().map(policy_json).into();
+            record_change(&mut tx, guild, actor, AdminAction::PolicySet, detail).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(Ok((policy, previous)))
+        })
+        .await
     }
 
     /// Pre-seeds allowed roles from configuration and returns how many it added. A role is
@@ -286,29 +338,32 @@ impl PgStore {
         guild: GuildId,
         roles: &[RoleId],
     ) -> Result<u64, StoreError> {
-        let roles: Vec<String> = roles.iter().map(RoleId::to_string).collect();
-        let actor = Actor::configuration();
-        let seeded = sqlx::query(
-            "WITH seeded AS ( \
-               INSERT INTO guild_allowed_roles (guild_id, role_id, added_by) \
-               SELECT DISTINCT $1, r, $3 FROM unnest($2::text[]) AS r \
-               WHERE NOT EXISTS ( \
-                 SELECT 1 FROM admin_changes c \
-                 WHERE c.guild_id = $1 AND c.action IN ('role_add', 'role_remove', 'role_seed') \
-                 AND c.detail->>'role_id' = r) \
-               ON CONFLICT (guild_id, role_id) DO NOTHING \
-               RETURNING role_id) \
-             INSERT INTO admin_changes (guild_id, actor_id, actor_name, action, detail) \
-             SELECT $1, $3, $4, 'role_seed', jsonb_build_object('role_id', role_id) FROM seeded",
-        )
-        .bind(guild.to_string())
-        .bind(roles)
-        .bind(actor.id)
-        .bind(actor.name)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(seeded)
+        self.bounded(async {
+            let roles: Vec<String> = roles.iter().map(RoleId::to_string).collect();
+            let actor = Actor::configuration();
+            let seeded = sqlx::query(
+                "WITH seeded AS ( \
+                   INSERT INTO guild_allowed_roles (guild_id, role_id, added_by) \
+                   SELECT DISTINCT $1, r, $3 FROM unnest($2::text[]) AS r \
+                   WHERE NOT EXISTS ( \
+                     SELECT 1 FROM admin_changes c \
+                     WHERE c.guild_id = $1 AND c.action IN ('role_add', 'role_remove', 'role_seed') \
+                     AND c.detail->>'role_id' = r) \
+                   ON CONFLICT (guild_id, role_id) DO NOTHING \
+                   RETURNING role_id) \
+                 INSERT INTO admin_changes (guild_id, actor_id, actor_name, action, detail) \
+                 SELECT $1, $3, $4, 'role_seed', jsonb_build_object('role_id', role_id) FROM seeded",
+            )
+            .bind(guild.to_string())
+            .bind(roles)
+            .bind(actor.id)
+            .bind(actor.name)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+            Ok::<_, StoreError>(seeded)
+        })
+        .await
     }
 
     /// The guild's latest admin changes, newest first; `limit` is clamped to 1..=1000.
@@ -317,15 +372,19 @@ impl PgStore {
         guild: GuildId,
         limit: i64,
     ) -> Result<Vec<AdminChange>, StoreError> {
-        let rows: Vec<AdminChangeRow> = sqlx::query_as(
-            "SELECT id, created_at, guild_id, actor_id, actor_name, action, detail::text AS detail \
-             FROM admin_changes WHERE guild_id = $1 ORDER BY id DESC LIMIT $2",
-        )
-        .bind(guild.to_string())
-        .bind(limit.clamp(1, ADMIN_CHANGES_MAX_ROWS))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter().map(AdminChange::try_from).collect()
+        self.bounded(async {
+            let rows: Vec<AdminChangeRow> = sqlx::query_as(
+                "SELECT id, created_at, guild_id, actor_id, actor_name, action, detail::text AS detail \
+                 FROM admin_changes WHERE guild_id = $1 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(guild.to_string())
+            .bind(limit.clamp(1, ADMIN_CHANGES_MAX_ROWS))
+            .fetch_all(&self.pool)
+            .await?;
+            let result: Result<_, StoreError> = rows.into_iter().map(AdminChange::try_from).collect();
+            result
+        })
+        .await
     }
 
     /// Allowed roles and policy in one round trip: this runs before every `/share`.
@@ -366,6 +425,6 @@ impl PgStore {
 
 impl GuildDirectory for PgStore {
     async fn settings(&self, guild: GuildId) -> Result<GuildSettings, StorageError> {
-        Ok(self.guild_settings(guild).await?)
+        Ok(self.bounded(self.guild_settings(guild)).await?)
     }
 }

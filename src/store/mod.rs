@@ -32,8 +32,13 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 /// The environment variable (or `<NAME>_FILE`) holding the connection URL.
 pub const DATABASE_URL_VAR: &str = "DATABASE_URL";
 
-/// Server-side bound on every statement the bot runs.
-const STATEMENT_TIMEOUT: &str = "10s";
+/// Added to `database.statement_timeout` for the bot's own bound, so that a live server's
+/// cancellation (which keeps the connection usable) normally comes first, and the bot's only
+/// when the server has gone silent.
+const CLIENT_TIMEOUT_GRACE: Duration = Duration::from_millis(250);
+
+/// Used by [`PgStore::from_pool`] (tests, benchmarks): the shipped `database.statement_timeout`.
+const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Shown in `pg_stat_activity`, so a DBA can tell the bot's sessions apart.
 const APPLICATION_NAME: &str = "dlc-share-bot";
@@ -93,6 +98,11 @@ pub enum StoreError {
     #[error("no pending audit row for interaction {0} (unknown, or already completed)")]
     NotPending(String),
 
+    /// The bot's own bound on a database call ran out: the server accepted the connection
+    /// but did not answer (a hung server, a silent network path).
+    #[error("the database did not answer within {} ms", .0.as_millis())]
+    TimedOut(Duration),
+
     /// Stored data that violates an invariant the schema cannot express.
     #[error("unexpected data in the database: {0}")]
     Corrupt(String),
@@ -121,9 +131,13 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// A handle on the database; cheap to clone (the pool is shared).
+///
+/// Every operation is bounded by the bot itself ([`PgStore::bounded`]): PostgreSQL's own
+/// `statement_timeout` cannot fire when the server, or the path to it, has gone silent.
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    statement_timeout: Duration,
 }
 
 impl fmt::Debug for PgStore {
@@ -132,6 +146,7 @@ impl fmt::Debug for PgStore {
         f.debug_struct("PgStore")
             .field("connections", &self.pool.size())
             .field("idle", &self.pool.num_idle())
+            .field("statement_timeout", &self.statement_timeout)
             .finish()
     }
 }
@@ -148,12 +163,7 @@ pub fn parse_database_url(url: &SecretString) -> Result<PgConnectOptions, StoreE
         });
     }
     PgConnectOptions::from_str(raw)
-        .map(|o| {
-            // A stuck statement (a lock, a hung disk) must not hold a share forever: the
-            // server cancels it and the request fails closed.
-            o.application_name(APPLICATION_NAME)
-                .options([("statement_timeout", STATEMENT_TIMEOUT)])
-        })
+        .map(|o| o.application_name(APPLICATION_NAME))
         .map_err(|e| StoreError::InvalidUrl {
             reason: e.to_string(),
         })
@@ -236,14 +246,22 @@ fn is_dead_connection(e: &sqlx::Error) -> bool {
 
 /// Connects and proves the server answers, within the acquire timeout.
 pub async fn connect(url: &SecretString, db: &DatabaseSettings) -> Result<PgStore, StoreError> {
-    let options = parse_database_url(url)?;
+    // A stuck statement (a lock, a hung disk) must not hold a share forever: the server
+    // cancels it and the request fails closed.
+    let options = parse_database_url(url)?.options([(
+        "statement_timeout",
+        format!("{}ms", db.statement_timeout.as_millis()),
+    )]);
     let target = describe_target(&options);
     let pool = pool_options(db)
         .connect_with(options)
         .await
         .map_err(|e| classify_connect_error(e, target))?;
     tracing::debug!("connected to PostgreSQL");
-    Ok(PgStore { pool })
+    Ok(PgStore {
+        pool,
+        statement_timeout: db.statement_timeout,
+    })
 }
 
 /// Connects with `DATABASE_URL` (or `DATABASE_URL_FILE`); `None` when neither is set.
@@ -260,9 +278,31 @@ pub async fn connect_required(db: &DatabaseSettings) -> Result<PgStore, StoreErr
 }
 
 impl PgStore {
-    /// Wraps an existing pool (tests, benchmarks).
+    /// Wraps an existing pool (tests, benchmarks), with the shipped statement timeout.
     pub fn from_pool(pool: PgPool) -> Self {
-        PgStore { pool }
+        PgStore {
+            pool,
+            statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
+        }
+    }
+
+    /// The same store with another client-side bound per operation.
+    pub fn with_statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = timeout;
+        self
+    }
+
+    /// Runs one store operation within `statement_timeout` (plus a little): past it the
+    /// operation is abandoned and fails with [`StoreError::TimedOut`], so the caller fails
+    /// closed instead of waiting on a silent server. An abandoned connection is not reused.
+    pub(crate) async fn bounded<T, E: Into<StoreError>>(
+        &self,
+        op: impl std::future::Future<Output = Result<T, E>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(self.statement_timeout + CLIENT_TIMEOUT_GRACE, op).await {
+            Ok(result) => result.map_err(Into::into),
+            Err(_) => Err(StoreError::TimedOut(self.statement_timeout)),
+        }
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -276,7 +316,8 @@ impl PgStore {
 
     /// Readiness: one round trip, bounded by the acquire timeout.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        self.bounded(sqlx::query("SELECT 1").execute(&self.pool))
+            .await?;
         Ok(())
     }
 
@@ -312,7 +353,7 @@ impl PgStore {
     /// Versions this binary knows that the database has not applied yet, oldest first.
     /// Errs with [`StoreError::DatabaseNewer`] when the database has one this binary lacks.
     pub async fn pending_migrations(&self) -> Result<Vec<i64>, StoreError> {
-        let applied = self.applied_migrations().await?;
+        let applied = self.bounded(self.applied_migrations()).await?;
         let known = known_versions();
         if let Some(&found) = applied.iter().rev().find(|v| !known.contains(v)) {
             return Err(StoreError::DatabaseNewer {

@@ -1,0 +1,268 @@
+//! Answers interactions over Discord's interaction webhooks, retrying what Discord asks to be
+//! retried (SPEC §13): the acknowledgement within its 3-second window, the final edit for up
+//! to 30 s honouring `retry_after`, and then a follow-up message.
+//!
+//! Written on reqwest rather than serenity's `Http`: behind a proxy serenity's rate limiter is
+//! off, and its errors drop the `retry_after` of a 429, which is exactly what a retry needs.
+//! These routes authenticate with the interaction token in the URL, so no URL is ever logged
+//! or put in an error.
+
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use serde::Serialize;
+use serde_json::Value;
+use serenity::all::{CommandInteraction, CreateInteractionResponse, EditInteractionResponse};
+
+/// Discord's window for the first answer is 3 s from its side; leave room for the trip.
+pub const ACKNOWLEDGE_WINDOW: Duration = Duration::from_millis(2_500);
+/// How long the final edit is retried before it is sent as a follow-up instead.
+pub const EDIT_WINDOW: Duration = Duration::from_secs(30);
+/// The follow-up is the last resort; it gets a shorter window of its own.
+const FOLLOWUP_WINDOW: Duration = Duration::from_secs(10);
+/// One attempt may not take longer than this (a hung connection is a failed attempt).
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Message flag: only the requester sees it.
+const EPHEMERAL: u64 = 1 << 6;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RespondError {
+    #[error("Discord answered {status} to the {route}")]
+    Status {
+        route: &'static str,
+        status: u16,
+        retry_after: Option<Duration>,
+    },
+    /// The URL is stripped from the cause: it carries the interaction token.
+    #[error("cannot reach Discord for the {route}")]
+    Network {
+        route: &'static str,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("the {route} took longer than {} ms", .window.as_millis())]
+    OutOfTime {
+        route: &'static str,
+        window: Duration,
+    },
+}
+
+impl RespondError {
+    /// 429, 5xx and network failures are worth another try; any other 4xx is final.
+    fn retryable(&self) -> bool {
+        match self {
+            RespondError::Status { status, .. } => *status == 429 || *status >= 500,
+            RespondError::Network { .. } => true,
+            RespondError::OutOfTime { .. } => false,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            RespondError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// How an answer finally reached the member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivered {
+    /// The deferred response was edited.
+    Edited,
+    /// Editing kept failing; a follow-up message carries the answer instead.
+    FollowUp,
+}
+
+/// A client for the interaction webhooks under `api_base`.
+#[derive(Debug, Clone)]
+pub struct Responder {
+    client: reqwest::Client,
+    /// `{api_base}/api/v10`.
+    api: String,
+}
+
+impl Responder {
+    pub fn new(api_base: &str) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .timeout(ATTEMPT_TIMEOUT)
+            .user_agent(concat!(
+                "DiscordBot (https://github.com/dlc-share-bot, ",
+                env!("CARGO_PKG_VERSION"),
+                ")"
+            ))
+            .build()?;
+        Ok(Responder {
+            client,
+            api: format!("{}/api/v10", api_base.trim_end_matches('/')),
+        })
+    }
+
+    /// Acknowledges with an ephemeral deferral ("thinking…"), retried within the window.
+    pub async fn defer(&self, cmd: &CommandInteraction) -> Result<(), RespondError> {
+        let body = serde_json::json!({ "type": 5, "data": { "flags": EPHEMERAL } });
+        self.callback(cmd, &body).await
+    }
+
+    /// Acknowledges with a complete answer instead of a deferral (autocomplete, shutdown).
+    pub async fn respond_now(
+        &self,
+        cmd: &CommandInteraction,
+        response: &CreateInteractionResponse,
+    ) -> Result<(), RespondError> {
+        self.callback(cmd, response).await
+    }
+
+    async fn callback(
+        &self,
+        cmd: &CommandInteraction,
+        body: &impl Serialize,
+    ) -> Result<(), RespondError> {
+        let url = format!(
+            "{}/interactions/{}/{}/callback",
+            self.api, cmd.id, cmd.token
+        );
+        self.send_retrying(
+            "acknowledgement",
+            reqwest::Method::POST,
+            &url,
+            body,
+            ACKNOWLEDGE_WINDOW,
+        )
+        .await
+    }
+
+    /// Puts the final answer in place of the deferral: the edit is retried for
+    /// [`EDIT_WINDOW`], then the answer goes out as an ephemeral follow-up.
+    pub async fn finish(
+        &self,
+        cmd: &CommandInteraction,
+        reply: &EditInteractionResponse,
+    ) -> Result<Delivered, RespondError> {
+        let webhook = format!("{}/webhooks/{}/{}", self.api, cmd.application_id, cmd.token);
+        let edit_url = format!("{webhook}/messages/@original");
+        let edited = self
+            .send_retrying(
+                "edit of the reply",
+                reqwest::Method::PATCH,
+                &edit_url,
+                reply,
+                EDIT_WINDOW,
+            )
+            .await;
+        let error = match edited {
+            Ok(()) => return Ok(Delivered::Edited),
+            Err(e) => e,
+        };
+        tracing::warn!(error = %error, "could not edit the reply; sending it as a follow-up");
+        let mut followup = serde_json::to_value(reply).unwrap_or(Value::Null);
+        if let Some(fields) = followup.as_object_mut() {
+            fields.insert("flags".into(), EPHEMERAL.into());
+        }
+        self.send_retrying(
+            "follow-up message",
+            reqwest::Method::POST,
+            &webhook,
+            &followup,
+            FOLLOWUP_WINDOW,
+        )
+        .await
+        .map(|()| Delivered::FollowUp)
+    }
+
+    /// Sends one request, again while Discord answers 429/5xx or cannot be reached, waiting
+    /// at least what a 429 says, all within `window`.
+    async fn send_retrying(
+        &self,
+        route: &'static str,
+        method: reqwest::Method,
+        url: &str,
+        body: &impl Serialize,
+        window: Duration,
+    ) -> Result<(), RespondError> {
+        let attempt = || self.send_once(route, method.clone(), url, body);
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_secs(5))
+            .with_jitter()
+            .without_max_times()
+            .with_total_delay(Some(window));
+        let retried = attempt
+            .retry(backoff)
+            .when(RespondError::retryable)
+            // Discord's `retry_after` is a floor, never shortened by our own backoff.
+            .adjust(|e, next| next.map(|d| e.retry_after().map_or(d, |r| r.max(d))))
+            .notify(|e, pause| {
+                tracing::debug!(error = %e, pause_ms = pause.as_millis() as u64, "retrying");
+            });
+        match tokio::time::timeout(window, retried).await {
+            Ok(result) => result,
+            Err(_) => Err(RespondError::OutOfTime { route, window }),
+        }
+    }
+
+    async fn send_once(
+        &self,
+        route: &'static str,
+        method: reqwest::Method,
+        url: &str,
+        body: &impl Serialize,
+    ) -> Result<(), RespondError> {
+        let response = self
+            .client
+            .request(method, url)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| RespondError::Network {
+                route,
+                source: e.without_url(),
+            })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let header_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok());
+        // The body's `retry_after` is more precise (fractional seconds) than the header.
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        let retry_after = body["retry_after"]
+            .as_f64()
+            .or(header_after)
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(|s| Duration::from_secs_f64(s.min(3_600.0)));
+        Err(RespondError::Status {
+            route,
+            status: status.as_u16(),
+            retry_after,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_throttling_server_errors_and_network_trouble_are_retried() {
+        let status = |status| RespondError::Status {
+            route: "edit of the reply",
+            status,
+            retry_after: None,
+        };
+        for retried in [429, 500, 502, 503, 504] {
+            assert!(status(retried).retryable(), "{retried}");
+        }
+        for final_ in [400, 401, 403, 404] {
+            assert!(!status(final_).retryable(), "{final_}");
+        }
+        let late = RespondError::OutOfTime {
+            route: "acknowledgement",
+            window: ACKNOWLEDGE_WINDOW,
+        };
+        assert!(!late.retryable());
+    }
+}
