@@ -1104,3 +1104,193 @@ async fn no_token_text_reaches_the_database(pool: PgPool) {
         assert_eq!(count(&pool, sql).await, 0, "{sql}");
     }
 }
+
+// ---------------------------------------------------------------- SPEC §13
+
+/// Two admins changing different settings at the same moment, through the real admin command:
+/// every trial ends in one of the two serial outcomes, and a lowered maximum is never lost.
+#[sqlx::test(migrations = "./migrations")]
+async fn concurrent_partial_policy_updates_are_serialised(pool: PgPool) {
+    use dlc_share_bot::discord::admin;
+    use dlc_share_bot::discord::commands::AdminInvocation;
+
+    let store = PgStore::from_pool(pool.clone());
+    let operator = GuildPolicy::new(
+        Expiry::parse("1d", Expiry::HARD_MAX).unwrap(),
+        Expiry::HARD_MAX,
+    )
+    .unwrap();
+    let set_default = AdminInvocation::PolicySet {
+        default_expiry: Some("6d".into()),
+        max_expiry: None,
+    };
+    let lower_max = AdminInvocation::PolicySet {
+        default_expiry: None,
+        max_expiry: Some("1d".into()),
+    };
+    let (a, b) = (Actor::new("1", "admin-a"), Actor::new("2", "admin-b"));
+    let one_day = Expiry::parse("1d", Expiry::HARD_MAX).unwrap();
+    for trial in 0..30 {
+        let guild = GuildId(10_000 + trial);
+        let (ra, rb) = tokio::join!(
+            admin::run(&store, guild, &a, operator, &set_default),
+            admin::run(&store, guild, &b, operator, &lower_max),
+        );
+        // Whatever the order, the lowered ceiling holds and B was told the truth.
+        let stored = store.policy(guild).await.unwrap().expect("a policy");
+        assert_eq!(
+            (stored.default_expiry(), stored.max_expiry()),
+            (one_day, one_day),
+            "trial {trial}: {ra:?} / {rb:?}"
+        );
+        let rb = rb.expect("lowering the maximum always applies");
+        assert!(rb.contains("Maximum expiry: **1d**"), "{rb}");
+        // A either landed first (and was then capped by B) or was refused after B.
+        match ra {
+            Ok(text) => assert!(text.contains("Default expiry: **6d**"), "{text}"),
+            Err(e) => assert!(e.user_message().contains("longer than the maximum"), "{e}"),
+        }
+        let changes = store.admin_changes(guild, 10).await.unwrap();
+        assert!(
+            (1..=2).contains(&changes.len()),
+            "one audited change per applied command: {changes:?}"
+        );
+    }
+}
+
+/// The issuer that takes the database away while GetToken is in flight: the write-ahead row
+/// is in, the completion cannot be.
+struct IssuerThatLosesTheDatabase {
+    database: String,
+}
+
+impl dlc_share_bot::share::ports::TokenIssuer for IssuerThatLosesTheDatabase {
+    async fn get_token(
+        &self,
+        _: TargetType,
+        _: &dlc_share_bot::share::TargetId,
+        _: Expiry,
+    ) -> Result<dlc_share_bot::share::ports::IssuedToken, dlc_share_bot::share::ports::IssueFailure>
+    {
+        set_database_online(&self.database, false).await;
+        Ok(dlc_share_bot::share::ports::IssuedToken {
+            token: SecretString::from("tok-never-shown".to_owned()),
+            request_id: "REQ-LOST".into(),
+        })
+    }
+
+    fn region(&self) -> &str {
+        "cn-test"
+    }
+}
+
+async fn set_database_online(db: &str, online: bool) {
+    let mut admin = PgConnection::connect(&std::env::var("DATABASE_URL").unwrap())
+        .await
+        .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ALTER DATABASE \"{db}\" ALLOW_CONNECTIONS {online}"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    if !online {
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+            .bind(db)
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+}
+
+/// Issue item 2: PostgreSQL gone between the write-ahead insert and the completion. The
+/// member gets no link, and the row ends as `internal_error` / `incomplete`.
+#[sqlx::test(migrations = "./migrations")]
+async fn no_link_is_shown_when_its_row_cannot_be_completed(
+    _pool_opts: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    use dlc_share_bot::share::{
+        GuildScope, LinkTemplate, LinkTemplates, RateLimits, RateSpec, ShareOutcome,
+        ShareRequest, ShareService,
+    };
+    use std::num::NonZeroU32;
+
+    let db = connect.get_database().unwrap().to_owned();
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(1))
+        .connect_with(connect)
+        .await
+        .unwrap();
+    let store = PgStore::from_pool(pool);
+    store
+        .add_allowed_role(GUILD, RoleId(7), &Actor::new("1", "admin"))
+        .await
+        .unwrap();
+    let spec = RateSpec {
+        per_minute: NonZeroU32::new(10).unwrap(),
+        burst: NonZeroU32::new(10).unwrap(),
+    };
+    let template = LinkTemplate::parse("https://pai.example/{target_id}?t={token}").unwrap();
+    let service = ShareService {
+        audit: store.clone(),
+        guilds: store.clone(),
+        issuer: IssuerThatLosesTheDatabase {
+            database: db.clone(),
+        },
+        limits: std::sync::Arc::new(RateLimits::new(spec, spec)),
+        links: LinkTemplates {
+            job: template.clone(),
+            tensorboard: template,
+        },
+        default_policy: GuildPolicy::new(Expiry::MIN, Expiry::HARD_MAX).unwrap(),
+        served: GuildScope::Listed([GUILD].into()),
+    };
+    let outcome = service
+        .share(ShareRequest {
+            interaction_id: "8001".into(),
+            guild_id: GUILD,
+            channel_id: Some(ChannelId(200)),
+            user_id: UserId(300),
+            user_name: "alice".into(),
+            member_roles: vec![RoleId(7)],
+            target_type: TargetType::Job,
+            raw_id: "dlc-lost".into(),
+            raw_expiry: None,
+        })
+        .await;
+    assert!(
+        matches!(outcome, ShareOutcome::AuditIncomplete),
+        "no link without a complete row: {outcome:?}"
+    );
+
+    set_database_online(&db, true).await;
+    let row = fetch_row(store.pool(), "8001").await;
+    assert_eq!(row.outcome, "pending", "{row:?}");
+    assert_eq!(store.close_stale_pending(Duration::ZERO).await.unwrap(), 1);
+    let row = fetch_row(store.pool(), "8001").await;
+    assert_eq!(
+        (row.outcome.as_str(), row.error_code.as_deref(), row.token_sha256),
+        ("internal_error", Some("incomplete"), None)
+    );
+    store.close().await;
+}
+
+/// Issue item 10 at the store: the completion replaces the granted expiry with the token's.
+#[sqlx::test(migrations = "./migrations")]
+async fn completion_records_the_tokens_real_lifetime(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    store.begin(&attempt("8101")).await.unwrap();
+    let mut done = issued("tok");
+    done.expire_seconds = Some(1_800);
+    store.complete("8101", &done).await.unwrap();
+    assert_eq!(fetch_row(&pool, "8101").await.expire_seconds, Some(1_800));
+    store.begin(&attempt("8102")).await.unwrap();
+    store.complete("8102", &issued("tok2")).await.unwrap();
+    assert_eq!(
+        fetch_row(&pool, "8102").await.expire_seconds,
+        Some(3_600),
+        "unknown lifetime keeps the granted expiry"
+    );
+}

@@ -2,6 +2,8 @@
 //! Discord, HTTP or SQL; adapters translate at the edges.
 
 mod expiry;
+#[cfg(test)]
+pub(crate) mod fakes;
 mod guilds;
 mod ids;
 mod jwt;

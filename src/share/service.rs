@@ -492,3 +492,250 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::num::NonZeroU32;
+    use std::sync::atomic::Ordering;
+
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use super::*;
+    use crate::share::RateSpec;
+    use crate::share::fakes::{FakeAudit, FakeGuilds, FakeIssuer};
+    use crate::share::ports::{GuildSettings, IssueFailureKind};
+
+    const GUILD: GuildId = GuildId(10);
+    const ROLE: RoleId = RoleId(20);
+
+    fn service(issuer: FakeIssuer) -> ShareService<FakeAudit, FakeGuilds, FakeIssuer> {
+        let guilds = FakeGuilds::default();
+        guilds.settings.lock().unwrap().insert(
+            GUILD,
+            GuildSettings {
+                allowed_roles: vec![ROLE],
+                policy: None,
+            },
+        );
+        let spec = |n| RateSpec {
+            per_minute: NonZeroU32::new(n).unwrap(),
+            burst: NonZeroU32::new(n).unwrap(),
+        };
+        ShareService {
+            audit: FakeAudit::default(),
+            guilds,
+            issuer,
+            limits: Arc::new(RateLimits::new(spec(100), spec(100))),
+            links: LinkTemplates {
+                job: LinkTemplate::parse(
+                    "https://pai.example/{target_id}?t={token}&s={expire_seconds}&u={expires_at_unix}",
+                )
+                .unwrap(),
+                tensorboard: LinkTemplate::parse("https://pai.example/tb?t={token}").unwrap(),
+            },
+            default_policy: GuildPolicy::new(
+                Expiry::parse("1d", Expiry::HARD_MAX).unwrap(),
+                Expiry::HARD_MAX,
+            )
+            .unwrap(),
+            served: GuildScope::Listed(BTreeSet::from([GUILD])),
+        }
+    }
+
+    fn request(id: &str, raw_id: &str, expiry: Option<&str>) -> ShareRequest {
+        ShareRequest {
+            interaction_id: id.into(),
+            guild_id: GUILD,
+            channel_id: Some(ChannelId(30)),
+            user_id: UserId(40),
+            user_name: "member".into(),
+            member_roles: vec![ROLE],
+            target_type: TargetType::Job,
+            raw_id: raw_id.into(),
+            raw_expiry: expiry.map(str::to_owned),
+        }
+    }
+
+    fn jwt_expiring_at(exp: i64) -> String {
+        format!(
+            "{}.{}.sig",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256"}"#),
+            URL_SAFE_NO_PAD.encode(format!(r#"{{"exp":{exp}}}"#))
+        )
+    }
+
+    #[tokio::test]
+    async fn a_guild_that_is_not_served_is_refused_and_audited_before_anything_else() {
+        let svc = service(FakeIssuer::token("tok"));
+        let mut req = request("i1", "dlc1", None);
+        req.guild_id = GuildId(99);
+        // Its admins may have allowed every role; it does not matter.
+        svc.guilds.settings.lock().unwrap().insert(
+            GuildId(99),
+            GuildSettings {
+                allowed_roles: vec![ROLE],
+                policy: None,
+            },
+        );
+        let outcome = svc.share(req).await;
+        assert!(
+            matches!(outcome, ShareOutcome::Denied(AccessDecision::GuildNotEnabled)),
+            "{outcome:?}"
+        );
+        assert_eq!(outcome.label(), "denied_role");
+        let row = svc.audit.row("i1").expect("audited");
+        let done = row.completion.expect("complete row");
+        assert_eq!(done.outcome, AuditOutcome::DeniedRole);
+        assert_eq!(done.error_code.as_deref(), Some("guild_not_enabled"));
+        assert_eq!(row.attempt.guild_id, Some(GuildId(99)));
+        assert_eq!(svc.issuer.calls.load(Ordering::SeqCst), 0, "no upstream call");
+        assert_eq!(svc.guilds.reads.load(Ordering::SeqCst), 0, "no settings read");
+    }
+
+    #[tokio::test]
+    async fn every_guild_is_served_only_with_the_explicit_wildcard() {
+        let mut svc = service(FakeIssuer::token("tok"));
+        svc.served = GuildScope::Every;
+        let outcome = svc.share(request("i1", "dlc1", None)).await;
+        assert!(matches!(outcome, ShareOutcome::Issued(_)), "{outcome:?}");
+    }
+
+    #[tokio::test]
+    async fn a_link_is_withheld_when_its_row_cannot_be_completed() {
+        let svc = service(FakeIssuer::token("tok-secret"));
+        svc.audit.fail_complete.store(true, Ordering::SeqCst);
+        let outcome = svc.share(request("i1", "dlc1", None)).await;
+        assert!(
+            matches!(outcome, ShareOutcome::AuditIncomplete),
+            "no link without a complete row: {outcome:?}"
+        );
+        assert_eq!(outcome.label(), "internal_error");
+        assert_eq!(svc.issuer.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            svc.audit.complete_calls.load(Ordering::SeqCst),
+            1 + COMPLETION_RETRY_PAUSES.len(),
+            "retried before giving up"
+        );
+        let row = svc.audit.row("i1").expect("the write-ahead row exists");
+        assert_eq!(row.completion, None, "left pending for the stale-row job");
+    }
+
+    #[tokio::test]
+    async fn a_completion_that_recovers_on_retry_shows_the_link() {
+        let svc = service(FakeIssuer::token("tok-secret"));
+        svc.audit.fail_complete.store(true, Ordering::SeqCst);
+        let share = svc.share(request("i1", "dlc1", None));
+        let heal = async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            svc.audit.fail_complete.store(false, Ordering::SeqCst);
+        };
+        let (outcome, ()) = tokio::join!(share, heal);
+        assert!(matches!(outcome, ShareOutcome::Issued(_)), "{outcome:?}");
+        let done = svc.audit.row("i1").unwrap().completion.unwrap();
+        assert_eq!(done.outcome, AuditOutcome::Issued);
+        assert_eq!(
+            done.token_sha256,
+            Some(token_fingerprint(&SecretString::from("tok-secret")))
+        );
+    }
+
+    #[tokio::test]
+    async fn an_upstream_failure_whose_row_cannot_be_completed_still_reports_the_failure() {
+        let failure = IssueFailure {
+            kind: IssueFailureKind::Rejected,
+            code: "InvalidParameter".into(),
+            message: "no such job".into(),
+            request_id: Some("R1".into()),
+        };
+        let svc = service(FakeIssuer::token("unused"));
+        *svc.issuer.answer.lock().unwrap() = Err(failure.clone());
+        svc.audit.fail_complete.store(true, Ordering::SeqCst);
+        let outcome = svc.share(request("i1", "dlc1", None)).await;
+        assert!(
+            matches!(&outcome, ShareOutcome::Upstream(f) if *f == failure),
+            "{outcome:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_expiry_shown_and_recorded_is_the_tokens_own() {
+        let svc = service(FakeIssuer::token("placeholder"));
+        // Upstream granted one hour, whatever was asked.
+        let exp = Utc::now().timestamp() + 3_600;
+        *svc.issuer.answer.lock().unwrap() = Ok(jwt_expiring_at(exp));
+        let outcome = svc.share(request("i1", "dlc1", Some("2d"))).await;
+        let ShareOutcome::Issued(share) = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(share.expires_at.timestamp(), exp);
+        assert_eq!(share.expiry.as_secs(), 2 * 86_400, "what was asked");
+        let lifetime = share.lifetime.as_secs();
+        assert!((3_598..=3_600).contains(&lifetime), "{lifetime}");
+        let link = share.link.expose_secret();
+        assert!(link.contains(&format!("&u={exp}")), "{link}");
+        assert!(link.contains(&format!("&s={lifetime}&")), "{link}");
+        let row = svc.audit.row("i1").unwrap();
+        assert_eq!(row.attempt.expire_seconds, Some(2 * 86_400), "granted at begin");
+        assert_eq!(
+            row.completion.unwrap().expire_seconds,
+            Some(lifetime as i64),
+            "the truth at completion"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_opaque_token_lives_as_long_as_was_asked() {
+        let svc = service(FakeIssuer::token("opaque+/="));
+        let ShareOutcome::Issued(share) = svc.share(request("i1", "dlc1", Some("2h"))).await
+        else {
+            panic!("not issued")
+        };
+        assert_eq!(share.lifetime, Duration::from_secs(7_200));
+        let row = svc.audit.row("i1").unwrap();
+        assert_eq!(row.completion.unwrap().expire_seconds, Some(7_200));
+    }
+
+    #[tokio::test]
+    async fn an_id_with_nul_is_refused_and_its_row_is_storable() {
+        let svc = service(FakeIssuer::token("tok"));
+        let outcome = svc.share(request("i1", "dlc\0x", None)).await;
+        assert!(
+            matches!(
+                outcome,
+                ShareOutcome::Invalid(InvalidInput::Id(TargetIdError::InvalidChar('\0')))
+            ),
+            "{outcome:?}"
+        );
+        let row = svc.audit.row("i1").unwrap();
+        assert_eq!(row.attempt.target_id, "dlc\u{fffd}x");
+        assert_eq!(
+            row.completion.unwrap().error_code.as_deref(),
+            Some("invalid_id")
+        );
+        assert_eq!(svc.issuer.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn no_audit_row_means_no_token() {
+        let svc = service(FakeIssuer::token("tok"));
+        svc.audit.fail_begin.store(true, Ordering::SeqCst);
+        let outcome = svc.share(request("i1", "dlc1", None)).await;
+        assert!(matches!(outcome, ShareOutcome::AuditUnavailable), "{outcome:?}");
+        assert_eq!(svc.issuer.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn a_replayed_interaction_issues_nothing_twice() {
+        let svc = service(FakeIssuer::token("tok"));
+        assert!(matches!(
+            svc.share(request("i1", "dlc1", None)).await,
+            ShareOutcome::Issued(_)
+        ));
+        let again = svc.share(request("i1", "dlc1", None)).await;
+        assert!(matches!(again, ShareOutcome::Replayed), "{again:?}");
+        assert_eq!(svc.issuer.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(svc.audit.len(), 1);
+    }
+}

@@ -1,0 +1,155 @@
+//! In-memory fakes of the core's ports, for table-driven tests of the share flow: no database,
+//! no network, no Discord.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use secrecy::SecretString;
+
+use super::ports::{
+    AuditAttempt, AuditBegin, AuditCompletion, AuditLog, GuildDirectory, GuildSettings,
+    IssueFailure, IssuedToken, StorageError, TokenIssuer,
+};
+use super::{Expiry, GuildId, TargetId, TargetType};
+
+/// One stored audit row: what `begin`/`record` wrote and what `complete` added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeRow {
+    pub attempt: AuditAttempt,
+    pub completion: Option<AuditCompletion>,
+}
+
+/// The audit log in memory; each kind of write can be made to fail.
+#[derive(Debug, Default)]
+pub struct FakeAudit {
+    pub rows: Mutex<BTreeMap<String, FakeRow>>,
+    pub fail_begin: AtomicBool,
+    pub fail_complete: AtomicBool,
+    pub fail_record: AtomicBool,
+    pub complete_calls: AtomicUsize,
+}
+
+impl FakeAudit {
+    pub fn row(&self, interaction_id: &str) -> Option<FakeRow> {
+        self.rows.lock().unwrap().get(interaction_id).cloned()
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.lock().unwrap().len()
+    }
+
+    fn insert(&self, a: &AuditAttempt, c: Option<&AuditCompletion>) -> AuditBegin {
+        let mut rows = self.rows.lock().unwrap();
+        if rows.contains_key(&a.interaction_id) {
+            return AuditBegin::Replayed;
+        }
+        rows.insert(
+            a.interaction_id.clone(),
+            FakeRow {
+                attempt: a.clone(),
+                completion: c.cloned(),
+            },
+        );
+        AuditBegin::Started
+    }
+}
+
+fn failing(flag: &AtomicBool) -> Result<(), StorageError> {
+    if flag.load(Ordering::SeqCst) {
+        Err(StorageError::msg("injected storage failure"))
+    } else {
+        Ok(())
+    }
+}
+
+impl AuditLog for FakeAudit {
+    async fn begin(&self, attempt: &AuditAttempt) -> Result<AuditBegin, StorageError> {
+        failing(&self.fail_begin)?;
+        Ok(self.insert(attempt, None))
+    }
+
+    async fn complete(
+        &self,
+        interaction_id: &str,
+        completion: &AuditCompletion,
+    ) -> Result<(), StorageError> {
+        self.complete_calls.fetch_add(1, Ordering::SeqCst);
+        failing(&self.fail_complete)?;
+        let mut rows = self.rows.lock().unwrap();
+        match rows.get_mut(interaction_id) {
+            Some(row) if row.completion.is_none() => {
+                row.completion = Some(completion.clone());
+                Ok(())
+            }
+            _ => Err(StorageError::msg("no pending row")),
+        }
+    }
+
+    async fn record(
+        &self,
+        attempt: &AuditAttempt,
+        completion: &AuditCompletion,
+    ) -> Result<AuditBegin, StorageError> {
+        failing(&self.fail_record)?;
+        Ok(self.insert(attempt, Some(completion)))
+    }
+}
+
+/// Guild settings in memory.
+#[derive(Debug, Default)]
+pub struct FakeGuilds {
+    pub settings: Mutex<BTreeMap<GuildId, GuildSettings>>,
+    pub fail: AtomicBool,
+    pub reads: AtomicUsize,
+}
+
+impl GuildDirectory for FakeGuilds {
+    async fn settings(&self, guild: GuildId) -> Result<GuildSettings, StorageError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        failing(&self.fail)?;
+        Ok(self
+            .settings
+            .lock()
+            .unwrap()
+            .get(&guild)
+            .cloned()
+            .unwrap_or_default())
+    }
+}
+
+/// GetToken answering with a fixed token or failure, counting calls.
+#[derive(Debug)]
+pub struct FakeIssuer {
+    pub answer: Mutex<Result<String, IssueFailure>>,
+    pub calls: AtomicUsize,
+}
+
+impl FakeIssuer {
+    pub fn token(token: &str) -> Self {
+        FakeIssuer {
+            answer: Mutex::new(Ok(token.to_owned())),
+            calls: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl TokenIssuer for FakeIssuer {
+    async fn get_token(
+        &self,
+        _target_type: TargetType,
+        _target_id: &TargetId,
+        _expiry: Expiry,
+    ) -> Result<IssuedToken, IssueFailure> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let answer = self.answer.lock().unwrap().clone();
+        answer.map(|token| IssuedToken {
+            token: SecretString::from(token),
+            request_id: "REQ-FAKE".into(),
+        })
+    }
+
+    fn region(&self) -> &str {
+        "cn-test"
+    }
+}
