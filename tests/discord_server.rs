@@ -22,8 +22,8 @@ use serenity::all::{
 use serenity::client::ClientBuilder;
 use serenity::http::HttpError;
 use support::discord::{
-    ADMINISTRATOR, CommandInteraction, CommandScope, Disconnect, DiscordServer, GUILD_ID,
-    MANAGE_GUILD, ServerConfig, USER_ID, payloads, validate,
+    ADMINISTRATOR, CommandInteraction, CommandScope, Disconnect, DiscordServer, Fault, GUILD_ID,
+    MANAGE_GUILD, Route, ServerConfig, USER_ID, payloads, validate,
 };
 
 const TOKEN: &str = "test-bot-token.AbCdEf";
@@ -595,6 +595,215 @@ async fn interaction_rules() {
             .starts_with(&format!("GET /api/v10/guilds/{GUILD_ID}/roles -> 404"))
     );
 
+    shard_manager.shutdown_all().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_rest_faults_are_answered_instead_of_handling_the_request() {
+    init_tracing();
+    tokio::time::timeout(Duration::from_secs(30), injected_faults())
+        .await
+        .expect("finished within 30 s");
+}
+
+/// A new `/share job` interaction: `(interaction id, its id as serenity's type, token)`.
+async fn new_interaction(server: &DiscordServer, job: &str) -> (String, InteractionId, String) {
+    let payload = CommandInteraction::share("job")
+        .option_str("id", job)
+        .build();
+    let token = payload["token"].as_str().expect("token").to_owned();
+    let id = server.send_interaction(payload).await;
+    let typed = InteractionId::new(id.parse().expect("snowflake"));
+    (id, typed, token)
+}
+
+async fn injected_faults() {
+    let server = DiscordServer::start(TOKEN).await;
+    let shard_manager = start_client(&server, None).await;
+    assert!(server.wait_until_ready(WAIT).await);
+    let http = HttpBuilder::new(TOKEN)
+        .proxy(server.base_url())
+        .ratelimiter_disabled(true)
+        .application_id(ApplicationId::new(DiscordServer::APPLICATION_ID))
+        .build();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(WAIT)
+        .build()
+        .expect("HTTP client");
+    let original_url = |token: &str| {
+        format!(
+            "{}/api/v10/webhooks/{}/{token}/messages/@original",
+            server.base_url(),
+            DiscordServer::APPLICATION_ID
+        )
+    };
+    let defer = json!({"type": 5, "data": {"flags": 64}});
+
+    // The deferral: a 503, then a Cloudflare 502, then it goes through. Faulted attempts do not
+    // acknowledge, so the retry is not "already acknowledged".
+    server.inject(Route::Callback, [Fault::Status(503), Fault::Html(502)]);
+    assert_eq!(server.pending_faults(Route::Callback), 2);
+    let (id, interaction_id, token) = new_interaction(&server, "a").await;
+    let first = http.create_interaction_response(interaction_id, &token, &defer, vec![]);
+    assert_eq!(discord_error(first.await), (503, 0));
+    let page = client
+        .post(format!(
+            "{}/api/v10/interactions/{id}/{token}/callback",
+            server.base_url()
+        ))
+        .json(&defer)
+        .send()
+        .await
+        .expect("the fake answers");
+    assert_eq!(page.status().as_u16(), 502);
+    assert_eq!(page.headers()["content-type"], "text/html");
+    assert!(page.text().await.expect("body").contains("502 Bad Gateway"));
+    assert!(server.replies(&id).callbacks.is_empty(), "not acknowledged");
+    http.create_interaction_response(interaction_id, &token, &defer, vec![])
+        .await
+        .expect("the third attempt is handled");
+    let reply = server.replies(&id);
+    let faulted: Vec<(Route, u16)> = reply.faulted.iter().map(|f| (f.route, f.status)).collect();
+    assert_eq!(
+        faulted,
+        [(Route::Callback, 503), (Route::Callback, 502)],
+        "{reply:?}"
+    );
+    assert_eq!(reply.callbacks.len(), 1);
+    assert!(reply.callback_times[0] >= reply.faulted[1].at);
+    assert!(reply.rejected.is_empty(), "{:?}", reply.rejected);
+    assert_eq!(server.pending_faults(Route::Callback), 0);
+    assert!(!reply.is_final(), "deferred, not answered");
+
+    // A rate-limited edit: Discord's exact 429, and the original response stays untouched.
+    server.inject(
+        Route::EditOriginal,
+        [
+            Fault::RateLimited {
+                retry_after: Duration::from_millis(1250),
+            },
+            Fault::Status(500),
+        ],
+    );
+    let limited = client
+        .patch(original_url(&token))
+        .json(&json!({"content": "too soon"}))
+        .send()
+        .await
+        .expect("the fake answers");
+    assert_eq!(limited.status().as_u16(), 429);
+    let header = |name: &str| {
+        limited.headers()[name]
+            .to_str()
+            .expect("ASCII header")
+            .to_owned()
+    };
+    assert_eq!(header("content-type"), "application/json");
+    assert_eq!(header("retry-after"), "2");
+    assert_eq!(header("x-ratelimit-limit"), "5");
+    assert_eq!(header("x-ratelimit-remaining"), "0");
+    assert_eq!(header("x-ratelimit-reset-after"), "1.250");
+    assert_eq!(header("x-ratelimit-scope"), "user");
+    assert!(!header("x-ratelimit-bucket").is_empty());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs_f64();
+    let reset: f64 = header("x-ratelimit-reset").parse().expect("epoch seconds");
+    assert!((now..now + 2.0).contains(&reset), "{reset} vs {now}");
+    assert!(limited.headers().get("x-ratelimit-global").is_none());
+    let body: Value = limited.json().await.expect("JSON body");
+    assert_eq!(
+        body,
+        json!({"message": "You are being rate limited.", "retry_after": 1.25, "global": false})
+    );
+    let failed = http
+        .edit_original_interaction_response(&token, &json!({"content": "still no"}), vec![])
+        .await;
+    assert_eq!(discord_error(failed), (500, 0));
+    let shown: Value = client
+        .get(original_url(&token))
+        .send()
+        .await
+        .expect("the fake answers")
+        .json()
+        .await
+        .expect("a message");
+    assert_eq!(shown["content"], "", "unedited: {shown}");
+    assert_eq!(shown["edited_timestamp"], Value::Null, "{shown}");
+    let reply = server.replies(&id);
+    assert!(reply.edits.is_empty(), "{:?}", reply.edits);
+    let edits = reply.faulted_on(Route::EditOriginal);
+    assert_eq!(edits.len(), 2, "{reply:?}");
+    assert_eq!(
+        (edits[0].status, edits[0].retry_after),
+        (429, Some(Duration::from_millis(1250)))
+    );
+    assert_eq!(
+        edits[0].retry_not_before(),
+        edits[0].at + Duration::from_millis(1250)
+    );
+    assert_eq!((edits[1].status, edits[1].retry_after), (500, None));
+    assert!(!reply.is_final());
+
+    // Editing gave up; a follow-up answers the deferral instead.
+    let early = server.wait_for_reply(&id, Duration::from_millis(100)).await;
+    assert!(early.is_none(), "not final before the follow-up: {early:?}");
+    http.create_followup_message(
+        &token,
+        &json!({"content": "your link", "flags": 64}),
+        vec![],
+    )
+    .await
+    .expect("follow-up");
+    let reply = server
+        .wait_for_reply(&id, WAIT)
+        .await
+        .expect("final once followed up");
+    assert!(reply.is_final());
+    assert!(reply.edits.is_empty());
+    assert_eq!(reply.final_content(), "your link");
+    assert_eq!(
+        reply.final_followup().map(|m| m["content"].clone()),
+        Some(json!("your link"))
+    );
+    assert_eq!(reply.followup_times.len(), 1);
+    assert!(reply.followup_times[0] > reply.faulted[3].at);
+    assert_eq!(server.answer_latencies(std::slice::from_ref(&id)).len(), 1);
+
+    // Once the script is used up, requests are handled again; an edit still wins over a
+    // follow-up as the final message.
+    let (id2, interaction_id2, token2) = new_interaction(&server, "b").await;
+    http.create_interaction_response(interaction_id2, &token2, &defer, vec![])
+        .await
+        .expect("deferral");
+    http.edit_original_interaction_response(&token2, &json!({"content": "edited"}), vec![])
+        .await
+        .expect("edit");
+    let reply2 = server.wait_for_reply(&id2, WAIT).await.expect("final");
+    assert_eq!(reply2.final_content(), "edited");
+    assert!(reply2.faulted.is_empty());
+    assert_eq!(reply2.edit_times.len(), 1);
+
+    // Faults are not "unexpected", but every request is in the log.
+    assert!(
+        server.unexpected_requests().is_empty(),
+        "{:#?}",
+        server.unexpected_requests()
+    );
+    let faulted = server.faulted_requests();
+    assert_eq!(faulted.len(), 4, "{faulted:#?}");
+    assert!(
+        faulted[2].starts_with("PATCH /api/v10/webhooks/"),
+        "{faulted:?}"
+    );
+    assert!(faulted[2].ends_with("-> 429 (injected)"), "{faulted:?}");
+    let requests = server.requests();
+    for line in &faulted {
+        let request = line.split(" -> ").next().expect("request line");
+        assert!(requests.iter().any(|r| r == request), "{request} logged");
+    }
     shard_manager.shutdown_all().await;
 }
 

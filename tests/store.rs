@@ -1,5 +1,8 @@
 //! The PostgreSQL store against a real server: a fresh database per test (`#[sqlx::test]`
 //! reads `DATABASE_URL`). Run with `scripts/with-postgres.sh cargo test --test store`.
+//! Also checks the test support's freezable TCP proxy, which makes PostgreSQL go silent.
+
+mod support;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -21,6 +24,7 @@ use dlc_share_bot::store::{
 use secrecy::SecretString;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
+use support::proxy::{FreezableProxy, upstream_of};
 
 const GUILD: GuildId = GuildId(100);
 const OTHER_GUILD: GuildId = GuildId(999);
@@ -497,6 +501,90 @@ async fn writes_fail_closed_when_the_database_goes_away(
         .unwrap();
     assert_eq!(ids, ["7001", "7004"]);
     store.close().await;
+}
+
+// ---------------------------------------------------------------- a silent database
+
+/// `SELECT n` on `conn`, or `Err` if no answer came within `within`.
+async fn select_within(
+    conn: &mut PgConnection,
+    n: i32,
+    within: Duration,
+) -> Result<i32, tokio::time::error::Elapsed> {
+    let query = sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(format!("SELECT {n}")));
+    tokio::time::timeout(within, query.fetch_one(conn))
+        .await
+        .map(|r| r.expect("SELECT succeeds"))
+}
+
+/// The test proxy (`support::proxy`) that "PostgreSQL reachable but silent" tests rely on:
+/// frozen, an open connection and a new one both hang without being closed; thawed, what was
+/// held flows and new connections work.
+#[sqlx::test(migrations = false)]
+async fn a_frozen_proxy_makes_the_database_silent_without_closing_anything(pool: PgPool) {
+    const SILENT: Duration = Duration::from_secs(2);
+    const BOUND: Duration = Duration::from_secs(10);
+    let url = test_database_url(&pool);
+    let proxy = FreezableProxy::start(upstream_of(&url)).await;
+    let via = proxy.url_for(&url);
+    assert!(
+        via.contains(&format!("127.0.0.1:{}", proxy.addr().port())),
+        "{via}"
+    );
+    assert_ne!(proxy.addr(), proxy.upstream());
+
+    let mut open = tokio::time::timeout(BOUND, PgConnection::connect(&via))
+        .await
+        .expect("connects in time")
+        .expect("connects through the proxy");
+    assert_eq!(
+        select_within(&mut open, 1, SILENT).await.expect("in time"),
+        1
+    );
+    assert_eq!(proxy.connection_count(), 1);
+
+    proxy.freeze();
+    assert!(proxy.is_frozen());
+    let started = Instant::now();
+    assert!(
+        select_within(&mut open, 1, SILENT).await.is_err(),
+        "a frozen connection answered"
+    );
+    assert!(started.elapsed() >= SILENT);
+    let new = tokio::time::timeout(SILENT, PgConnection::connect(&via)).await;
+    assert!(new.is_err(), "connected through a frozen proxy");
+    // The new connection was accepted and held; nothing was closed.
+    assert_eq!(proxy.connection_count(), 2);
+    assert_eq!(proxy.open_connections(), 2);
+    // Only the proxied path is silent.
+    let direct: i32 = sqlx::query_scalar("SELECT 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(direct, 1);
+
+    proxy.thaw();
+    let mut fresh = tokio::time::timeout(BOUND, PgConnection::connect(&via))
+        .await
+        .expect("connects in time once thawed")
+        .expect("connects through the thawed proxy");
+    assert_eq!(
+        select_within(&mut fresh, 1, BOUND).await.expect("in time"),
+        1
+    );
+    // The held query went through once thawed: the old connection is usable again.
+    let again = select_within(&mut open, 2, BOUND).await;
+    assert_eq!(again.expect("the old connection answers once thawed"), 2);
+    // The attempt abandoned while frozen is closed once its bytes can flow.
+    let deadline = Instant::now() + BOUND;
+    while proxy.open_connections() != 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(proxy.open_connections(), 2);
+    assert_eq!(proxy.connection_count(), 3);
+    fresh.close().await.unwrap();
+    open.close().await.unwrap();
+    drop(proxy);
 }
 
 // ---------------------------------------------------------------- retention

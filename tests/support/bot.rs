@@ -11,6 +11,7 @@ use sqlx::PgPool;
 use super::discord::{CommandScope, DiscordServer, GUILD_ID, Reply};
 use super::gettoken::{AK_ID, AK_SECRET, GetTokenServer};
 use super::postgres::TestDatabase;
+use super::proxy::FreezableProxy;
 
 pub const DISCORD_TOKEN: &str = "MTE4MDAwMDAwMDAwMDAwMDAwMg.test.discord-token-secret";
 pub const ALLOWED_ROLE: u64 = 1_180_000_000_000_000_500;
@@ -25,6 +26,9 @@ pub struct BotHarness {
     pub pool: PgPool,
     pub http_addr: String,
     pub log_path: PathBuf,
+    /// The proxy the bot's `DATABASE_URL` goes through, with [`BotHarness::start_via_proxy`]:
+    /// `freeze()` it for "PostgreSQL reachable but silent". `pool` bypasses it.
+    pub db_proxy: Option<FreezableProxy>,
     child: Option<Child>,
     _dir: tempfile::TempDir,
 }
@@ -49,11 +53,59 @@ impl BotHarness {
             pool,
             http_addr,
             log_path,
+            db_proxy: None,
             child: Some(child),
             _dir: dir,
         };
         h.wait_until_serving().await;
         h
+    }
+
+    /// Like [`start`](Self::start), but the bot reaches PostgreSQL through a [`FreezableProxy`]
+    /// (in `db_proxy`), so a test can make the database go silent under it. The assertion pool
+    /// `pool` connects directly and keeps working while the proxy is frozen. A `DATABASE_URL`
+    /// in `env` is overridden.
+    pub async fn start_via_proxy(name: &str, env: Env<'_>) -> BotHarness {
+        let discord = DiscordServer::start(DISCORD_TOKEN).await;
+        let gettoken = GetTokenServer::start(false).await;
+        let db = TestDatabase::create(name).await;
+        let proxy = FreezableProxy::start(db.server_addr()).await;
+        let proxied_url = db.url_via(&proxy);
+        // Extra variables are applied last, so this one replaces the direct URL.
+        let env: Vec<(&str, &str)> = env
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != "DATABASE_URL")
+            .chain([("DATABASE_URL", proxied_url.as_str())])
+            .collect();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log_path = dir.path().join("bot.log");
+        let http_addr = free_local_addr();
+        let child = spawn_bot(&discord, &gettoken, &db, &http_addr, &dir, &log_path, &env);
+        let pool = db.pool().await;
+        let mut h = BotHarness {
+            discord,
+            gettoken,
+            db,
+            pool,
+            http_addr,
+            log_path,
+            db_proxy: Some(proxy),
+            child: Some(child),
+            _dir: dir,
+        };
+        h.wait_until_serving().await;
+        h
+    }
+
+    /// The database proxy of a harness from [`start_via_proxy`](Self::start_via_proxy).
+    ///
+    /// # Panics
+    /// If the harness was started without one.
+    pub fn db_proxy(&self) -> &FreezableProxy {
+        self.db_proxy
+            .as_ref()
+            .expect("started with BotHarness::start_via_proxy")
     }
 
     async fn wait_until_serving(&mut self) {

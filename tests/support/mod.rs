@@ -5,3 +5,4 @@ pub mod cli;
 pub mod discord;
 pub mod gettoken;
 pub mod postgres;
+pub mod proxy;

@@ -17,13 +17,15 @@
 //!
 //! Events a serenity model cannot parse are silently turned into `Event::Unknown`, so every payload
 //! produced here is checked against serenity's own types in `tests/discord_server.rs`.
+//!
+//! Failures of Discord itself (5xx, 429) can be scripted per route with [`DiscordServer::inject`].
 
 mod gateway;
 pub mod payloads;
 mod rest;
 pub mod validate;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -103,6 +105,83 @@ pub enum CommandScope {
     Guild(u64),
 }
 
+/// An interaction-response route whose answers can be scripted to fail (see
+/// [`DiscordServer::inject`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Route {
+    /// `POST /interactions/{id}/{token}/callback` (the acknowledgement, e.g. a deferral).
+    Callback,
+    /// `PATCH /webhooks/{app}/{token}/messages/@original` (editing the original response).
+    EditOriginal,
+    /// `POST /webhooks/{app}/{token}` (a follow-up message).
+    Followup,
+}
+
+impl Route {
+    /// The route a request is for, by method and the path after `/api/v10/`.
+    fn of(method: &str, segments: &[&str]) -> Option<Route> {
+        match (method, segments) {
+            ("POST", ["interactions", _, _, "callback"]) => Some(Route::Callback),
+            ("PATCH", ["webhooks", _, _, "messages", "@original"]) => Some(Route::EditOriginal),
+            ("POST", ["webhooks", _, _]) => Some(Route::Followup),
+            _ => None,
+        }
+    }
+}
+
+/// A failure Discord answers with instead of handling the request.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Fault {
+    /// This status with Discord's JSON error body, e.g. 500 →
+    /// `{"message": "500: Internal Server Error", "code": 0}`.
+    Status(u16),
+    /// This status with an HTML page, as Discord's Cloudflare edge serves a 502/503/504
+    /// (`Content-Type: text/html`, not JSON).
+    Html(u16),
+    /// A per-route 429 exactly as Discord sends it (see its "Rate Limits" page): body
+    /// `{"message": "You are being rate limited.", "retry_after": <f64 s>, "global": false}`,
+    /// headers `Retry-After` (whole seconds, rounded up), `X-RateLimit-Limit`,
+    /// `X-RateLimit-Remaining: 0`, `X-RateLimit-Reset` (epoch, f64), `X-RateLimit-Reset-After`
+    /// (f64 s), `X-RateLimit-Bucket` and `X-RateLimit-Scope: user`.
+    RateLimited { retry_after: Duration },
+}
+
+impl Fault {
+    pub fn status(&self) -> u16 {
+        match self {
+            Fault::Status(status) | Fault::Html(status) => *status,
+            Fault::RateLimited { .. } => 429,
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Fault::RateLimited { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+}
+
+/// A request answered with an injected [`Fault`] instead of being handled.
+#[derive(Clone, Debug)]
+pub struct FaultedRequest {
+    pub route: Route,
+    /// The status it got (429 for a rate limit).
+    pub status: u16,
+    /// What the 429 told the client to wait; `None` for a 5xx.
+    pub retry_after: Option<Duration>,
+    /// When the request arrived.
+    pub at: Instant,
+}
+
+impl FaultedRequest {
+    /// The earliest a well-behaved client may retry: arrival plus `retry_after` (arrival for a
+    /// 5xx).
+    pub fn retry_not_before(&self) -> Instant {
+        self.at + self.retry_after.unwrap_or_default()
+    }
+}
+
 /// One command-registration request as Discord answered it (ids assigned).
 #[derive(Clone, Debug)]
 pub struct RegisteredCommands {
@@ -126,6 +205,16 @@ pub struct Reply {
     /// Responses the server refused, with Discord's reason (late, double acknowledgement, a body
     /// over Discord's limits, ...). A correct bot leaves this empty.
     pub rejected: Vec<String>,
+    /// Requests answered with an injected fault (see [`DiscordServer::inject`]), in arrival
+    /// order. They had no effect: a faulted callback does not acknowledge, a faulted edit does
+    /// not edit. Not refusals: they are not in `rejected`.
+    pub faulted: Vec<FaultedRequest>,
+    /// Arrival of each accepted callback, edit and follow-up, parallel to `callbacks`, `edits`
+    /// and `followups`: e.g. `edit_times[0] >= faulted[0].retry_not_before()` checks that a
+    /// retry honoured `retry_after`.
+    pub callback_times: Vec<Instant>,
+    pub edit_times: Vec<Instant>,
+    pub followup_times: Vec<Instant>,
 }
 
 impl Reply {
@@ -138,7 +227,8 @@ impl Reply {
     }
 
     /// The interaction has its final answer: a message (4), an updated message (7), autocomplete
-    /// choices (8), a modal (9), or a deferral (5) whose original response has been edited.
+    /// choices (8), a modal (9), or a deferral (5) whose original response has been edited or
+    /// that got a follow-up message (the fallback when editing keeps failing).
     pub fn is_final(&self) -> bool {
         self.callbacks.iter().any(|c| {
             use callback_type::*;
@@ -147,7 +237,9 @@ impl Reply {
                 | UPDATE_MESSAGE
                 | APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
                 | MODAL => true,
-                DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE => !self.edits.is_empty(),
+                DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE => {
+                    !self.edits.is_empty() || !self.followups.is_empty()
+                }
                 _ => false,
             }
         })
@@ -169,18 +261,32 @@ impl Reply {
             .is_some_and(|c| Self::flags(&c["data"]) & EPHEMERAL != 0)
     }
 
-    /// The last edit of the original response, else the message sent with the callback.
+    /// The last edit of the original response, else the message sent with the callback, else
+    /// the last follow-up (a deferral answered by follow-up because editing failed).
     pub fn final_message(&self) -> Option<&Value> {
-        self.edits.last().or_else(|| {
-            self.callbacks.iter().rev().find_map(|c| {
-                use callback_type::*;
-                matches!(
-                    Self::callback_type(c),
-                    CHANNEL_MESSAGE_WITH_SOURCE | UPDATE_MESSAGE
-                )
-                .then_some(&c["data"])
+        self.edits
+            .last()
+            .or_else(|| {
+                self.callbacks.iter().rev().find_map(|c| {
+                    use callback_type::*;
+                    matches!(
+                        Self::callback_type(c),
+                        CHANNEL_MESSAGE_WITH_SOURCE | UPDATE_MESSAGE
+                    )
+                    .then_some(&c["data"])
+                })
             })
-        })
+            .or_else(|| self.final_followup())
+    }
+
+    /// The last accepted follow-up message, as sent.
+    pub fn final_followup(&self) -> Option<&Value> {
+        self.followups.last()
+    }
+
+    /// Faulted requests on one route, in arrival order.
+    pub fn faulted_on(&self, route: Route) -> Vec<&FaultedRequest> {
+        self.faulted.iter().filter(|f| f.route == route).collect()
     }
 
     /// All user-visible text of the final message — content, embed titles, descriptions, fields,
@@ -442,15 +548,57 @@ impl DiscordServer {
             .await
     }
 
-    /// Every REST request as `METHOD /path?query`, in arrival order.
+    /// Every REST request as `METHOD /path?query`, in arrival order, including those answered
+    /// with an injected fault.
     pub fn requests(&self) -> Vec<String> {
         self.shared.lock().requests.clone()
     }
 
     /// Requests the server refused: unknown routes, bad credentials, and interaction responses
-    /// Discord would reject. Each entry is `METHOD /path -> STATUS reason`.
+    /// Discord would reject. Each entry is `METHOD /path -> STATUS reason`. A request answered
+    /// with an injected fault is not unexpected (the test asked for it): see
+    /// [`faulted_requests`](Self::faulted_requests).
     pub fn unexpected_requests(&self) -> Vec<String> {
         self.shared.lock().unexpected.clone()
+    }
+
+    /// Scripts the answers to the next requests on `route`, for any interaction: each matching
+    /// request consumes the next fault and gets it instead of being handled, so it changes
+    /// nothing (a faulted callback does not acknowledge, a faulted edit does not edit, and the
+    /// 3-second acknowledgement window keeps running). Once the faults are used up, requests
+    /// are handled normally again. Calls add to what is still queued.
+    ///
+    /// # Panics
+    /// If a status is not a valid HTTP status (100-999).
+    pub fn inject(&self, route: Route, faults: impl IntoIterator<Item = Fault>) {
+        let faults: Vec<Fault> = faults.into_iter().collect();
+        for fault in &faults {
+            assert!(
+                (100..=999).contains(&fault.status()),
+                "not an HTTP status: {fault:?}"
+            );
+        }
+        self.shared
+            .lock()
+            .faults
+            .entry(route)
+            .or_default()
+            .extend(faults);
+    }
+
+    /// Injected faults on `route` that no request has consumed yet.
+    pub fn pending_faults(&self, route: Route) -> usize {
+        self.shared
+            .lock()
+            .faults
+            .get(&route)
+            .map_or(0, VecDeque::len)
+    }
+
+    /// Requests answered with an injected fault, each `METHOD /path -> STATUS (injected)`, in
+    /// arrival order. Per interaction, see [`Reply::faulted`].
+    pub fn faulted_requests(&self) -> Vec<String> {
+        self.shared.lock().faulted.clone()
     }
 }
 
@@ -594,6 +742,9 @@ struct State {
 
     requests: Vec<String>,
     unexpected: Vec<String>,
+    /// Scripted failures not yet consumed, per route.
+    faults: HashMap<Route, VecDeque<Fault>>,
+    faulted: Vec<String>,
     command_log: Vec<RegisteredCommands>,
     commands: HashMap<CommandScope, Vec<Value>>,
     interactions: HashMap<String, InteractionRecord>,

@@ -6,7 +6,7 @@
 //! `payload_json` part when files are attached.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -17,7 +17,7 @@ use axum::serve::ListenerExt;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use super::{APPLICATION_ID, EPHEMERAL};
+use super::{APPLICATION_ID, EPHEMERAL, Fault, FaultedRequest, Route};
 use super::{CommandScope, RegisteredCommands, Shared, State, callback_type, payloads, validate};
 
 pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
@@ -108,19 +108,105 @@ async fn handle(
         "{method} {}",
         uri.path_and_query().map_or(uri.path(), |p| p.as_str())
     );
-    let answer = {
+    let outcome = {
         let mut state = shared.lock();
         state.requests.push(line.clone());
-        let answer = route(&shared, &mut state, &method, uri.path(), &headers, &body);
-        if let Some(reason) = &answer.refusal {
-            state.unexpected.push(format!("{line} -> {reason}"));
+        match take_fault(&mut state, &method, uri.path(), &line) {
+            Some(fault) => Err(fault),
+            None => {
+                let answer = route(&shared, &mut state, &method, uri.path(), &headers, &body);
+                if let Some(reason) = &answer.refusal {
+                    state.unexpected.push(format!("{line} -> {reason}"));
+                }
+                Ok(answer)
+            }
         }
-        answer
     };
     shared.notify();
-    match answer.body {
-        Some(body) => (answer.status, axum::Json(body)).into_response(),
-        None => answer.status.into_response(),
+    match outcome {
+        Err(fault) => fault_response(fault),
+        Ok(Answer {
+            status,
+            body: Some(body),
+            ..
+        }) => (status, axum::Json(body)).into_response(),
+        Ok(Answer { status, .. }) => status.into_response(),
+    }
+}
+
+/// The next injected fault for this request's route, if any, recorded as consumed (on the
+/// server and on the interaction the request is for). The request is then not handled at all.
+fn take_fault(state: &mut State, method: &Method, path: &str, line: &str) -> Option<Fault> {
+    let rest = path.strip_prefix("/api/v10/")?;
+    let segments: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+    let route = Route::of(method.as_str(), &segments)?;
+    let fault = state.faults.get_mut(&route)?.pop_front()?;
+    let at = Instant::now();
+    state
+        .faulted
+        .push(format!("{line} -> {} (injected)", fault.status()));
+    let interaction = match segments.as_slice() {
+        ["interactions", id, token, ..] => state
+            .interactions
+            .get(*id)
+            .filter(|r| r.token == *token)
+            .map(|_| (*id).to_owned()),
+        ["webhooks", app, token, ..] => webhook_interaction(state, app, token).map(str::to_owned),
+        _ => None,
+    };
+    if let Some(record) = interaction.and_then(|id| state.interactions.get_mut(&id)) {
+        record.reply.faulted.push(FaultedRequest {
+            route,
+            status: fault.status(),
+            retry_after: fault.retry_after(),
+            at,
+        });
+    }
+    Some(fault)
+}
+
+/// A rate-limit bucket id, opaque as Discord's are.
+const RATE_LIMIT_BUCKET: &str = "9c2b1a7f3e5d4c6b8a0f1e2d3c4b5a69";
+
+fn fault_response(fault: Fault) -> Response {
+    let status =
+        StatusCode::from_u16(fault.status()).expect("inject() accepts only valid HTTP statuses");
+    let reason = status.canonical_reason().unwrap_or("Error");
+    match fault {
+        Fault::Status(code) => {
+            let body = payloads::error(0, &format!("{code}: {reason}"));
+            (status, axum::Json(body)).into_response()
+        }
+        Fault::Html(code) => {
+            let page = format!(
+                "<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n\
+                 <center><h1>{code} {reason}</h1></center>\r\n<hr><center>cloudflare</center>\r\n\
+                 </body>\r\n</html>\r\n"
+            );
+            (status, [(header::CONTENT_TYPE, "text/html")], page).into_response()
+        }
+        Fault::RateLimited { retry_after } => {
+            let seconds = retry_after.as_secs_f64();
+            let reset = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .expect("system clock after 1970")
+                + retry_after;
+            let body = json!({
+                "message": "You are being rate limited.",
+                "retry_after": seconds,
+                "global": false,
+            });
+            let headers = [
+                ("retry-after", format!("{}", seconds.ceil() as u64)),
+                ("x-ratelimit-limit", "5".to_owned()),
+                ("x-ratelimit-remaining", "0".to_owned()),
+                ("x-ratelimit-reset", format!("{:.3}", reset.as_secs_f64())),
+                ("x-ratelimit-reset-after", format!("{seconds:.3}")),
+                ("x-ratelimit-bucket", RATE_LIMIT_BUCKET.to_owned()),
+                ("x-ratelimit-scope", "user".to_owned()),
+            ];
+            (status, headers, axum::Json(body)).into_response()
+        }
     }
 }
 
@@ -422,6 +508,7 @@ fn callback(
         .reply
         .callbacks
         .push(json!({"type": kind, "data": data}));
+    record.reply.callback_times.push(Instant::now());
     record.acknowledged.get_or_insert_with(Instant::now);
     if record.reply.is_final() {
         record.answered.get_or_insert_with(Instant::now);
@@ -477,6 +564,7 @@ fn original(
             message["edited_timestamp"] = json!(payloads::timestamp_now());
             let answer = Answer::ok(message.clone());
             record.reply.edits.push(body);
+            record.reply.edit_times.push(Instant::now());
             record.answered.get_or_insert_with(Instant::now);
             answer
         }
@@ -507,5 +595,10 @@ fn followup(state: &mut State, app: &str, token: &str, body: Result<Value, Answe
     let message_id = payloads::snowflake().to_string();
     let message = payloads::message(&message_id, &record.channel_id, flags, &body);
     record.reply.followups.push(body);
+    record.reply.followup_times.push(Instant::now());
+    // A deferral answered by a follow-up (because editing failed) is answered now.
+    if record.reply.is_final() {
+        record.answered.get_or_insert_with(Instant::now);
+    }
     Answer::ok(message)
 }
