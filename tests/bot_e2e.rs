@@ -22,6 +22,292 @@ fn share(sub: &str, id: &str, expiry: Option<&str>) -> CommandInteraction {
     i
 }
 
+// ---------------------------------------------------------------- SPEC §13 trust boundaries
+
+/// A server the operator did not name, whose admin allowed every role.
+const FOREIGN_GUILD: u64 = 1_180_000_000_000_000_777;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guild_that_is_not_configured_gets_nothing() {
+    let h = BotHarness::start("e2e_foreign", &[]).await;
+    let (_, reply) = h
+        .ask(
+            CommandInteraction::admin(Some("roles"), "add")
+                .option_role("role", FOREIGN_GUILD) // @everyone of that guild
+                .permissions(MANAGE_GUILD)
+                .guild(FOREIGN_GUILD)
+                .build(),
+        )
+        .await;
+    assert_says(&reply, "does not share links in this server");
+    let roles: i64 = sqlx::query_scalar("SELECT count(*) FROM guild_allowed_roles")
+        .fetch_one(&h.pool)
+        .await
+        .unwrap();
+    assert_eq!(roles, 0, "the foreign admin changed nothing");
+
+    let (id, reply) = h
+        .ask(
+            share("job", "dlc-stolen", Some("7d"))
+                .roles([FOREIGN_GUILD])
+                .guild(FOREIGN_GUILD)
+                .build(),
+        )
+        .await;
+    assert_says(&reply, "does not share links in this server");
+    let text = reply.final_content();
+    assert!(
+        !text.contains("discord.guilds") && !text.contains("DLCSHARE"),
+        "names no internals: {text}"
+    );
+    let row = h.audit_row(&id).await;
+    assert_eq!(
+        (row["outcome"].as_str(), row["error_code"].as_str()),
+        (Some("denied_role"), Some("guild_not_enabled"))
+    );
+    assert_eq!(row["guild_id"], FOREIGN_GUILD.to_string());
+    assert_eq!(h.gettoken.arrivals(), 0, "no upstream call");
+
+    // Autocomplete there suggests nothing (and reads nothing).
+    let auto = CommandInteraction::share("job")
+        .option_str("id", "x")
+        .option_str("expiry", "1")
+        .guild(FOREIGN_GUILD)
+        .autocomplete("expiry")
+        .build();
+    let id = h.discord.send_interaction(auto).await;
+    let reply = h
+        .discord
+        .wait_for_reply(&id, support::bot::REPLY_TIMEOUT)
+        .await
+        .expect("autocomplete answered");
+    assert!(reply.choices().is_empty(), "{:?}", reply.choices());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_refuses_to_start_without_a_guild_and_names_the_keys() {
+    let out = support::cli::run_binary(
+        &["run"],
+        [
+            ("DISCORD_TOKEN", "x.y.z"),
+            ("DATABASE_URL", "postgres://u:p@127.0.0.1:1/db"),
+            ("DLCSHARE_HTTP__LISTEN", "127.0.0.1:0"),
+        ],
+    )
+    .await;
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("discord.guilds") && stderr.contains("discord.guild_id"),
+        "{stderr}"
+    );
+    // The explicit wildcard is accepted (the run then fails later, on the database).
+    let out = support::cli::run_binary(
+        &["run"],
+        [
+            ("DISCORD_TOKEN", "x.y.z"),
+            ("DATABASE_URL", "postgres://u:p@127.0.0.1:1/db"),
+            ("DLCSHARE_HTTP__LISTEN", "127.0.0.1:0"),
+            ("DLCSHARE_DISCORD__GUILDS", "[\"*\"]"),
+            ("DLCSHARE_DATABASE__ACQUIRE_TIMEOUT", "1s"),
+        ],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && !stderr.contains("discord.guilds"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_final_edit_is_retried_then_sent_as_a_follow_up() {
+    use support::discord::{Fault, Route};
+    let h = BotHarness::start("e2e_edit_retry", &[]).await;
+    h.allow_role(ALLOWED_ROLE).await;
+
+    // 503, then a 429: retried, the second retry no sooner than Discord said.
+    h.discord.inject(
+        Route::EditOriginal,
+        [
+            Fault::Status(503),
+            Fault::RateLimited {
+                retry_after: Duration::from_millis(1_500),
+            },
+        ],
+    );
+    let (id, reply) = h.ask(share("job", "dlc-retry", None).build()).await;
+    assert_says(&reply, "Here is your share link");
+    let limited = reply.faulted_on(Route::EditOriginal);
+    assert_eq!(limited.len(), 2, "{:?}", reply.faulted);
+    assert!(
+        reply.edit_times[0] >= limited[1].retry_not_before(),
+        "the edit waited for retry_after"
+    );
+    assert_eq!(h.audit_row(&id).await["outcome"], "issued");
+
+    // Told to come back after the 30 s window: the answer goes out as a follow-up at once.
+    h.discord.inject(
+        Route::EditOriginal,
+        [Fault::RateLimited {
+            retry_after: Duration::from_secs(60),
+        }],
+    );
+    let id = h
+        .discord
+        .send_interaction(share("job", "dlc-followup", None).build())
+        .await;
+    let reply = h
+        .discord
+        .wait_for_reply(&id, support::bot::REPLY_TIMEOUT)
+        .await
+        .unwrap_or_else(|| panic!("no answer; log:\n{}", h.logs()));
+    assert!(reply.edits.is_empty(), "{:?}", reply.edits);
+    let followup = reply.final_followup().expect("a follow-up message");
+    assert_eq!(
+        followup["flags"].as_u64().unwrap_or_default() & 64,
+        64,
+        "ephemeral"
+    );
+    assert_eq!(followup["allowed_mentions"]["parse"], serde_json::json!([]));
+    assert_says(&reply, "Here is your share link");
+    assert!(reply.rejected.is_empty(), "{:?}", reply.rejected);
+    assert_eq!(
+        h.audit_row(&id).await["outcome"],
+        "issued",
+        "the outcome stands"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_deferral_is_retried_and_an_unacknowledged_share_is_audited() {
+    use support::discord::{Fault, Route};
+    let h = BotHarness::start("e2e_defer_retry", &[]).await;
+    h.allow_role(ALLOWED_ROLE).await;
+
+    h.discord.inject(
+        Route::Callback,
+        [
+            Fault::Status(500),
+            Fault::RateLimited {
+                retry_after: Duration::from_millis(300),
+            },
+        ],
+    );
+    let (id, reply) = h.ask(share("job", "dlc-defer", None).build()).await;
+    assert_says(&reply, "Here is your share link");
+    assert_eq!(reply.faulted_on(Route::Callback).len(), 2);
+    assert_eq!(h.audit_row(&id).await["outcome"], "issued");
+
+    // Discord keeps failing for the whole 3-second window: nothing can be answered, and
+    // nothing is issued, but the attempt has its row.
+    h.discord
+        .inject(Route::Callback, (0..100).map(|_| Fault::Status(503)));
+    let id = h
+        .discord
+        .send_interaction(share("job", "dlc-unacked", None).build())
+        .await;
+    let deadline = std::time::Instant::now() + support::bot::REPLY_TIMEOUT;
+    let row = loop {
+        let row: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT outcome::text, error_code FROM audit_log WHERE interaction_id = $1",
+        )
+        .bind(&id)
+        .fetch_optional(&h.pool)
+        .await
+        .unwrap();
+        match row {
+            Some(row) => break row,
+            None if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
+            None => panic!("no audit row; log:\n{}", h.logs()),
+        }
+    };
+    assert_eq!(
+        (row.0.as_str(), row.1.as_deref()),
+        ("internal_error", Some("unacknowledged"))
+    );
+    assert_eq!(
+        h.gettoken.arrivals(),
+        1,
+        "only the first share reached GetToken"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_database_fails_closed_and_does_not_hold_shutdown() {
+    let mut h = BotHarness::start_via_proxy("e2e_frozen_db", &[]).await;
+    h.allow_role(ALLOWED_ROLE).await;
+    h.db_proxy().freeze();
+    let started = std::time::Instant::now();
+    let (id, reply) = h.ask(share("job", "dlc-frozen", None).build()).await;
+    let waited = started.elapsed();
+    assert_says(&reply, "Cannot record requests right now");
+    assert!(
+        waited < Duration::from_secs(15),
+        "failed closed after {waited:?}"
+    );
+    assert_eq!(h.gettoken.arrivals(), 0, "nothing requested without a row");
+
+    let started = std::time::Instant::now();
+    let status = h.terminate();
+    assert!(status.success(), "{status:?}\n{}", h.logs());
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(20),
+        "shutdown waited {waited:?} on the silent database"
+    );
+    let _ = id;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reply_and_the_row_carry_the_tokens_own_expiry() {
+    let h = BotHarness::start("e2e_jwt", &[]).await;
+    h.allow_role(ALLOWED_ROLE).await;
+    h.gettoken.script([Behavior::Jwt {
+        lifetime: Duration::from_secs(3_600),
+    }]);
+    let (id, reply) = h.ask(share("job", "dlc-jwt", Some("2d")).build()).await;
+    let text = reply.final_content();
+    let expected = chrono::Utc::now().timestamp() + 3_600;
+    let shown: i64 = text
+        .split("<t:")
+        .nth(1)
+        .and_then(|t| t.split(':').next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no timestamp in {text}"));
+    assert!(
+        (expected - 5..=expected).contains(&shown),
+        "{shown} vs {expected}: {text}"
+    );
+    let fields = &reply.final_message().unwrap()["embeds"][0]["fields"];
+    let valid_for = fields
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["name"] == "Valid for"))
+        .unwrap_or_else(|| panic!("no validity field: {fields}"));
+    assert_eq!(valid_for["value"], "1h", "{fields}");
+    let row = h.audit_row(&id).await;
+    assert_eq!(row["requested_expire_seconds"], 172_800);
+    let recorded = row["expire_seconds"].as_i64().unwrap();
+    assert!((3_595..=3_600).contains(&recorded), "{row}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_with_nul_is_refused_and_audited() {
+    let h = BotHarness::start("e2e_nul", &[]).await;
+    h.allow_role(ALLOWED_ROLE).await;
+    let (id, reply) = h.ask(share("job", "dlc\u{0}x", None).build()).await;
+    assert_says(&reply, "That id is not valid");
+    let row = h.audit_row(&id).await;
+    assert_eq!(
+        (row["outcome"].as_str(), row["error_code"].as_str()),
+        (Some("invalid_input"), Some("invalid_id"))
+    );
+    assert_eq!(row["target_id"], "dlc\u{fffd}x");
+    assert_eq!(h.gettoken.arrivals(), 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shares_a_job_and_a_tensorboard() {
     let h = BotHarness::start("e2e_success", &[]).await;

@@ -13,7 +13,7 @@ use dlc_share_bot::cli::AuditFormat;
 use dlc_share_bot::cli::audit::export_to;
 use dlc_share_bot::config::DatabaseSettings;
 use dlc_share_bot::share::ports::{
-    AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, GuildDirectory,
+    AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, GuildDirectory, StorageError,
 };
 use dlc_share_bot::share::{
     ChannelId, Expiry, GuildId, GuildPolicy, RoleId, TargetType, UserId, token_fingerprint,
@@ -1299,8 +1299,8 @@ async fn no_link_is_shown_when_its_row_cannot_be_completed(
     connect: PgConnectOptions,
 ) {
     use dlc_share_bot::share::{
-        GuildScope, LinkTemplate, LinkTemplates, RateLimits, RateSpec, ShareOutcome,
-        ShareRequest, ShareService,
+        GuildScope, LinkTemplate, LinkTemplates, RateLimits, RateSpec, ShareOutcome, ShareRequest,
+        ShareService,
     };
     use std::num::NonZeroU32;
 
@@ -1359,7 +1359,11 @@ async fn no_link_is_shown_when_its_row_cannot_be_completed(
     assert_eq!(store.close_stale_pending(Duration::ZERO).await.unwrap(), 1);
     let row = fetch_row(store.pool(), "8001").await;
     assert_eq!(
-        (row.outcome.as_str(), row.error_code.as_deref(), row.token_sha256),
+        (
+            row.outcome.as_str(),
+            row.error_code.as_deref(),
+            row.token_sha256
+        ),
         ("internal_error", Some("incomplete"), None)
     );
     store.close().await;
@@ -1381,4 +1385,47 @@ async fn completion_records_the_tokens_real_lifetime(pool: PgPool) {
         Some(3_600),
         "unknown lifetime keeps the granted expiry"
     );
+}
+
+/// Issue item 4 at the store: PostgreSQL reachable but silent. Every call the share flow makes
+/// fails within the client-side bound instead of hanging, with pooled and new connections alike.
+#[sqlx::test(migrations = "./migrations")]
+async fn a_silent_database_fails_every_call_within_the_statement_timeout(pool: PgPool) {
+    const STATEMENT_TIMEOUT: Duration = Duration::from_secs(1);
+    let url = test_database_url(&pool);
+    let proxy = FreezableProxy::start(upstream_of(&url)).await;
+    let settings = DatabaseSettings {
+        max_connections: 2,
+        acquire_timeout: Duration::from_secs(2),
+        statement_timeout: STATEMENT_TIMEOUT,
+    };
+    let store = store::connect(&SecretString::from(proxy.url_for(&url)), &settings)
+        .await
+        .unwrap();
+    store.begin(&attempt("9001")).await.unwrap();
+    store.settings(GUILD).await.unwrap();
+
+    proxy.freeze();
+    let bound = settings.acquire_timeout + STATEMENT_TIMEOUT + Duration::from_secs(2);
+    let started = Instant::now();
+    let begin = store.begin(&attempt("9002")).await;
+    assert!(begin.is_err(), "{begin:?}");
+    assert!(store.complete("9001", &issued("tok")).await.is_err());
+    assert!(
+        store
+            .record(&attempt("9003"), &refused(AuditOutcome::DeniedRole, "x"))
+            .await
+            .is_err()
+    );
+    assert!(store.settings(GUILD).await.is_err());
+    assert!(store.ping().await.is_err());
+    assert!(store.policy(GUILD).await.is_err());
+    let waited = started.elapsed();
+    assert!(waited < bound * 6, "six calls took {waited:?}");
+    let e = StorageError::from(StoreError::TimedOut(STATEMENT_TIMEOUT)).to_string();
+    assert!(e.contains("did not answer within 1000 ms"), "{e}");
+
+    // Thawed, the same store recovers.
+    proxy.thaw();
+    store.begin(&attempt("9004")).await.unwrap();
 }

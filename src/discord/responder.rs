@@ -187,11 +187,16 @@ impl Responder {
             .with_jitter()
             .without_max_times()
             .with_total_delay(Some(window));
+        let started = tokio::time::Instant::now();
         let retried = attempt
             .retry(backoff)
             .when(RespondError::retryable)
-            // Discord's `retry_after` is a floor, never shortened by our own backoff.
-            .adjust(|e, next| next.map(|d| e.retry_after().map_or(d, |r| r.max(d))))
+            // Discord's `retry_after` is a floor, never shortened by our own backoff; one that
+            // ends past the window is not waited for at all (the caller moves on at once).
+            .adjust(|e, next| {
+                let pause = next.map(|d| e.retry_after().map_or(d, |r| r.max(d)))?;
+                (started.elapsed() + pause < window).then_some(pause)
+            })
             .notify(|e, pause| {
                 tracing::debug!(error = %e, pause_ms = pause.as_millis() as u64, "retrying");
             });

@@ -195,7 +195,8 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
             let expires_at = jwt_expiry(issued.token.expose_secret())
                 .and_then(|exp| DateTime::from_timestamp(exp, 0))
                 .unwrap_or_else(|| issued_at + chrono::Duration::seconds(expiry.as_secs().into()));
-            let lifetime_secs = (expires_at - issued_at).num_seconds().max(0);
+            // Whole seconds on both sides: `exp` has no fraction, so neither does its lifetime.
+            let lifetime_secs = (expires_at.timestamp() - issued_at.timestamp()).max(0);
             let link = links.for_target(attempt.target_type).render(&LinkValues {
                 region: issuer.region(),
                 target_type: attempt.target_type,
@@ -581,7 +582,10 @@ mod tests {
         );
         let outcome = svc.share(req).await;
         assert!(
-            matches!(outcome, ShareOutcome::Denied(AccessDecision::GuildNotEnabled)),
+            matches!(
+                outcome,
+                ShareOutcome::Denied(AccessDecision::GuildNotEnabled)
+            ),
             "{outcome:?}"
         );
         assert_eq!(outcome.label(), "denied_role");
@@ -590,8 +594,16 @@ mod tests {
         assert_eq!(done.outcome, AuditOutcome::DeniedRole);
         assert_eq!(done.error_code.as_deref(), Some("guild_not_enabled"));
         assert_eq!(row.attempt.guild_id, Some(GuildId(99)));
-        assert_eq!(svc.issuer.calls.load(Ordering::SeqCst), 0, "no upstream call");
-        assert_eq!(svc.guilds.reads.load(Ordering::SeqCst), 0, "no settings read");
+        assert_eq!(
+            svc.issuer.calls.load(Ordering::SeqCst),
+            0,
+            "no upstream call"
+        );
+        assert_eq!(
+            svc.guilds.reads.load(Ordering::SeqCst),
+            0,
+            "no settings read"
+        );
     }
 
     #[tokio::test]
@@ -677,7 +689,11 @@ mod tests {
         assert!(link.contains(&format!("&u={exp}")), "{link}");
         assert!(link.contains(&format!("&s={lifetime}&")), "{link}");
         let row = svc.audit.row("i1").unwrap();
-        assert_eq!(row.attempt.expire_seconds, Some(2 * 86_400), "granted at begin");
+        assert_eq!(
+            row.attempt.expire_seconds,
+            Some(2 * 86_400),
+            "granted at begin"
+        );
         assert_eq!(
             row.completion.unwrap().expire_seconds,
             Some(lifetime as i64),
@@ -688,8 +704,7 @@ mod tests {
     #[tokio::test]
     async fn an_opaque_token_lives_as_long_as_was_asked() {
         let svc = service(FakeIssuer::token("opaque+/="));
-        let ShareOutcome::Issued(share) = svc.share(request("i1", "dlc1", Some("2h"))).await
-        else {
+        let ShareOutcome::Issued(share) = svc.share(request("i1", "dlc1", Some("2h"))).await else {
             panic!("not issued")
         };
         assert_eq!(share.lifetime, Duration::from_secs(7_200));
@@ -722,7 +737,10 @@ mod tests {
         let svc = service(FakeIssuer::token("tok"));
         svc.audit.fail_begin.store(true, Ordering::SeqCst);
         let outcome = svc.share(request("i1", "dlc1", None)).await;
-        assert!(matches!(outcome, ShareOutcome::AuditUnavailable), "{outcome:?}");
+        assert!(
+            matches!(outcome, ShareOutcome::AuditUnavailable),
+            "{outcome:?}"
+        );
         assert_eq!(svc.issuer.calls.load(Ordering::SeqCst), 0);
     }
 

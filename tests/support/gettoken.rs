@@ -38,6 +38,9 @@ pub enum Behavior {
     NoToken,
     /// Wait, then answer with a token.
     Slow(Duration),
+    /// 200 with a JWT whose `exp` claim is `lifetime` from now, whatever `ExpireTime` asked
+    /// (real GetToken tokens are JWTs).
+    Jwt { lifetime: Duration },
 }
 
 /// A request as received, with the verdict.
@@ -209,6 +212,11 @@ async fn handle(
                 seen.answered_token = Some(token.clone());
                 token_response(&token, &request_id)
             }
+            Behavior::Jwt { lifetime } => {
+                let token = jwt(&query, lifetime);
+                seen.answered_token = Some(token.clone());
+                token_response(&token, &request_id)
+            }
             Behavior::Error { status, code } => {
                 error(status, code, "scripted failure", &request_id)
             }
@@ -236,6 +244,23 @@ fn issue(query: &BTreeMap<String, String>, request_id: &str) -> String {
         query.get("TargetId").map(String::as_str).unwrap_or(""),
         request_id,
         rand::random::<u64>()
+    )
+}
+
+/// A JWT-shaped token (`header.claims.signature`, base64url) expiring `lifetime` from now.
+fn jwt(query: &BTreeMap<String, String>, lifetime: Duration) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let exp = Utc::now().timestamp() + lifetime.as_secs() as i64;
+    let claims = serde_json::json!({
+        "sub": query.get("TargetId"),
+        "exp": exp,
+        "jti": format!("{:016x}", rand::random::<u64>()),
+    });
+    format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        URL_SAFE_NO_PAD.encode(rand::random::<u64>().to_be_bytes())
     )
 }
 
