@@ -406,3 +406,44 @@ async fn healthz_answers_while_half_open_connections_pile_up() {
     drop(piled);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_is_bounded_with_a_half_open_connection_held() {
+    let server = start(BotReadiness::new(GatewayStatus::new(), down_store())).await;
+    let mut stream = half_open(server.addr).await;
+    // `stop` allows 5 s, well under the header-read timeout.
+    server.stop().await;
+    assert!(
+        closed_within(&mut stream, Duration::from_secs(5)).await,
+        "the half-open connection outlives the server"
+    );
+}
+
+/// Ready, after a database probe that takes a second; says when a probe begins.
+struct SlowDatabase(tokio::sync::mpsc::UnboundedSender<()>);
+
+impl Readiness for SlowDatabase {
+    fn gateway_connected(&self) -> bool {
+        true
+    }
+
+    async fn database(&self) -> Result<(), String> {
+        let _ = self.0.send(());
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_lets_a_request_in_flight_finish() {
+    let (entered, mut probes) = tokio::sync::mpsc::unbounded_channel();
+    let server = start(SlowDatabase(entered)).await;
+    let url = server.url("/readyz");
+    let request = tokio::spawn(async move { get(&url).await });
+    tokio::time::timeout(Duration::from_secs(5), probes.recv())
+        .await
+        .expect("the request reaches the handler");
+    server.stop().await;
+    let (status, body) = request.await.expect("the request task did not panic");
+    assert_eq!((status, body.trim()), (200, "ready"));
+}

@@ -123,6 +123,11 @@ async fn serve_one(
         () = async {
             let _ = stopping.wait_for(|stop| *stop).await;
         } => {
+            // Only a request being answered is worth waiting for; hyper would otherwise wait
+            // for the rest of a half-sent head.
+            if held.slot.is_idle() {
+                return;
+            }
             connection.as_mut().graceful_shutdown();
             connection.await
         }
