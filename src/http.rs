@@ -21,6 +21,18 @@ use tokio::net::TcpListener;
 use crate::store::{PgStore, StoreError};
 pub use crate::telemetry::metric::*;
 
+mod connections;
+
+/// A connection that has not sent a complete request head within this long is closed, and so
+/// is a keep-alive connection that sends no new request: half-open and slowloris clients
+/// cannot hold descriptors. Long enough for any real probe or scraper on a slow network.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most connections the operations server holds. Well below the usual 1024-descriptor
+/// limit, so a flood cannot starve the rest of the process (gateway, database, GetToken), and
+/// far above what probes and scrapers need.
+pub const MAX_CONNECTIONS: usize = 256;
+
 /// Histogram bucket upper bounds, in seconds. GetToken is bounded by `aliyun.deadline`
 /// (12 s by default), so the top buckets still separate "slow" from "gave up".
 const LATENCY_BUCKETS: [f64; 12] = [
@@ -224,6 +236,11 @@ fn describe_metrics() {
         GATEWAY_RECONNECTS_TOTAL,
         "Discord gateway sessions resumed or re-identified after losing their connection."
     );
+    describe_counter!(
+        OPS_CONNECTIONS_CLOSED_TOTAL,
+        "Operations-server connections closed by the server, by reason (header_timeout, \
+         evicted to make room at the connection cap, refused at the cap)."
+    );
     describe_gauge!(
         RATELIMIT_TRACKED_KEYS,
         "Users and guilds the rate limiters track after the last idle-key eviction."
@@ -250,8 +267,10 @@ pub fn router<R: Readiness>(state: OpsState<R>) -> Router {
         .with_state(Arc::new(state))
 }
 
-/// Serves until `shutdown` resolves, then lets in-flight requests finish. Also runs the
-/// metrics upkeep for as long as it serves.
+/// Serves until `shutdown` resolves, then lets in-flight requests finish (bounded). Also runs
+/// the metrics upkeep for as long as it serves. Connections are limited by
+/// [`HEADER_READ_TIMEOUT`] and [`MAX_CONNECTIONS`]; at the cap, the oldest idle connection is
+/// closed to make room, so `/healthz` keeps answering.
 pub async fn serve<R: Readiness>(
     listener: TcpListener,
     state: OpsState<R>,
@@ -269,12 +288,9 @@ pub async fn serve<R: Readiness>(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "operations HTTP server listening (/healthz, /readyz, /metrics)");
     }
-    let result = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(HttpError::Serve);
+    connections::serve(listener, router(state), shutdown).await;
     upkeep.abort();
-    result
+    Ok(())
 }
 
 async fn healthz() -> &'static str {

@@ -3,7 +3,11 @@
 
 mod support;
 
-use std::time::Duration;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
 
 use support::bot::{ALLOWED_ROLE, BotHarness, DISCORD_TOKEN, assert_says};
 use support::discord::CommandInteraction;
@@ -212,4 +216,80 @@ async fn operations_endpoints_follow_the_running_bot() {
     assert!(body.contains("database"), "{body}");
     assert!(!body.contains(&h.db.url), "no connection URL in {body}");
     h.db.bring_online().await;
+}
+
+/// Raises this process's soft RLIMIT_NOFILE to at least `wanted` (within the hard limit), so
+/// that the test itself can hold its connections.
+fn raise_own_nofile(wanted: u64) {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+        if limit.rlim_cur < wanted as libc::rlim_t {
+            limit.rlim_cur = limit.rlim_max.min(wanted as libc::rlim_t);
+            assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+        }
+    }
+    assert!(
+        limit.rlim_cur >= wanted as libc::rlim_t,
+        "this test needs {wanted} descriptors; the hard limit is {}",
+        limit.rlim_max
+    );
+}
+
+/// SPEC §13: under `ulimit -n 1024`, a pile of half-sent requests neither exhausts the bot's
+/// descriptors nor silences `/healthz`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_answers_under_a_low_fd_limit_with_half_open_connections_piled_up() {
+    const NOFILE: u64 = 1024;
+    const PILED: usize = 1_100;
+    // Open connections the bot may hold besides the capped operations ones (gateway, pool,
+    // GetToken, log, epoll, ...).
+    const OTHER_FDS: usize = 100;
+    raise_own_nofile(PILED as u64 + 256);
+    let h = BotHarness::start_limited(
+        "life_fds",
+        &[("DLCSHARE_DATABASE__ACQUIRE_TIMEOUT", "2s")],
+        NOFILE,
+    )
+    .await;
+    let addr: SocketAddr = h.http_addr.parse().expect("the ops address");
+    assert!(addr.ip().is_loopback(), "{addr}");
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut piled = Vec::with_capacity(PILED);
+    for i in 0..PILED {
+        assert!(Instant::now() < deadline, "only {i} connections in 60 s");
+        let mut stream = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr))
+            .await
+            .unwrap_or_else(|_| panic!("connection {i} not accepted within 5 s"))
+            .expect("connect");
+        // The server may already have closed an old one; only the pile matters.
+        let _ = stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .await;
+        piled.push(stream);
+    }
+
+    let answered = tokio::time::timeout(Duration::from_secs(5), h.ops_get("/healthz")).await;
+    assert_eq!(
+        answered.expect("/healthz within 5 s").0,
+        200,
+        "log:\n{}",
+        h.logs()
+    );
+    let fds = std::fs::read_dir(format!("/proc/{}/fd", h.pid()))
+        .expect("the bot's /proc/<pid>/fd")
+        .count();
+    assert!(
+        fds <= dlc_share_bot::http::MAX_CONNECTIONS + OTHER_FDS,
+        "the bot holds {fds} descriptors"
+    );
+    // The rest of the bot still has descriptors to work with.
+    let (status, body) = h.ops_get("/readyz").await;
+    assert_eq!(status, 200, "{body}");
+    drop(piled);
 }

@@ -14,6 +14,8 @@ use dlc_share_bot::http::{
 use dlc_share_bot::store::{self, PgStore};
 use secrecy::SecretString;
 use sqlx::postgres::PgPoolOptions;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
 /// A running server; dropping it does not stop it, `stop` does (gracefully).
@@ -280,4 +282,169 @@ async fn shutdown_lets_the_server_finish() {
         tokio::net::TcpStream::connect(addr).await.is_err(),
         "nothing listens after shutdown"
     );
+}
+
+/// A request head without its final empty line: the server waits for the rest.
+const PARTIAL_HEAD: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: x\r\n";
+
+/// Comfortably above `http::HEADER_READ_TIMEOUT` on a loaded machine.
+const CLOSE_BOUND: Duration = Duration::from_secs(20);
+
+async fn half_open(addr: SocketAddr) -> TcpStream {
+    let mut stream = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr))
+        .await
+        .expect("connect within 5 s")
+        .expect("connect");
+    stream.write_all(PARTIAL_HEAD).await.expect("send");
+    stream
+}
+
+/// Reads (and discards) until the server closes the connection; false if it is still open
+/// after `bound`.
+async fn closed_within(stream: &mut TcpStream, bound: Duration) -> bool {
+    let mut buf = [0u8; 1024];
+    tokio::time::timeout(bound, async {
+        while let Ok(n) = stream.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+/// Whether the server has closed the connection already (EOF or reset), without waiting.
+fn closed_now(stream: &TcpStream) -> bool {
+    let mut buf = [0u8; 64];
+    match stream.try_read(&mut buf) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_that_never_finishes_its_request_head_is_closed() {
+    let server = start(BotReadiness::new(GatewayStatus::new(), down_store())).await;
+    let mut stream = half_open(server.addr).await;
+    assert!(
+        !closed_within(&mut stream, Duration::from_secs(2)).await,
+        "closed before the client had a fair chance to finish"
+    );
+    assert!(
+        closed_within(&mut stream, CLOSE_BOUND).await,
+        "a half-sent request head holds its connection for more than {CLOSE_BOUND:?}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_keep_alive_connection_is_closed_too() {
+    let server = start(BotReadiness::new(GatewayStatus::new(), down_store())).await;
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("send");
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    let read = tokio::time::timeout(Duration::from_secs(5), async {
+        while !answer.ends_with(b"\r\n\r\nok\n") {
+            let n = stream.read(&mut buf).await.expect("read the answer");
+            assert!(n > 0, "closed before answering: {answer:?}");
+            answer.extend_from_slice(&buf[..n]);
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "no complete answer: {answer:?}");
+    assert!(answer.starts_with(b"HTTP/1.1 200"), "{answer:?}");
+    assert!(
+        closed_within(&mut stream, CLOSE_BOUND).await,
+        "an idle keep-alive connection is held for more than {CLOSE_BOUND:?}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn healthz_answers_while_half_open_connections_pile_up() {
+    const PILED: usize = http::MAX_CONNECTIONS + 64;
+    let server = start(BotReadiness::new(GatewayStatus::new(), down_store())).await;
+    let mut piled = Vec::with_capacity(PILED);
+    for _ in 0..PILED {
+        piled.push(half_open(server.addr).await);
+    }
+
+    let answered = tokio::time::timeout(Duration::from_secs(5), get(&server.url("/healthz"))).await;
+    assert_eq!(answered.expect("/healthz within 5 s").0, 200);
+
+    // The server holds at most MAX_CONNECTIONS: the oldest half-open ones made room.
+    let must_close = PILED - http::MAX_CONNECTIONS;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut closed = 0;
+    while Instant::now() < deadline {
+        closed = piled.iter().filter(|s| closed_now(s)).count();
+        if closed >= must_close {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        closed >= must_close,
+        "the server holds {} of {PILED} half-open connections",
+        PILED - closed
+    );
+    assert!(
+        !closed_now(piled.last().expect("piled")),
+        "the newest connection is kept, the oldest go first"
+    );
+
+    let (_, metrics) = get(&server.url("/metrics")).await;
+    assert!(
+        metrics.contains(r#"dlcshare_ops_connections_closed_total{reason="evicted"}"#),
+        "{metrics}"
+    );
+    drop(piled);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_is_bounded_with_a_half_open_connection_held() {
+    let server = start(BotReadiness::new(GatewayStatus::new(), down_store())).await;
+    let mut stream = half_open(server.addr).await;
+    // `stop` allows 5 s, well under the header-read timeout.
+    server.stop().await;
+    assert!(
+        closed_within(&mut stream, Duration::from_secs(5)).await,
+        "the half-open connection outlives the server"
+    );
+}
+
+/// Ready, after a database probe that takes a second; says when a probe begins.
+struct SlowDatabase(tokio::sync::mpsc::UnboundedSender<()>);
+
+impl Readiness for SlowDatabase {
+    fn gateway_connected(&self) -> bool {
+        true
+    }
+
+    async fn database(&self) -> Result<(), String> {
+        let _ = self.0.send(());
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_lets_a_request_in_flight_finish() {
+    let (entered, mut probes) = tokio::sync::mpsc::unbounded_channel();
+    let server = start(SlowDatabase(entered)).await;
+    let url = server.url("/readyz");
+    let request = tokio::spawn(async move { get(&url).await });
+    tokio::time::timeout(Duration::from_secs(5), probes.recv())
+        .await
+        .expect("the request reaches the handler");
+    server.stop().await;
+    let (status, body) = request.await.expect("the request task did not panic");
+    assert_eq!((status, body.trim()), (200, "ready"));
 }

@@ -38,13 +38,24 @@ pub type Env<'a> = &'a [(&'a str, &'a str)];
 
 impl BotHarness {
     pub async fn start(name: &str, env: Env<'_>) -> BotHarness {
+        Self::start_with_nofile(name, env, None).await
+    }
+
+    /// Like [`BotHarness::start`], with the bot's RLIMIT_NOFILE (soft and hard) set to `nofile`.
+    pub async fn start_limited(name: &str, env: Env<'_>, nofile: u64) -> BotHarness {
+        Self::start_with_nofile(name, env, Some(nofile)).await
+    }
+
+    async fn start_with_nofile(name: &str, env: Env<'_>, nofile: Option<u64>) -> BotHarness {
         let discord = DiscordServer::start(DISCORD_TOKEN).await;
         let gettoken = GetTokenServer::start(false).await;
         let db = TestDatabase::create(name).await;
         let dir = tempfile::tempdir().expect("temp dir");
         let log_path = dir.path().join("bot.log");
         let http_addr = free_local_addr();
-        let child = spawn_bot(&discord, &gettoken, &db, &http_addr, &dir, &log_path, env);
+        let child = spawn_bot(
+            &discord, &gettoken, &db, &http_addr, &dir, &log_path, env, nofile,
+        );
         let pool = db.pool().await;
         let mut h = BotHarness {
             discord,
@@ -284,6 +295,7 @@ fn free_local_addr() -> String {
     l.local_addr().expect("addr").to_string()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn spawn_bot(
     discord: &DiscordServer,
     gettoken: &GetTokenServer,
@@ -292,6 +304,7 @@ fn spawn_bot(
     dir: &tempfile::TempDir,
     log_path: &PathBuf,
     extra: Env<'_>,
+    nofile: Option<u64>,
 ) -> Child {
     let log = std::fs::File::create(log_path).expect("log file");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dlc-share-bot"));
@@ -317,5 +330,28 @@ fn spawn_bot(
     for (k, v) in extra {
         cmd.env(k, v);
     }
+    if let Some(nofile) = nofile {
+        limit_nofile(&mut cmd, nofile);
+    }
     cmd.spawn().expect("spawn the bot")
+}
+
+/// Sets RLIMIT_NOFILE in the child, between fork and exec.
+fn limit_nofile(cmd: &mut Command, nofile: u64) {
+    use std::os::unix::process::CommandExt;
+    let limit = libc::rlimit {
+        rlim_cur: nofile as libc::rlim_t,
+        rlim_max: nofile as libc::rlim_t,
+    };
+    // SAFETY: the closure runs in the forked child before exec; it only calls setrlimit, which
+    // is async-signal-safe, and neither allocates nor takes a lock.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
 }
