@@ -92,7 +92,9 @@ impl BotHarness {
         let dir = tempfile::tempdir().expect("temp dir");
         let log_path = dir.path().join("bot.log");
         let http_addr = free_local_addr();
-        let child = spawn_bot(&discord, &gettoken, &db, &http_addr, &dir, &log_path, &env);
+        let child = spawn_bot(
+            &discord, &gettoken, &db, &http_addr, &dir, &log_path, &env, None,
+        );
         let pool = db.pool().await;
         let mut h = BotHarness {
             discord,
