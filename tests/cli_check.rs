@@ -89,6 +89,7 @@ fn good_env(gettoken: &GetTokenServer, discord: &DiscordServer) -> Vec<(&'static
         ("DLCSHARE_ALIYUN__ENDPOINT", gettoken.url()),
         ("DLCSHARE_ALIYUN__DEADLINE", "3s".into()),
         ("DLCSHARE_ALIYUN__REQUEST_TIMEOUT", "1s".into()),
+        ("DLCSHARE_DISCORD__GUILD_ID", "1180000000000000100".into()),
         ("ALIBABA_CLOUD_ACCESS_KEY_ID", AK_ID.into()),
         ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", AK_SECRET.into()),
     ]
@@ -120,7 +121,8 @@ async fn everything_good_passes_every_check() {
         run.assert_passed(name);
     }
     assert!(
-        run.line("configuration").contains("DLCSHARE_"),
+        run.line("configuration").contains("DLCSHARE_")
+            && run.line("configuration").contains("serving 1 server(s)"),
         "{}",
         run.stdout
     );
@@ -343,5 +345,29 @@ async fn healthcheck_follows_the_running_server() {
         reason[0].contains(&closed.to_string()) && reason[0].contains("refused"),
         "{}",
         run.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_guild_configured_fails_the_configuration_check() {
+    let gettoken = GetTokenServer::start(false).await;
+    let discord = DiscordServer::start(DISCORD_TOKEN).await;
+    let mut env = good_env(&gettoken, &discord);
+    unset(&mut env, "DLCSHARE_DISCORD__GUILD_ID");
+    let run = run_bin(&["check"], &env).await;
+    assert_ne!(run.code, 0);
+    run.assert_failed("configuration");
+    let line = run.line("configuration");
+    assert!(
+        line.contains("discord.guilds") && line.contains("discord.guild_id"),
+        "{line}"
+    );
+    set(&mut env, "DLCSHARE_DISCORD__GUILDS", "[\"*\"]");
+    let run = run_bin(&["check"], &env).await;
+    run.assert_passed("configuration");
+    assert!(
+        run.line("configuration").contains("every server"),
+        "{}",
+        run.stdout
     );
 }

@@ -11,7 +11,7 @@ use serenity::http::HttpBuilder;
 
 use crate::aliyun::{AliyunError, GetTokenClient, GetTokenRequest, credentials};
 use crate::config::{DEFAULT_CONFIG_PATH, Settings, SignatureVersion, secret_from_env};
-use crate::share::TargetType;
+use crate::share::{GuildScope, TargetType};
 use crate::store::{self, DATABASE_URL_VAR, StoreError};
 
 /// The Discord token's variable (or `DISCORD_TOKEN_FILE`).
@@ -95,6 +95,12 @@ fn check_configuration(settings: &Settings, config_path: Option<&Path>) -> Check
         1 => sources.push(overrides.remove(0)),
         n => sources.push(format!("{n} DLCSHARE_* variables")),
     }
+    // `run` refuses to start without a guild scope, so `check` fails on it too.
+    let served = match settings.guild_scope() {
+        Ok(GuildScope::Every) => "every server (discord.guilds = [\"*\"])".to_owned(),
+        Ok(GuildScope::Listed(ids)) => format!("{} server(s)", ids.len()),
+        Err(e) => return CheckResult::fail("configuration", e.to_string()),
+    };
     let signature = match settings.aliyun.signature_version {
         SignatureVersion::V1 => "v1",
         SignatureVersion::V3 => "v3",
@@ -102,7 +108,7 @@ fn check_configuration(settings: &Settings, config_path: Option<&Path>) -> Check
     CheckResult::pass(
         "configuration",
         format!(
-            "{} (GetToken endpoint {}, signature {signature}, http.listen {})",
+            "{} (serving {served}, GetToken endpoint {}, signature {signature}, http.listen {})",
             sources.join(" + "),
             crate::aliyun::client::endpoint_for(&settings.aliyun),
             settings.http.listen

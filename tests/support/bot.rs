@@ -36,40 +36,27 @@ pub struct BotHarness {
 /// Extra environment for one test, e.g. tighter rate limits.
 pub type Env<'a> = &'a [(&'a str, &'a str)];
 
+/// How the bot process is started, beyond its environment.
+#[derive(Debug, Default, Clone, Copy)]
+struct Launch {
+    /// RLIMIT_NOFILE for the bot.
+    nofile: Option<u64>,
+    /// Reach PostgreSQL through a [`FreezableProxy`].
+    db_proxy: bool,
+}
+
 impl BotHarness {
     pub async fn start(name: &str, env: Env<'_>) -> BotHarness {
-        Self::start_with_nofile(name, env, None).await
+        Self::launch(name, env, Launch::default()).await
     }
 
     /// Like [`BotHarness::start`], with the bot's RLIMIT_NOFILE (soft and hard) set to `nofile`.
     pub async fn start_limited(name: &str, env: Env<'_>, nofile: u64) -> BotHarness {
-        Self::start_with_nofile(name, env, Some(nofile)).await
-    }
-
-    async fn start_with_nofile(name: &str, env: Env<'_>, nofile: Option<u64>) -> BotHarness {
-        let discord = DiscordServer::start(DISCORD_TOKEN).await;
-        let gettoken = GetTokenServer::start(false).await;
-        let db = TestDatabase::create(name).await;
-        let dir = tempfile::tempdir().expect("temp dir");
-        let log_path = dir.path().join("bot.log");
-        let http_addr = free_local_addr();
-        let child = spawn_bot(
-            &discord, &gettoken, &db, &http_addr, &dir, &log_path, env, nofile,
-        );
-        let pool = db.pool().await;
-        let mut h = BotHarness {
-            discord,
-            gettoken,
-            db,
-            pool,
-            http_addr,
-            log_path,
-            db_proxy: None,
-            child: Some(child),
-            _dir: dir,
+        let launch = Launch {
+            nofile: Some(nofile),
+            ..Launch::default()
         };
-        h.wait_until_serving().await;
-        h
+        Self::launch(name, env, launch).await
     }
 
     /// Like [`start`](Self::start), but the bot reaches PostgreSQL through a [`FreezableProxy`]
@@ -77,23 +64,44 @@ impl BotHarness {
     /// `pool` connects directly and keeps working while the proxy is frozen. A `DATABASE_URL`
     /// in `env` is overridden.
     pub async fn start_via_proxy(name: &str, env: Env<'_>) -> BotHarness {
+        let launch = Launch {
+            db_proxy: true,
+            ..Launch::default()
+        };
+        Self::launch(name, env, launch).await
+    }
+
+    async fn launch(name: &str, env: Env<'_>, launch: Launch) -> BotHarness {
         let discord = DiscordServer::start(DISCORD_TOKEN).await;
         let gettoken = GetTokenServer::start(false).await;
         let db = TestDatabase::create(name).await;
-        let proxy = FreezableProxy::start(db.server_addr()).await;
-        let proxied_url = db.url_via(&proxy);
-        // Extra variables are applied last, so this one replaces the direct URL.
-        let env: Vec<(&str, &str)> = env
-            .iter()
-            .copied()
-            .filter(|(k, _)| *k != "DATABASE_URL")
-            .chain([("DATABASE_URL", proxied_url.as_str())])
-            .collect();
+        let proxy = match launch.db_proxy {
+            true => Some(FreezableProxy::start(db.server_addr()).await),
+            false => None,
+        };
+        let proxied_url = proxy.as_ref().map(|p| db.url_via(p));
+        // Extra variables are applied last, so a proxied URL replaces the direct one.
+        let env: Vec<(&str, &str)> = match &proxied_url {
+            Some(url) => env
+                .iter()
+                .copied()
+                .filter(|(k, _)| *k != "DATABASE_URL")
+                .chain([("DATABASE_URL", url.as_str())])
+                .collect(),
+            None => env.to_vec(),
+        };
         let dir = tempfile::tempdir().expect("temp dir");
         let log_path = dir.path().join("bot.log");
         let http_addr = free_local_addr();
         let child = spawn_bot(
-            &discord, &gettoken, &db, &http_addr, &dir, &log_path, &env, None,
+            &discord,
+            &gettoken,
+            &db,
+            &http_addr,
+            &dir,
+            &log_path,
+            &env,
+            launch.nofile,
         );
         let pool = db.pool().await;
         let mut h = BotHarness {
@@ -103,7 +111,7 @@ impl BotHarness {
             pool,
             http_addr,
             log_path,
-            db_proxy: Some(proxy),
+            db_proxy: proxy,
             child: Some(child),
             _dir: dir,
         };
