@@ -22,6 +22,7 @@ use crate::store::{PgStore, StoreError};
 pub use crate::telemetry::metric::*;
 
 mod connections;
+pub mod record;
 
 /// A connection that has not sent a complete request head within this long is closed, and so
 /// is a keep-alive connection that sends no new request: half-open and slowloris clients

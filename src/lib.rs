@@ -2,6 +2,7 @@
 
 pub mod aliyun;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod discord;
 pub mod http;

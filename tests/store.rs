@@ -1334,6 +1334,7 @@ async fn no_link_is_shown_when_its_row_cannot_be_completed(
         },
         default_policy: GuildPolicy::new(Expiry::MIN, Expiry::HARD_MAX).unwrap(),
         served: GuildScope::Listed([GUILD].into()),
+        clock: std::sync::Arc::new(dlc_share_bot::clock::SystemClock),
     };
     let outcome = service
         .share(ShareRequest {
@@ -1349,7 +1350,7 @@ async fn no_link_is_shown_when_its_row_cannot_be_completed(
         })
         .await;
     assert!(
-        matches!(outcome, ShareOutcome::AuditIncomplete),
+        matches!(outcome.outcome, ShareOutcome::AuditIncomplete),
         "no link without a complete row: {outcome:?}"
     );
 

@@ -62,6 +62,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
             .map_err(|(key, e)| anyhow!("{key}: {e}"))?,
         default_policy,
         served,
+        clock: Arc::new(crate::clock::SystemClock),
     };
     let gateway = GatewayStatus::new();
     let bot = Arc::new(Bot::new(

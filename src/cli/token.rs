@@ -8,6 +8,7 @@ use secrecy::ExposeSecret;
 
 use super::TokenArgs;
 use crate::aliyun::{GetTokenClient, credentials, signer};
+use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::share::ports::AuditAttempt;
 use crate::share::{Expiry, IssuedShare, ShareOutcome, TargetId, TargetType, issue_audited};
@@ -52,10 +53,11 @@ pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
         requested_expire_seconds: args.expire.as_ref().map(|_| expiry.as_secs().into()),
         expire_seconds: Some(expiry.as_secs().into()),
     };
-    let outcome = issue_audited::<PgStore, _>(
+    let report = issue_audited::<PgStore, _>(
         store.as_ref(),
         &client,
         &links,
+        &SystemClock,
         attempt,
         target_id,
         expiry,
@@ -65,7 +67,8 @@ pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
     if let Some(store) = store {
         store.close().await;
     }
-    match outcome {
+    crate::http::record::share(&report);
+    match report.outcome {
         ShareOutcome::Issued(share) => {
             print_share(&share, args.json);
             Ok(())

@@ -140,8 +140,9 @@ impl Bot {
         match invocation {
             Invocation::Share { .. } => {
                 let request = share_request(cmd).expect("a guild /share parses to a request");
-                let outcome = self.service.share(request).await;
-                (replies::share(&outcome), outcome.label())
+                let report = self.service.share(request).await;
+                crate::http::record::share(&report);
+                (replies::share(&report.outcome), report.outcome.label())
             }
             Invocation::Admin(_) if foreign => {
                 tracing::warn!("admin command from a guild this bot does not serve");

@@ -153,3 +153,21 @@ impl TokenIssuer for FakeIssuer {
         "cn-test"
     }
 }
+
+/// A clock that stands still unless a test moves it.
+#[derive(Debug)]
+pub struct FakeClock(pub Mutex<chrono::DateTime<chrono::Utc>>);
+
+impl FakeClock {
+    pub fn at(unix: i64) -> Self {
+        FakeClock(Mutex::new(
+            chrono::DateTime::from_timestamp(unix, 0).expect("a valid instant"),
+        ))
+    }
+}
+
+impl super::ports::Clock for FakeClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        *self.0.lock().unwrap()
+    }
+}

@@ -1,33 +1,35 @@
 //! The core: share requests, expiry, policy, rate limits and links. Nothing here knows about
-//! Discord, HTTP or SQL; adapters translate at the edges.
+//! Discord, HTTP, SQL, metrics, or the clock (it is a port); adapters translate at the edges
+//! and count what the core reports.
 
 mod expiry;
 #[cfg(test)]
 pub(crate) mod fakes;
+mod flow;
 mod guilds;
 mod ids;
 mod jwt;
 mod link;
+mod outcome;
 mod policy;
 pub mod ports;
 mod ratelimit;
-mod service;
 mod target;
 
 pub use expiry::{
     DurationParseError, Expiry, ExpiryError, HARD_MAX_EXPIRY_SECS, MIN_EXPIRY_SECS,
     format_duration, parse_duration, suggest_expiries,
 };
+pub use flow::{
+    LinkTemplates, ShareRequest, ShareService, effective_policy, issue_audited, token_fingerprint,
+};
 pub use guilds::{GuildScope, GuildScopeError};
 pub use ids::{ChannelId, GuildId, RoleId, UserId};
 pub use jwt::jwt_expiry;
 pub use link::{LinkTemplate, LinkTemplateError, LinkValues};
+pub use outcome::{InvalidInput, IssuedShare, ShareOutcome, ShareReport};
 pub use policy::{
     AccessDecision, AdminPermissions, GuildPolicy, PolicyError, decide_access, is_admin,
 };
 pub use ratelimit::{LimitScope, RateDecision, RateLimits, RateSpec};
-pub use service::{
-    InvalidInput, IssuedShare, LinkTemplates, ShareOutcome, ShareRequest, ShareService,
-    issue_audited, token_fingerprint,
-};
 pub use target::{TARGET_ID_MAX_LEN, TargetId, TargetIdError, TargetType, UnknownTargetType};

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 
+use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use super::{ChannelId, Expiry, GuildId, GuildPolicy, RoleId, TargetId, TargetType};
@@ -173,4 +174,9 @@ pub trait TokenIssuer: Send + Sync {
 
     /// Region placed in share links.
     fn region(&self) -> &str;
+}
+
+/// Wall-clock time, injected so that expiries are decided against a clock a test controls.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
 }

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+use backon::{ExponentialBuilder, Retryable};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::{Stream, TryStreamExt};
 use serde::{Serialize, Serializer};
@@ -23,6 +24,10 @@ pub const PRUNE_BATCH_ROWS: i64 = 5_000;
 /// A pending row older than this belongs to a process that died mid-request: GetToken is
 /// bounded by `aliyun.deadline` (seconds), so no live request can still own it.
 pub const STALE_PENDING_AFTER: Duration = Duration::from_secs(15 * 60);
+
+/// Completion retries after the first attempt, and the first pause (then ×4: 200 ms, 800 ms).
+const COMPLETION_RETRIES: usize = 2;
+const COMPLETION_FIRST_PAUSE: Duration = Duration::from_millis(200);
 
 /// Longest retention honoured; beyond it the cut-off would leave PostgreSQL's date range.
 const MAX_RETENTION_DAYS: u32 = 1_000_000;
@@ -381,8 +386,20 @@ impl AuditLog for PgStore {
         interaction_id: &str,
         completion: &AuditCompletion,
     ) -> Result<(), StorageError> {
-        Ok(self
-            .bounded(self.complete_pending(interaction_id, completion))
+        // The row already proves the attempt, and without its completion the member gets no
+        // link (SPEC §13): a passing failure is worth a few tries while they wait on the
+        // deferral. `NotPending` is final — the row was completed or closed meanwhile.
+        let attempt = || self.bounded(self.complete_pending(interaction_id, completion));
+        let pauses = ExponentialBuilder::default()
+            .with_min_delay(COMPLETION_FIRST_PAUSE)
+            .with_factor(4.0)
+            .with_max_times(COMPLETION_RETRIES);
+        Ok(attempt
+            .retry(pauses)
+            .when(|e| !matches!(e, StoreError::NotPending(_)))
+            .notify(|e, pause| {
+                tracing::warn!(error = %super::error_chain(e), pause_ms = pause.as_millis() as u64, "audit completion failed; retrying");
+            })
             .await?)
     }
 

@@ -1,0 +1,31 @@
+//! Metrics recorded from what the core reports: the core counts nothing itself, so every
+//! adapter that runs a share (chat, command line) records it here, the same way.
+
+use crate::share::{LimitScope, ShareOutcome, ShareReport};
+use crate::telemetry::metric;
+
+/// Records one share's GetToken latency and errors, rate-limit refusals and audit failures.
+/// (`INTERACTIONS_TOTAL` is the Discord adapter's: it knows the command.)
+pub fn share(report: &ShareReport) {
+    if let Some(took) = report.gettoken {
+        metrics::histogram!(metric::GETTOKEN_SECONDS).record(took.as_secs_f64());
+    }
+    match &report.outcome {
+        ShareOutcome::Upstream(failure) => {
+            metrics::counter!(metric::GETTOKEN_ERRORS_TOTAL, "code" => failure.code.clone())
+                .increment(1);
+        }
+        ShareOutcome::RateLimited { scope, .. } => {
+            let scope = match scope {
+                LimitScope::User => "user",
+                LimitScope::Guild => "guild",
+            };
+            metrics::counter!(metric::RATE_LIMITED_TOTAL, "scope" => scope).increment(1);
+        }
+        _ => {}
+    }
+    if report.audit_failures > 0 {
+        metrics::counter!(metric::AUDIT_WRITE_FAILURES_TOTAL)
+            .increment(report.audit_failures.into());
+    }
+}

@@ -1,0 +1,1106 @@
+//! The `/share` flow (SPEC §5, §9, §13) as one function over the ports:
+//! guild served → settings → input → allowlist → rate limit → audit.begin → GetToken →
+//! audit.complete. It decides and reports; adapters render, count, sleep and retry.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::DateTime;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+
+use super::jwt::jwt_expiry;
+use super::outcome::{InvalidInput, IssuedShare, ShareOutcome, ShareReport};
+use super::ports::{
+    AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, Clock, GuildDirectory,
+    TokenIssuer,
+};
+use super::{
+    AccessDecision, ChannelId, Expiry, GuildId, GuildPolicy, GuildScope, LimitScope, LinkTemplate,
+    LinkValues, RateDecision, RateLimits, RoleId, TargetId, TargetType, UserId, decide_access,
+    parse_duration,
+};
+
+/// Longest target id or user name kept in the audit log when the input was invalid.
+const AUDIT_TEXT_MAX_CHARS: usize = 256;
+
+/// One `/share` as the core sees it: plain data, no Discord types.
+#[derive(Debug, Clone)]
+pub struct ShareRequest {
+    pub interaction_id: String,
+    pub guild_id: GuildId,
+    pub channel_id: Option<ChannelId>,
+    pub user_id: UserId,
+    pub user_name: String,
+    pub member_roles: Vec<RoleId>,
+    pub target_type: TargetType,
+    pub raw_id: String,
+    pub raw_expiry: Option<String>,
+}
+
+/// Link templates per target type.
+#[derive(Debug, Clone)]
+pub struct LinkTemplates {
+    pub job: LinkTemplate,
+    pub tensorboard: LinkTemplate,
+}
+
+impl LinkTemplates {
+    pub fn for_target(&self, t: TargetType) -> &LinkTemplate {
+        match t {
+            TargetType::Job => &self.job,
+            TargetType::Tensorboard => &self.tensorboard,
+        }
+    }
+}
+
+/// Hex SHA-256 fingerprint: lets an operator match a leaked token to its audit row.
+pub fn token_fingerprint(token: &SecretString) -> String {
+    hex::encode(Sha256::digest(token.expose_secret().as_bytes()))
+}
+
+/// Text as typed, cut and storable: PostgreSQL `text` cannot hold NUL, and an invalid
+/// request must still get its row (SPEC §13), so NUL becomes U+FFFD.
+fn audit_text(raw: &str) -> String {
+    raw.trim()
+        .chars()
+        .take(AUDIT_TEXT_MAX_CHARS)
+        .map(|c| {
+            if c == '\0' {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The `audit_log.error_code` of a refusal by a rate limit.
+fn rate_limit_code(scope: LimitScope) -> &'static str {
+    match scope {
+        LimitScope::User => "user_limit",
+        LimitScope::Guild => "guild_limit",
+    }
+}
+
+/// The effective policy of a guild: its admins' choice within the operator's, or the
+/// operator's where they chose nothing. An admin's policy never exceeds the operator's
+/// ceiling, even one set before the operator lowered `share.max_expiry`.
+pub fn effective_policy(stored: Option<GuildPolicy>, operator: GuildPolicy) -> GuildPolicy {
+    stored.map_or(operator, |p| p.capped(operator.max_expiry()))
+}
+
+/// Issues one token behind a write-ahead audit row; shared by `/share` and the `token` command.
+/// With `audit = None` (command line without a database) nothing is recorded.
+#[allow(clippy::too_many_arguments)] // one call site each in chat and CLI; a struct would only rename them
+pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
+    audit: Option<&A>,
+    issuer: &I,
+    links: &LinkTemplates,
+    clock: &dyn Clock,
+    attempt: AuditAttempt,
+    target_id: TargetId,
+    expiry: Expiry,
+    started: Instant,
+) -> ShareReport {
+    if let Some(audit) = audit {
+        match audit.begin(&attempt).await {
+            Ok(AuditBegin::Started) => {}
+            Ok(AuditBegin::Replayed) => return ShareReport::new(ShareOutcome::Replayed),
+            Err(e) => {
+                tracing::error!(error = %e, "audit begin failed; not requesting a token");
+                let mut report = ShareReport::new(ShareOutcome::AuditUnavailable);
+                report.audit_failures = 1;
+                return report;
+            }
+        }
+    }
+
+    // The token's lifetime starts when upstream issues it, not when its answer arrives.
+    let issued_at = clock.now();
+    let called = Instant::now();
+    let result = issuer
+        .get_token(attempt.target_type, &target_id, expiry)
+        .await;
+    let gettoken = called.elapsed();
+    let latency_ms = started.elapsed().as_millis() as i64;
+
+    let (outcome, completion) = match result {
+        Ok(issued) => {
+            // The token's own `exp` claim is the truth; the lifetime we asked for is not.
+            let expires_at = jwt_expiry(issued.token.expose_secret())
+                .and_then(|exp| DateTime::from_timestamp(exp, 0))
+                .unwrap_or_else(|| issued_at + chrono::Duration::seconds(expiry.as_secs().into()));
+            // Whole seconds on both sides: `exp` has no fraction, so neither does its lifetime.
+            let lifetime_secs = (expires_at.timestamp() - issued_at.timestamp()).max(0);
+            let link = links.for_target(attempt.target_type).render(&LinkValues {
+                region: issuer.region(),
+                target_type: attempt.target_type,
+                target_id: &target_id,
+                token: issued.token.expose_secret(),
+                expire_seconds: lifetime_secs,
+                expires_at_unix: expires_at.timestamp(),
+            });
+            let completion = AuditCompletion {
+                outcome: AuditOutcome::Issued,
+                error_code: None,
+                request_id: Some(issued.request_id.clone()),
+                latency_ms,
+                token_sha256: Some(token_fingerprint(&issued.token)),
+                expire_seconds: Some(lifetime_secs),
+            };
+            let share = IssuedShare {
+                target_type: attempt.target_type,
+                target_id,
+                link: link.into(),
+                token: issued.token,
+                expiry,
+                expires_at,
+                lifetime: std::time::Duration::from_secs(lifetime_secs.unsigned_abs()),
+                request_id: issued.request_id,
+            };
+            (ShareOutcome::Issued(share), completion)
+        }
+        Err(failure) => {
+            let completion = AuditCompletion {
+                outcome: AuditOutcome::UpstreamError,
+                error_code: Some(failure.code.clone()),
+                request_id: failure.request_id.clone(),
+                latency_ms,
+                token_sha256: None,
+                expire_seconds: None,
+            };
+            (ShareOutcome::Upstream(failure), completion)
+        }
+    };
+
+    let mut report = ShareReport::new(outcome);
+    report.gettoken = Some(gettoken);
+    let Some(audit) = audit else {
+        return report;
+    };
+    // The adapter has already retried what is worth retrying.
+    if let Err(e) = audit.complete(&attempt.interaction_id, &completion).await {
+        tracing::error!(
+            error = %e,
+            interaction_id = attempt.interaction_id,
+            outcome = completion.outcome.as_str(),
+            request_id = completion.request_id.as_deref(),
+            token_sha256 = completion.token_sha256.as_deref(),
+            "audit completion failed; the row stays pending until the retention job closes it"
+        );
+        report.audit_failures += 1;
+        if matches!(report.outcome, ShareOutcome::Issued(_)) {
+            // No link is shown that the audit log does not show as issued.
+            report.outcome = ShareOutcome::AuditIncomplete;
+        }
+    }
+    report
+}
+
+/// The `/share` flow for chat requests.
+pub struct ShareService<A, G, I> {
+    pub audit: A,
+    pub guilds: G,
+    pub issuer: I,
+    pub limits: Arc<RateLimits>,
+    pub links: LinkTemplates,
+    /// Applies to guilds whose admins have not set a policy, and caps those who did.
+    pub default_policy: GuildPolicy,
+    /// Guilds served at all; every other guild is refused before its settings are read.
+    pub served: GuildScope,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
+    pub async fn share(&self, req: ShareRequest) -> ShareReport {
+        let started = Instant::now();
+        let requested = req.raw_expiry.as_deref().map(parse_duration);
+        let mut attempt = self.attempt(&req);
+        attempt.requested_expire_seconds = requested
+            .as_ref()
+            .and_then(|r| r.as_ref().ok())
+            .map(|d| d.as_secs().min(i64::MAX as u64) as i64);
+
+        // First of all: the operator's account is not for every guild that adds the bot.
+        if !self.served.serves(req.guild_id) {
+            let refusal = ShareOutcome::Denied(AccessDecision::GuildNotEnabled);
+            return self
+                .refuse(&attempt, started, "guild_not_enabled", refusal)
+                .await;
+        }
+
+        let settings = match self.guilds.settings(req.guild_id).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read guild settings; refusing");
+                // Best effort: the database is most likely what failed.
+                let mut report = self
+                    .refuse(
+                        &attempt,
+                        started,
+                        "settings_unavailable",
+                        ShareOutcome::AuditUnavailable,
+                    )
+                    .await;
+                report.audit_failures += 1;
+                return report;
+            }
+        };
+        let policy = effective_policy(settings.policy, self.default_policy);
+
+        let validated = TargetId::parse(&req.raw_id)
+            .map_err(InvalidInput::Id)
+            .and_then(|id| {
+                let requested = requested
+                    .transpose()
+                    .map_err(|e| InvalidInput::Expiry(e.into()))?;
+                let expiry = policy
+                    .resolve_expiry(requested)
+                    .map_err(InvalidInput::Expiry)?;
+                Ok((id, expiry))
+            });
+        let (target_id, expiry) = match validated {
+            Ok(v) => v,
+            Err(invalid) => {
+                let code = invalid.code();
+                return self
+                    .refuse(&attempt, started, code, ShareOutcome::Invalid(invalid))
+                    .await;
+            }
+        };
+        attempt.expire_seconds = Some(expiry.as_secs().into());
+
+        match decide_access(&settings.allowed_roles, &req.member_roles) {
+            AccessDecision::Allowed => {}
+            denied => {
+                let code = match denied {
+                    AccessDecision::EmptyAllowlist => "empty_allowlist",
+                    _ => "missing_role",
+                };
+                return self
+                    .refuse(&attempt, started, code, ShareOutcome::Denied(denied))
+                    .await;
+            }
+        }
+
+        if let RateDecision::Limited { scope, retry_after } =
+            self.limits.check(req.guild_id, req.user_id)
+        {
+            let refusal = ShareOutcome::RateLimited { scope, retry_after };
+            return self
+                .refuse(&attempt, started, rate_limit_code(scope), refusal)
+                .await;
+        }
+
+        issue_audited(
+            Some(&self.audit),
+            &self.issuer,
+            &self.links,
+            self.clock.as_ref(),
+            attempt,
+            target_id,
+            expiry,
+            started,
+        )
+        .await
+    }
+
+    fn attempt(&self, req: &ShareRequest) -> AuditAttempt {
+        AuditAttempt {
+            interaction_id: req.interaction_id.clone(),
+            guild_id: Some(req.guild_id),
+            channel_id: req.channel_id,
+            user_id: req.user_id.to_string(),
+            user_name: audit_text(&req.user_name),
+            target_type: req.target_type,
+            target_id: audit_text(&req.raw_id),
+            requested_expire_seconds: None,
+            expire_seconds: None,
+        }
+    }
+
+    /// Audits a `/share` the bot did not serve at all (it was shutting down, or Discord never
+    /// took its acknowledgement), so that every attempt still has its row. `code` says why.
+    pub async fn record_unserved(&self, req: &ShareRequest, code: &str) -> ShareReport {
+        let attempt = self.attempt(req);
+        self.refuse(
+            &attempt,
+            Instant::now(),
+            code,
+            ShareOutcome::AuditUnavailable,
+        )
+        .await
+    }
+
+    /// Audits a refusal in one write; if even that fails, the user hears that nothing can be
+    /// recorded right now rather than a refusal that left no trace.
+    async fn refuse(
+        &self,
+        attempt: &AuditAttempt,
+        started: Instant,
+        code: &str,
+        refusal: ShareOutcome,
+    ) -> ShareReport {
+        let outcome = match &refusal {
+            ShareOutcome::Invalid(_) => AuditOutcome::InvalidInput,
+            ShareOutcome::Denied(_) => AuditOutcome::DeniedRole,
+            ShareOutcome::RateLimited { .. } => AuditOutcome::RateLimited,
+            _ => AuditOutcome::InternalError,
+        };
+        let completion = AuditCompletion {
+            outcome,
+            error_code: Some(code.to_owned()),
+            request_id: None,
+            latency_ms: started.elapsed().as_millis() as i64,
+            token_sha256: None,
+            expire_seconds: None,
+        };
+        match self.audit.record(attempt, &completion).await {
+            Ok(AuditBegin::Started) => ShareReport::new(refusal),
+            Ok(AuditBegin::Replayed) => ShareReport::new(ShareOutcome::Replayed),
+            Err(e) => {
+                tracing::error!(error = %e, "audit write failed for a refusal");
+                let mut report = ShareReport::new(ShareOutcome::AuditUnavailable);
+                report.audit_failures = 1;
+                report
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::num::NonZeroU32;
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use super::*;
+    use crate::share::fakes::{FakeAudit, FakeClock, FakeGuilds, FakeIssuer};
+    use crate::share::ports::{GuildSettings, IssueFailure, IssueFailureKind};
+    use crate::share::{RateSpec, TargetIdError};
+
+    const GUILD: GuildId = GuildId(10);
+    const ROLE: RoleId = RoleId(20);
+    /// 2023-11-14T22:13:20Z.
+    const NOW: i64 = 1_700_000_000;
+
+    type Service = ShareService<FakeAudit, FakeGuilds, FakeIssuer>;
+
+    fn expiry(s: &str) -> Expiry {
+        Expiry::parse(s, Expiry::HARD_MAX).unwrap()
+    }
+
+    fn spec(per_minute: u32, burst: u32) -> RateSpec {
+        RateSpec {
+            per_minute: NonZeroU32::new(per_minute).unwrap(),
+            burst: NonZeroU32::new(burst).unwrap(),
+        }
+    }
+
+    fn service_with(issuer: FakeIssuer, user: RateSpec, guild: RateSpec) -> Service {
+        let guilds = FakeGuilds::default();
+        guilds.settings.lock().unwrap().insert(
+            GUILD,
+            GuildSettings {
+                allowed_roles: vec![ROLE],
+                policy: None,
+            },
+        );
+        ShareService {
+            audit: FakeAudit::default(),
+            guilds,
+            issuer,
+            limits: Arc::new(RateLimits::new(user, guild)),
+            links: LinkTemplates {
+                job: LinkTemplate::parse(
+                    "https://pai.example/{region}/{target_id}?t={token}&s={expire_seconds}&u={expires_at_unix}",
+                )
+                .unwrap(),
+                tensorboard: LinkTemplate::parse("https://pai.example/tb/{target_id}?t={token}")
+                    .unwrap(),
+            },
+            default_policy: GuildPolicy::new(expiry("1d"), Expiry::HARD_MAX).unwrap(),
+            served: GuildScope::Listed(BTreeSet::from([GUILD])),
+            clock: Arc::new(FakeClock::at(NOW)),
+        }
+    }
+
+    fn service(issuer: FakeIssuer) -> Service {
+        service_with(issuer, spec(100, 100), spec(100, 100))
+    }
+
+    fn request(id: &str, raw_id: &str, expiry: Option<&str>) -> ShareRequest {
+        ShareRequest {
+            interaction_id: id.into(),
+            guild_id: GUILD,
+            channel_id: Some(ChannelId(30)),
+            user_id: UserId(40),
+            user_name: "member".into(),
+            member_roles: vec![ROLE],
+            target_type: TargetType::Job,
+            raw_id: raw_id.into(),
+            raw_expiry: expiry.map(str::to_owned),
+        }
+    }
+
+    fn set_settings(
+        svc: &Service,
+        guild: GuildId,
+        roles: Vec<RoleId>,
+        policy: Option<GuildPolicy>,
+    ) {
+        svc.guilds.settings.lock().unwrap().insert(
+            guild,
+            GuildSettings {
+                allowed_roles: roles,
+                policy,
+            },
+        );
+    }
+
+    fn jwt_expiring_at(exp: i64) -> String {
+        format!(
+            "{}.{}.sig",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256"}"#),
+            URL_SAFE_NO_PAD.encode(format!(r#"{{"exp":{exp}}}"#))
+        )
+    }
+
+    fn failure(kind: IssueFailureKind, code: &str) -> IssueFailure {
+        IssueFailure {
+            kind,
+            code: code.into(),
+            message: "scripted".into(),
+            request_id: Some("REQ-UP".into()),
+        }
+    }
+
+    fn calls(svc: &Service) -> usize {
+        svc.issuer.calls.load(Ordering::SeqCst)
+    }
+
+    /// The completed row of `id`: (outcome, error_code).
+    fn recorded(svc: &Service, id: &str) -> (AuditOutcome, Option<String>) {
+        let row = svc
+            .audit
+            .row(id)
+            .unwrap_or_else(|| panic!("no row for {id}"));
+        let done = row
+            .completion
+            .unwrap_or_else(|| panic!("row {id} left pending"));
+        (done.outcome, done.error_code)
+    }
+
+    // ------------------------------------------------------------ issued
+
+    #[tokio::test]
+    async fn an_allowed_member_gets_a_link_behind_a_complete_row() {
+        let svc = service(FakeIssuer::token("tok+/="));
+        let report = svc.share(request("i1", "dlc1", Some("2h"))).await;
+        assert!(report.gettoken.is_some());
+        assert_eq!(report.audit_failures, 0);
+        let ShareOutcome::Issued(share) = report.outcome else {
+            panic!("{:?}", report.outcome)
+        };
+        assert_eq!(share.target_id.as_str(), "dlc1");
+        assert_eq!(share.expiry, expiry("2h"));
+        assert_eq!(share.lifetime, Duration::from_secs(7_200));
+        assert_eq!(share.expires_at.timestamp(), NOW + 7_200);
+        assert_eq!(share.request_id, "REQ-FAKE");
+        assert_eq!(
+            share.link.expose_secret(),
+            format!(
+                "https://pai.example/cn-test/dlc1?t=tok%2B%2F%3D&s=7200&u={}",
+                NOW + 7_200
+            )
+        );
+        let row = svc.audit.row("i1").unwrap();
+        assert_eq!(row.attempt.requested_expire_seconds, Some(7_200));
+        assert_eq!(row.attempt.expire_seconds, Some(7_200));
+        assert_eq!(row.attempt.guild_id, Some(GUILD));
+        assert_eq!(row.attempt.channel_id, Some(ChannelId(30)));
+        assert_eq!(row.attempt.user_id, "40");
+        assert_eq!(row.attempt.user_name, "member");
+        assert_eq!(row.attempt.target_type, TargetType::Job);
+        let done = row.completion.unwrap();
+        assert_eq!(done.outcome, AuditOutcome::Issued);
+        assert_eq!(done.error_code, None);
+        assert_eq!(done.request_id.as_deref(), Some("REQ-FAKE"));
+        assert_eq!(
+            done.token_sha256,
+            Some(token_fingerprint(&SecretString::from("tok+/=")))
+        );
+        assert_eq!(done.expire_seconds, Some(7_200));
+        assert_eq!(calls(&svc), 1);
+    }
+
+    #[tokio::test]
+    async fn without_an_expiry_the_guild_default_applies() {
+        let svc = service(FakeIssuer::token("tok"));
+        let report = svc.share(request("i1", "dlc1", None)).await;
+        let ShareOutcome::Issued(share) = report.outcome else {
+            panic!("{:?}", report.outcome)
+        };
+        assert_eq!(share.expiry, expiry("1d"));
+        let row = svc.audit.row("i1").unwrap();
+        assert_eq!(row.attempt.requested_expire_seconds, None);
+        assert_eq!(row.attempt.expire_seconds, Some(86_400));
+    }
+
+    #[tokio::test]
+    async fn a_guilds_own_policy_applies_within_the_operators_ceiling() {
+        let mut svc = service(FakeIssuer::token("tok"));
+        svc.default_policy = GuildPolicy::new(expiry("1h"), expiry("1d")).unwrap();
+        // Set before the operator lowered the ceiling to 1 day.
+        set_settings(
+            &svc,
+            GUILD,
+            vec![ROLE],
+            Some(GuildPolicy::new(expiry("3d"), expiry("7d")).unwrap()),
+        );
+        let report = svc.share(request("i1", "dlc1", None)).await;
+        let ShareOutcome::Issued(share) = report.outcome else {
+            panic!("{:?}", report.outcome)
+        };
+        assert_eq!(share.expiry, expiry("1d"), "default capped by the ceiling");
+        let report = svc.share(request("i2", "dlc1", Some("2d"))).await;
+        assert!(
+            matches!(
+                report.outcome,
+                ShareOutcome::Invalid(InvalidInput::Expiry(_))
+            ),
+            "{:?}",
+            report.outcome
+        );
+    }
+
+    #[tokio::test]
+    async fn a_tensorboard_uses_its_own_template() {
+        let svc = service(FakeIssuer::token("tok"));
+        let mut req = request("i1", "tb1", None);
+        req.target_type = TargetType::Tensorboard;
+        let ShareOutcome::Issued(share) = svc.share(req).await.outcome else {
+            panic!("not issued")
+        };
+        assert_eq!(
+            share.link.expose_secret(),
+            "https://pai.example/tb/tb1?t=tok"
+        );
+        assert_eq!(
+            svc.audit.row("i1").unwrap().attempt.target_type,
+            TargetType::Tensorboard
+        );
+    }
+
+    #[tokio::test]
+    async fn the_expiry_shown_and_recorded_is_the_tokens_own() {
+        let svc = service(FakeIssuer::token("placeholder"));
+        // Upstream granted one hour, whatever was asked.
+        *svc.issuer.answer.lock().unwrap() = Ok(jwt_expiring_at(NOW + 3_600));
+        let report = svc.share(request("i1", "dlc1", Some("2d"))).await;
+        let ShareOutcome::Issued(share) = report.outcome else {
+            panic!("{:?}", report.outcome)
+        };
+        assert_eq!(share.expires_at.timestamp(), NOW + 3_600);
+        assert_eq!(share.expiry, expiry("2d"), "what was asked");
+        assert_eq!(share.lifetime, Duration::from_secs(3_600));
+        let link = share.link.expose_secret();
+        assert!(
+            link.ends_with(&format!("&s=3600&u={}", NOW + 3_600)),
+            "{link}"
+        );
+        let row = svc.audit.row("i1").unwrap();
+        assert_eq!(
+            row.attempt.expire_seconds,
+            Some(172_800),
+            "granted at begin"
+        );
+        assert_eq!(row.completion.unwrap().expire_seconds, Some(3_600));
+    }
+
+    #[tokio::test]
+    async fn a_token_that_is_already_expired_is_reported_as_such() {
+        let svc = service(FakeIssuer::token("placeholder"));
+        *svc.issuer.answer.lock().unwrap() = Ok(jwt_expiring_at(NOW - 10));
+        let ShareOutcome::Issued(share) = svc.share(request("i1", "dlc1", None)).await.outcome
+        else {
+            panic!("not issued")
+        };
+        assert_eq!(share.lifetime, Duration::ZERO);
+        assert_eq!(share.expires_at.timestamp(), NOW - 10);
+    }
+
+    // ------------------------------------------------------------ refusals
+
+    struct Refusal {
+        name: &'static str,
+        prepare: fn(&Service),
+        request: fn() -> ShareRequest,
+        label: &'static str,
+        audit: AuditOutcome,
+        code: &'static str,
+    }
+
+    fn no_prep(_: &Service) {}
+
+    const REFUSALS: &[Refusal] = &[
+        Refusal {
+            name: "a guild that is not served",
+            prepare: |svc| set_settings(svc, GuildId(99), vec![ROLE], None),
+            request: || ShareRequest {
+                guild_id: GuildId(99),
+                ..request("r", "dlc1", None)
+            },
+            label: "denied_role",
+            audit: AuditOutcome::DeniedRole,
+            code: "guild_not_enabled",
+        },
+        Refusal {
+            name: "a guild with no allowed role",
+            prepare: |svc| set_settings(svc, GUILD, vec![], None),
+            request: || request("r", "dlc1", None),
+            label: "denied_role",
+            audit: AuditOutcome::DeniedRole,
+            code: "empty_allowlist",
+        },
+        Refusal {
+            name: "a member without an allowed role",
+            prepare: no_prep,
+            request: || ShareRequest {
+                member_roles: vec![RoleId(21)],
+                ..request("r", "dlc1", None)
+            },
+            label: "denied_role",
+            audit: AuditOutcome::DeniedRole,
+            code: "missing_role",
+        },
+        Refusal {
+            name: "an id with a slash",
+            prepare: no_prep,
+            request: || request("r", "dlc/../x", None),
+            label: "invalid_input",
+            audit: AuditOutcome::InvalidInput,
+            code: "invalid_id",
+        },
+        Refusal {
+            name: "an empty id",
+            prepare: no_prep,
+            request: || request("r", "   ", None),
+            label: "invalid_input",
+            audit: AuditOutcome::InvalidInput,
+            code: "invalid_id",
+        },
+        Refusal {
+            name: "an id with NUL",
+            prepare: no_prep,
+            request: || request("r", "dlc\0x", None),
+            label: "invalid_input",
+            audit: AuditOutcome::InvalidInput,
+            code: "invalid_id",
+        },
+        Refusal {
+            name: "an expiry that does not parse",
+            prepare: no_prep,
+            request: || request("r", "dlc1", Some("soon")),
+            label: "invalid_input",
+            audit: AuditOutcome::InvalidInput,
+            code: "invalid_expiry",
+        },
+        Refusal {
+            name: "an expiry below a minute",
+            prepare: no_prep,
+            request: || request("r", "dlc1", Some("30s")),
+            label: "invalid_input",
+            audit: AuditOutcome::InvalidInput,
+            code: "invalid_expiry",
+        },
+        Refusal {
+            name: "an expiry above the guild maximum",
+            prepare: |svc| {
+                set_settings(
+                    svc,
+                    GUILD,
+                    vec![ROLE],
+                    Some(GuildPolicy::new(expiry("1h"), expiry("1d")).unwrap()),
+                )
+            },
+            request: || request("r", "dlc1", Some("2d")),
+            label: "invalid_input",
+            audit: AuditOutcome::InvalidInput,
+            code: "invalid_expiry",
+        },
+        Refusal {
+            name: "invalid input from a member who also lacks a role (input is checked first)",
+            prepare: no_prep,
+            request: || ShareRequest {
+                member_roles: vec![],
+                ..request("r", "bad id", None)
+            },
+            label: "invalid_input",
+            audit: AuditOutcome::InvalidInput,
+            code: "invalid_id",
+        },
+    ];
+
+    #[tokio::test]
+    async fn every_refusal_is_audited_and_calls_nothing_upstream() {
+        for case in REFUSALS {
+            let svc = service(FakeIssuer::token("tok"));
+            (case.prepare)(&svc);
+            let report = svc.share((case.request)()).await;
+            assert_eq!(report.outcome.label(), case.label, "{}", case.name);
+            assert_eq!(report.gettoken, None, "{}", case.name);
+            assert_eq!(report.audit_failures, 0, "{}", case.name);
+            let (outcome, code) = recorded(&svc, "r");
+            assert_eq!(outcome, case.audit, "{}", case.name);
+            assert_eq!(code.as_deref(), Some(case.code), "{}", case.name);
+            assert_eq!(calls(&svc), 0, "{}: no upstream call", case.name);
+            assert_eq!(svc.audit.len(), 1, "{}: exactly one row", case.name);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_foreign_guild_is_refused_before_its_settings_are_read() {
+        let svc = service(FakeIssuer::token("tok"));
+        let req = ShareRequest {
+            guild_id: GuildId(99),
+            ..request("i1", "dlc1", None)
+        };
+        let report = svc.share(req).await;
+        assert!(matches!(
+            report.outcome,
+            ShareOutcome::Denied(AccessDecision::GuildNotEnabled)
+        ));
+        assert_eq!(svc.guilds.reads.load(Ordering::SeqCst), 0);
+        assert_eq!(
+            svc.audit.row("i1").unwrap().attempt.guild_id,
+            Some(GuildId(99))
+        );
+    }
+
+    #[tokio::test]
+    async fn every_guild_is_served_only_with_the_explicit_wildcard() {
+        let mut svc = service(FakeIssuer::token("tok"));
+        set_settings(&svc, GuildId(99), vec![ROLE], None);
+        svc.served = GuildScope::Every;
+        let req = ShareRequest {
+            guild_id: GuildId(99),
+            ..request("i1", "dlc1", None)
+        };
+        assert!(matches!(
+            svc.share(req).await.outcome,
+            ShareOutcome::Issued(_)
+        ));
+    }
+
+    #[tokio::test]
+    async fn invalid_input_keeps_what_was_typed_and_what_parsed() {
+        let svc = service(FakeIssuer::token("tok"));
+        svc.share(request("a", "dlc1", Some("30s"))).await;
+        let row = svc.audit.row("a").unwrap();
+        assert_eq!(row.attempt.requested_expire_seconds, Some(30));
+        assert_eq!(row.attempt.expire_seconds, None, "nothing was granted");
+        svc.share(request("b", "dlc\0x", Some("soon"))).await;
+        let row = svc.audit.row("b").unwrap();
+        assert_eq!(row.attempt.requested_expire_seconds, None);
+        assert_eq!(row.attempt.target_id, "dlc\u{fffd}x", "storable: no NUL");
+        svc.share(request("c", &"x".repeat(300), None)).await;
+        assert_eq!(svc.audit.row("c").unwrap().attempt.target_id.len(), 256);
+    }
+
+    #[tokio::test]
+    async fn an_id_with_nul_names_the_character() {
+        let svc = service(FakeIssuer::token("tok"));
+        let report = svc.share(request("i1", "dlc\0x", None)).await;
+        assert!(
+            matches!(
+                report.outcome,
+                ShareOutcome::Invalid(InvalidInput::Id(TargetIdError::InvalidChar('\0')))
+            ),
+            "{:?}",
+            report.outcome
+        );
+    }
+
+    #[tokio::test]
+    async fn a_member_over_their_rate_limit_is_told_when_to_retry() {
+        let svc = service_with(FakeIssuer::token("tok"), spec(1, 1), spec(100, 100));
+        assert!(matches!(
+            svc.share(request("a", "dlc1", None)).await.outcome,
+            ShareOutcome::Issued(_)
+        ));
+        let report = svc.share(request("b", "dlc1", None)).await;
+        let ShareOutcome::RateLimited { scope, retry_after } = report.outcome else {
+            panic!("{:?}", report.outcome)
+        };
+        assert_eq!(scope, LimitScope::User);
+        assert!(retry_after > Duration::from_secs(50), "{retry_after:?}");
+        assert_eq!(
+            recorded(&svc, "b"),
+            (AuditOutcome::RateLimited, Some("user_limit".into()))
+        );
+        assert_eq!(calls(&svc), 1);
+    }
+
+    #[tokio::test]
+    async fn a_guild_over_its_rate_limit_refuses_every_member() {
+        let svc = service_with(FakeIssuer::token("tok"), spec(100, 100), spec(1, 1));
+        svc.share(request("a", "dlc1", None)).await;
+        let other = ShareRequest {
+            user_id: UserId(41),
+            ..request("b", "dlc1", None)
+        };
+        let report = svc.share(other).await;
+        assert!(
+            matches!(
+                report.outcome,
+                ShareOutcome::RateLimited {
+                    scope: LimitScope::Guild,
+                    ..
+                }
+            ),
+            "{:?}",
+            report.outcome
+        );
+        assert_eq!(
+            recorded(&svc, "b"),
+            (AuditOutcome::RateLimited, Some("guild_limit".into()))
+        );
+    }
+
+    #[tokio::test]
+    async fn refused_requests_do_not_use_up_the_rate_limit() {
+        let svc = service_with(FakeIssuer::token("tok"), spec(1, 1), spec(1, 1));
+        for (i, bad) in ["bad id", "dlc/1", "x y"].iter().enumerate() {
+            svc.share(request(&format!("bad{i}"), bad, None)).await;
+        }
+        let denied = ShareRequest {
+            member_roles: vec![],
+            ..request("denied", "dlc1", None)
+        };
+        svc.share(denied).await;
+        assert!(matches!(
+            svc.share(request("ok", "dlc1", None)).await.outcome,
+            ShareOutcome::Issued(_)
+        ));
+    }
+
+    // ------------------------------------------------------------ upstream
+
+    #[tokio::test]
+    async fn each_upstream_failure_is_reported_and_audited_with_its_code() {
+        for (kind, code) in [
+            (IssueFailureKind::Rejected, "InvalidParameter"),
+            (IssueFailureKind::Unauthorized, "Forbidden.RAM"),
+            (IssueFailureKind::Throttled, "Throttling.User"),
+            (IssueFailureKind::Unavailable, "ServiceUnavailable"),
+            (IssueFailureKind::BadResponse, "InvalidResponse"),
+        ] {
+            let svc = service(FakeIssuer::token("unused"));
+            *svc.issuer.answer.lock().unwrap() = Err(failure(kind, code));
+            let report = svc.share(request("i1", "dlc1", None)).await;
+            assert!(report.gettoken.is_some(), "{code}");
+            match &report.outcome {
+                ShareOutcome::Upstream(f) => assert_eq!((f.kind, f.code.as_str()), (kind, code)),
+                other => panic!("{code}: {other:?}"),
+            }
+            let done = svc.audit.row("i1").unwrap().completion.unwrap();
+            assert_eq!(done.outcome, AuditOutcome::UpstreamError, "{code}");
+            assert_eq!(done.error_code.as_deref(), Some(code));
+            assert_eq!(done.request_id.as_deref(), Some("REQ-UP"));
+            assert_eq!(done.token_sha256, None);
+            assert_eq!(done.expire_seconds, None, "{code}: granted expiry kept");
+        }
+    }
+
+    // ------------------------------------------------------------ the audit log fails
+
+    #[tokio::test]
+    async fn no_audit_row_means_no_token() {
+        let svc = service(FakeIssuer::token("tok"));
+        svc.audit.fail_begin.store(true, Ordering::SeqCst);
+        let report = svc.share(request("i1", "dlc1", None)).await;
+        assert!(matches!(report.outcome, ShareOutcome::AuditUnavailable));
+        assert_eq!(report.audit_failures, 1);
+        assert_eq!(report.gettoken, None);
+        assert_eq!(calls(&svc), 0);
+        assert_eq!(svc.audit.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_refusal_that_cannot_be_recorded_says_so_instead() {
+        let svc = service(FakeIssuer::token("tok"));
+        svc.audit.fail_record.store(true, Ordering::SeqCst);
+        let report = svc.share(request("i1", "bad id", None)).await;
+        assert!(
+            matches!(report.outcome, ShareOutcome::AuditUnavailable),
+            "no refusal without its row: {:?}",
+            report.outcome
+        );
+        assert_eq!(report.audit_failures, 1);
+    }
+
+    #[tokio::test]
+    async fn unreadable_settings_fail_closed_and_are_recorded_when_possible() {
+        let svc = service(FakeIssuer::token("tok"));
+        svc.guilds.fail.store(true, Ordering::SeqCst);
+        let report = svc.share(request("i1", "dlc1", None)).await;
+        assert!(matches!(report.outcome, ShareOutcome::AuditUnavailable));
+        assert_eq!(report.audit_failures, 1);
+        assert_eq!(
+            recorded(&svc, "i1"),
+            (
+                AuditOutcome::InternalError,
+                Some("settings_unavailable".into())
+            )
+        );
+        assert_eq!(calls(&svc), 0);
+
+        svc.audit.fail_record.store(true, Ordering::SeqCst);
+        let report = svc.share(request("i2", "dlc1", None)).await;
+        assert!(matches!(report.outcome, ShareOutcome::AuditUnavailable));
+        assert_eq!(report.audit_failures, 2, "settings and the row both failed");
+    }
+
+    #[tokio::test]
+    async fn a_link_is_withheld_when_its_row_cannot_be_completed() {
+        let svc = service(FakeIssuer::token("tok-secret"));
+        svc.audit.fail_complete.store(true, Ordering::SeqCst);
+        let report = svc.share(request("i1", "dlc1", None)).await;
+        assert!(
+            matches!(report.outcome, ShareOutcome::AuditIncomplete),
+            "no link without a complete row: {:?}",
+            report.outcome
+        );
+        assert_eq!(report.outcome.label(), "internal_error");
+        assert_eq!(report.audit_failures, 1);
+        assert_eq!(calls(&svc), 1);
+        let row = svc.audit.row("i1").expect("the write-ahead row exists");
+        assert_eq!(row.completion, None, "left pending for the retention job");
+    }
+
+    #[tokio::test]
+    async fn an_upstream_failure_whose_row_cannot_be_completed_is_still_reported() {
+        let svc = service(FakeIssuer::token("unused"));
+        let f = failure(IssueFailureKind::Rejected, "InvalidParameter");
+        *svc.issuer.answer.lock().unwrap() = Err(f.clone());
+        svc.audit.fail_complete.store(true, Ordering::SeqCst);
+        let report = svc.share(request("i1", "dlc1", None)).await;
+        assert!(
+            matches!(&report.outcome, ShareOutcome::Upstream(got) if *got == f),
+            "{:?}",
+            report.outcome
+        );
+        assert_eq!(report.audit_failures, 1);
+    }
+
+    // ------------------------------------------------------------ replays
+
+    #[tokio::test]
+    async fn a_replayed_interaction_issues_nothing_twice() {
+        let svc = service(FakeIssuer::token("tok"));
+        assert!(matches!(
+            svc.share(request("i1", "dlc1", None)).await.outcome,
+            ShareOutcome::Issued(_)
+        ));
+        let again = svc.share(request("i1", "dlc1", None)).await;
+        assert!(matches!(again.outcome, ShareOutcome::Replayed));
+        assert_eq!(again.outcome.label(), "replayed");
+        assert_eq!(calls(&svc), 1);
+        assert_eq!(svc.audit.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_replayed_refusal_stays_one_row() {
+        let svc = service(FakeIssuer::token("tok"));
+        svc.share(request("i1", "bad id", None)).await;
+        let again = svc.share(request("i1", "dlc1", None)).await;
+        assert!(
+            matches!(again.outcome, ShareOutcome::Replayed),
+            "{:?}",
+            again.outcome
+        );
+        assert_eq!(calls(&svc), 0);
+        assert_eq!(
+            recorded(&svc, "i1"),
+            (AuditOutcome::InvalidInput, Some("invalid_id".into()))
+        );
+    }
+
+    // ------------------------------------------------------------ unserved, and the CLI path
+
+    #[tokio::test]
+    async fn an_unserved_request_still_gets_its_row() {
+        let svc = service(FakeIssuer::token("tok"));
+        let report = svc
+            .record_unserved(&request("i1", "dlc1", Some("2h")), "unacknowledged")
+            .await;
+        assert!(matches!(report.outcome, ShareOutcome::AuditUnavailable));
+        assert_eq!(
+            recorded(&svc, "i1"),
+            (AuditOutcome::InternalError, Some("unacknowledged".into()))
+        );
+        assert_eq!(calls(&svc), 0);
+    }
+
+    #[tokio::test]
+    async fn without_an_audit_log_the_command_line_path_still_issues() {
+        let svc = service(FakeIssuer::token("tok"));
+        let attempt = svc.attempt(&request("cli-1", "dlc1", None));
+        let report = issue_audited::<FakeAudit, _>(
+            None,
+            &svc.issuer,
+            &svc.links,
+            &FakeClock::at(NOW),
+            attempt,
+            TargetId::parse("dlc1").unwrap(),
+            expiry("1h"),
+            Instant::now(),
+        )
+        .await;
+        let ShareOutcome::Issued(share) = report.outcome else {
+            panic!("{:?}", report.outcome)
+        };
+        assert_eq!(share.expires_at.timestamp(), NOW + 3_600);
+        assert_eq!(report.audit_failures, 0);
+    }
+
+    // ------------------------------------------------------------ pure parts
+
+    #[test]
+    fn the_effective_policy_is_the_guilds_within_the_operators() {
+        let operator = GuildPolicy::new(expiry("1d"), expiry("3d")).unwrap();
+        assert_eq!(effective_policy(None, operator), operator);
+        let own = GuildPolicy::new(expiry("2h"), expiry("1d")).unwrap();
+        assert_eq!(effective_policy(Some(own), operator), own);
+        let above = GuildPolicy::new(expiry("5d"), expiry("7d")).unwrap();
+        let capped = effective_policy(Some(above), operator);
+        assert_eq!(
+            (capped.default_expiry(), capped.max_expiry()),
+            (expiry("3d"), expiry("3d"))
+        );
+    }
+
+    #[test]
+    fn audit_text_is_cut_trimmed_and_storable() {
+        assert_eq!(audit_text("  dlc1 \n"), "dlc1");
+        assert_eq!(audit_text("a\0b"), "a\u{fffd}b");
+        assert_eq!(
+            audit_text(&"é".repeat(300)).chars().count(),
+            AUDIT_TEXT_MAX_CHARS
+        );
+    }
+
+    #[test]
+    fn fingerprints_are_hex_sha256() {
+        assert_eq!(
+            token_fingerprint(&SecretString::from("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

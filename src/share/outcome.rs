@@ -1,0 +1,111 @@
+//! Every way a `/share` ends, as data: the Discord adapter renders it, the operations adapter
+//! counts it, the audit log already holds it.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+use super::ports::{AuditOutcome, IssueFailure};
+use super::{AccessDecision, Expiry, ExpiryError, LimitScope, TargetId, TargetIdError, TargetType};
+
+/// What the user asked that could not be accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvalidInput {
+    Id(TargetIdError),
+    Expiry(ExpiryError),
+}
+
+impl InvalidInput {
+    /// The audit row's `error_code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            InvalidInput::Id(_) => "invalid_id",
+            InvalidInput::Expiry(_) => "invalid_expiry",
+        }
+    }
+}
+
+/// A link ready to hand out, already recorded as `issued` in the audit log.
+pub struct IssuedShare {
+    pub target_type: TargetType,
+    pub target_id: TargetId,
+    pub link: SecretString,
+    pub token: SecretString,
+    /// The expiry that was asked of GetToken.
+    pub expiry: Expiry,
+    /// When the token stops working: its own `exp` claim when it has one, else issue time
+    /// plus `expiry`.
+    pub expires_at: DateTime<Utc>,
+    /// The token's lifetime from its issue, as recorded in `expire_seconds`.
+    pub lifetime: Duration,
+    pub request_id: String,
+}
+
+impl std::fmt::Debug for IssuedShare {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedShare")
+            .field("target_type", &self.target_type)
+            .field("target_id", &self.target_id)
+            .field("expiry", &self.expiry)
+            .field("request_id", &self.request_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every way a `/share` can end; the Discord adapter turns each into a reply.
+#[derive(Debug)]
+pub enum ShareOutcome {
+    Issued(IssuedShare),
+    Invalid(InvalidInput),
+    Denied(AccessDecision),
+    RateLimited {
+        scope: LimitScope,
+        retry_after: Duration,
+    },
+    Upstream(IssueFailure),
+    /// The audit row could not be written, so nothing was requested (fail closed).
+    AuditUnavailable,
+    /// A token was issued but its audit row could not be completed, so the link is withheld:
+    /// no link is ever shown that the audit log does not show as issued.
+    AuditIncomplete,
+    /// This interaction was already handled; no second token.
+    Replayed,
+}
+
+impl ShareOutcome {
+    /// The audit/metrics label of this outcome.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ShareOutcome::Issued(_) => AuditOutcome::Issued.as_str(),
+            ShareOutcome::Invalid(_) => AuditOutcome::InvalidInput.as_str(),
+            ShareOutcome::Denied(_) => AuditOutcome::DeniedRole.as_str(),
+            ShareOutcome::RateLimited { .. } => AuditOutcome::RateLimited.as_str(),
+            ShareOutcome::Upstream(_) => AuditOutcome::UpstreamError.as_str(),
+            ShareOutcome::AuditUnavailable => "audit_unavailable",
+            ShareOutcome::AuditIncomplete => AuditOutcome::InternalError.as_str(),
+            ShareOutcome::Replayed => "replayed",
+        }
+    }
+}
+
+/// An outcome and what it took, for the adapters' metrics: the core records none itself.
+#[derive(Debug)]
+pub struct ShareReport {
+    pub outcome: ShareOutcome,
+    /// How long GetToken took, retries included, when it was called.
+    pub gettoken: Option<Duration>,
+    /// Audit writes that failed on the way (each failed the request closed or withheld a
+    /// link).
+    pub audit_failures: u32,
+}
+
+impl ShareReport {
+    pub(crate) fn new(outcome: ShareOutcome) -> Self {
+        ShareReport {
+            outcome,
+            gettoken: None,
+            audit_failures: 0,
+        }
+    }
+}
