@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod discord;
 pub mod http;
+pub mod safe_text;
 pub mod share;
 pub mod store;
 pub mod telemetry;
