@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod discord;
 pub mod http;
+pub mod safe_text;
 pub mod share;
 pub mod store;
 pub mod telemetry;

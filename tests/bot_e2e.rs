@@ -777,3 +777,50 @@ async fn registers_the_spec_commands_in_the_configured_guild() {
         "no privileged intents"
     );
 }
+
+/// SPEC §13 "What people see": echoes are cut to 100 characters, every reply fits Discord's
+/// limits, and control and format characters never reach a reply or the audit listing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_members_typed_comes_back_short_and_without_hidden_characters() {
+    let h = BotHarness::start("e2e_echo", &[]).await;
+    h.allow_role(ALLOWED_ROLE).await;
+
+    // 4,000 characters of expiry: `ask` also checks Discord accepted the edit.
+    let pasted = format!("1h{}", "x".repeat(3_998));
+    let (long, reply) = h.ask(share("job", "dlc-x", Some(&pasted)).build()).await;
+    assert_says(&reply, "That expiry is not valid");
+    let text = reply.final_content();
+    assert!(
+        text.contains(&format!("1h{}…", "x".repeat(97))) && !text.contains(&"x".repeat(98)),
+        "the echo is the first 100 characters: {text}"
+    );
+    let row = h.audit_row(&long).await;
+    assert_eq!(
+        (row["outcome"].as_str(), row["error_code"].as_str()),
+        (Some("invalid_input"), Some("invalid_expiry"))
+    );
+
+    // U+202E would show the rest of the line reversed.
+    let reversed = "dlc\u{202e}gpj.exe";
+    let (rlo, reply) = h.ask(share("job", reversed, None).build()).await;
+    assert_says(&reply, "That id is not valid");
+    let message = reply.final_message().unwrap().to_string();
+    assert!(!message.contains('\u{202e}'), "{message}");
+    assert_eq!(
+        h.audit_row(&rlo).await["target_id"],
+        reversed,
+        "audited as typed"
+    );
+
+    let (_, r) = h
+        .ask(
+            CommandInteraction::admin(None, "audit")
+                .permissions(MANAGE_GUILD)
+                .build(),
+        )
+        .await;
+    let listing = r.final_message().unwrap().to_string();
+    assert!(!listing.contains('\u{202e}'), "{listing}");
+    assert_says(&r, "dlc?gpj.exe");
+    assert_eq!(h.gettoken.arrivals(), 0);
+}

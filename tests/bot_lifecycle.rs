@@ -100,14 +100,30 @@ async fn sigterm_finishes_the_share_in_flight_then_exits_zero() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trace_logs_never_contain_secrets_or_tokens() {
+    logs_never_contain_secrets_or_tokens("life_logs", "trace").await;
+}
+
+/// Per-target directives are more specific than the caps; they must not lift them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_target_trace_directives_do_not_lift_the_secret_caps() {
+    logs_never_contain_secrets_or_tokens(
+        "life_logs_targets",
+        "debug,serenity::http=trace,serenity::gateway=trace,tungstenite::protocol=trace",
+    )
+    .await;
+}
+
+/// Runs shares that succeed, fail upstream and fail on the database under `rust_log`, then
+/// looks for every secret and token, also as byte lists and hex, in the logs.
+async fn logs_never_contain_secrets_or_tokens(name: &str, rust_log: &str) {
     let env = [
-        ("RUST_LOG", "trace"),
+        ("RUST_LOG", rust_log),
         ("DLCSHARE_LOG__FORMAT", "json"),
         ("DLCSHARE_DATABASE__ACQUIRE_TIMEOUT", "1s"),
         ("DLCSHARE_RATELIMIT__USER_BURST", "10"),
         ("ALIBABA_CLOUD_SECURITY_TOKEN", STS_TOKEN),
     ];
-    let h = BotHarness::start("life_logs", &env).await;
+    let h = BotHarness::start(name, &env).await;
     h.allow_role(ALLOWED_ROLE).await;
 
     let interactions = [
@@ -138,7 +154,7 @@ async fn trace_logs_never_contain_secrets_or_tokens() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect();
-    assert!(json_lines.len() > 50, "TRACE produced logs");
+    assert!(json_lines.len() > 50, "RUST_LOG={rust_log} produced logs");
     let answered = json_lines
         .iter()
         .find(|l| {

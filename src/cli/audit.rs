@@ -1,5 +1,8 @@
 //! `dlc-share-bot audit`: export the audit log as an aligned table, JSON lines or CSV.
 //!
+//! JSON is exact. CSV is for spreadsheets, so a cell that a spreadsheet would evaluate gets a
+//! leading `'`; the table is for terminals, so control and format characters show as `?`.
+//!
 //! Rows are streamed from PostgreSQL straight into a buffered stdout, one at a time, so a
 //! million-row export runs in flat memory; a reader that goes away (`| head`) ends it quietly.
 
@@ -10,6 +13,7 @@ use futures::TryStreamExt;
 
 use super::{AuditArgs, AuditFormat};
 use crate::config::Settings;
+use crate::safe_text::visible;
 use crate::share::{GuildId, format_duration, parse_duration};
 use crate::store::{self, AUDIT_COLUMNS, AuditFilter, AuditRow, PgStore, StoreError};
 
@@ -90,43 +94,47 @@ pub async fn export_to<W: Write>(
 
 /// Writes audit rows in one of the three formats, a row at a time.
 pub struct AuditWriter<W: Write> {
-    format: AuditFormat,
-    out: W,
+    sink: Sink<W>,
     rows: u64,
+}
+
+enum Sink<W: Write> {
+    Json(W),
+    /// Boxed: the writer carries its own buffer state, one per export.
+    Csv(Box<csv::Writer<W>>),
+    Table(W),
 }
 
 impl<W: Write> AuditWriter<W> {
     pub fn new(format: AuditFormat, out: W) -> Self {
-        AuditWriter {
-            format,
-            out,
-            rows: 0,
-        }
+        let sink = match format {
+            AuditFormat::Json => Sink::Json(out),
+            AuditFormat::Csv => Sink::Csv(Box::new(csv_writer(out))),
+            AuditFormat::Table => Sink::Table(out),
+        };
+        AuditWriter { sink, rows: 0 }
     }
 
     /// The CSV header row or the table's column titles; nothing for JSON lines.
     pub fn header(&mut self) -> io::Result<()> {
-        match self.format {
-            AuditFormat::Json => Ok(()),
-            AuditFormat::Csv => write_csv_record(&mut self.out, AUDIT_COLUMNS.iter().copied()),
-            AuditFormat::Table => write_table_line(&mut self.out, &TABLE_TITLES),
+        match &mut self.sink {
+            Sink::Json(_) => Ok(()),
+            Sink::Csv(w) => write_csv_record(w, AUDIT_COLUMNS),
+            Sink::Table(out) => write_table_line(out, &TABLE_TITLES),
         }
     }
 
     pub fn row(&mut self, row: &AuditRow) -> io::Result<()> {
-        match self.format {
-            AuditFormat::Json => {
-                serde_json::to_writer(&mut self.out, row)?;
-                self.out.write_all(b"\n")?;
+        match &mut self.sink {
+            Sink::Json(out) => {
+                serde_json::to_writer(&mut *out, row)?;
+                out.write_all(b"\n")?;
             }
-            AuditFormat::Csv => {
+            Sink::Csv(w) => {
                 let values = row.column_values();
-                write_csv_record(
-                    &mut self.out,
-                    values.iter().map(|v| v.as_deref().unwrap_or("")),
-                )?;
+                write_csv_record(w, values.iter().map(|v| v.as_deref().unwrap_or("")))?;
             }
-            AuditFormat::Table => write_table_line(&mut self.out, &table_cells(row))?,
+            Sink::Table(out) => write_table_line(out, &table_cells(row))?,
         }
         self.rows += 1;
         Ok(())
@@ -137,31 +145,48 @@ impl<W: Write> AuditWriter<W> {
     }
 
     /// Flushes and hands the sink back.
-    pub fn finish(mut self) -> io::Result<W> {
-        self.out.flush()?;
-        Ok(self.out)
+    pub fn finish(self) -> io::Result<W> {
+        let mut out = match self.sink {
+            Sink::Json(out) | Sink::Table(out) => out,
+            Sink::Csv(w) => w.into_inner().map_err(|e| e.into_error())?,
+        };
+        out.flush()?;
+        Ok(out)
     }
 }
 
-/// One CSV record, RFC 4180 quoting (a field holding a comma, quote, CR or LF is quoted, its
-/// quotes doubled), LF-terminated. NULL and the empty string both export as an empty field.
-pub fn write_csv_record<'a>(
-    out: &mut impl Write,
+/// RFC 4180 CSV (a field holding a comma, quote, CR or LF is quoted, its quotes doubled),
+/// LF-terminated, every record the same width.
+pub fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out)
+}
+
+/// One CSV record. NULL and the empty string both export as an empty field. Every cell is
+/// guarded, not only the text columns: which columns hold text is the schema's business, and
+/// a guard on a number that starts with `-` costs a spreadsheet nothing it needs.
+pub fn write_csv_record<'a, W: Write>(
+    w: &mut csv::Writer<W>,
     fields: impl IntoIterator<Item = &'a str>,
 ) -> io::Result<()> {
-    for (i, field) in fields.into_iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        if field.contains([',', '"', '\r', '\n']) {
-            out.write_all(b"\"")?;
-            out.write_all(field.replace('"', "\"\"").as_bytes())?;
-            out.write_all(b"\"")?;
-        } else {
-            out.write_all(field.as_bytes())?;
-        }
+    for field in fields {
+        w.write_field(defuse_formula(field).as_bytes())?;
     }
-    out.write_all(b"\n")
+    // An empty record ends the one the fields started.
+    w.write_record(None::<&[u8]>)?;
+    Ok(())
+}
+
+/// OWASP CSV injection: a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return
+/// would be read as a formula (or start one), so it gets a leading `'`, which spreadsheets
+/// show as text and do not display.
+pub fn defuse_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
 }
 
 /// Table columns: title and width in characters (the last column is not padded).
@@ -212,19 +237,16 @@ fn table_cells(row: &AuditRow) -> [String; 9] {
     ]
 }
 
-/// Pads (or cuts, with `…`) each cell to its column, two spaces apart. Control characters
-/// become `?`: a user name must not be able to move the cursor or recolour the terminal.
+/// Pads (or cuts, with `…`) each cell to its column, two spaces apart. Control and format
+/// characters become `?` ([`visible`]): a user name must not be able to move the cursor,
+/// recolour the terminal or reverse the rest of the line (U+202E).
 fn write_table_line<S: AsRef<str>>(out: &mut impl Write, cells: &[S; 9]) -> io::Result<()> {
     let mut line = String::with_capacity(192);
     for (i, (cell, (_, width))) in cells.iter().zip(TABLE_COLUMNS).enumerate() {
         if i > 0 {
             line.push_str("  ");
         }
-        let clean: String = cell
-            .as_ref()
-            .chars()
-            .map(|c| if c.is_control() { '?' } else { c })
-            .collect();
+        let clean = visible(cell.as_ref());
         if width == 0 {
             line.push_str(&clean);
         } else {
@@ -281,14 +303,38 @@ mod tests {
         String::from_utf8(w.finish().unwrap()).unwrap()
     }
 
+    fn csv_line(fields: &[&str]) -> String {
+        let mut w = csv_writer(Vec::new());
+        write_csv_record(&mut w, fields.iter().copied()).unwrap();
+        String::from_utf8(w.into_inner().unwrap()).unwrap()
+    }
+
     #[test]
     fn csv_quotes_only_what_rfc_4180_requires() {
-        let mut out = Vec::new();
-        write_csv_record(&mut out, ["plain", "a,b", "say \"hi\"", "two\nlines", ""]).unwrap();
         assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\n"
+            csv_line(&["plain", "a,b", "say \"hi\"", "two\nlines", "cr\r", ""]),
+            "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\r\",\n"
         );
+    }
+
+    #[test]
+    fn csv_cells_that_start_a_formula_are_defused() {
+        assert_eq!(
+            csv_line(&["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "a=b", "x-1"]),
+            "'=1+1,'+1,'-2,'@SUM(A1),'\tx,\"'\rx\",a=b,x-1\n"
+        );
+        let mut r = row("=HYPERLINK(\"http://evil\",\"x\")");
+        r.target_id = "@evil".into();
+        let text = render(AuditFormat::Csv, &[r.clone()]);
+        let line = text.lines().nth(1).unwrap();
+        assert!(
+            line.contains(",\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",job,'@evil,"),
+            "{line}"
+        );
+        // JSON stays exact.
+        let json = render(AuditFormat::Json, &[r]);
+        let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+        assert_eq!(v["target_id"], "@evil");
     }
 
     #[test]
@@ -320,7 +366,10 @@ mod tests {
     fn table_aligns_and_defuses_control_characters() {
         let text = render(
             AuditFormat::Table,
-            &[row("evil\u{1b}[31m"), row("a-very-long-user-name-indeed")],
+            &[
+                row("evil\u{1b}[31m\u{202e}"),
+                row("a-very-long-user-name-indeed"),
+            ],
         );
         let lines: Vec<&str> = text.lines().collect();
         assert!(
@@ -328,8 +377,8 @@ mod tests {
             "{}",
             lines[0]
         );
-        assert!(!text.contains('\u{1b}'));
-        assert!(lines[1].contains("evil?[31m"), "{}", lines[1]);
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}'));
+        assert!(lines[1].contains("evil?[31m?"), "{}", lines[1]);
         assert!(lines[2].contains("a-very-long-user-na… "), "{}", lines[2]);
         assert!(lines[1].contains("1h30m") && lines[1].ends_with("Throttling (RID-1)"));
         let col = |l: &str| l[..l.find("job/dlc-abc").unwrap()].chars().count();

@@ -1,6 +1,7 @@
 //! `/share-admin`: allowlist, policy and audit views. The caller has already re-checked that
 //! the member is a guild admin; every change is recorded by the store with its actor.
 
+use crate::safe_text::{ECHO_MAX_CHARS, shorten, visible};
 use crate::share::{Expiry, ExpiryError, GuildId, GuildPolicy, PolicyError};
 use crate::store::{Actor, PgStore, StoreError};
 
@@ -146,13 +147,14 @@ pub async fn run(
                     .as_deref()
                     .map(|c| format!(" ({})", code(c)))
                     .unwrap_or_default();
+                // Rows hold what members typed: an invalid target id can be anything.
                 let line = format!(
                     "• {} <@{}> {} {}{expiry} → **{}**{why}\n",
                     timestamps(r.created_at.timestamp()),
                     escape(&r.user_id),
-                    r.target_type,
-                    code(&r.target_id),
-                    r.outcome,
+                    visible(&r.target_type),
+                    code(&shorten(&r.target_id, ECHO_MAX_CHARS)),
+                    visible(&r.outcome),
                 );
                 // Discord messages stop at 2,000 characters.
                 if out.len() + line.len() > 1_900 {
@@ -168,7 +170,7 @@ pub async fn run(
 
 fn role_label(id: u64, name: Option<&str>) -> String {
     match name {
-        Some(n) => format!("<@&{id}> ({})", escape(n)),
+        Some(n) => format!("<@&{id}> ({})", escape(&shorten(n, ECHO_MAX_CHARS))),
         None => format!("<@&{id}>"),
     }
 }

@@ -1,5 +1,5 @@
 //! What the bot says: every outcome rendered as an ephemeral edit of the deferred response,
-//! mentioning nobody, with user-supplied text escaped.
+//! mentioning nobody, with user-supplied text escaped, and cut to fit Discord's limits.
 
 use std::time::Duration;
 
@@ -7,9 +7,10 @@ use chrono::Utc;
 use secrecy::ExposeSecret;
 use serenity::all::{
     CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateInteractionResponse,
-    CreateInteractionResponseMessage, EditInteractionResponse,
+    CreateInteractionResponseMessage, EditInteractionResponse, Embed,
 };
 
+use crate::safe_text::{shorten, visible};
 use crate::share::ports::IssueFailureKind;
 use crate::share::{
     AccessDecision, InvalidInput, IssuedShare, LimitScope, ShareOutcome, format_duration,
@@ -26,8 +27,22 @@ const COLOR_ERROR: u32 = 0xe7_4c_3c;
 pub const GUILD_NOT_ENABLED: &str =
     "This bot does not share links in this server. Nothing was shared.";
 
-/// Escapes Discord markdown and neutralises mentions in user-supplied text.
+/// Discord's limits, in characters: beyond them it refuses the whole edit and the member is
+/// left on "thinking".
+const CONTENT_MAX: usize = 2_000;
+const EMBED_TITLE_MAX: usize = 256;
+const EMBED_DESCRIPTION_MAX: usize = 4_096;
+const FIELD_NAME_MAX: usize = 256;
+const FIELD_VALUE_MAX: usize = 1_024;
+const FOOTER_MAX: usize = 2_048;
+const AUTHOR_NAME_MAX: usize = 256;
+/// Title, description, field names and values, footer and author of all embeds together.
+const EMBED_TOTAL_MAX: usize = 6_000;
+
+/// Escapes Discord markdown and neutralises mentions in user-supplied text; control and
+/// format characters (U+202E and kin) are shown as `?` (see [`visible`]).
 pub fn escape(text: &str) -> String {
+    let text = visible(text);
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
@@ -36,23 +51,109 @@ pub fn escape(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' | '\r' => out.push(' '),
             _ => out.push(c),
         }
     }
     out
 }
 
-/// Inline code for values we did not write (request ids, codes): backticks cannot break out.
+/// Inline code for values we did not write (request ids, codes): backticks cannot break out,
+/// control and format characters show as `?`.
 pub fn code(text: &str) -> String {
-    format!("`{}`", text.replace('`', "'"))
+    format!("`{}`", visible(text).replace('`', "'"))
 }
 
 /// A text-only ephemeral edit that pings no one.
 pub fn text(content: impl Into<String>) -> EditInteractionResponse {
+    let content: String = content.into();
     EditInteractionResponse::new()
-        .content(content)
+        .content(shorten(&content, CONTENT_MAX))
         .allowed_mentions(CreateAllowedMentions::new())
+}
+
+/// The last step before a reply leaves: cuts the content and every embed part that is still
+/// over Discord's limits (each part, then the embeds' total, taken from the description and
+/// then the field values), so no reply can be refused for its size. Link buttons keep their
+/// fixed labels; oversized link URLs are never made into buttons (see [`BUTTON_URL_MAX`]).
+pub fn fit(reply: EditInteractionResponse) -> EditInteractionResponse {
+    let json = serde_json::to_value(&reply).expect("a reply serialises");
+    let mut reply = reply;
+    if let Some(content) = json["content"].as_str()
+        && content.chars().count() > CONTENT_MAX
+    {
+        reply = reply.content(shorten(content, CONTENT_MAX));
+    }
+    let Some(raw) = json.get("embeds").filter(|e| e.is_array()) else {
+        return reply;
+    };
+    let mut embeds: Vec<Embed> =
+        serde_json::from_value(raw.clone()).expect("our embeds read back as embeds");
+    let before = embeds.clone();
+    fit_embeds(&mut embeds);
+    if embeds != before {
+        reply = reply.embeds(embeds.into_iter().map(CreateEmbed::from).collect());
+    }
+    reply
+}
+
+fn fit_embeds(embeds: &mut [Embed]) {
+    fn cut(text: &mut String, max: usize) {
+        if text.chars().count() > max {
+            *text = shorten(text, max).into_owned();
+        }
+    }
+    for e in embeds.iter_mut() {
+        if let Some(t) = e.title.as_mut() {
+            cut(t, EMBED_TITLE_MAX);
+        }
+        if let Some(d) = e.description.as_mut() {
+            cut(d, EMBED_DESCRIPTION_MAX);
+        }
+        for f in &mut e.fields {
+            cut(&mut f.name, FIELD_NAME_MAX);
+            cut(&mut f.value, FIELD_VALUE_MAX);
+        }
+        if let Some(f) = e.footer.as_mut() {
+            cut(&mut f.text, FOOTER_MAX);
+        }
+        if let Some(a) = e.author.as_mut() {
+            cut(&mut a.name, AUTHOR_NAME_MAX);
+        }
+    }
+    let chars = |s: &str| s.chars().count();
+    let embed_total = |e: &Embed| {
+        e.title.as_deref().map_or(0, chars)
+            + e.description.as_deref().map_or(0, chars)
+            + e.fields
+                .iter()
+                .map(|f| chars(&f.name) + chars(&f.value))
+                .sum::<usize>()
+            + e.footer.as_ref().map_or(0, |f| chars(&f.text))
+            + e.author.as_ref().map_or(0, |a| chars(&a.name))
+    };
+    let mut excess = embeds
+        .iter()
+        .map(embed_total)
+        .sum::<usize>()
+        .saturating_sub(EMBED_TOTAL_MAX);
+    // The long parts give way first, the last embed first; titles and names stay.
+    for e in embeds.iter_mut().rev() {
+        let parts = e
+            .description
+            .iter_mut()
+            .chain(e.fields.iter_mut().rev().map(|f| &mut f.value));
+        for part in parts {
+            if excess == 0 {
+                return;
+            }
+            let len = chars(part);
+            let keep = len.saturating_sub(excess).max(1);
+            if keep < len {
+                excess -= len - keep;
+                *part = shorten(part, keep).into_owned();
+            }
+        }
+    }
 }
 
 fn embed(
@@ -75,7 +176,7 @@ fn embed(
 pub fn immediate(content: impl Into<String>) -> CreateInteractionResponse {
     CreateInteractionResponse::Message(
         CreateInteractionResponseMessage::new()
-            .content(content)
+            .content(shorten(&content.into(), CONTENT_MAX))
             .ephemeral(true)
             .allowed_mentions(CreateAllowedMentions::new()),
     )
@@ -86,7 +187,12 @@ pub fn timestamps(unix: i64) -> String {
     format!("<t:{unix}:f> (<t:{unix}:R>)")
 }
 
+/// The reply for a `/share` outcome, within Discord's limits.
 pub fn share(outcome: &ShareOutcome) -> EditInteractionResponse {
+    fit(render(outcome))
+}
+
+fn render(outcome: &ShareOutcome) -> EditInteractionResponse {
     match outcome {
         ShareOutcome::Issued(s) => issued(s),
         ShareOutcome::Invalid(InvalidInput::Id(e)) => embed(
@@ -246,6 +352,90 @@ mod tests {
             "\\*\\*bold\\*\\* \\@everyone \\<\\@123\\>"
         );
         assert_eq!(escape("a\nb"), "a b");
+    }
+
+    #[test]
+    fn escape_and_code_show_no_control_or_format_character() {
+        let sneaky = "dlc\u{202e}exe.\u{200b}\u{2066}x\u{2069}\u{feff}\u{ad}\0\u{1b}[2J`";
+        for shown in [escape(sneaky), code(sneaky)] {
+            assert!(!shown.chars().any(crate::safe_text::is_hidden), "{shown:?}");
+            assert!(shown.contains("dlc?exe"), "{shown}");
+        }
+    }
+
+    /// Every limit Discord enforces on what `fit` touches, in characters.
+    fn assert_within_discord_limits(v: &serde_json::Value) {
+        let len = |v: &serde_json::Value| v.as_str().map_or(0, |s| s.chars().count());
+        assert!(len(&v["content"]) <= 2_000, "content");
+        let mut total = 0;
+        for e in v["embeds"].as_array().into_iter().flatten() {
+            let (title, description) = (len(&e["title"]), len(&e["description"]));
+            let (footer, author) = (len(&e["footer"]["text"]), len(&e["author"]["name"]));
+            assert!(
+                title <= 256 && description <= 4_096,
+                "{title} {description}"
+            );
+            assert!(footer <= 2_048 && author <= 256, "{footer} {author}");
+            total += title + description + footer + author;
+            for f in e["fields"].as_array().into_iter().flatten() {
+                let (name, value) = (len(&f["name"]), len(&f["value"]));
+                assert!(name <= 256 && value <= 1_024, "{name} {value}");
+                total += name + value;
+            }
+        }
+        assert!(total <= 6_000, "embed total {total}");
+    }
+
+    #[test]
+    fn fit_cuts_every_oversized_part() {
+        let big = |n: usize| "é".repeat(n);
+        let mut embed = CreateEmbed::new()
+            .title(big(1_000))
+            .description(big(10_000))
+            .footer(serenity::all::CreateEmbedFooter::new(big(3_000)))
+            .author(serenity::all::CreateEmbedAuthor::new(big(300)));
+        for _ in 0..5 {
+            embed = embed.field(big(300), big(2_000), false);
+        }
+        let reply = EditInteractionResponse::new()
+            .content(big(5_000))
+            .embed(embed)
+            .allowed_mentions(CreateAllowedMentions::new());
+        let v = json(&fit(reply));
+        assert_within_discord_limits(&v);
+        let e = &v["embeds"][0];
+        assert!(e["title"].as_str().unwrap().ends_with('…'));
+        assert_eq!(e["fields"].as_array().unwrap().len(), 5, "nothing dropped");
+        assert_eq!(e["color"], serde_json::Value::Null, "nothing added");
+        assert_eq!(v["allowed_mentions"]["parse"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn fit_leaves_replies_within_limits_alone() {
+        let reply = share(&ShareOutcome::Denied(AccessDecision::MissingRole));
+        assert_eq!(json(&fit(reply.clone())), json(&reply));
+    }
+
+    #[test]
+    fn oversized_refusals_and_texts_still_fit() {
+        // An error carrying a whole paste, as no parser of ours builds it.
+        let pasted = crate::share::DurationParseError::Malformed {
+            input: "<@1>*".repeat(2_000),
+            reason: "expected a number",
+        };
+        let v = json(&share(&ShareOutcome::Invalid(InvalidInput::Expiry(
+            pasted.into(),
+        ))));
+        assert_within_discord_limits(&v);
+        assert!(
+            v["embeds"][0]["description"]
+                .as_str()
+                .unwrap()
+                .ends_with('…')
+        );
+        assert_within_discord_limits(&json(&text("x".repeat(2_001))));
+        let immediate = serde_json::to_value(immediate("x".repeat(2_001))).unwrap();
+        assert_within_discord_limits(&immediate["data"]);
     }
 
     #[test]

@@ -3,11 +3,15 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::safe_text::echo;
+
 /// GetToken accepts up to 7 days; no configuration may go beyond it.
 pub const HARD_MAX_EXPIRY_SECS: u32 = 604_800;
 /// Shorter links expire before anyone can open them.
 pub const MIN_EXPIRY_SECS: u32 = 60;
 
+/// Errors echo the input cut to [`crate::safe_text::ECHO_MAX_CHARS`]: a member may type
+/// thousands of characters, and the reply must still fit Discord's limits.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DurationParseError {
     #[error("the duration is empty")]
@@ -27,10 +31,10 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationParseError> {
         return Err(DurationParseError::Empty);
     }
     let malformed = |reason| DurationParseError::Malformed {
-        input: input.trim().to_owned(),
+        input: echo(s),
         reason,
     };
-    let overflow = || DurationParseError::Overflow(input.trim().to_owned());
+    let overflow = || DurationParseError::Overflow(echo(s));
     if s.bytes().all(|b| b.is_ascii_digit()) {
         return s
             .parse::<u64>()
@@ -229,6 +233,25 @@ mod tests {
         ));
         let msg = parse_duration("1x").unwrap_err().to_string();
         assert!(msg.contains("1x") && msg.contains("1h30m"), "{msg}");
+    }
+
+    #[test]
+    fn errors_echo_at_most_a_hundred_characters_of_the_input() {
+        let typed = format!("1h{}", "x".repeat(3998));
+        let digits = "9".repeat(4000);
+        for (input, err) in [
+            (&typed, parse_duration(&typed).unwrap_err()),
+            (&digits, parse_duration(&digits).unwrap_err()),
+        ] {
+            let echoed = match &err {
+                DurationParseError::Malformed { input, .. }
+                | DurationParseError::Overflow(input) => input,
+                DurationParseError::Empty => panic!("{input} is not empty"),
+            };
+            assert_eq!(echoed.chars().count(), crate::safe_text::ECHO_MAX_CHARS);
+            assert!(input.starts_with(echoed.trim_end_matches('…')));
+            assert!(err.to_string().chars().count() < 300, "{err}");
+        }
     }
 
     #[test]

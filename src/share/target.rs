@@ -61,6 +61,8 @@ pub struct TargetId(String);
 
 pub const TARGET_ID_MAX_LEN: usize = 128;
 
+/// Messages never repeat the id: at most one offending character, `Debug`-escaped, so a NUL,
+/// U+202E or a 4,000-character paste cannot reach the reply.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetIdError {
     #[error("the id is empty")]
@@ -148,5 +150,20 @@ mod tests {
             Err(TargetIdError::InvalidChar('<'))
         );
         assert_eq!(TargetId::parse("é"), Err(TargetIdError::InvalidChar('é')));
+    }
+
+    #[test]
+    fn errors_show_no_invisible_character_and_no_long_echo() {
+        for (raw, shown) in [
+            ("dlc\u{202e}gpj.exe", "'\\u{202e}'"),
+            ("dlc\u{200b}1", "'\\u{200b}'"),
+            ("dlc\0", "'\\0'"),
+        ] {
+            let msg = TargetId::parse(raw).unwrap_err().to_string();
+            assert!(msg.contains(shown), "{msg}");
+            assert!(!msg.chars().any(crate::safe_text::is_hidden), "{msg:?}");
+        }
+        let msg = TargetId::parse(&"é".repeat(4000)).unwrap_err().to_string();
+        assert!(msg.chars().count() < 100, "{msg}");
     }
 }
