@@ -1195,50 +1195,73 @@ async fn no_token_text_reaches_the_database(pool: PgPool) {
 
 // ---------------------------------------------------------------- SPEC §13
 
-/// Two admins changing different settings at the same moment, through the real admin command:
-/// every trial ends in one of the two serial outcomes, and a lowered maximum is never lost.
+/// Two admins changing different settings at the same moment, through the real admin service
+/// on the real store: every trial ends in one of the two serial outcomes, and a lowered
+/// maximum is never lost.
 #[sqlx::test(migrations = "./migrations")]
 async fn concurrent_partial_policy_updates_are_serialised(pool: PgPool) {
-    use dlc_share_bot::discord::admin;
-    use dlc_share_bot::discord::commands::AdminInvocation;
+    use dlc_share_bot::share::{
+        AdminCaller, AdminCommand, AdminOutcome, AdminPermissions, AdminRefusal, AdminService,
+        GuildScope, PolicyError,
+    };
 
-    let store = PgStore::from_pool(pool.clone());
     let operator = GuildPolicy::new(
         Expiry::parse("1d", Expiry::HARD_MAX).unwrap(),
         Expiry::HARD_MAX,
     )
     .unwrap();
-    let set_default = AdminInvocation::PolicySet {
+    let admin = AdminService {
+        store: PgStore::from_pool(pool.clone()),
+        operator,
+        admin_roles: vec![],
+        served: GuildScope::Every,
+    };
+    let set_default = AdminCommand::PolicySet {
         default_expiry: Some("6d".into()),
         max_expiry: None,
     };
-    let lower_max = AdminInvocation::PolicySet {
+    let lower_max = AdminCommand::PolicySet {
         default_expiry: None,
         max_expiry: Some("1d".into()),
     };
-    let (a, b) = (Actor::new("1", "admin-a"), Actor::new("2", "admin-b"));
+    let caller = |id: &str| AdminCaller {
+        actor: Actor::new(id, format!("admin-{id}")),
+        permissions: AdminPermissions {
+            administrator: false,
+            manage_guild: true,
+        },
+        roles: vec![],
+    };
+    let (a, b) = (caller("1"), caller("2"));
     let one_day = Expiry::parse("1d", Expiry::HARD_MAX).unwrap();
+    let six_days = Expiry::parse("6d", Expiry::HARD_MAX).unwrap();
     for trial in 0..30 {
         let guild = GuildId(10_000 + trial);
         let (ra, rb) = tokio::join!(
-            admin::run(&store, guild, &a, operator, &set_default),
-            admin::run(&store, guild, &b, operator, &lower_max),
+            admin.run(guild, &a, &set_default),
+            admin.run(guild, &b, &lower_max),
         );
         // Whatever the order, the lowered ceiling holds and B was told the truth.
-        let stored = store.policy(guild).await.unwrap().expect("a policy");
+        let stored = admin.store.policy(guild).await.unwrap().expect("a policy");
         assert_eq!(
             (stored.default_expiry(), stored.max_expiry()),
             (one_day, one_day),
             "trial {trial}: {ra:?} / {rb:?}"
         );
-        let rb = rb.expect("lowering the maximum always applies");
-        assert!(rb.contains("Maximum expiry: **1d**"), "{rb}");
+        assert_eq!(
+            rb,
+            AdminOutcome::PolicyUpdated(GuildPolicy::new(one_day, one_day).unwrap()),
+            "lowering the maximum always applies"
+        );
         // A either landed first (and was then capped by B) or was refused after B.
         match ra {
-            Ok(text) => assert!(text.contains("Default expiry: **6d**"), "{text}"),
-            Err(e) => assert!(e.user_message().contains("longer than the maximum"), "{e}"),
+            AdminOutcome::PolicyUpdated(p) => assert_eq!(p.default_expiry(), six_days),
+            AdminOutcome::Refused(AdminRefusal::Policy(PolicyError::DefaultAboveMax {
+                ..
+            })) => {}
+            other => panic!("trial {trial}: {other:?}"),
         }
-        let changes = store.admin_changes(guild, 10).await.unwrap();
+        let changes = admin.store.admin_changes(guild, 10).await.unwrap();
         assert!(
             (1..=2).contains(&changes.len()),
             "one audited change per applied command: {changes:?}"

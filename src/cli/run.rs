@@ -11,7 +11,7 @@ use crate::aliyun::{GetTokenClient, credentials};
 use crate::config::{Settings, secret_from_env};
 use crate::discord::{self, Bot};
 use crate::http::{self, BotReadiness, GatewayStatus, OpsState};
-use crate::share::{GuildId, RateLimits, RoleId, ShareService};
+use crate::share::{AdminService, GuildId, RateLimits, RoleId, ShareService};
 use crate::store::{self, PgStore};
 
 /// How long in-flight interactions may take to finish after SIGTERM/SIGINT.
@@ -61,15 +61,19 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
             .link_templates()
             .map_err(|(key, e)| anyhow!("{key}: {e}"))?,
         default_policy,
-        served,
+        served: served.clone(),
         clock: Arc::new(crate::clock::SystemClock),
+    };
+    let admin = AdminService {
+        store: store.clone(),
+        operator: default_policy,
+        admin_roles: settings.admin_roles(),
+        served,
     };
     let gateway = GatewayStatus::new();
     let bot = Arc::new(Bot::new(
         service,
-        store.clone(),
-        settings.admin_roles(),
-        default_policy,
+        admin,
         settings.discord.guild_id.map(GuildId),
         gateway.clone(),
         discord::responder::Responder::new(&settings.discord.api_base)

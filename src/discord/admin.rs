@@ -1,146 +1,79 @@
-//! `/share-admin`: allowlist, policy and audit views. The caller has already re-checked that
-//! the member is a guild admin; every change is recorded by the store with its actor.
+//! `/share-admin` answers: each [`AdminOutcome`] of the core in words. Nothing is decided here.
+
+use std::time::Duration;
 
 use crate::safe_text::{ECHO_MAX_CHARS, shorten, visible};
-use crate::share::{Expiry, ExpiryError, GuildId, GuildPolicy, PolicyError};
-use crate::store::{Actor, PgStore, StoreError};
+use crate::share::{AdminOutcome, format_duration};
 
-use super::commands::AdminInvocation;
-use super::replies::{code, escape, timestamps};
+use super::replies::{GUILD_NOT_ENABLED, code, escape, timestamps};
 
-#[derive(Debug, thiserror::Error)]
-pub enum AdminError {
-    #[error("`{option}`: {source}")]
-    Expiry {
-        option: &'static str,
-        #[source]
-        source: ExpiryError,
-    },
-    #[error("{0}")]
-    Policy(#[from] PolicyError),
-    #[error("give `default_expiry`, `max_expiry`, or both")]
-    NothingToSet,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
+/// Discord messages stop at 2,000 characters; the audit listing stops a little before.
+const LISTING_MAX_CHARS: usize = 1_900;
 
-impl AdminError {
-    /// What the admin reads; storage details stay in the logs.
-    pub fn user_message(&self) -> String {
-        match self {
-            AdminError::Store(_) => {
-                "The bot cannot reach its database right now; nothing was changed. Please try again shortly.".into()
-            }
-            other => format!("Nothing was changed: {}.", escape(&other.to_string())),
-        }
-    }
-}
-
-/// Runs one admin command and returns the reply text. `default_policy` is the operator's:
-/// it applies where admins set nothing, and its maximum bounds what they may set.
-pub async fn run(
-    store: &PgStore,
-    guild: GuildId,
-    actor: &Actor,
-    default_policy: GuildPolicy,
-    invocation: &AdminInvocation,
-) -> Result<String, AdminError> {
-    match invocation {
-        AdminInvocation::RolesAdd { role, role_name } => {
-            let added = store.add_allowed_role(guild, *role, actor).await?;
-            let name = role_label(role.get(), role_name.as_deref());
-            Ok(if added {
+/// The reply text. `role_name` is the display name Discord resolved for a `role` option.
+pub fn render(outcome: &AdminOutcome, role_name: Option<&str>) -> String {
+    match outcome {
+        AdminOutcome::GuildNotEnabled => GUILD_NOT_ENABLED.into(),
+        AdminOutcome::NotAdmin => "Only server admins (Manage Server or Administrator, or a configured admin role) can use `/share-admin`.".into(),
+        AdminOutcome::RoleAdded { role, changed } => {
+            let name = role_label(role.get(), role_name);
+            if *changed {
                 format!("{name} may now share links with `/share`.")
             } else {
                 format!("{name} was already allowed; nothing changed.")
-            })
+            }
         }
-        AdminInvocation::RolesRemove { role, role_name } => {
-            let removed = store.remove_allowed_role(guild, *role, actor).await?;
-            let name = role_label(role.get(), role_name.as_deref());
-            let remaining = store.allowed_roles(guild).await?.len();
-            let mut reply = if removed {
+        AdminOutcome::RoleRemoved {
+            role,
+            changed,
+            none_left,
+        } => {
+            let name = role_label(role.get(), role_name);
+            let mut reply = if *changed {
                 format!("{name} may no longer share links.")
             } else {
                 format!("{name} was not on the allowlist; nothing changed.")
             };
-            if remaining == 0 {
+            if *none_left {
                 reply.push_str(" No role is allowed now, so nobody can share until one is added.");
             }
-            Ok(reply)
+            reply
         }
-        AdminInvocation::RolesList => {
-            let roles = store.allowed_roles(guild).await?;
-            Ok(if roles.is_empty() {
-                "No role may share yet. Add one with `/share-admin roles add`.".into()
+        AdminOutcome::Roles(roles) if roles.is_empty() => {
+            "No role may share yet. Add one with `/share-admin roles add`.".into()
+        }
+        AdminOutcome::Roles(roles) => {
+            let list: Vec<String> = roles.iter().map(|r| format!("<@&{r}>")).collect();
+            format!("Roles allowed to share: {}", list.join(", "))
+        }
+        AdminOutcome::Policy { policy, own } => {
+            let source = if *own {
+                "set by an admin of this server"
             } else {
-                let list: Vec<String> = roles.iter().map(|r| format!("<@&{r}>")).collect();
-                format!("Roles allowed to share: {}", list.join(", "))
-            })
-        }
-        AdminInvocation::PolicyShow => {
-            let (policy, source) = match store.policy(guild).await? {
-                Some(p) => (
-                    p.capped(default_policy.max_expiry()),
-                    "set by an admin of this server",
-                ),
-                None => (default_policy, "the bot's configured defaults"),
+                "the bot's configured defaults"
             };
-            Ok(format!(
+            format!(
                 "Default expiry: **{}**. Maximum expiry: **{}** ({source}).",
                 policy.default_expiry(),
                 policy.max_expiry()
-            ))
+            )
         }
-        AdminInvocation::PolicySet {
-            default_expiry,
-            max_expiry,
-        } => {
-            if default_expiry.is_none() && max_expiry.is_none() {
-                return Err(AdminError::NothingToSet);
-            }
-            // Admins choose within the operator's ceiling (`share.max_expiry`), not above it.
-            let ceiling = default_policy.max_expiry();
-            let parse = |option: &'static str, raw: &Option<String>| {
-                raw.as_deref()
-                    .map(|r| Expiry::parse(r, ceiling))
-                    .transpose()
-                    .map_err(|source| AdminError::Expiry { option, source })
-            };
-            let default = parse("default_expiry", default_expiry)?;
-            let max = parse("max_expiry", max_expiry)?;
-            // Merged with the stored policy inside the store's transaction: a concurrent
-            // change by another admin is never silently overwritten.
-            let (updated, _previous) = store
-                .update_policy(guild, actor, |stored| {
-                    stored
-                        .map_or(default_policy, |p| p.capped(ceiling))
-                        .updated(default, max)
-                })
-                .await??;
-            Ok(format!(
-                "Policy updated. Default expiry: **{}**. Maximum expiry: **{}**.",
-                updated.default_expiry(),
-                updated.max_expiry()
-            ))
+        AdminOutcome::PolicyUpdated(policy) => format!(
+            "Policy updated. Default expiry: **{}**. Maximum expiry: **{}**.",
+            policy.default_expiry(),
+            policy.max_expiry()
+        ),
+        AdminOutcome::Refused(refusal) => {
+            format!("Nothing was changed: {}.", escape(&refusal.to_string()))
         }
-        AdminInvocation::Audit { user, limit } => {
-            let rows = store.recent(guild, *user, *limit).await?;
-            if rows.is_empty() {
-                return Ok("No share attempts recorded yet.".into());
-            }
+        AdminOutcome::StorageUnavailable => "The bot cannot reach its database right now; nothing was changed. Please try again shortly.".into(),
+        AdminOutcome::Audit(rows) if rows.is_empty() => "No share attempts recorded yet.".into(),
+        AdminOutcome::Audit(rows) => {
             let mut out = format!("Last {} share attempt(s), newest first:\n", rows.len());
             for r in rows {
                 let expiry = r
                     .expire_seconds
-                    .map(|s| {
-                        format!(
-                            " for {}",
-                            crate::share::format_duration(std::time::Duration::from_secs(
-                                s.max(0) as u64
-                            ))
-                        )
-                    })
+                    .map(|s| format!(" for {}", format_duration(Duration::from_secs(s.max(0).unsigned_abs()))))
                     .unwrap_or_default();
                 let why = r
                     .error_code
@@ -156,14 +89,13 @@ pub async fn run(
                     code(&shorten(&r.target_id, ECHO_MAX_CHARS)),
                     visible(&r.outcome),
                 );
-                // Discord messages stop at 2,000 characters.
-                if out.len() + line.len() > 1_900 {
+                if out.len() + line.len() > LISTING_MAX_CHARS {
                     out.push('…');
                     break;
                 }
                 out.push_str(&line);
             }
-            Ok(out)
+            out
         }
     }
 }
@@ -172,5 +104,84 @@ fn role_label(id: u64, name: Option<&str>) -> String {
     match name {
         Some(n) => format!("<@&{id}> ({})", escape(&shorten(n, ECHO_MAX_CHARS))),
         None => format!("<@&{id}>"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::share::ports::AuditEntry;
+    use crate::share::{AdminRefusal, Expiry, GuildPolicy, PolicyError, RoleId};
+
+    #[test]
+    fn role_names_are_escaped_and_cut() {
+        let text = render(
+            &AdminOutcome::RoleAdded {
+                role: RoleId(5),
+                changed: true,
+            },
+            Some(&format!("**ml**{}", "x".repeat(300))),
+        );
+        assert!(text.starts_with("<@&5> (\\*\\*ml\\*\\*"), "{text}");
+        assert!(text.chars().count() < 200, "{text}");
+    }
+
+    #[test]
+    fn removing_the_last_role_says_nobody_can_share() {
+        let text = render(
+            &AdminOutcome::RoleRemoved {
+                role: RoleId(5),
+                changed: true,
+                none_left: true,
+            },
+            None,
+        );
+        assert!(text.contains("nobody can share"), "{text}");
+    }
+
+    #[test]
+    fn refusals_say_nothing_changed_and_why() {
+        let max = Expiry::parse("1d", Expiry::HARD_MAX).unwrap();
+        let default = Expiry::parse("2d", Expiry::HARD_MAX).unwrap();
+        let text = render(
+            &AdminOutcome::Refused(AdminRefusal::Policy(PolicyError::DefaultAboveMax {
+                default,
+                max,
+            })),
+            None,
+        );
+        assert!(
+            text.starts_with("Nothing was changed:") && text.contains("longer than the maximum"),
+            "{text}"
+        );
+        let shown = render(
+            &AdminOutcome::Policy {
+                policy: GuildPolicy::new(max, max).unwrap(),
+                own: false,
+            },
+            None,
+        );
+        assert!(shown.contains("configured defaults"), "{shown}");
+    }
+
+    #[test]
+    fn the_audit_listing_fits_a_message_and_defuses_what_members_typed() {
+        let entry = AuditEntry {
+            created_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            user_id: "42".into(),
+            target_type: "job".into(),
+            target_id: format!("dlc\u{202e}{}", "y".repeat(500)),
+            expire_seconds: Some(5_400),
+            outcome: "invalid_input".into(),
+            error_code: Some("invalid_id".into()),
+        };
+        let text = render(&AdminOutcome::Audit(vec![entry; 25]), None);
+        assert!(text.chars().count() <= 2_000, "{}", text.chars().count());
+        assert!(!text.contains('\u{202e}'));
+        assert!(
+            text.contains("for 1h30m") && text.contains("`invalid_id`"),
+            "{text}"
+        );
+        assert!(text.ends_with('…'));
     }
 }

@@ -6,16 +6,15 @@ use serenity::all::{
     CreateCommand, CreateCommandOption, InteractionContext, Permissions,
 };
 
-use crate::share::{RoleId, TargetType, UserId};
+use crate::share::{AUDIT_MAX_LIMIT, AdminCommand, RoleId, TargetType, UserId};
 
 pub const SHARE: &str = "share";
 pub const SHARE_ADMIN: &str = "share-admin";
 pub const OPT_ID: &str = "id";
 pub const OPT_EXPIRY: &str = "expiry";
 
-/// Default number of rows `/share-admin audit` shows, and the most it will show.
+/// Default number of rows `/share-admin audit` shows (the core caps it at `AUDIT_MAX_LIMIT`).
 pub const AUDIT_DEFAULT_LIMIT: i64 = 10;
-pub const AUDIT_MAX_LIMIT: i64 = 25;
 
 /// Everything registered at start-up (or by `register-commands`).
 pub fn definitions() -> Vec<CreateCommand> {
@@ -107,28 +106,10 @@ pub enum Invocation {
         id: String,
         expiry: Option<String>,
     },
-    Admin(AdminInvocation),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AdminInvocation {
-    RolesAdd {
-        role: RoleId,
+    Admin {
+        command: AdminCommand,
+        /// The display name Discord resolved for a `role` option, for the reply.
         role_name: Option<String>,
-    },
-    RolesRemove {
-        role: RoleId,
-        role_name: Option<String>,
-    },
-    RolesList,
-    PolicyShow,
-    PolicySet {
-        default_expiry: Option<String>,
-        max_expiry: Option<String>,
-    },
-    Audit {
-        user: Option<UserId>,
-        limit: i64,
     },
 }
 
@@ -158,19 +139,20 @@ pub fn parse(cmd: &CommandInteraction) -> Result<Invocation, UnknownCommand> {
                 .ok_or_else(unknown)?;
             let role_name = cmd.data.resolved.roles.get(&role).map(|r| r.name.clone());
             let role = RoleId(role.get());
-            Ok(Invocation::Admin(if *action == "add" {
-                AdminInvocation::RolesAdd { role, role_name }
+            let command = if *action == "add" {
+                AdminCommand::RolesAdd { role }
             } else {
-                AdminInvocation::RolesRemove { role, role_name }
-            }))
+                AdminCommand::RolesRemove { role }
+            };
+            Ok(Invocation::Admin { command, role_name })
         }
-        (SHARE_ADMIN, ["roles", "list"]) => Ok(Invocation::Admin(AdminInvocation::RolesList)),
-        (SHARE_ADMIN, ["policy", "show"]) => Ok(Invocation::Admin(AdminInvocation::PolicyShow)),
-        (SHARE_ADMIN, ["policy", "set"]) => Ok(Invocation::Admin(AdminInvocation::PolicySet {
+        (SHARE_ADMIN, ["roles", "list"]) => Ok(admin(AdminCommand::RolesList)),
+        (SHARE_ADMIN, ["policy", "show"]) => Ok(admin(AdminCommand::PolicyShow)),
+        (SHARE_ADMIN, ["policy", "set"]) => Ok(admin(AdminCommand::PolicySet {
             default_expiry: string(leaf, "default_expiry"),
             max_expiry: string(leaf, "max_expiry"),
         })),
-        (SHARE_ADMIN, ["audit"]) => Ok(Invocation::Admin(AdminInvocation::Audit {
+        (SHARE_ADMIN, ["audit"]) => Ok(admin(AdminCommand::Audit {
             user: leaf
                 .iter()
                 .find(|o| o.name == "user")
@@ -180,10 +162,16 @@ pub fn parse(cmd: &CommandInteraction) -> Result<Invocation, UnknownCommand> {
                 .iter()
                 .find(|o| o.name == "limit")
                 .and_then(|o| o.value.as_i64())
-                .unwrap_or(AUDIT_DEFAULT_LIMIT)
-                .clamp(1, AUDIT_MAX_LIMIT),
+                .unwrap_or(AUDIT_DEFAULT_LIMIT),
         })),
         _ => Err(unknown()),
+    }
+}
+
+fn admin(command: AdminCommand) -> Invocation {
+    Invocation::Admin {
+        command,
+        role_name: None,
     }
 }
 

@@ -1,5 +1,5 @@
-//! Interaction routing: defer at once, turn options into core requests, run them, and always
-//! answer — one error path catches whatever fails inside.
+//! Interaction routing: read the interaction once, defer at once, hand it to the core, and
+//! always answer — one error path catches whatever fails inside. Nothing is decided here.
 
 use crate::telemetry::metric;
 use std::panic::AssertUnwindSafe;
@@ -14,24 +14,23 @@ use serenity::all::{
 };
 use tracing::Instrument;
 
-use super::commands::{self, Invocation};
+use super::commands::{self, Invocation, UnknownCommand};
 use super::inflight::Inflight;
 use super::responder::{Delivered, Responder};
 use super::{admin, replies};
 use crate::aliyun::GetTokenClient;
 use crate::http::GatewayStatus;
+use crate::share::ports::Actor;
 use crate::share::{
-    AdminPermissions, ChannelId, GuildId, GuildPolicy, RoleId, ShareRequest, ShareService, UserId,
-    is_admin, suggest_expiries,
+    AdminCaller, AdminPermissions, AdminService, ChannelId, GuildId, RoleId, ShareRequest,
+    ShareService, UserId, effective_policy, suggest_expiries,
 };
-use crate::store::{Actor, PgStore};
+use crate::store::PgStore;
 
 /// Everything an interaction needs, shared by all of them.
 pub struct Bot {
-    pub service: ShareService<PgStore, PgStore, GetTokenClient>,
-    pub store: PgStore,
-    pub admin_roles: Vec<RoleId>,
-    pub default_policy: GuildPolicy,
+    pub share: ShareService<PgStore, PgStore, GetTokenClient>,
+    pub admin: AdminService<PgStore>,
     /// Where commands are registered on READY: a guild, or global.
     pub register_in: Option<GuildId>,
     pub inflight: Arc<Inflight>,
@@ -42,21 +41,82 @@ pub struct Bot {
     registered: AtomicBool,
 }
 
+/// A command interaction read once: what every step below needs from it.
+struct Incoming<'a> {
+    cmd: &'a CommandInteraction,
+    /// `share job`, for logs and metrics.
+    path: String,
+    /// `None` in a DM.
+    guild: Option<GuildId>,
+    /// The member's roles, `@everyone` included.
+    roles: Vec<RoleId>,
+    invocation: Result<Invocation, UnknownCommand>,
+}
+
+impl<'a> Incoming<'a> {
+    fn read(cmd: &'a CommandInteraction) -> Self {
+        let guild = cmd.guild_id.map(|g| GuildId(g.get()));
+        Incoming {
+            cmd,
+            path: commands::command_path(cmd),
+            guild,
+            roles: guild.map(|g| member_roles(cmd, g)).unwrap_or_default(),
+            invocation: commands::parse(cmd),
+        }
+    }
+
+    /// The core's view of a `/share` in a guild; `None` for anything else.
+    fn share_request(&self) -> Option<ShareRequest> {
+        let Ok(Invocation::Share {
+            target_type,
+            id,
+            expiry,
+        }) = &self.invocation
+        else {
+            return None;
+        };
+        Some(ShareRequest {
+            interaction_id: self.cmd.id.to_string(),
+            guild_id: self.guild?,
+            channel_id: Some(ChannelId(self.cmd.channel_id.get())),
+            user_id: UserId(self.cmd.user.id.get()),
+            user_name: self.cmd.user.name.clone(),
+            member_roles: self.roles.clone(),
+            target_type: *target_type,
+            raw_id: id.clone(),
+            raw_expiry: expiry.clone(),
+        })
+    }
+
+    fn admin_caller(&self) -> AdminCaller {
+        let perms = self
+            .cmd
+            .member
+            .as_ref()
+            .and_then(|m| m.permissions)
+            .unwrap_or_default();
+        AdminCaller {
+            actor: Actor::new(self.cmd.user.id.to_string(), self.cmd.user.name.clone()),
+            permissions: AdminPermissions {
+                administrator: perms.administrator(),
+                manage_guild: perms.manage_guild(),
+            },
+            roles: self.roles.clone(),
+        }
+    }
+}
+
 impl Bot {
     pub fn new(
-        service: ShareService<PgStore, PgStore, GetTokenClient>,
-        store: PgStore,
-        admin_roles: Vec<RoleId>,
-        default_policy: GuildPolicy,
+        share: ShareService<PgStore, PgStore, GetTokenClient>,
+        admin: AdminService<PgStore>,
         register_in: Option<GuildId>,
         gateway: GatewayStatus,
         responder: Responder,
     ) -> Self {
         Bot {
-            service,
-            store,
-            admin_roles,
-            default_policy,
+            share,
+            admin,
             register_in,
             inflight: Arc::new(Inflight::default()),
             gateway,
@@ -66,12 +126,13 @@ impl Bot {
     }
 
     async fn on_command(&self, cmd: CommandInteraction) {
+        let incoming = Incoming::read(&cmd);
         let span = tracing::info_span!(
             "interaction",
             interaction_id = %cmd.id,
-            guild_id = %cmd.guild_id.map(|g| g.to_string()).unwrap_or_default(),
+            guild_id = %incoming.guild.map(|g| g.to_string()).unwrap_or_default(),
             user_id = %cmd.user.id,
-            command = %commands::command_path(&cmd),
+            command = %incoming.path,
         );
         async {
             let Some(_guard) = self.inflight.enter() else {
@@ -80,22 +141,22 @@ impl Bot {
                     tracing::warn!(error = %e, "could not answer during shutdown");
                 }
                 // Unserved, yet still one audit row per /share attempt.
-                if let Some(request) = share_request(&cmd) {
-                    self.service.record_unserved(&request, "shutting_down").await;
+                if let Some(request) = incoming.share_request() {
+                    self.share.record_unserved(&request, "shutting_down").await;
                 }
                 return;
             };
             // Defer before any database or network work: Discord's window is 3 seconds.
             if let Err(e) = self.responder.defer(&cmd).await {
                 tracing::warn!(error = %e, "could not acknowledge the interaction; it cannot be answered");
-                metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => commands::command_path(&cmd), "outcome" => "unanswered").increment(1);
+                metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => incoming.path.clone(), "outcome" => "unanswered").increment(1);
                 // Unanswerable, yet still one audit row per /share attempt, issuing nothing.
-                if let Some(request) = share_request(&cmd) {
-                    self.service.record_unserved(&request, "unacknowledged").await;
+                if let Some(request) = incoming.share_request() {
+                    self.share.record_unserved(&request, "unacknowledged").await;
                 }
                 return;
             }
-            let (reply, outcome) = match AssertUnwindSafe(self.respond(&cmd)).catch_unwind().await {
+            let (reply, outcome) = match AssertUnwindSafe(self.respond(&incoming)).catch_unwind().await {
                 Ok(answer) => answer,
                 Err(_) => {
                     tracing::error!("handling the interaction panicked");
@@ -103,7 +164,7 @@ impl Bot {
                 }
             };
             tracing::info!(outcome, "interaction answered");
-            metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => commands::command_path(&cmd), "outcome" => outcome).increment(1);
+            metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => incoming.path.clone(), "outcome" => outcome).increment(1);
             match self.responder.finish(&cmd, &reply).await {
                 Ok(Delivered::Edited) => {}
                 Ok(Delivered::FollowUp) => tracing::info!("answer sent as a follow-up message"),
@@ -116,65 +177,36 @@ impl Bot {
     }
 
     /// The reply and the outcome label for metrics.
-    async fn respond(&self, cmd: &CommandInteraction) -> (EditInteractionResponse, &'static str) {
-        let Some(guild) = cmd.guild_id else {
+    async fn respond(&self, incoming: &Incoming<'_>) -> (EditInteractionResponse, &'static str) {
+        let Some(guild) = incoming.guild else {
             return (
                 replies::text("These commands only work inside a server."),
                 "invalid_input",
             );
         };
-        let guild = GuildId(guild.get());
-        // `/share` refuses (and audits) foreign guilds in the core; admin commands here.
-        let foreign = !self.service.served.serves(guild);
-        let invocation = match commands::parse(cmd) {
-            Ok(i) => i,
+        match &incoming.invocation {
             Err(e) => {
                 tracing::warn!(error = %e, "unknown command");
-                return (
+                (
                     replies::text("This command is not known to this version of the bot."),
                     "invalid_input",
-                );
+                )
             }
-        };
-        let member_roles = member_roles(cmd, guild);
-        match invocation {
-            Invocation::Share { .. } => {
-                let request = share_request(cmd).expect("a guild /share parses to a request");
-                let report = self.service.share(request).await;
+            Ok(Invocation::Share { .. }) => {
+                let request = incoming
+                    .share_request()
+                    .expect("a guild /share reads as a request");
+                let report = self.share.share(request).await;
                 crate::http::record::share(&report);
                 (replies::share(&report.outcome), report.outcome.label())
             }
-            Invocation::Admin(_) if foreign => {
-                tracing::warn!("admin command from a guild this bot does not serve");
-                (replies::text(replies::GUILD_NOT_ENABLED), "denied_role")
-            }
-            Invocation::Admin(admin) => {
-                let perms = cmd
-                    .member
-                    .as_ref()
-                    .and_then(|m| m.permissions)
-                    .unwrap_or_default();
-                let perms = AdminPermissions {
-                    administrator: perms.administrator(),
-                    manage_guild: perms.manage_guild(),
-                };
-                if !is_admin(perms, &member_roles, &self.admin_roles) {
-                    tracing::warn!("non-admin called an admin command");
-                    return (
-                        replies::text(
-                            "Only server admins (Manage Server or Administrator, or a configured admin role) can use `/share-admin`.",
-                        ),
-                        "denied_role",
-                    );
-                }
-                let actor = Actor::new(cmd.user.id.to_string(), cmd.user.name.clone());
-                match admin::run(&self.store, guild, &actor, self.default_policy, &admin).await {
-                    Ok(text) => (replies::text(text), "ok"),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "admin command failed");
-                        (replies::text(e.user_message()), "error")
-                    }
-                }
+            Ok(Invocation::Admin { command, role_name }) => {
+                let outcome = self
+                    .admin
+                    .run(guild, &incoming.admin_caller(), command)
+                    .await;
+                let text = admin::render(&outcome, role_name.as_deref());
+                (replies::text(text), outcome.label())
             }
         }
     }
@@ -183,29 +215,24 @@ impl Bot {
         let Some((option, typed)) = commands::focused(&cmd) else {
             return;
         };
+        let guild = cmd.guild_id.map(|g| GuildId(g.get()));
         // Nothing, not even suggestions or a policy read, for guilds this bot does not serve.
-        if cmd
-            .guild_id
-            .is_some_and(|g| !self.service.served.serves(GuildId(g.get())))
-        {
+        if guild.is_some_and(|g| !self.share.served.serves(g)) {
             let none = CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new());
             if let Err(e) = self.responder.respond_now(&cmd, &none).await {
                 tracing::debug!(error = %e, "autocomplete answer failed");
             }
             return;
         }
-        let ceiling = self.default_policy.max_expiry();
-        let max = match (option == commands::OPT_EXPIRY, cmd.guild_id) {
-            (true, Some(g)) => self
-                .store
-                .policy(GuildId(g.get()))
-                .await
-                .ok()
-                .flatten()
-                .map_or(self.default_policy, |p| p.capped(ceiling))
-                .max_expiry(),
+        let operator = self.share.default_policy;
+        let max = match (option == commands::OPT_EXPIRY, guild) {
+            (true, Some(g)) => {
+                // Suggestions only: an unreadable policy falls back to the operator's.
+                let stored = self.admin.store.policy(g).await.ok().flatten();
+                effective_policy(stored, operator).max_expiry()
+            }
             // The admin's policy options, or a /share outside a guild.
-            _ => ceiling,
+            _ => operator.max_expiry(),
         };
         let choices = suggest_expiries(typed, max)
             .into_iter()
@@ -232,30 +259,6 @@ fn member_roles(cmd: &CommandInteraction, guild: GuildId) -> Vec<RoleId> {
         .unwrap_or_default();
     roles.push(RoleId(guild.get()));
     roles
-}
-
-/// The core's view of a `/share` in a guild; `None` for anything else.
-fn share_request(cmd: &CommandInteraction) -> Option<ShareRequest> {
-    let guild = GuildId(cmd.guild_id?.get());
-    let Ok(Invocation::Share {
-        target_type,
-        id,
-        expiry,
-    }) = commands::parse(cmd)
-    else {
-        return None;
-    };
-    Some(ShareRequest {
-        interaction_id: cmd.id.to_string(),
-        guild_id: guild,
-        channel_id: Some(ChannelId(cmd.channel_id.get())),
-        user_id: UserId(cmd.user.id.get()),
-        user_name: cmd.user.name.clone(),
-        member_roles: member_roles(cmd, guild),
-        target_type,
-        raw_id: id,
-        raw_expiry: expiry,
-    })
 }
 
 /// serenity's event handler: a thin shim over [`Bot`].

@@ -171,3 +171,117 @@ impl super::ports::Clock for FakeClock {
         *self.0.lock().unwrap()
     }
 }
+
+/// Allowlists, policies and recent attempts in memory, with the changes each actor made.
+#[derive(Debug, Default)]
+pub struct FakeSettings {
+    pub roles: Mutex<BTreeMap<GuildId, Vec<super::RoleId>>>,
+    pub policies: Mutex<BTreeMap<GuildId, super::GuildPolicy>>,
+    pub attempts: Mutex<Vec<super::ports::AuditEntry>>,
+    /// `(guild, actor id, what)` for every recorded change.
+    pub changes: Mutex<Vec<(GuildId, String, String)>>,
+    pub fail: AtomicBool,
+    /// The `limit` of the last `recent_attempts` call.
+    pub last_limit: Mutex<Option<i64>>,
+}
+
+impl FakeSettings {
+    fn record(&self, guild: GuildId, actor: &super::ports::Actor, what: String) {
+        self.changes
+            .lock()
+            .unwrap()
+            .push((guild, actor.id.clone(), what));
+    }
+}
+
+impl super::ports::SettingsStore for FakeSettings {
+    async fn add_allowed_role(
+        &self,
+        guild: GuildId,
+        role: super::RoleId,
+        actor: &super::ports::Actor,
+    ) -> Result<bool, StorageError> {
+        failing(&self.fail)?;
+        let mut roles = self.roles.lock().unwrap();
+        let list = roles.entry(guild).or_default();
+        if list.contains(&role) {
+            return Ok(false);
+        }
+        list.push(role);
+        self.record(guild, actor, format!("role_add {role}"));
+        Ok(true)
+    }
+
+    async fn remove_allowed_role(
+        &self,
+        guild: GuildId,
+        role: super::RoleId,
+        actor: &super::ports::Actor,
+    ) -> Result<bool, StorageError> {
+        failing(&self.fail)?;
+        let mut roles = self.roles.lock().unwrap();
+        let list = roles.entry(guild).or_default();
+        let before = list.len();
+        list.retain(|r| *r != role);
+        if list.len() == before {
+            return Ok(false);
+        }
+        self.record(guild, actor, format!("role_remove {role}"));
+        Ok(true)
+    }
+
+    async fn allowed_roles(&self, guild: GuildId) -> Result<Vec<super::RoleId>, StorageError> {
+        failing(&self.fail)?;
+        Ok(self
+            .roles
+            .lock()
+            .unwrap()
+            .get(&guild)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn policy(&self, guild: GuildId) -> Result<Option<super::GuildPolicy>, StorageError> {
+        failing(&self.fail)?;
+        Ok(self.policies.lock().unwrap().get(&guild).copied())
+    }
+
+    async fn update_policy<F>(
+        &self,
+        guild: GuildId,
+        actor: &super::ports::Actor,
+        update: F,
+    ) -> Result<Result<super::GuildPolicy, super::PolicyError>, StorageError>
+    where
+        F: FnOnce(Option<super::GuildPolicy>) -> Result<super::GuildPolicy, super::PolicyError>
+            + Send,
+    {
+        failing(&self.fail)?;
+        let mut policies = self.policies.lock().unwrap();
+        let updated = update(policies.get(&guild).copied());
+        if let Ok(p) = updated {
+            policies.insert(guild, p);
+            self.record(guild, actor, format!("policy_set {p:?}"));
+        }
+        Ok(updated)
+    }
+
+    async fn recent_attempts(
+        &self,
+        _guild: GuildId,
+        user: Option<super::UserId>,
+        limit: i64,
+    ) -> Result<Vec<super::ports::AuditEntry>, StorageError> {
+        failing(&self.fail)?;
+        *self.last_limit.lock().unwrap() = Some(limit);
+        Ok(self
+            .attempts
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| user.is_none_or(|u| e.user_id == u.to_string()))
+            .take(limit.max(0) as usize)
+            .cloned()
+            .collect())
+    }
+}

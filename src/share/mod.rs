@@ -2,6 +2,7 @@
 //! Discord, HTTP, SQL, metrics, or the clock (it is a port); adapters translate at the edges
 //! and count what the core reports.
 
+mod admin;
 mod expiry;
 #[cfg(test)]
 pub(crate) mod fakes;
@@ -16,6 +17,9 @@ pub mod ports;
 mod ratelimit;
 mod target;
 
+pub use admin::{
+    AUDIT_MAX_LIMIT, AdminCaller, AdminCommand, AdminOutcome, AdminRefusal, AdminService,
+};
 pub use expiry::{
     DurationParseError, Expiry, ExpiryError, HARD_MAX_EXPIRY_SECS, MIN_EXPIRY_SECS,
     format_duration, parse_duration, suggest_expiries,

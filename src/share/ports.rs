@@ -6,7 +6,9 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
-use super::{ChannelId, Expiry, GuildId, GuildPolicy, RoleId, TargetId, TargetType};
+use super::{
+    ChannelId, Expiry, GuildId, GuildPolicy, PolicyError, RoleId, TargetId, TargetType, UserId,
+};
 
 /// A storage failure, opaque to the core: it only decides to fail closed.
 #[derive(Debug, thiserror::Error)]
@@ -179,4 +181,88 @@ pub trait TokenIssuer: Send + Sync {
 /// Wall-clock time, injected so that expiries are decided against a clock a test controls.
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
+}
+
+/// Who made an admin change: a Discord user (id and name), or the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: String,
+    pub name: String,
+}
+
+impl Actor {
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Actor {
+            id: id.into(),
+            name: name.into(),
+        }
+    }
+
+    /// The actor of roles pre-seeded from `discord.allowed_roles`.
+    pub fn configuration() -> Self {
+        Actor::new("config", "configuration")
+    }
+}
+
+/// One share attempt as `/share-admin audit` lists it. Text fields are as stored: a target id
+/// of an invalid request can hold anything, so renderers clean it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub created_at: DateTime<Utc>,
+    pub user_id: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub expire_seconds: Option<i64>,
+    pub outcome: String,
+    pub error_code: Option<String>,
+}
+
+/// A guild's allowlist and policy as its admins change them, every change recorded with its
+/// actor; and the guild's recent share attempts.
+pub trait SettingsStore: Send + Sync {
+    /// `false` when the role was already allowed (nothing is recorded then).
+    fn add_allowed_role(
+        &self,
+        guild: GuildId,
+        role: RoleId,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// `false` when the role was not allowed (nothing is recorded then).
+    fn remove_allowed_role(
+        &self,
+        guild: GuildId,
+        role: RoleId,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    fn allowed_roles(
+        &self,
+        guild: GuildId,
+    ) -> impl Future<Output = Result<Vec<RoleId>, StorageError>> + Send;
+
+    /// `None` until an admin sets one.
+    fn policy(
+        &self,
+        guild: GuildId,
+    ) -> impl Future<Output = Result<Option<GuildPolicy>, StorageError>> + Send;
+
+    /// Read-merge-write as one serial step: `update` sees the stored policy and returns the
+    /// new one, or refuses (then nothing is written).
+    fn update_policy<F>(
+        &self,
+        guild: GuildId,
+        actor: &Actor,
+        update: F,
+    ) -> impl Future<Output = Result<Result<GuildPolicy, PolicyError>, StorageError>> + Send
+    where
+        F: FnOnce(Option<GuildPolicy>) -> Result<GuildPolicy, PolicyError> + Send;
+
+    /// The guild's latest attempts, newest first, optionally one user's.
+    fn recent_attempts(
+        &self,
+        guild: GuildId,
+        user: Option<UserId>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<AuditEntry>, StorageError>> + Send;
 }

@@ -9,32 +9,13 @@ use serde_json::json;
 use sqlx::PgConnection;
 
 use super::{PgStore, StoreError, retry_on_dead_connection};
-use crate::share::ports::{GuildDirectory, GuildSettings, StorageError};
-use crate::share::{Expiry, GuildId, GuildPolicy, RoleId};
+pub use crate::share::ports::Actor;
+use crate::share::ports::AuditEntry;
+use crate::share::ports::{GuildDirectory, GuildSettings, SettingsStore, StorageError};
+use crate::share::{Expiry, GuildId, GuildPolicy, PolicyError, RoleId, UserId};
 
 /// Most rows [`PgStore::admin_changes`] returns, whatever the caller asks.
 const ADMIN_CHANGES_MAX_ROWS: i64 = 1_000;
-
-/// Who made an admin change: a Discord user (id and name), or the configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    pub id: String,
-    pub name: String,
-}
-
-impl Actor {
-    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
-        Actor {
-            id: id.into(),
-            name: name.into(),
-        }
-    }
-
-    /// The actor of roles pre-seeded from `discord.allowed_roles`.
-    pub fn configuration() -> Self {
-        Actor::new("config", "configuration")
-    }
-}
 
 /// The kinds of change recorded in `admin_changes.action`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -426,5 +407,68 @@ impl PgStore {
 impl GuildDirectory for PgStore {
     async fn settings(&self, guild: GuildId) -> Result<GuildSettings, StorageError> {
         Ok(self.bounded(self.guild_settings(guild)).await?)
+    }
+}
+
+impl SettingsStore for PgStore {
+    async fn add_allowed_role(
+        &self,
+        guild: GuildId,
+        role: RoleId,
+        actor: &Actor,
+    ) -> Result<bool, StorageError> {
+        Ok(PgStore::add_allowed_role(self, guild, role, actor).await?)
+    }
+
+    async fn remove_allowed_role(
+        &self,
+        guild: GuildId,
+        role: RoleId,
+        actor: &Actor,
+    ) -> Result<bool, StorageError> {
+        Ok(PgStore::remove_allowed_role(self, guild, role, actor).await?)
+    }
+
+    async fn allowed_roles(&self, guild: GuildId) -> Result<Vec<RoleId>, StorageError> {
+        Ok(PgStore::allowed_roles(self, guild).await?)
+    }
+
+    async fn policy(&self, guild: GuildId) -> Result<Option<GuildPolicy>, StorageError> {
+        Ok(PgStore::policy(self, guild).await?)
+    }
+
+    async fn update_policy<F>(
+        &self,
+        guild: GuildId,
+        actor: &Actor,
+        update: F,
+    ) -> Result<Result<GuildPolicy, PolicyError>, StorageError>
+    where
+        F: FnOnce(Option<GuildPolicy>) -> Result<GuildPolicy, PolicyError> + Send,
+    {
+        Ok(PgStore::update_policy(self, guild, actor, update)
+            .await?
+            .map(|(updated, _previous)| updated))
+    }
+
+    async fn recent_attempts(
+        &self,
+        guild: GuildId,
+        user: Option<UserId>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StorageError> {
+        let rows = self.recent(guild, user, limit).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                created_at: r.created_at,
+                user_id: r.user_id,
+                target_type: r.target_type,
+                target_id: r.target_id,
+                expire_seconds: r.expire_seconds,
+                outcome: r.outcome,
+                error_code: r.error_code,
+            })
+            .collect())
     }
 }
