@@ -2,10 +2,13 @@
 //! names with `_FILE` (Docker secrets), then the Alibaba Cloud credentials INI file.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::config::{SecretFileError, SecretOrigin, secret_from};
 
 pub const ENV_ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
 pub const ENV_ACCESS_KEY_SECRET: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
@@ -83,12 +86,9 @@ pub enum CredentialsError {
         present: &'static str,
         missing: &'static str,
     },
-    #[error("{var}: cannot read {path}: {reason}")]
-    SecretFile {
-        var: String,
-        path: String,
-        reason: String,
-    },
+    /// A `*_FILE` variable names a file that cannot be read or is empty.
+    #[error(transparent)]
+    SecretFile(#[from] SecretFileError),
     #[error("credentials file {path}: {reason}")]
     File { path: String, reason: String },
 }
@@ -115,10 +115,10 @@ pub fn load_from(src: &Sources<'_>) -> Result<Credentials, CredentialsError> {
     match (id, secret) {
         (Some((id, from)), Some((secret, _))) => {
             return Ok(Credentials::new(
-                id,
-                secret.into(),
-                token.map(|(t, _)| t.into()),
-                from,
+                id.expose_secret(),
+                secret,
+                token.map(|(t, _)| t),
+                from.to_string(),
             ));
         }
         (Some(_), None) => {
@@ -138,29 +138,14 @@ pub fn load_from(src: &Sources<'_>) -> Result<Credentials, CredentialsError> {
     from_file(src)
 }
 
-/// `NAME`, else the contents of the file named by `NAME_FILE`; returns where it came from.
-fn variable(src: &Sources<'_>, name: &str) -> Result<Option<(String, String)>, CredentialsError> {
-    if let Some(v) = (src.env)(name) {
-        return Ok(Some((v, format!("environment ({name})"))));
-    }
-    let file_var = format!("{name}_FILE");
-    let Some(path) = (src.env)(&file_var) else {
-        return Ok(None);
-    };
-    let content = std::fs::read_to_string(&path).map_err(|e| CredentialsError::SecretFile {
-        var: file_var.clone(),
-        path: path.clone(),
-        reason: e.to_string(),
-    })?;
-    let value = content.trim().to_owned();
-    if value.is_empty() {
-        return Err(CredentialsError::SecretFile {
-            var: file_var,
-            path,
-            reason: "the file is empty".into(),
-        });
-    }
-    Ok(Some((value, format!("file ({file_var})"))))
+/// `NAME`, else the contents of the file named by `NAME_FILE`, by the same rules as every other
+/// secret (`config::secret_from`); returns where it came from.
+fn variable(
+    src: &Sources<'_>,
+    name: &str,
+) -> Result<Option<(SecretString, SecretOrigin)>, CredentialsError> {
+    let env = |var: &str| (src.env)(var).map(OsString::from);
+    Ok(secret_from(&env, name)?)
 }
 
 fn from_file(src: &Sources<'_>) -> Result<Credentials, CredentialsError> {
@@ -254,7 +239,6 @@ fn parse_ini(text: &str) -> Result<Sections, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secrecy::ExposeSecret;
 
     fn run(vars: &[(&str, &str)], home: Option<PathBuf>) -> Result<Credentials, CredentialsError> {
         let vars: HashMap<String, String> = vars
@@ -278,6 +262,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.access_key_id, "id");
+        assert_eq!(c.source, "environment (ALIBABA_CLOUD_ACCESS_KEY_ID)");
         assert_eq!(c.access_key_secret().expose_secret(), "sec");
         assert_eq!(c.security_token().unwrap().expose_secret(), "sts");
         let debug = format!("{c:?}");
@@ -304,6 +289,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.access_key_secret().expose_secret(), "from-file");
+        // The same rule as every secret: trailing whitespace goes, leading is kept, an
+        // all-whitespace file is an error.
+        std::fs::write(&secret, " padded \t\r\n").unwrap();
+        let vars = [
+            (ENV_ACCESS_KEY_SECRET, "sec"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID_FILE", secret.to_str().unwrap()),
+        ];
+        let c = run(&vars, None).unwrap();
+        assert_eq!(c.access_key_id, " padded");
+        assert_eq!(c.source, "file (ALIBABA_CLOUD_ACCESS_KEY_ID_FILE)");
+        std::fs::write(&secret, " \n").unwrap();
+        let e = run(&vars, None).unwrap_err();
+        assert!(e.to_string().contains("the file is empty"), "{e}");
         let e = run(
             &[
                 (ENV_ACCESS_KEY_ID, "id"),
