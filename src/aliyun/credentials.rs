@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
 
+use configparser::ini::{Ini, IniDefault};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::{SecretFileError, SecretOrigin, secret_from};
@@ -203,37 +204,42 @@ fn from_file(src: &Sources<'_>) -> Result<Credentials, CredentialsError> {
     ))
 }
 
-type Sections = HashMap<String, HashMap<String, String>>;
+type Sections = HashMap<String, HashMap<String, Option<String>>>;
 
-/// The subset of INI the Alibaba credentials file uses: `[profile]`, `key = value`,
-/// `#`/`;` comments, optional quotes around values.
-fn parse_ini(text: &str) -> Result<Sections, String> {
-    let mut sections = Sections::new();
-    let mut current: Option<String> = None;
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-            continue;
-        }
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            let name = name.trim().to_owned();
-            sections.entry(name.clone()).or_default();
-            current = Some(name);
-            continue;
-        }
-        let (key, value) = line
-            .split_once('=')
-            .ok_or_else(|| format!("line {}: expected `key = value`", n + 1))?;
-        let section = current
-            .as_ref()
-            .ok_or_else(|| format!("line {}: a key before any [profile]", n + 1))?;
-        let value = value.trim().trim_matches('"').to_owned();
-        sections
-            .get_mut(section)
-            .expect("section inserted when seen")
-            .insert(key.trim().to_owned(), value);
+/// Where configparser files keys that come before any `[profile]`: a name no `[...]` line can
+/// produce, so such keys are found and refused.
+const NO_PROFILE: &str = "\n";
+
+/// The INI the Alibaba credentials file uses, read by `configparser`: `[profile]` sections
+/// (case-sensitive, repeated ones merged), `key = value` (`=` only: `:` may occur in values),
+/// whole-line `#`/`;` comments and no inline ones (a value may hold either), surrounding double
+/// quotes dropped. Errors never quote a line: a malformed one may be a pasted secret.
+fn parse_ini(text: &str) -> Result<HashMap<String, HashMap<String, String>>, String> {
+    let mut rules = IniDefault::default();
+    rules.default_section = NO_PROFILE.into();
+    rules.delimiters = vec!['='];
+    rules.case_sensitive = true;
+    rules.enable_inline_comments = false;
+    rules.multiline = false;
+    let sections: Sections = Ini::new_from_defaults(rules).read(text.to_owned())?;
+    if sections.contains_key(NO_PROFILE) {
+        return Err("a key before any [profile]".into());
     }
-    Ok(sections)
+    sections
+        .into_iter()
+        .map(|(name, keys)| {
+            let keys = keys
+                .into_iter()
+                .map(|(key, value)| match value {
+                    Some(v) => Ok((key, v.trim_matches('"').to_owned())),
+                    None => Err(format!(
+                        "profile [{name}]: a line that is not `key = value`"
+                    )),
+                })
+                .collect::<Result<_, String>>()?;
+            Ok((name, keys))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -350,6 +356,45 @@ mod tests {
         assert!(e.to_string().contains("no profile [nope]"), "{e}");
         let e = run(&[(ENV_PROFILE, "weird")], home).unwrap_err();
         assert!(e.to_string().contains("ram_role_arn"), "{e}");
+    }
+
+    #[test]
+    fn credentials_file_syntax() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        let vars = [(ENV_CREDENTIALS_FILE, path.to_str().unwrap())];
+        let load = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            run(&vars, None)
+        };
+        // CRLF, indentation, `;` comments, `:` `#` `;` inside values, the last of a repeated key.
+        let c = load(
+            "; comment\r\n  [default]  \r\naccess_key_id = old\r\n\taccess_key_id = \"a:b#c;d\"\r\naccess_key_secret=s=e#c\r\n",
+        )
+        .unwrap();
+        assert_eq!(c.access_key_id, "a:b#c;d");
+        assert_eq!(c.access_key_secret().expose_secret(), "s=e#c");
+        assert!(c.source.ends_with("credentials [default]"), "{}", c.source);
+        // Profile names are case-sensitive.
+        let e = load("[Default]\naccess_key_id = i\naccess_key_secret = s\n").unwrap_err();
+        assert!(e.to_string().contains("no profile [default]"), "{e}");
+        // An empty value is missing, and the message names file, profile and key.
+        let e = load("[default]\naccess_key_id =\naccess_key_secret = s\n").unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains(path.to_str().unwrap())
+                && msg.contains("profile [default] has no `access_key_id`"),
+            "{msg}"
+        );
+        let e = load("access_key_id = i\n[default]\n").unwrap_err();
+        assert!(e.to_string().contains("before any [profile]"), "{e}");
+        // A stray line (a pasted secret, say) is refused without being quoted.
+        let e = load("[default]\naccess_key_id = i\nLTAIpastedSecretValue\n").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("not `key = value`"), "{msg}");
+        assert!(!msg.contains("LTAIpasted"), "{msg}");
+        let e = load("[default\naccess_key_id = i\n").unwrap_err();
+        assert!(matches!(e, CredentialsError::File { .. }), "{e}");
     }
 
     #[test]
