@@ -382,33 +382,87 @@ fn check_base_url(raw: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads a secret from `NAME`, else from the file named by `NAME_FILE` (Docker secrets).
-/// An empty value counts as unset; a trailing newline in the file is dropped.
+/// Where a secret was found: the variable `NAME` itself, or the file named by `NAME_FILE`
+/// (each holds the variable's name). Shown as `environment (NAME)` / `file (NAME_FILE)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretOrigin {
+    Env(String),
+    File(String),
+}
+
+impl std::fmt::Display for SecretOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretOrigin::Env(var) => write!(f, "environment ({var})"),
+            SecretOrigin::File(var) => write!(f, "file ({var})"),
+        }
+    }
+}
+
+/// `NAME_FILE` names a file that cannot be read or holds nothing. Never carries the contents.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: cannot read {}: {reason}", .path.display())]
+pub struct SecretFileError {
+    /// The `NAME_FILE` variable.
+    pub name: String,
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+impl From<SecretFileError> for ConfigError {
+    fn from(e: SecretFileError) -> Self {
+        ConfigError::SecretFile {
+            name: e.name,
+            path: e.path,
+            reason: e.reason,
+        }
+    }
+}
+
+/// Reads a secret from `NAME`, else from the file named by `NAME_FILE` (Docker secrets), in
+/// the process environment. See [`secret_from`] for the rules.
 pub fn secret_from_env(name: &str) -> Result<Option<SecretString>, ConfigError> {
-    if let Ok(v) = std::env::var(name)
+    Ok(secret_from(&|var| std::env::var_os(var), name)?.map(|(value, _)| value))
+}
+
+/// The one reader of `NAME` / `NAME_FILE` secrets, with the environment looked up through
+/// `env` (so the Alibaba credentials chain and tests can supply their own).
+///
+/// - `NAME` wins, taken exactly as given; empty (or not UTF-8) counts as unset.
+/// - Else `NAME_FILE` (empty = unset) names a file whose trailing whitespace (the newline
+///   `echo` and editors leave, CR/LF, stray spaces) is dropped; nothing else is touched. A file
+///   that cannot be read, or holds only whitespace, is an error naming `NAME_FILE` and the path.
+pub fn secret_from(
+    env: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+    name: &str,
+) -> Result<Option<(SecretString, SecretOrigin)>, SecretFileError> {
+    if let Some(v) = env(name).and_then(|v| v.into_string().ok())
         && !v.is_empty()
     {
-        return Ok(Some(v.into()));
+        return Ok(Some((v.into(), SecretOrigin::Env(name.to_owned()))));
     }
     let file_var = format!("{name}_FILE");
-    let Some(path) = std::env::var_os(&file_var).filter(|p| !p.is_empty()) else {
+    let Some(path) = env(&file_var).filter(|p| !p.is_empty()) else {
         return Ok(None);
     };
     let path = PathBuf::from(path);
-    let content = std::fs::read_to_string(&path).map_err(|e| ConfigError::SecretFile {
+    let content = std::fs::read_to_string(&path).map_err(|e| SecretFileError {
         name: file_var.clone(),
         path: path.clone(),
         reason: e.to_string(),
     })?;
-    let value = content.trim_end_matches(['\r', '\n']).to_owned();
+    let value = content.trim_end();
     if value.is_empty() {
-        return Err(ConfigError::SecretFile {
+        return Err(SecretFileError {
             name: file_var,
             path,
             reason: "the file is empty".into(),
         });
     }
-    Ok(Some(value.into()))
+    Ok(Some((
+        value.to_owned().into(),
+        SecretOrigin::File(file_var),
+    )))
 }
 
 /// Durations in config accept `90s`/`1h30m` strings or plain seconds.
@@ -645,5 +699,45 @@ mod tests {
             assert!(e.contains("DLCSHARE_OTHER_SECRET_FILE") && e.contains("missing.txt"));
             Ok(())
         });
+    }
+
+    #[test]
+    fn secret_files_lose_trailing_whitespace_only() {
+        use secrecy::ExposeSecret;
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, content: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, content).unwrap();
+            p.into_os_string()
+        };
+        let vars: BTreeMap<&str, std::ffi::OsString> = [
+            ("PADDED_FILE", file("padded", " lead kept \t \r\n\n")),
+            ("BLANK_FILE", file("blank", " \r\n\t\n")),
+            ("EMPTY", "".into()),
+            ("EMPTY_FILE", file("empty-var", "from-file\n")),
+            ("SPACED", " as given ".into()),
+            ("SPACED_FILE", file("ignored", "not read\n")),
+            ("UNSET_FILE", "".into()),
+        ]
+        .into();
+        let env = |name: &str| vars.get(name).cloned();
+        let read = |name| secret_from(&env, name);
+
+        let (v, from) = read("PADDED").unwrap().unwrap();
+        assert_eq!(v.expose_secret(), " lead kept");
+        assert_eq!(from, SecretOrigin::File("PADDED_FILE".into()));
+        assert_eq!(from.to_string(), "file (PADDED_FILE)");
+        let e = read("BLANK").unwrap_err();
+        assert_eq!(e.name, "BLANK_FILE");
+        assert!(e.to_string().contains("the file is empty"), "{e}");
+        // An empty variable is unset: its _FILE is read instead.
+        let (v, _) = read("EMPTY").unwrap().unwrap();
+        assert_eq!(v.expose_secret(), "from-file");
+        // A value from the environment is kept exactly as given.
+        let (v, from) = read("SPACED").unwrap().unwrap();
+        assert_eq!(v.expose_secret(), " as given ");
+        assert_eq!(from.to_string(), "environment (SPACED)");
+        assert!(read("UNSET").unwrap().is_none());
+        assert!(read("NOWHERE").unwrap().is_none());
     }
 }

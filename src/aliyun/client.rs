@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use backon::{ExponentialBuilder, Retryable};
 use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::SecretString;
@@ -254,32 +255,32 @@ impl GetTokenClient {
 
     /// Calls GetToken, retrying what is retryable until `max_retries` or the deadline.
     pub async fn get_token(&self, req: &GetTokenRequest) -> Result<GetTokenResponse, AliyunError> {
-        let query = self.query(req);
+        let query = &self.query(req);
         let deadline = Instant::now() + self.deadline;
         let mut attempts = 0u32;
-        loop {
+        let result = (|| {
             attempts += 1;
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            let attempt = tokio::time::timeout(remaining, self.attempt(&query)).await;
-            let err = match attempt {
-                Ok(Ok(resp)) => return Ok(resp),
-                Ok(Err(e)) => e,
-                Err(_) => AliyunError::Timeout(self.deadline),
-            };
-            tracing::debug!(
-                attempt = attempts,
-                code = err.code(),
-                "GetToken attempt failed"
-            );
-            if !err.is_retryable() || attempts > self.max_retries {
-                return Err(wrap(err, attempts));
+            let attempt = attempts;
+            async move {
+                // Each attempt gets what is left of the overall deadline, and signs afresh.
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                let err = match tokio::time::timeout(remaining, self.attempt(query)).await {
+                    Ok(Ok(resp)) => return Ok(resp),
+                    Ok(Err(e)) => e,
+                    Err(_) => AliyunError::Timeout(self.deadline),
+                };
+                tracing::debug!(attempt, code = err.code(), "GetToken attempt failed");
+                Err(err)
             }
-            let delay = backoff(attempts, &err);
-            if Instant::now() + delay >= deadline {
-                return Err(wrap(err, attempts));
-            }
-            tokio::time::sleep(delay).await;
-        }
+        })
+        .retry(schedule(self.max_retries))
+        .when(AliyunError::is_retryable)
+        // backon's schedule ends after `max_retries`; the deadline counts time spent in
+        // attempts too, which backon's `total_delay` (a sum of sleeps) cannot, so a pause
+        // that would end at or past it is not started.
+        .adjust(|err, next| within(deadline, Instant::now(), pause(next?, err)))
+        .await;
+        result.map_err(|err| wrap(err, attempts))
     }
 
     /// One signed request: a fresh date and nonce every time.
@@ -369,11 +370,20 @@ fn parse_retry_after(v: &str) -> Option<Duration> {
         .map(|s| Duration::from_secs_f64(s.min(60.0)))
 }
 
-/// Capped exponential backoff with full jitter; an upstream `x-acs-retry-after` is a floor
-/// (if it lies past the deadline, the caller gives up rather than retry early).
-fn backoff(attempt: u32, err: &AliyunError) -> Duration {
-    let exp = BACKOFF_BASE.saturating_mul(1u32 << attempt.min(10).saturating_sub(1));
-    let ceiling = exp.min(BACKOFF_CAP);
+/// The ceilings between attempts: 200 ms doubling to a 2 s cap, `max_retries` of them.
+/// backon's own jitter is left off: it adds up to 100 % on top (so it could pass the cap),
+/// where we want full jitter below the ceiling; [`pause`] applies that.
+fn schedule(max_retries: u32) -> ExponentialBuilder {
+    ExponentialBuilder::new()
+        .with_min_delay(BACKOFF_BASE)
+        .with_factor(2.0)
+        .with_max_delay(BACKOFF_CAP)
+        .with_max_times(max_retries as usize)
+}
+
+/// Full jitter under the schedule's ceiling; an upstream `x-acs-retry-after` is a floor (if it
+/// lies past the deadline, the caller gives up rather than retry early).
+fn pause(ceiling: Duration, err: &AliyunError) -> Duration {
     let jittered = ceiling.mul_f64(rand::random::<f64>().max(0.1));
     match err {
         AliyunError::Api {
@@ -382,6 +392,11 @@ fn backoff(attempt: u32, err: &AliyunError) -> Duration {
         } => jittered.max(*after),
         _ => jittered,
     }
+}
+
+/// The pause, unless it would end at or past the deadline (then: give up now).
+fn within(deadline: Instant, now: Instant, pause: Duration) -> Option<Duration> {
+    (now + pause < deadline).then_some(pause)
 }
 
 #[derive(Deserialize)]
@@ -571,10 +586,29 @@ mod tests {
     }
 
     #[test]
+    fn backoff_doubles_to_the_cap_and_stops_at_max_retries() {
+        use backon::BackoffBuilder;
+        let ms = |v: &[u64]| {
+            v.iter()
+                .map(|m| Duration::from_millis(*m))
+                .collect::<Vec<_>>()
+        };
+        let ceilings: Vec<Duration> = schedule(6)
+            .build()
+            // backon computes in f32: compare whole milliseconds.
+            .map(|d| Duration::from_millis((d.as_secs_f64() * 1e3).round() as u64))
+            .collect();
+        assert_eq!(ceilings, ms(&[200, 400, 800, 1_600, 2_000, 2_000]));
+        assert_eq!(schedule(0).build().count(), 0);
+    }
+
+    #[test]
     fn backoff_is_capped() {
+        use backon::BackoffBuilder;
         let e = AliyunError::Timeout(Duration::from_secs(1));
-        for attempt in 1..40 {
-            assert!(backoff(attempt, &e) <= BACKOFF_CAP);
+        for ceiling in schedule(40).build() {
+            assert!(ceiling <= BACKOFF_CAP);
+            assert!(pause(ceiling, &e) <= ceiling);
         }
         let throttled = AliyunError::Api {
             status: 503,
@@ -584,8 +618,21 @@ mod tests {
             retry_after: Some(Duration::from_secs(5)),
         };
         assert!(
-            backoff(1, &throttled) >= Duration::from_secs(5),
+            pause(BACKOFF_BASE, &throttled) >= Duration::from_secs(5),
             "retry-after is a floor"
+        );
+        // A floor past the deadline is not waited for: the call gives up at once.
+        let now = Instant::now();
+        let floor = pause(BACKOFF_BASE, &throttled);
+        assert_eq!(within(now + Duration::from_secs(3), now, floor), None);
+        assert_eq!(
+            within(now + Duration::from_secs(6), now, floor),
+            Some(floor)
+        );
+        assert_eq!(
+            within(now + floor, now, floor),
+            None,
+            "ending at it is too late"
         );
     }
 }

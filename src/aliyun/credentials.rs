@@ -2,10 +2,14 @@
 //! names with `_FILE` (Docker secrets), then the Alibaba Cloud credentials INI file.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
 
-use secrecy::SecretString;
+use configparser::ini::{Ini, IniDefault};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::config::{SecretFileError, SecretOrigin, secret_from};
 
 pub const ENV_ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
 pub const ENV_ACCESS_KEY_SECRET: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
@@ -83,12 +87,9 @@ pub enum CredentialsError {
         present: &'static str,
         missing: &'static str,
     },
-    #[error("{var}: cannot read {path}: {reason}")]
-    SecretFile {
-        var: String,
-        path: String,
-        reason: String,
-    },
+    /// A `*_FILE` variable names a file that cannot be read or is empty.
+    #[error(transparent)]
+    SecretFile(#[from] SecretFileError),
     #[error("credentials file {path}: {reason}")]
     File { path: String, reason: String },
 }
@@ -115,10 +116,10 @@ pub fn load_from(src: &Sources<'_>) -> Result<Credentials, CredentialsError> {
     match (id, secret) {
         (Some((id, from)), Some((secret, _))) => {
             return Ok(Credentials::new(
-                id,
-                secret.into(),
-                token.map(|(t, _)| t.into()),
-                from,
+                id.expose_secret(),
+                secret,
+                token.map(|(t, _)| t),
+                from.to_string(),
             ));
         }
         (Some(_), None) => {
@@ -138,29 +139,14 @@ pub fn load_from(src: &Sources<'_>) -> Result<Credentials, CredentialsError> {
     from_file(src)
 }
 
-/// `NAME`, else the contents of the file named by `NAME_FILE`; returns where it came from.
-fn variable(src: &Sources<'_>, name: &str) -> Result<Option<(String, String)>, CredentialsError> {
-    if let Some(v) = (src.env)(name) {
-        return Ok(Some((v, format!("environment ({name})"))));
-    }
-    let file_var = format!("{name}_FILE");
-    let Some(path) = (src.env)(&file_var) else {
-        return Ok(None);
-    };
-    let content = std::fs::read_to_string(&path).map_err(|e| CredentialsError::SecretFile {
-        var: file_var.clone(),
-        path: path.clone(),
-        reason: e.to_string(),
-    })?;
-    let value = content.trim().to_owned();
-    if value.is_empty() {
-        return Err(CredentialsError::SecretFile {
-            var: file_var,
-            path,
-            reason: "the file is empty".into(),
-        });
-    }
-    Ok(Some((value, format!("file ({file_var})"))))
+/// `NAME`, else the contents of the file named by `NAME_FILE`, by the same rules as every other
+/// secret (`config::secret_from`); returns where it came from.
+fn variable(
+    src: &Sources<'_>,
+    name: &str,
+) -> Result<Option<(SecretString, SecretOrigin)>, CredentialsError> {
+    let env = |var: &str| (src.env)(var).map(OsString::from);
+    Ok(secret_from(&env, name)?)
 }
 
 fn from_file(src: &Sources<'_>) -> Result<Credentials, CredentialsError> {
@@ -218,43 +204,47 @@ fn from_file(src: &Sources<'_>) -> Result<Credentials, CredentialsError> {
     ))
 }
 
-type Sections = HashMap<String, HashMap<String, String>>;
+type Sections = HashMap<String, HashMap<String, Option<String>>>;
 
-/// The subset of INI the Alibaba credentials file uses: `[profile]`, `key = value`,
-/// `#`/`;` comments, optional quotes around values.
-fn parse_ini(text: &str) -> Result<Sections, String> {
-    let mut sections = Sections::new();
-    let mut current: Option<String> = None;
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-            continue;
-        }
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            let name = name.trim().to_owned();
-            sections.entry(name.clone()).or_default();
-            current = Some(name);
-            continue;
-        }
-        let (key, value) = line
-            .split_once('=')
-            .ok_or_else(|| format!("line {}: expected `key = value`", n + 1))?;
-        let section = current
-            .as_ref()
-            .ok_or_else(|| format!("line {}: a key before any [profile]", n + 1))?;
-        let value = value.trim().trim_matches('"').to_owned();
-        sections
-            .get_mut(section)
-            .expect("section inserted when seen")
-            .insert(key.trim().to_owned(), value);
+/// Where configparser files keys that come before any `[profile]`: a name no `[...]` line can
+/// produce, so such keys are found and refused.
+const NO_PROFILE: &str = "\n";
+
+/// The INI the Alibaba credentials file uses, read by `configparser`: `[profile]` sections
+/// (case-sensitive, repeated ones merged), `key = value` (`=` only: `:` may occur in values),
+/// whole-line `#`/`;` comments and no inline ones (a value may hold either), surrounding double
+/// quotes dropped. Errors never quote a line: a malformed one may be a pasted secret.
+fn parse_ini(text: &str) -> Result<HashMap<String, HashMap<String, String>>, String> {
+    let mut rules = IniDefault::default();
+    rules.default_section = NO_PROFILE.into();
+    rules.delimiters = vec!['='];
+    rules.case_sensitive = true;
+    rules.enable_inline_comments = false;
+    rules.multiline = false;
+    let sections: Sections = Ini::new_from_defaults(rules).read(text.to_owned())?;
+    if sections.contains_key(NO_PROFILE) {
+        return Err("a key before any [profile]".into());
     }
-    Ok(sections)
+    sections
+        .into_iter()
+        .map(|(name, keys)| {
+            let keys = keys
+                .into_iter()
+                .map(|(key, value)| match value {
+                    Some(v) => Ok((key, v.trim_matches('"').to_owned())),
+                    None => Err(format!(
+                        "profile [{name}]: a line that is not `key = value`"
+                    )),
+                })
+                .collect::<Result<_, String>>()?;
+            Ok((name, keys))
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secrecy::ExposeSecret;
 
     fn run(vars: &[(&str, &str)], home: Option<PathBuf>) -> Result<Credentials, CredentialsError> {
         let vars: HashMap<String, String> = vars
@@ -278,6 +268,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.access_key_id, "id");
+        assert_eq!(c.source, "environment (ALIBABA_CLOUD_ACCESS_KEY_ID)");
         assert_eq!(c.access_key_secret().expose_secret(), "sec");
         assert_eq!(c.security_token().unwrap().expose_secret(), "sts");
         let debug = format!("{c:?}");
@@ -304,6 +295,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.access_key_secret().expose_secret(), "from-file");
+        // The same rule as every secret: trailing whitespace goes, leading is kept, an
+        // all-whitespace file is an error.
+        std::fs::write(&secret, " padded \t\r\n").unwrap();
+        let vars = [
+            (ENV_ACCESS_KEY_SECRET, "sec"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID_FILE", secret.to_str().unwrap()),
+        ];
+        let c = run(&vars, None).unwrap();
+        assert_eq!(c.access_key_id, " padded");
+        assert_eq!(c.source, "file (ALIBABA_CLOUD_ACCESS_KEY_ID_FILE)");
+        std::fs::write(&secret, " \n").unwrap();
+        let e = run(&vars, None).unwrap_err();
+        assert!(e.to_string().contains("the file is empty"), "{e}");
         let e = run(
             &[
                 (ENV_ACCESS_KEY_ID, "id"),
@@ -352,6 +356,45 @@ mod tests {
         assert!(e.to_string().contains("no profile [nope]"), "{e}");
         let e = run(&[(ENV_PROFILE, "weird")], home).unwrap_err();
         assert!(e.to_string().contains("ram_role_arn"), "{e}");
+    }
+
+    #[test]
+    fn credentials_file_syntax() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        let vars = [(ENV_CREDENTIALS_FILE, path.to_str().unwrap())];
+        let load = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            run(&vars, None)
+        };
+        // CRLF, indentation, `;` comments, `:` `#` `;` inside values, the last of a repeated key.
+        let c = load(
+            "; comment\r\n  [default]  \r\naccess_key_id = old\r\n\taccess_key_id = \"a:b#c;d\"\r\naccess_key_secret=s=e#c\r\n",
+        )
+        .unwrap();
+        assert_eq!(c.access_key_id, "a:b#c;d");
+        assert_eq!(c.access_key_secret().expose_secret(), "s=e#c");
+        assert!(c.source.ends_with("credentials [default]"), "{}", c.source);
+        // Profile names are case-sensitive.
+        let e = load("[Default]\naccess_key_id = i\naccess_key_secret = s\n").unwrap_err();
+        assert!(e.to_string().contains("no profile [default]"), "{e}");
+        // An empty value is missing, and the message names file, profile and key.
+        let e = load("[default]\naccess_key_id =\naccess_key_secret = s\n").unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains(path.to_str().unwrap())
+                && msg.contains("profile [default] has no `access_key_id`"),
+            "{msg}"
+        );
+        let e = load("access_key_id = i\n[default]\n").unwrap_err();
+        assert!(e.to_string().contains("before any [profile]"), "{e}");
+        // A stray line (a pasted secret, say) is refused without being quoted.
+        let e = load("[default]\naccess_key_id = i\nLTAIpastedSecretValue\n").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("not `key = value`"), "{msg}");
+        assert!(!msg.contains("LTAIpasted"), "{msg}");
+        let e = load("[default\naccess_key_id = i\n").unwrap_err();
+        assert!(matches!(e, CredentialsError::File { .. }), "{e}");
     }
 
     #[test]

@@ -124,7 +124,10 @@ impl<S: SettingsStore> AdminService<S> {
             return AdminOutcome::GuildNotEnabled;
         }
         if !is_admin(caller.permissions, &caller.roles, &self.admin_roles) {
-            tracing::warn!(actor = caller.actor.id, "a non-admin called an admin command");
+            tracing::warn!(
+                actor = caller.actor.id,
+                "a non-admin called an admin command"
+            );
             return AdminOutcome::NotAdmin;
         }
         match self.execute(guild, &caller.actor, command).await {
@@ -393,11 +396,14 @@ mod tests {
         );
     }
 
+    /// What a policy case should end in: the stored `(default, max)`, or a refusal.
+    type Expected = Result<(&'static str, &'static str), fn(&AdminRefusal) -> bool>;
+
     struct PolicyCase {
         name: &'static str,
         stored: Option<(&'static str, &'static str)>,
         command: AdminCommand,
-        expected: Result<(&'static str, &'static str), fn(&AdminRefusal) -> bool>,
+        expected: Expected,
     }
 
     #[tokio::test]
