@@ -1,6 +1,7 @@
 //! dlc-share-bot: share Alibaba Cloud PAI-DLC jobs and TensorBoards from Discord.
 
 pub mod aliyun;
+pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -5,11 +5,12 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use dlc_share_bot::app::BotReadiness;
 use dlc_share_bot::config::DatabaseSettings;
+use dlc_share_bot::discord::GatewayStatus;
 use dlc_share_bot::http::{
-    self, AUDIT_WRITE_FAILURES_TOTAL, BotReadiness, GATEWAY_RECONNECTS_TOTAL,
-    GETTOKEN_ERRORS_TOTAL, GETTOKEN_SECONDS, GatewayStatus, HttpError, INTERACTIONS_TOTAL,
-    OpsState, RATE_LIMITED_TOTAL, Readiness,
+    self, AUDIT_WRITE_FAILURES_TOTAL, GATEWAY_RECONNECTS_TOTAL, GETTOKEN_ERRORS_TOTAL,
+    GETTOKEN_SECONDS, HttpError, INTERACTIONS_TOTAL, OpsState, RATE_LIMITED_TOTAL, Readiness,
 };
 use dlc_share_bot::store::{self, PgStore};
 use secrecy::SecretString;

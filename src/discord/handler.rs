@@ -14,12 +14,12 @@ use serenity::all::{
 };
 use tracing::Instrument;
 
+use super::GatewayStatus;
 use super::commands::{self, Invocation, UnknownCommand};
 use super::inflight::Inflight;
 use super::responder::{Delivered, Responder};
 use super::{admin, replies};
 use crate::aliyun::GetTokenClient;
-use crate::http::GatewayStatus;
 use crate::share::ports::Actor;
 use crate::share::{
     AdminCaller, AdminPermissions, AdminService, ChannelId, GuildId, RoleId, ShareRequest,

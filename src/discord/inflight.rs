@@ -1,59 +1,34 @@
-//! Counts interactions being handled, so shutdown can stop taking new ones and wait (bounded)
-//! for those in flight.
+//! Interactions being handled, so shutdown can stop taking new ones and wait (bounded) for
+//! those in flight. tokio-util's `TaskTracker` does the counting and the waiting; what it adds
+//! here is the refusal of new work once closed.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio_util::task::{TaskTracker, task_tracker::TaskTrackerToken};
 
 #[derive(Debug, Default)]
 pub struct Inflight {
-    count: AtomicUsize,
-    closed: AtomicBool,
-    idle: Notify,
+    tracker: TaskTracker,
 }
 
 /// Held while one interaction is handled.
-pub struct InflightGuard(Arc<Inflight>);
-
-impl Drop for InflightGuard {
-    fn drop(&mut self) {
-        if self.0.count.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.0.idle.notify_waiters();
-        }
-    }
-}
+pub type InflightGuard = TaskTrackerToken;
 
 impl Inflight {
-    /// `None` once shutdown has begun: the caller answers "try again" instead.
-    pub fn enter(self: &Arc<Self>) -> Option<InflightGuard> {
-        self.count.fetch_add(1, Ordering::AcqRel);
-        if self.closed.load(Ordering::Acquire) {
-            drop(InflightGuard(self.clone()));
-            return None;
-        }
-        Some(InflightGuard(self.clone()))
+    /// `None` once shutdown has begun: the caller answers "try again" instead. One that
+    /// enters as shutdown begins is still waited for.
+    pub fn enter(&self) -> Option<InflightGuard> {
+        (!self.tracker.is_closed()).then(|| self.tracker.token())
     }
 
     pub fn in_flight(&self) -> usize {
-        self.count.load(Ordering::Acquire)
+        self.tracker.len()
     }
 
     /// Refuses new work, then waits up to `bound` for the rest; returns how many were left.
     pub async fn close_and_drain(&self, bound: Duration) -> usize {
-        self.closed.store(true, Ordering::Release);
-        let drained = tokio::time::timeout(bound, async {
-            loop {
-                let idle = self.idle.notified();
-                if self.count.load(Ordering::Acquire) == 0 {
-                    return;
-                }
-                idle.await;
-            }
-        })
-        .await;
-        match drained {
+        self.tracker.close();
+        match tokio::time::timeout(bound, self.tracker.wait()).await {
             Ok(()) => 0,
             Err(_) => self.in_flight(),
         }
@@ -62,25 +37,29 @@ impl Inflight {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     #[tokio::test]
     async fn drains_then_refuses() {
         let inflight = Arc::new(Inflight::default());
         let guard = inflight.enter().unwrap();
+        assert_eq!(inflight.in_flight(), 1);
         let waiter = {
             let inflight = inflight.clone();
             tokio::spawn(async move { inflight.close_and_drain(Duration::from_secs(5)).await })
         };
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert!(inflight.enter().is_none(), "closed to new work");
+        assert!(!waiter.is_finished(), "waits for the one in flight");
         drop(guard);
         assert_eq!(waiter.await.unwrap(), 0);
     }
 
     #[tokio::test]
     async fn the_wait_is_bounded() {
-        let inflight = Arc::new(Inflight::default());
+        let inflight = Inflight::default();
         let _stuck = inflight.enter().unwrap();
         assert_eq!(inflight.close_and_drain(Duration::from_millis(50)).await, 1);
     }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod commands;
+mod gateway_status;
 pub mod handler;
 pub mod inflight;
 pub mod replies;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 use serenity::all::{Client, Command, GatewayIntents, Http, HttpBuilder};
 
+pub use gateway_status::GatewayStatus;
 pub use handler::{Bot, Handler};
 
 use crate::share::GuildId;

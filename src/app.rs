@@ -1,0 +1,251 @@
+//! The running bot, assembled once: [`Application::build`] turns settings into connected
+//! parts (configuration → metrics → listener → store → issuer → core services → Discord), and
+//! [`Application::run_until_stopped`] serves until told to stop, then drains. `run` and the
+//! tests share it (zero2prod's `Application::build` / `run_until_stopped`).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use metrics_exporter_prometheus::PrometheusHandle;
+use serenity::all::Client;
+use tokio::net::TcpListener;
+
+use crate::aliyun::{GetTokenClient, credentials};
+use crate::clock::SystemClock;
+use crate::config::{Settings, secret_from_env};
+use crate::discord::responder::Responder;
+use crate::discord::{self, Bot, GatewayStatus};
+use crate::http::{self, OpsState, Readiness};
+use crate::share::{AdminService, GuildId, RateLimits, RoleId, ShareService};
+use crate::store::{self, PgStore, StoreError};
+use crate::telemetry::metric;
+
+/// How long in-flight interactions may take to finish after SIGTERM/SIGINT.
+pub const DRAIN_BOUND: Duration = Duration::from_secs(20);
+/// How long closing the database pool may take at shutdown: connections abandoned to a
+/// silent database never come back to the pool.
+const POOL_CLOSE_BOUND: Duration = Duration::from_secs(3);
+const RETENTION_EVERY: Duration = Duration::from_secs(3_600);
+const EVICT_IDLE_EVERY: Duration = Duration::from_secs(60);
+
+/// How long `/readyz` waits for the database; below the usual probe timeouts, so a hung
+/// database shows up as a reason rather than as a probe timeout.
+pub const DEFAULT_DATABASE_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The bot's readiness: its gateway shards and its PostgreSQL pool.
+#[derive(Debug, Clone)]
+pub struct BotReadiness {
+    gateway: GatewayStatus,
+    store: PgStore,
+    database_timeout: Duration,
+}
+
+impl BotReadiness {
+    pub fn new(gateway: GatewayStatus, store: PgStore) -> Self {
+        BotReadiness {
+            gateway,
+            store,
+            database_timeout: DEFAULT_DATABASE_PROBE_TIMEOUT,
+        }
+    }
+
+    pub fn with_database_timeout(mut self, timeout: Duration) -> Self {
+        self.database_timeout = timeout;
+        self
+    }
+}
+
+impl Readiness for BotReadiness {
+    fn gateway_connected(&self) -> bool {
+        self.gateway.is_connected()
+    }
+
+    async fn database(&self) -> Result<(), String> {
+        match tokio::time::timeout(self.database_timeout, self.store.ping()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(StoreError::Query(sqlx::Error::PoolTimedOut))) => Err(
+                "no connection available (PostgreSQL unreachable, or every pooled connection busy)"
+                    .into(),
+            ),
+            // StoreError messages never carry the URL; `{:#}` adds the sqlx cause.
+            Ok(Err(e)) => Err(format!("{:#}", anyhow::Error::new(e))),
+            Err(_) => Err(format!(
+                "no answer within {} ms",
+                self.database_timeout.as_millis()
+            )),
+        }
+    }
+}
+
+/// Everything `run` needs, connected and checked, not yet serving.
+pub struct Application {
+    settings: Settings,
+    listener: TcpListener,
+    metrics: PrometheusHandle,
+    store: PgStore,
+    limits: Arc<RateLimits>,
+    bot: Arc<Bot>,
+    client: Client,
+}
+
+impl Application {
+    /// Connects and checks everything, in the order that fails fastest on a configuration
+    /// mistake; nothing is served yet.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        // Before anything else: a bot that would serve whichever server adds it hands the
+        // operator's account to strangers. The operator names the servers, or says "*".
+        let served = settings.guild_scope()?;
+        // First, so no metric emitted during start-up is lost.
+        let metrics = http::install_metrics_recorder();
+        // Bind early: a taken port is a configuration error worth failing on before logging in.
+        let listener = http::bind(settings.http.listen).await?;
+        let token = secret_from_env("DISCORD_TOKEN")?.ok_or_else(|| {
+            anyhow!("DISCORD_TOKEN is not set (or DISCORD_TOKEN_FILE): the bot cannot log in")
+        })?;
+        let store = store::connect_from_env(&settings.database)
+            .await
+            .context("the audit database (DATABASE_URL)")?
+            .ok_or_else(|| {
+                anyhow!("DATABASE_URL is not set: the bot keeps its audit log in PostgreSQL")
+            })?;
+        store.migrate().await.context("database migrations")?;
+        seed_allowlists(&store, &settings).await?;
+
+        let credentials = credentials::load()?;
+        tracing::info!(source = %credentials.source, key_id = %credentials.masked_key_id(), "Alibaba Cloud credentials loaded");
+        let issuer = GetTokenClient::new(&settings.aliyun, credentials)?;
+        let operator = settings.default_policy()?;
+        let limits = Arc::new(RateLimits::new(settings.user_rate(), settings.guild_rate()));
+        let share = ShareService {
+            audit: store.clone(),
+            guilds: store.clone(),
+            issuer,
+            limits: limits.clone(),
+            links: settings
+                .link_templates()
+                .map_err(|(key, e)| anyhow!("{key}: {e}"))?,
+            default_policy: operator,
+            served: served.clone(),
+            clock: Arc::new(SystemClock),
+        };
+        let admin = AdminService {
+            store: store.clone(),
+            operator,
+            admin_roles: settings.admin_roles(),
+            served,
+        };
+        let responder =
+            Responder::new(&settings.discord.api_base).context("the Discord HTTP client")?;
+        let bot = Arc::new(Bot::new(
+            share,
+            admin,
+            settings.discord.guild_id.map(GuildId),
+            GatewayStatus::new(),
+            responder,
+        ));
+        let client = discord::client(&token, &settings.discord.api_base, bot.clone())
+            .await
+            .context("the Discord client")?;
+        Ok(Application {
+            settings,
+            listener,
+            metrics,
+            store,
+            limits,
+            bot,
+            client,
+        })
+    }
+
+    /// Serves (operations endpoints, periodic jobs, the gateway) until `stop` resolves, then
+    /// stops taking interactions, drains those in flight (bounded), closes the gateway and
+    /// the pool.
+    pub async fn run_until_stopped(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Application {
+            settings,
+            listener,
+            metrics,
+            store,
+            limits,
+            bot,
+            mut client,
+        } = self;
+        let (stop_ops, ops_stopped) = tokio::sync::oneshot::channel::<()>();
+        let readiness = BotReadiness::new(bot.gateway.clone(), store.clone());
+        let ops = tokio::spawn(http::serve(
+            listener,
+            OpsState::new(readiness, metrics),
+            async {
+                let _ = ops_stopped.await;
+            },
+        ));
+        tracing::info!(listen = %settings.http.listen, "health, readiness and metrics endpoints up");
+
+        let retention = store::spawn_retention(
+            store.clone(),
+            settings.audit.retention_days,
+            RETENTION_EVERY,
+        );
+        let eviction = tokio::spawn(async move {
+            let mut every = tokio::time::interval(EVICT_IDLE_EVERY);
+            loop {
+                every.tick().await;
+                limits.evict_idle();
+                metrics::gauge!(metric::RATELIMIT_TRACKED_KEYS).set(limits.tracked_keys() as f64);
+            }
+        });
+
+        let shards = client.shard_manager.clone();
+        let stopper = {
+            let bot = bot.clone();
+            tokio::spawn(async move {
+                stop.await;
+                tracing::info!("shutdown requested: taking no new interactions");
+                bot.gateway.all_disconnected();
+                let left = bot.inflight.close_and_drain(DRAIN_BOUND).await;
+                if left > 0 {
+                    tracing::warn!(left, "interactions still running at the drain bound");
+                }
+                shards.shutdown_all().await;
+            })
+        };
+
+        let gateway_result = client.start().await;
+        stopper.abort();
+        retention.abort();
+        eviction.abort();
+        let _ = stop_ops.send(());
+        if let Ok(Err(e)) = ops.await {
+            tracing::warn!(error = %e, "the operations endpoint stopped with an error");
+        }
+        if tokio::time::timeout(POOL_CLOSE_BOUND, store.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("database connections still busy at shutdown; leaving them");
+        }
+        gateway_result.context("the Discord gateway")?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Seeds configured allowlists; the store skips guilds whose admins already changed theirs.
+async fn seed_allowlists(store: &PgStore, settings: &Settings) -> anyhow::Result<()> {
+    for (guild, roles) in &settings.discord.allowed_roles {
+        let guild: u64 = guild
+            .parse()
+            .context("discord.allowed_roles: guild ids are numbers")?;
+        let roles: Vec<RoleId> = roles.iter().copied().map(RoleId).collect();
+        let seeded = store.seed_allowed_roles(GuildId(guild), &roles).await?;
+        if seeded > 0 {
+            tracing::info!(guild, seeded, "allowed roles seeded from configuration");
+        }
+    }
+    Ok(())
+}
