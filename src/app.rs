@@ -18,7 +18,7 @@ use crate::config::{Settings, secret_from_env};
 use crate::discord::responder::Responder;
 use crate::discord::{self, Bot, GatewayStatus};
 use crate::http::{self, OpsState, Readiness};
-use crate::share::{AdminService, GuildId, RateLimits, RoleId, ShareService};
+use crate::share::{AdminService, GuildId, Operator, RateLimits, RoleId, ShareService};
 use crate::store::{self, PgStore, StoreError};
 use crate::telemetry::metric;
 
@@ -116,7 +116,11 @@ impl Application {
         let credentials = credentials::load()?;
         tracing::info!(source = %credentials.source, key_id = %credentials.masked_key_id(), "Alibaba Cloud credentials loaded");
         let issuer = GetTokenClient::new(&settings.aliyun, credentials)?;
-        let operator = settings.default_policy()?;
+        let operator = Arc::new(Operator {
+            served,
+            policy: settings.default_policy()?,
+            admin_roles: settings.admin_roles(),
+        });
         let limits = Arc::new(RateLimits::new(settings.user_rate(), settings.guild_rate()));
         let share = ShareService {
             audit: store.clone(),
@@ -126,15 +130,12 @@ impl Application {
             links: settings
                 .link_templates()
                 .map_err(|(key, e)| anyhow!("{key}: {e}"))?,
-            default_policy: operator,
-            served: served.clone(),
+            operator: operator.clone(),
             clock: Arc::new(SystemClock),
         };
         let admin = AdminService {
             store: store.clone(),
             operator,
-            admin_roles: settings.admin_roles(),
-            served,
         };
         let responder =
             Responder::new(&settings.discord.api_base).context("the Discord HTTP client")?;

@@ -1202,7 +1202,7 @@ async fn no_token_text_reaches_the_database(pool: PgPool) {
 async fn concurrent_partial_policy_updates_are_serialised(pool: PgPool) {
     use dlc_share_bot::share::{
         AdminCaller, AdminCommand, AdminOutcome, AdminPermissions, AdminRefusal, AdminService,
-        GuildScope, PolicyError,
+        GuildScope, Operator, PolicyError,
     };
 
     let operator = GuildPolicy::new(
@@ -1212,9 +1212,11 @@ async fn concurrent_partial_policy_updates_are_serialised(pool: PgPool) {
     .unwrap();
     let admin = AdminService {
         store: PgStore::from_pool(pool.clone()),
-        operator,
-        admin_roles: vec![],
-        served: GuildScope::Every,
+        operator: std::sync::Arc::new(Operator {
+            served: GuildScope::Every,
+            policy: operator,
+            admin_roles: vec![],
+        }),
     };
     let set_default = AdminCommand::PolicySet {
         default_expiry: Some("6d".into()),
@@ -1322,8 +1324,8 @@ async fn no_link_is_shown_when_its_row_cannot_be_completed(
     connect: PgConnectOptions,
 ) {
     use dlc_share_bot::share::{
-        GuildScope, LinkTemplate, LinkTemplates, RateLimits, RateSpec, ShareOutcome, ShareRequest,
-        ShareService,
+        GuildScope, LinkTemplate, LinkTemplates, Operator, RateLimits, RateSpec, ShareOutcome,
+        ShareRequest, ShareService,
     };
     use std::num::NonZeroU32;
 
@@ -1355,8 +1357,11 @@ async fn no_link_is_shown_when_its_row_cannot_be_completed(
             job: template.clone(),
             tensorboard: template,
         },
-        default_policy: GuildPolicy::new(Expiry::MIN, Expiry::HARD_MAX).unwrap(),
-        served: GuildScope::Listed([GUILD].into()),
+        operator: std::sync::Arc::new(Operator {
+            served: GuildScope::Listed([GUILD].into()),
+            policy: GuildPolicy::new(Expiry::MIN, Expiry::HARD_MAX).unwrap(),
+            admin_roles: vec![],
+        }),
         clock: std::sync::Arc::new(dlc_share_bot::clock::SystemClock),
     };
     let outcome = service

@@ -23,7 +23,7 @@ use crate::aliyun::GetTokenClient;
 use crate::share::ports::Actor;
 use crate::share::{
     AdminCaller, AdminPermissions, AdminService, ChannelId, GuildId, RoleId, ShareRequest,
-    ShareService, UserId, effective_policy, suggest_expiries,
+    ShareService, UserId, suggest_expiries,
 };
 use crate::store::PgStore;
 
@@ -217,22 +217,22 @@ impl Bot {
         };
         let guild = cmd.guild_id.map(|g| GuildId(g.get()));
         // Nothing, not even suggestions or a policy read, for guilds this bot does not serve.
-        if guild.is_some_and(|g| !self.share.served.serves(g)) {
+        let operator = &self.share.operator;
+        if guild.is_some_and(|g| !operator.serves(g)) {
             let none = CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new());
             if let Err(e) = self.responder.respond_now(&cmd, &none).await {
                 tracing::debug!(error = %e, "autocomplete answer failed");
             }
             return;
         }
-        let operator = self.share.default_policy;
         let max = match (option == commands::OPT_EXPIRY, guild) {
             (true, Some(g)) => {
                 // Suggestions only: an unreadable policy falls back to the operator's.
                 let stored = self.admin.store.policy(g).await.ok().flatten();
-                effective_policy(stored, operator).max_expiry()
+                operator.effective_policy(stored).max_expiry()
             }
             // The admin's policy options, or a /share outside a guild.
-            _ => operator.max_expiry(),
+            _ => operator.policy.max_expiry(),
         };
         let choices = suggest_expiries(typed, max)
             .into_iter()

@@ -3,10 +3,11 @@
 //! [`AdminCommand`] and renders the [`AdminOutcome`]; the store records every change with its
 //! actor.
 
-use super::flow::effective_policy;
+use std::sync::Arc;
+
 use super::ports::{Actor, AuditEntry, SettingsStore, StorageError};
 use super::{
-    AdminPermissions, Expiry, ExpiryError, GuildId, GuildPolicy, GuildScope, PolicyError, RoleId,
+    AdminPermissions, Expiry, ExpiryError, GuildId, GuildPolicy, Operator, PolicyError, RoleId,
     UserId, is_admin,
 };
 
@@ -105,12 +106,9 @@ impl AdminOutcome {
 /// `/share-admin` for chat requests.
 pub struct AdminService<S> {
     pub store: S,
-    /// The operator's policy: it applies where admins set nothing, and its maximum bounds
-    /// what they may set.
-    pub operator: GuildPolicy,
-    /// Roles whose members count as admins besides ADMINISTRATOR / MANAGE_GUILD.
-    pub admin_roles: Vec<RoleId>,
-    pub served: GuildScope,
+    /// Which guilds are served, who counts as admin, and the policy that bounds what admins
+    /// may set.
+    pub operator: Arc<Operator>,
 }
 
 impl<S: SettingsStore> AdminService<S> {
@@ -120,10 +118,14 @@ impl<S: SettingsStore> AdminService<S> {
         caller: &AdminCaller,
         command: &AdminCommand,
     ) -> AdminOutcome {
-        if !self.served.serves(guild) {
+        if !self.operator.serves(guild) {
             return AdminOutcome::GuildNotEnabled;
         }
-        if !is_admin(caller.permissions, &caller.roles, &self.admin_roles) {
+        if !is_admin(
+            caller.permissions,
+            &caller.roles,
+            &self.operator.admin_roles,
+        ) {
             tracing::warn!(
                 actor = caller.actor.id,
                 "a non-admin called an admin command"
@@ -163,7 +165,7 @@ impl<S: SettingsStore> AdminService<S> {
             AdminCommand::PolicyShow => {
                 let stored = self.store.policy(guild).await?;
                 AdminOutcome::Policy {
-                    policy: effective_policy(stored, self.operator),
+                    policy: self.operator.effective_policy(stored),
                     own: stored.is_some(),
                 }
             }
@@ -173,11 +175,11 @@ impl<S: SettingsStore> AdminService<S> {
             } => match self.parse_policy_options(default_expiry, max_expiry) {
                 Err(refusal) => AdminOutcome::Refused(refusal),
                 Ok((default, max)) => {
-                    let operator = self.operator;
+                    let operator = Arc::clone(&self.operator);
                     // Merged with the stored policy inside the store's serial step: a
                     // concurrent change by another admin is never silently overwritten.
                     let merge = move |stored: Option<GuildPolicy>| {
-                        effective_policy(stored, operator).updated(default, max)
+                        operator.effective_policy(stored).updated(default, max)
                     };
                     match self.store.update_policy(guild, actor, merge).await? {
                         Ok(updated) => AdminOutcome::PolicyUpdated(updated),
@@ -202,7 +204,7 @@ impl<S: SettingsStore> AdminService<S> {
         if default_expiry.is_none() && max_expiry.is_none() {
             return Err(AdminRefusal::NothingToSet);
         }
-        let ceiling = self.operator.max_expiry();
+        let ceiling = self.operator.policy.max_expiry();
         let parse = |option: &'static str, raw: &Option<String>| {
             raw.as_deref()
                 .map(|r| Expiry::parse(r, ceiling))
@@ -223,7 +225,7 @@ mod tests {
 
     use super::*;
     use crate::share::fakes::FakeSettings;
-    use crate::share::{ExpiryError, UserId};
+    use crate::share::{ExpiryError, GuildScope, UserId};
 
     const GUILD: GuildId = GuildId(10);
     const ROLE: RoleId = RoleId(20);
@@ -240,9 +242,11 @@ mod tests {
     fn service() -> AdminService<FakeSettings> {
         AdminService {
             store: FakeSettings::default(),
-            operator: policy("1d", "3d"),
-            admin_roles: vec![ADMIN_ROLE],
-            served: GuildScope::Listed(BTreeSet::from([GUILD])),
+            operator: Arc::new(Operator {
+                served: GuildScope::Listed(BTreeSet::from([GUILD])),
+                policy: policy("1d", "3d"),
+                admin_roles: vec![ADMIN_ROLE],
+            }),
         }
     }
 

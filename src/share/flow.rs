@@ -16,9 +16,8 @@ use super::ports::{
     TokenIssuer,
 };
 use super::{
-    AccessDecision, ChannelId, Expiry, GuildId, GuildPolicy, GuildScope, LimitScope, LinkTemplate,
-    LinkValues, RateDecision, RateLimits, RoleId, TargetId, TargetType, UserId, decide_access,
-    parse_duration,
+    AccessDecision, ChannelId, Expiry, GuildId, LimitScope, LinkTemplate, LinkValues, Operator,
+    RateDecision, RateLimits, RoleId, TargetId, TargetType, UserId, decide_access, parse_duration,
 };
 
 /// Longest target id or user name kept in the audit log when the input was invalid.
@@ -81,13 +80,6 @@ fn rate_limit_code(scope: LimitScope) -> &'static str {
         LimitScope::User => "user_limit",
         LimitScope::Guild => "guild_limit",
     }
-}
-
-/// The effective policy of a guild: its admins' choice within the operator's, or the
-/// operator's where they chose nothing. An admin's policy never exceeds the operator's
-/// ceiling, even one set before the operator lowered `share.max_expiry`.
-pub fn effective_policy(stored: Option<GuildPolicy>, operator: GuildPolicy) -> GuildPolicy {
-    stored.map_or(operator, |p| p.capped(operator.max_expiry()))
 }
 
 /// Issues one token behind a write-ahead audit row; shared by `/share` and the `token` command.
@@ -205,10 +197,8 @@ pub struct ShareService<A, G, I> {
     pub issuer: I,
     pub limits: Arc<RateLimits>,
     pub links: LinkTemplates,
-    /// Applies to guilds whose admins have not set a policy, and caps those who did.
-    pub default_policy: GuildPolicy,
-    /// Guilds served at all; every other guild is refused before its settings are read.
-    pub served: GuildScope,
+    /// Which guilds are served, and the policy that bounds theirs.
+    pub operator: Arc<Operator>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -223,7 +213,7 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
             .map(|d| d.as_secs().min(i64::MAX as u64) as i64);
 
         // First of all: the operator's account is not for every guild that adds the bot.
-        if !self.served.serves(req.guild_id) {
+        if !self.operator.serves(req.guild_id) {
             let refusal = ShareOutcome::Denied(AccessDecision::GuildNotEnabled);
             return self
                 .refuse(&attempt, started, "guild_not_enabled", refusal)
@@ -247,7 +237,7 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
                 return report;
             }
         };
-        let policy = effective_policy(settings.policy, self.default_policy);
+        let policy = self.operator.effective_policy(settings.policy);
 
         let validated = TargetId::parse(&req.raw_id)
             .map_err(InvalidInput::Id)
@@ -382,7 +372,7 @@ mod tests {
     use super::*;
     use crate::share::fakes::{FakeAudit, FakeClock, FakeGuilds, FakeIssuer};
     use crate::share::ports::{GuildSettings, IssueFailure, IssueFailureKind};
-    use crate::share::{RateSpec, TargetIdError};
+    use crate::share::{GuildPolicy, GuildScope, RateSpec, TargetIdError};
 
     const GUILD: GuildId = GuildId(10);
     const ROLE: RoleId = RoleId(20);
@@ -424,8 +414,11 @@ mod tests {
                 tensorboard: LinkTemplate::parse("https://pai.example/tb/{target_id}?t={token}")
                     .unwrap(),
             },
-            default_policy: GuildPolicy::new(expiry("1d"), Expiry::HARD_MAX).unwrap(),
-            served: GuildScope::Listed(BTreeSet::from([GUILD])),
+            operator: Arc::new(Operator {
+                served: GuildScope::Listed(BTreeSet::from([GUILD])),
+                policy: GuildPolicy::new(expiry("1d"), Expiry::HARD_MAX).unwrap(),
+                admin_roles: vec![],
+            }),
             clock: Arc::new(FakeClock::at(NOW)),
         }
     }
@@ -555,7 +548,8 @@ mod tests {
     #[tokio::test]
     async fn a_guilds_own_policy_applies_within_the_operators_ceiling() {
         let mut svc = service(FakeIssuer::token("tok"));
-        svc.default_policy = GuildPolicy::new(expiry("1h"), expiry("1d")).unwrap();
+        Arc::make_mut(&mut svc.operator).policy =
+            GuildPolicy::new(expiry("1h"), expiry("1d")).unwrap();
         // Set before the operator lowered the ceiling to 1 day.
         set_settings(
             &svc,
@@ -787,7 +781,7 @@ mod tests {
     async fn every_guild_is_served_only_with_the_explicit_wildcard() {
         let mut svc = service(FakeIssuer::token("tok"));
         set_settings(&svc, GuildId(99), vec![ROLE], None);
-        svc.served = GuildScope::Every;
+        Arc::make_mut(&mut svc.operator).served = GuildScope::Every;
         let req = ShareRequest {
             guild_id: GuildId(99),
             ..request("i1", "dlc1", None)
@@ -1071,20 +1065,6 @@ mod tests {
     }
 
     // ------------------------------------------------------------ pure parts
-
-    #[test]
-    fn the_effective_policy_is_the_guilds_within_the_operators() {
-        let operator = GuildPolicy::new(expiry("1d"), expiry("3d")).unwrap();
-        assert_eq!(effective_policy(None, operator), operator);
-        let own = GuildPolicy::new(expiry("2h"), expiry("1d")).unwrap();
-        assert_eq!(effective_policy(Some(own), operator), own);
-        let above = GuildPolicy::new(expiry("5d"), expiry("7d")).unwrap();
-        let capped = effective_policy(Some(above), operator);
-        assert_eq!(
-            (capped.default_expiry(), capped.max_expiry()),
-            (expiry("3d"), expiry("3d"))
-        );
-    }
 
     #[test]
     fn audit_text_is_cut_trimmed_and_storable() {

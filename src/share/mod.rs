@@ -11,6 +11,7 @@ mod guilds;
 mod ids;
 mod jwt;
 mod link;
+mod operator;
 mod outcome;
 mod policy;
 pub mod ports;
@@ -24,13 +25,12 @@ pub use expiry::{
     DurationParseError, Expiry, ExpiryError, HARD_MAX_EXPIRY_SECS, MIN_EXPIRY_SECS,
     format_duration, parse_duration, suggest_expiries,
 };
-pub use flow::{
-    LinkTemplates, ShareRequest, ShareService, effective_policy, issue_audited, token_fingerprint,
-};
+pub use flow::{LinkTemplates, ShareRequest, ShareService, issue_audited, token_fingerprint};
 pub use guilds::{GuildScope, GuildScopeError};
 pub use ids::{ChannelId, GuildId, RoleId, UserId};
 pub use jwt::jwt_expiry;
 pub use link::{LinkTemplate, LinkTemplateError, LinkValues};
+pub use operator::Operator;
 pub use outcome::{InvalidInput, IssuedShare, ShareOutcome, ShareReport};
 pub use policy::{
     AccessDecision, AdminPermissions, GuildPolicy, PolicyError, decide_access, is_admin,
