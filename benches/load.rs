@@ -6,7 +6,9 @@
 //!
 //! Knobs: LOAD_RATE (interactions/s, default 400), LOAD_SECONDS (default 10).
 
-#[path = "../tests/support/mod.rs"]
+// The integration tests' support tree, of which this harness uses only the bot harness.
+#[path = "../tests/suite/support/mod.rs"]
+#[allow(dead_code)]
 mod support;
 
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command with DATABASE_URL pointing at a PostgreSQL server.
 #
-#   scripts/with-postgres.sh cargo test --test store
+#   scripts/with-postgres.sh cargo test --test suite store::
 #
 # When DATABASE_URL is already set, the command simply runs against it. Otherwise a throwaway
 # server is created for the command alone: initdb into a fresh temporary directory as an

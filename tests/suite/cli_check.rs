@@ -3,10 +3,9 @@
 //! local GetToken endpoint that judges signatures like Alibaba Cloud, and the local
 //! Discord-compatible server.
 
-mod support;
-
 use std::net::SocketAddr;
 
+use crate::support;
 use dlc_share_bot::http::{self, OpsState, Readiness};
 use support::discord::DiscordServer;
 use support::gettoken::{AK_ID, AK_SECRET, Behavior, GetTokenServer};

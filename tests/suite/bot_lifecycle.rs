@@ -1,14 +1,13 @@
 //! The running bot as operators see it: graceful shutdown with a share in flight, and logs at
 //! TRACE that never contain a secret or a token.
 
-mod support;
-
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
+use crate::support;
 use support::bot::{ALLOWED_ROLE, BotHarness, DISCORD_TOKEN, assert_says};
 use support::discord::CommandInteraction;
 use support::gettoken::{AK_SECRET, Behavior, STS_TOKEN};
@@ -234,28 +233,6 @@ async fn operations_endpoints_follow_the_running_bot() {
     h.db.bring_online().await;
 }
 
-/// Raises this process's soft RLIMIT_NOFILE to at least `wanted` (within the hard limit), so
-/// that the test itself can hold its connections.
-fn raise_own_nofile(wanted: u64) {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
-    unsafe {
-        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
-        if limit.rlim_cur < wanted as libc::rlim_t {
-            limit.rlim_cur = limit.rlim_max.min(wanted as libc::rlim_t);
-            assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
-        }
-    }
-    assert!(
-        limit.rlim_cur >= wanted as libc::rlim_t,
-        "this test needs {wanted} descriptors; the hard limit is {}",
-        limit.rlim_max
-    );
-}
-
 /// SPEC §13: under `ulimit -n 1024`, a pile of half-sent requests neither exhausts the bot's
 /// descriptors nor silences `/healthz`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -265,7 +242,7 @@ async fn healthz_answers_under_a_low_fd_limit_with_half_open_connections_piled_u
     // Open connections the bot may hold besides the capped operations ones (gateway, pool,
     // GetToken, log, epoll, ...).
     const OTHER_FDS: usize = 100;
-    raise_own_nofile(PILED as u64 + 256);
+    support::rlimit::raise_own_nofile(PILED as u64 + 256);
     let h = BotHarness::start_limited(
         "life_fds",
         &[("DLCSHARE_DATABASE__ACQUIRE_TIMEOUT", "2s")],

@@ -1,14 +1,13 @@
-mod support;
-
-// The fake Discord in `tests/support/discord` driven by a real serenity 0.12.5 client: start-up,
-// command registration, deferred ephemeral replies with resolved data, autocomplete, RESUME after
-// a dropped gateway connection, and the Discord rules the fake enforces. Also checks that every
-// payload the fake produces deserializes into serenity's models, because serenity drops an
-// unparsable gateway event without so much as a warning.
+//! The fake Discord in `support::discord` driven by a real serenity 0.12.5 client: start-up,
+//! command registration, deferred ephemeral replies with resolved data, autocomplete, RESUME after
+//! a dropped gateway connection, and the Discord rules the fake enforces. Also checks that every
+//! payload the fake produces deserializes into serenity's models, because serenity drops an
+//! unparsable gateway event without so much as a warning.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support;
 use serde_json::{Value, json};
 use serenity::all::{
     ApplicationId, BotGateway, Command, CommandInteraction as SerenityCommand, CommandOptionType,
@@ -31,7 +30,7 @@ const WAIT: Duration = Duration::from_secs(10);
 const RESEARCHERS: u64 = 1_180_000_000_000_009_001;
 
 fn init_tracing() {
-    // `RUST_LOG=serenity=debug cargo test --test discord_server` shows the client's side.
+    // `RUST_LOG=serenity=debug cargo test --test suite discord_server::` shows the client's side.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()

@@ -390,11 +390,6 @@ impl CommandInteraction {
         self
     }
 
-    pub fn channel(mut self, channel_id: u64) -> Self {
-        self.channel_id = channel_id;
-        self
-    }
-
     pub fn locale(mut self, locale: &str) -> Self {
         self.locale = locale.to_owned();
         self

@@ -401,10 +401,6 @@ fn commands(
     state.command_log.push(RegisteredCommands {
         scope,
         method: method.to_string(),
-        commands: match &answer_body {
-            Value::Array(items) => items.clone(),
-            single => vec![single.clone()],
-        },
     });
     state.commands.insert(scope, commands);
     Answer::with_status(status, answer_body)

@@ -28,7 +28,7 @@ struct Vector {
 }
 
 fn vectors() -> Vec<Vector> {
-    let raw = include_str!("fixtures/gettoken-signatures.json");
+    let raw = include_str!("../fixtures/gettoken-signatures.json");
     serde_json::from_str::<Fixture>(raw)
         .expect("fixture parses")
         .vectors

@@ -1,11 +1,10 @@
 //! End to end: the real bot binary, the real serenity client, a Discord-compatible server,
 //! a signature-verifying GetToken endpoint and a real PostgreSQL database.
 
-mod support;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
+use crate::support;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use support::bot::{ALLOWED_ROLE, BotHarness, OTHER_ROLE, assert_says, assert_well_formed};

@@ -1,10 +1,9 @@
 //! The GetToken client against a local endpoint that verifies signatures independently.
 
-mod support;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support;
 use chrono::{DateTime, Utc};
 use dlc_share_bot::aliyun::client::SigningEnv;
 use dlc_share_bot::aliyun::{AliyunError, Credentials, GetTokenClient, GetTokenRequest};
@@ -49,7 +48,7 @@ fn the_local_endpoint_accepts_what_the_official_sdk_sent() {
         vectors: Vec<serde_json::Value>,
     }
     let fixture: Fixture =
-        serde_json::from_str(include_str!("fixtures/gettoken-signatures.json")).unwrap();
+        serde_json::from_str(include_str!("../fixtures/gettoken-signatures.json")).unwrap();
     for v in fixture.vectors {
         let mut headers: std::collections::BTreeMap<String, String> =
             serde_json::from_value(v["headers"].clone()).unwrap();

@@ -1,8 +1,7 @@
 //! `dlc-share-bot register-commands`: the SPEC §3 commands, in one guild or globally, through
 //! the local Discord-compatible server.
 
-mod support;
-
+use crate::support;
 use support::discord::{CommandScope, DiscordServer, GUILD_ID};
 
 const TOKEN: &str = "MTE4MDAwMDAwMDAwMDAwMDAwMg.register.test-token";

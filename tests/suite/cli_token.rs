@@ -1,8 +1,7 @@
 //! `dlc-share-bot token` as an operator runs it: the real binary against the local GetToken
 //! endpoint that judges signatures with Alibaba's algorithm.
 
-mod support;
-
+use crate::support;
 use support::gettoken::{AK_ID, AK_SECRET, Behavior, GetTokenServer, STS_TOKEN};
 
 struct Run {

@@ -1,14 +1,13 @@
 //! The PostgreSQL store against a real server: a fresh database per test (`#[sqlx::test]`
-//! reads `DATABASE_URL`). Run with `scripts/with-postgres.sh cargo test --test store`.
+//! reads `DATABASE_URL`). Run with `scripts/with-postgres.sh cargo test --test suite store::`.
 //! Also checks the test support's freezable TCP proxy, which makes PostgreSQL go silent.
-
-mod support;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support;
 use dlc_share_bot::cli::AuditFormat;
 use dlc_share_bot::cli::audit::export_to;
 use dlc_share_bot::config::DatabaseSettings;

@@ -19,6 +19,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
+use crate::support;
+
 /// A running server; dropping it does not stop it, `stop` does (gracefully).
 struct Running {
     addr: SocketAddr,
@@ -370,6 +372,8 @@ async fn an_idle_keep_alive_connection_is_closed_too() {
 #[tokio::test(flavor = "multi_thread")]
 async fn healthz_answers_while_half_open_connections_pile_up() {
     const PILED: usize = http::MAX_CONNECTIONS + 64;
+    // Both ends of every piled connection live in this process.
+    support::rlimit::raise_own_nofile(2 * PILED as u64 + 256);
     let server = start(BotReadiness::new(GatewayStatus::new(), down_store())).await;
     let mut piled = Vec::with_capacity(PILED);
     for _ in 0..PILED {

@@ -16,7 +16,7 @@
 //!   too, so the gateway only ever sends uncompressed JSON text frames.
 //!
 //! Events a serenity model cannot parse are silently turned into `Event::Unknown`, so every payload
-//! produced here is checked against serenity's own types in `tests/discord_server.rs`.
+//! produced here is checked against serenity's own types in `tests/suite/discord_server.rs`.
 //!
 //! Failures of Discord itself (5xx, 429) can be scripted per route with [`DiscordServer::inject`].
 
@@ -188,7 +188,6 @@ pub struct RegisteredCommands {
     pub scope: CommandScope,
     /// `PUT` is a bulk overwrite; `POST` creates or replaces one command.
     pub method: String,
-    pub commands: Vec<Value>,
 }
 
 /// Everything a bot did in answer to one interaction.
@@ -346,7 +345,6 @@ pub struct DiscordServer {
 impl DiscordServer {
     pub const APPLICATION_ID: u64 = APPLICATION_ID;
     pub const BOT_USER_ID: u64 = BOT_USER_ID;
-    pub const GUILD_ID: u64 = GUILD_ID;
 
     /// Starts REST and gateway listeners on ephemeral localhost ports, on the current runtime.
     pub async fn start(bot_token: &str) -> DiscordServer {
@@ -388,11 +386,6 @@ impl DiscordServer {
         format!("http://{}", self.rest_addr)
     }
 
-    /// `ws://127.0.0.1:PORT` — what `GET /gateway` returns.
-    pub fn gateway_url(&self) -> String {
-        self.shared.gateway_url.clone()
-    }
-
     /// Waits until a websocket is attached to a live session (READY or RESUMED sent).
     pub async fn wait_until_ready(&self, timeout: Duration) -> bool {
         self.shared
@@ -431,15 +424,6 @@ impl DiscordServer {
 
     pub async fn disconnect(&self, how: Disconnect) {
         self.shared.disconnect(how);
-    }
-
-    /// Sends a DISPATCH with the next sequence number to the current session (buffered for replay
-    /// if its websocket is down).
-    ///
-    /// # Panics
-    /// If no client has identified yet: call `wait_until_ready` first.
-    pub async fn dispatch(&self, event_name: &str, data: Value) {
-        self.shared.dispatch(event_name, data);
     }
 
     /// Dispatches INTERACTION_CREATE and starts tracking the interaction's replies. If commands

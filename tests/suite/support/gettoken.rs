@@ -48,7 +48,6 @@ pub enum Behavior {
 pub struct Seen {
     pub headers: BTreeMap<String, String>,
     pub query: BTreeMap<String, String>,
-    pub raw_query: String,
     pub verdict: Result<(), String>,
     pub answered_token: Option<String>,
     pub arrived_at: std::time::Instant,
@@ -187,7 +186,6 @@ async fn handle(
     let mut seen = Seen {
         headers: lower,
         query: query.clone(),
-        raw_query: raw,
         verdict: verdict.clone(),
         answered_token: None,
         arrived_at,

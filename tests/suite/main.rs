@@ -1,0 +1,16 @@
+//! The integration and end-to-end tests, one module per area, in one test binary so that the
+//! shared `support` tree (local Discord, GetToken and PostgreSQL stand-ins, the bot-process
+//! harness) compiles once. The end-to-end modules run the real `dlc-share-bot` binary.
+
+mod support;
+
+mod bot_e2e;
+mod bot_lifecycle;
+mod cli_check;
+mod cli_register;
+mod cli_token;
+mod discord_server;
+mod gettoken_client;
+mod http_endpoints;
+mod signing_vectors;
+mod store;
