@@ -145,6 +145,7 @@ impl Application {
             settings.discord.guild_id.map(GuildId),
             GatewayStatus::new(),
             responder,
+            settings.share.max_in_flight.get() as usize,
         ));
         let client = discord::client(&token, &settings.discord.api_base, bot.clone())
             .await

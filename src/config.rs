@@ -117,6 +117,9 @@ pub struct ShareSettings {
     pub max_expiry: Expiry,
     pub job_link_template: String,
     pub tensorboard_link_template: String,
+    /// Shares worked on at once in this process; beyond it a `/share` is answered "busy" at
+    /// once (and audited), so memory and latency stay bounded under any offered load.
+    pub max_in_flight: NonZeroU32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -207,6 +210,7 @@ impl Default for Settings {
                 max_expiry: Expiry::HARD_MAX,
                 job_link_template: DEFAULT_JOB_LINK.into(),
                 tensorboard_link_template: DEFAULT_TENSORBOARD_LINK.into(),
+                max_in_flight: nz(256),
             },
             ratelimit: RateLimitSettings {
                 user_per_minute: nz(5),

@@ -139,6 +139,7 @@ async fn readyz<R: Readiness>(State(state): State<Arc<OpsState<R>>>) -> impl Int
     if let Err(e) = state.readiness.database().await {
         reasons.push(format!("database: {e}"));
     }
+    metrics::gauge!(READY).set(if reasons.is_empty() { 1.0 } else { 0.0 });
     if reasons.is_empty() {
         (StatusCode::OK, "ready\n".to_owned())
     } else {

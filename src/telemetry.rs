@@ -98,6 +98,11 @@ pub mod metric {
     pub const RATE_LIMITED_TOTAL: &str = "dlcshare_rate_limited_total";
     /// Audit rows that could not be written or completed (each one failed a request closed).
     pub const AUDIT_WRITE_FAILURES_TOTAL: &str = "dlcshare_audit_write_failures_total";
+    /// `/share` requests turned away at once because the process was at
+    /// `share.max_in_flight` (audited `rate_limited` / `overloaded`).
+    pub const SHED_TOTAL: &str = "dlcshare_shed_total";
+    /// 1 when the last `/readyz` check passed, 0 otherwise (probes call it every few seconds).
+    pub const READY: &str = "dlcshare_ready";
     /// Gateway sessions resumed, or identified again, after losing their connection.
     pub const GATEWAY_RECONNECTS_TOTAL: &str = "dlcshare_gateway_reconnects_total";
     /// Keys the rate limiters track (users + guilds), after each eviction pass.

@@ -12,6 +12,7 @@ use serenity::all::{
     CreateInteractionResponse, EditInteractionResponse, EventHandler, Interaction, Ready,
     ResumedEvent, ShardStageUpdateEvent,
 };
+use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use super::GatewayStatus;
@@ -38,6 +39,8 @@ pub struct Bot {
     pub gateway: GatewayStatus,
     /// Acknowledges and answers interactions, with Discord's retries.
     pub responder: Responder,
+    /// Shares this process may work on at once (`share.max_in_flight`): one permit each.
+    pub share_slots: Arc<Semaphore>,
     registered: AtomicBool,
 }
 
@@ -113,6 +116,7 @@ impl Bot {
         register_in: Option<GuildId>,
         gateway: GatewayStatus,
         responder: Responder,
+        max_in_flight: usize,
     ) -> Self {
         Bot {
             share,
@@ -121,6 +125,7 @@ impl Bot {
             inflight: Arc::new(Inflight::default()),
             gateway,
             responder,
+            share_slots: Arc::new(Semaphore::new(max_in_flight)),
             registered: AtomicBool::new(false),
         }
     }
@@ -146,13 +151,26 @@ impl Bot {
                 }
                 return;
             };
+            // Load shedding: beyond `share.max_in_flight` a /share is answered "busy" at once,
+            // before any work piles up, and still audited.
+            let request = incoming.share_request();
+            let _slot = match &request {
+                Some(request) => match Arc::clone(&self.share_slots).try_acquire_owned() {
+                    Ok(slot) => Some(slot),
+                    Err(_) => {
+                        self.shed(&incoming, request).await;
+                        return;
+                    }
+                },
+                None => None,
+            };
             // Defer before any database or network work: Discord's window is 3 seconds.
             if let Err(e) = self.responder.defer(&cmd).await {
                 tracing::warn!(error = %e, "could not acknowledge the interaction; it cannot be answered");
                 metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => incoming.path.clone(), "outcome" => "unanswered").increment(1);
                 // Unanswerable, yet still one audit row per /share attempt, issuing nothing.
-                if let Some(request) = incoming.share_request() {
-                    self.share.record_unserved(&request, "unacknowledged").await;
+                if let Some(request) = &request {
+                    self.share.record_unserved(request, "unacknowledged").await;
                 }
                 return;
             }
@@ -174,6 +192,26 @@ impl Bot {
         }
         .instrument(span)
         .await
+    }
+
+    /// Answers a `/share` beyond the in-flight cap at once, then records it.
+    async fn shed(&self, incoming: &Incoming<'_>, request: &ShareRequest) {
+        tracing::warn!("at share.max_in_flight: answering busy");
+        if let Err(e) = self
+            .responder
+            .respond_now(incoming.cmd, &replies::immediate(replies::BUSY))
+            .await
+        {
+            tracing::warn!(error = %e, "could not answer a shed request");
+        }
+        let report = self.share.record_overloaded(request).await;
+        crate::http::record::share(&report);
+        // The busy answer stands even if the row could not be written; the failure is counted.
+        let outcome = match report.outcome {
+            crate::share::ShareOutcome::Replayed => "replayed",
+            _ => crate::share::ShareOutcome::Overloaded.label(),
+        };
+        metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => incoming.path.clone(), "outcome" => outcome).increment(1);
     }
 
     /// The reply and the outcome label for metrics.

@@ -27,6 +27,10 @@ const COLOR_ERROR: u32 = 0xe7_4c_3c;
 pub const GUILD_NOT_ENABLED: &str =
     "This bot does not share links in this server. Nothing was shared.";
 
+/// The immediate answer to a `/share` beyond `share.max_in_flight`.
+pub const BUSY: &str =
+    "The bot is busy right now and did not share anything; please try again in a few seconds.";
+
 /// Discord's limits, in characters: beyond them it refuses the whole edit and the member is
 /// left on "thinking".
 const CONTENT_MAX: usize = 2_000;
@@ -272,6 +276,7 @@ fn render(outcome: &ShareOutcome) -> EditInteractionResponse {
         ShareOutcome::Replayed => {
             text("This request was already handled; no second link was created.")
         }
+        ShareOutcome::Overloaded => text(BUSY),
     }
 }
 

@@ -71,6 +71,14 @@ fn describe_metrics() {
         "Operations-server connections closed by the server, by reason (header_timeout, \
          evicted to make room at the connection cap, refused at the cap)."
     );
+    describe_counter!(
+        SHED_TOTAL,
+        "Share requests turned away at once because the process was at share.max_in_flight."
+    );
+    describe_gauge!(
+        READY,
+        "1 when the last /readyz check passed (database reachable, gateway or listener up), else 0."
+    );
     describe_gauge!(
         RATELIMIT_TRACKED_KEYS,
         "Users and guilds the rate limiters track after the last idle-key eviction."

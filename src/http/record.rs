@@ -22,6 +22,7 @@ pub fn share(report: &ShareReport) {
             };
             metrics::counter!(metric::RATE_LIMITED_TOTAL, "scope" => scope).increment(1);
         }
+        ShareOutcome::Overloaded => metrics::counter!(metric::SHED_TOTAL).increment(1),
         _ => {}
     }
     if report.audit_failures > 0 {

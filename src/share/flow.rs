@@ -323,6 +323,19 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
         .await
     }
 
+    /// Audits a `/share` turned away because the process is at `share.max_in_flight`: the
+    /// caller has already answered "busy"; the attempt still gets its row.
+    pub async fn record_overloaded(&self, req: &ShareRequest) -> ShareReport {
+        let attempt = self.attempt(req);
+        self.refuse(
+            &attempt,
+            Instant::now(),
+            "overloaded",
+            ShareOutcome::Overloaded,
+        )
+        .await
+    }
+
     /// Audits a refusal in one write; if even that fails, the user hears that nothing can be
     /// recorded right now rather than a refusal that left no trace.
     async fn refuse(
@@ -335,7 +348,9 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
         let outcome = match &refusal {
             ShareOutcome::Invalid(_) => AuditOutcome::InvalidInput,
             ShareOutcome::Denied(_) => AuditOutcome::DeniedRole,
-            ShareOutcome::RateLimited { .. } => AuditOutcome::RateLimited,
+            ShareOutcome::RateLimited { .. } | ShareOutcome::Overloaded => {
+                AuditOutcome::RateLimited
+            }
             _ => AuditOutcome::InternalError,
         };
         let completion = AuditCompletion {
@@ -1040,6 +1055,22 @@ mod tests {
             (AuditOutcome::InternalError, Some("unacknowledged".into()))
         );
         assert_eq!(calls(&svc), 0);
+    }
+
+    #[tokio::test]
+    async fn a_share_beyond_the_in_flight_cap_is_recorded_as_overloaded() {
+        let svc = service(FakeIssuer::token("tok"));
+        let report = svc.record_overloaded(&request("i1", "dlc1", None)).await;
+        assert!(matches!(report.outcome, ShareOutcome::Overloaded));
+        assert_eq!(report.outcome.label(), "rate_limited");
+        assert_eq!(
+            recorded(&svc, "i1"),
+            (AuditOutcome::RateLimited, Some("overloaded".into()))
+        );
+        assert_eq!(calls(&svc), 0);
+        svc.audit.fail_record.store(true, Ordering::SeqCst);
+        let report = svc.record_overloaded(&request("i2", "dlc1", None)).await;
+        assert_eq!(report.audit_failures, 1);
     }
 
     #[tokio::test]

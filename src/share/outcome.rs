@@ -71,6 +71,9 @@ pub enum ShareOutcome {
     AuditIncomplete,
     /// This interaction was already handled; no second token.
     Replayed,
+    /// The process already works on as many shares as it may (`share.max_in_flight`):
+    /// refused at once, try again in a few seconds.
+    Overloaded,
 }
 
 impl ShareOutcome {
@@ -85,6 +88,7 @@ impl ShareOutcome {
             ShareOutcome::AuditUnavailable => "audit_unavailable",
             ShareOutcome::AuditIncomplete => AuditOutcome::InternalError.as_str(),
             ShareOutcome::Replayed => "replayed",
+            ShareOutcome::Overloaded => AuditOutcome::RateLimited.as_str(),
         }
     }
 }

@@ -206,23 +206,7 @@ async fn a_failing_deferral_is_retried_and_an_unacknowledged_share_is_audited() 
         .discord
         .send_interaction(share("job", "dlc-unacked", None).build())
         .await;
-    let deadline = std::time::Instant::now() + support::bot::REPLY_TIMEOUT;
-    let row = loop {
-        let row: Option<(String, Option<String>)> = sqlx::query_as(
-            "SELECT outcome::text, error_code FROM audit_log WHERE interaction_id = $1",
-        )
-        .bind(&id)
-        .fetch_optional(&h.pool)
-        .await
-        .unwrap();
-        match row {
-            Some(row) => break row,
-            None if std::time::Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(100)).await
-            }
-            None => panic!("no audit row; log:\n{}", h.logs()),
-        }
-    };
+    let row = h.wait_for_audit(&id).await;
     assert_eq!(
         (row.0.as_str(), row.1.as_deref()),
         ("internal_error", Some("unacknowledged"))
@@ -258,6 +242,65 @@ async fn a_silent_database_fails_closed_and_does_not_hold_shutdown() {
         "shutdown waited {waited:?} on the silent database"
     );
     let _ = id;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beyond_max_in_flight_a_share_is_answered_busy_at_once_and_audited() {
+    let h = BotHarness::start("e2e_shed", &[("DLCSHARE_SHARE__MAX_IN_FLIGHT", "1")]).await;
+    h.allow_role(ALLOWED_ROLE).await;
+    h.gettoken.script([Behavior::Slow(Duration::from_secs(2))]);
+    let slow = h
+        .discord
+        .send_interaction(share("job", "dlc-slow", None).build())
+        .await;
+    // Wait until the first share is at GetToken, holding the only slot.
+    let deadline = std::time::Instant::now() + support::bot::REPLY_TIMEOUT;
+    while h.gettoken.arrivals() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "GetToken never called"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let busy = h
+        .discord
+        .send_interaction(share("job", "dlc-busy", None).build())
+        .await;
+    let reply = h
+        .discord
+        .wait_for_reply(&busy, support::bot::REPLY_TIMEOUT)
+        .await
+        .expect("answered");
+    assert!(reply.is_ephemeral(), "{:?}", reply.callbacks);
+    assert_eq!(
+        reply.callbacks[0]["type"], 4,
+        "answered at once, not deferred"
+    );
+    assert_says(&reply, "busy right now");
+    assert!(
+        h.discord.replies(&slow).edits.is_empty(),
+        "the first was still in work"
+    );
+    let slow_reply = h
+        .discord
+        .wait_for_reply(&slow, support::bot::REPLY_TIMEOUT)
+        .await
+        .expect("answered");
+    assert_says(&slow_reply, "Here is your share link");
+    let row = h.wait_for_audit(&busy).await;
+    assert_eq!(
+        (row.0.as_str(), row.1.as_deref()),
+        ("rate_limited", Some("overloaded"))
+    );
+    assert!(
+        h.gettoken
+            .seen()
+            .iter()
+            .all(|s| s.query.get("TargetId").map(String::as_str) == Some("dlc-slow")),
+        "the shed share never reached GetToken"
+    );
+    let (_, metrics) = h.ops_get("/metrics").await;
+    assert!(metrics.contains("dlcshare_shed_total 1"), "{metrics}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

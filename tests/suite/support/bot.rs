@@ -220,6 +220,28 @@ impl BotHarness {
             .expect("read audit_log")
     }
 
+    /// Waits for the audit row of an interaction that gets no final answer to wait on, and
+    /// returns its `(outcome, error_code)`.
+    pub async fn wait_for_audit(&self, interaction_id: &str) -> (String, Option<String>) {
+        let deadline = std::time::Instant::now() + REPLY_TIMEOUT;
+        loop {
+            let row: Option<(String, Option<String>)> = sqlx::query_as(
+                "SELECT outcome::text, error_code FROM audit_log WHERE interaction_id = $1",
+            )
+            .bind(interaction_id)
+            .fetch_optional(&self.pool)
+            .await
+            .expect("read audit_log");
+            match row {
+                Some(row) => return row,
+                None if std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await
+                }
+                None => panic!("no audit row for {interaction_id}; log:\n{}", self.logs()),
+            }
+        }
+    }
+
     pub async fn audit_row(&self, interaction_id: &str) -> Value {
         let row: (Value,) =
             sqlx::query_as("SELECT to_jsonb(a) FROM audit_log a WHERE interaction_id = $1")
