@@ -387,8 +387,10 @@ impl AuditLog for PgStore {
         completion: &AuditCompletion,
     ) -> Result<(), StorageError> {
         // The row already proves the attempt, and without its completion the member gets no
-        // link (SPEC §13): a passing failure is worth a few tries while they wait on the
-        // deferral. `NotPending` is final — the row was completed or closed meanwhile.
+        // link (SPEC §13): a passing failure (a dead pooled connection, no free connection) is
+        // worth a few tries while they wait on the deferral. `NotPending` is final — the row
+        // was completed or closed meanwhile — and so is a silent server (`TimedOut`): waiting
+        // on it again would break the 15 s in which a /share must fail closed.
         let attempt = || self.bounded(self.complete_pending(interaction_id, completion));
         let pauses = ExponentialBuilder::default()
             .with_min_delay(COMPLETION_FIRST_PAUSE)
@@ -396,7 +398,7 @@ impl AuditLog for PgStore {
             .with_max_times(COMPLETION_RETRIES);
         Ok(attempt
             .retry(pauses)
-            .when(|e| !matches!(e, StoreError::NotPending(_)))
+            .when(|e| !matches!(e, StoreError::NotPending(_) | StoreError::TimedOut(_)))
             .notify(|e, pause| {
                 tracing::warn!(error = %super::error_chain(e), pause_ms = pause.as_millis() as u64, "audit completion failed; retrying");
             })

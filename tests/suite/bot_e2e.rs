@@ -304,6 +304,53 @@ async fn beyond_max_in_flight_a_share_is_answered_busy_at_once_and_audited() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_goes_silent_during_gettoken_gets_no_link_shown() {
+    let h = BotHarness::start_via_proxy("e2e_silent_mid", &[]).await;
+    h.allow_role(ALLOWED_ROLE).await;
+    h.gettoken
+        .script([Behavior::Slow(Duration::from_millis(700))]);
+    let id = h
+        .discord
+        .send_interaction(share("job", "dlc-mid", None).build())
+        .await;
+    // The write-ahead row is in once GetToken is called; then the database goes silent.
+    let deadline = std::time::Instant::now() + support::bot::REPLY_TIMEOUT;
+    while h.gettoken.arrivals() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "GetToken never called"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    h.db_proxy().freeze();
+    let started = std::time::Instant::now();
+    let reply = h
+        .discord
+        .wait_for_reply(&id, support::bot::REPLY_TIMEOUT)
+        .await
+        .unwrap_or_else(|| panic!("no answer; log:\n{}", h.logs()));
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_says(&reply, "Cannot record requests right now");
+    let token = &h.gettoken.issued_tokens()[0];
+    assert!(
+        !reply
+            .final_content()
+            .contains(&GetTokenServer::in_link(token)),
+        "no link without a complete row"
+    );
+    h.db_proxy().thaw();
+    let row = h.audit_row(&id).await;
+    assert_eq!(
+        row["outcome"], "pending",
+        "left for the retention job: {row}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reply_and_the_row_carry_the_tokens_own_expiry() {
     let h = BotHarness::start("e2e_jwt", &[]).await;
     h.allow_role(ALLOWED_ROLE).await;
