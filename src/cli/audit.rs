@@ -190,6 +190,10 @@ pub fn defuse_formula(cell: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Table columns: title and width in characters (the last column is not padded).
+///
+/// Fixed widths, written by hand on purpose: the table crates (comfy-table, tabled,
+/// tabwriter) measure every row before printing any, which would hold a whole audit log in
+/// memory; this export streams a row at a time in flat memory.
 const TABLE_COLUMNS: [(&str, usize); 9] = [
     ("TIME (UTC)", 19),
     ("OUTCOME", 14),
