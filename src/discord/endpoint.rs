@@ -223,6 +223,25 @@ mod tests {
         assert!(!authentic(&v, &garbage, body, NOW));
     }
 
+    /// RFC 8032 §7.1, test 1: a known key pair and its signature of the empty message.
+    #[test]
+    fn verifies_the_rfc_8032_vector() {
+        let public = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+        let signature = "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b";
+        let v = verifier(public).unwrap();
+        assert!(v.verify(signature, "", b"").is_ok());
+        assert!(v.verify(signature, "", b"x").is_err());
+        let secret: [u8; 32] =
+            hex::decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+                .unwrap()
+                .try_into()
+                .unwrap();
+        assert_eq!(
+            hex::encode(SigningKey::from_bytes(&secret).verifying_key().to_bytes()),
+            public
+        );
+    }
+
     #[test]
     fn public_keys_are_64_hex_digits_of_a_valid_point() {
         assert!(verifier(&hex::encode(key().verifying_key().to_bytes())).is_ok());
