@@ -5,16 +5,18 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 use metrics_exporter_prometheus::PrometheusHandle;
 use serenity::all::Client;
+use serenity::interactions_endpoint::Verifier;
 use tokio::net::TcpListener;
 
 use crate::aliyun::{GetTokenClient, credentials};
 use crate::clock::SystemClock;
-use crate::config::{Settings, secret_from_env};
+use crate::config::{DiscordMode, Settings, secret_from_env};
 use crate::discord::responder::Responder;
 use crate::discord::{self, Bot, GatewayStatus};
 use crate::http::{self, OpsState, Readiness};
@@ -34,18 +36,35 @@ const EVICT_IDLE_EVERY: Duration = Duration::from_secs(60);
 /// database shows up as a reason rather than as a probe timeout.
 pub const DEFAULT_DATABASE_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The bot's readiness: its gateway shards and its PostgreSQL pool.
+/// The bot's readiness: how Discord reaches it (gateway shards, or the interactions
+/// listener) and its PostgreSQL pool.
 #[derive(Debug, Clone)]
 pub struct BotReadiness {
-    gateway: GatewayStatus,
+    discord: DiscordReach,
     store: PgStore,
     database_timeout: Duration,
 }
 
+#[derive(Debug, Clone)]
+enum DiscordReach {
+    Gateway(GatewayStatus),
+    /// Set while `POST /interactions` is served.
+    Listener(Arc<AtomicBool>),
+}
+
 impl BotReadiness {
     pub fn new(gateway: GatewayStatus, store: PgStore) -> Self {
+        Self::with(DiscordReach::Gateway(gateway), store)
+    }
+
+    /// HTTP mode: ready while `serving` is set (the interactions listener is up).
+    pub fn http(serving: Arc<AtomicBool>, store: PgStore) -> Self {
+        Self::with(DiscordReach::Listener(serving), store)
+    }
+
+    fn with(discord: DiscordReach, store: PgStore) -> Self {
         BotReadiness {
-            gateway,
+            discord,
             store,
             database_timeout: DEFAULT_DATABASE_PROBE_TIMEOUT,
         }
@@ -59,7 +78,17 @@ impl BotReadiness {
 
 impl Readiness for BotReadiness {
     fn gateway_connected(&self) -> bool {
-        self.gateway.is_connected()
+        match &self.discord {
+            DiscordReach::Gateway(gateway) => gateway.is_connected(),
+            DiscordReach::Listener(serving) => serving.load(Ordering::Acquire),
+        }
+    }
+
+    fn discord_down_reason(&self) -> &'static str {
+        match &self.discord {
+            DiscordReach::Gateway(_) => "gateway: disconnected",
+            DiscordReach::Listener(_) => "interactions listener: not serving",
+        }
     }
 
     async fn database(&self) -> Result<(), String> {
@@ -87,7 +116,18 @@ pub struct Application {
     store: PgStore,
     limits: Arc<RateLimits>,
     bot: Arc<Bot>,
-    client: Client,
+    delivery: Delivery,
+}
+
+/// How interactions reach this process (`discord.mode`).
+enum Delivery {
+    /// A gateway client, not yet started.
+    Gateway(Client),
+    /// `POST /interactions` on a bound listener, verified with the application's key.
+    Http {
+        listener: TcpListener,
+        verifier: Verifier,
+    },
 }
 
 impl Application {
@@ -101,6 +141,12 @@ impl Application {
         let metrics = http::install_metrics_recorder();
         // Bind early: a taken port is a configuration error worth failing on before logging in.
         let listener = http::bind(settings.http.listen).await?;
+        let interactions_listener = match settings.discord.mode {
+            DiscordMode::Http => {
+                Some(discord::endpoint::bind(settings.discord.interactions_listen).await?)
+            }
+            DiscordMode::Gateway => None,
+        };
         let token = secret_from_env("DISCORD_TOKEN")?.ok_or_else(|| {
             anyhow!("DISCORD_TOKEN is not set (or DISCORD_TOKEN_FILE): the bot cannot log in")
         })?;
@@ -147,9 +193,23 @@ impl Application {
             responder,
             settings.share.max_in_flight.get() as usize,
         ));
-        let client = discord::client(&token, &settings.discord.api_base, bot.clone())
-            .await
-            .context("the Discord client")?;
+        let delivery = match interactions_listener {
+            None => Delivery::Gateway(
+                discord::client(&token, &settings.discord.api_base, bot.clone())
+                    .await
+                    .context("the Discord client")?,
+            ),
+            Some(listener) => {
+                let verifier = discord::start_http_mode(
+                    &token,
+                    &settings.discord.api_base,
+                    settings.discord.public_key.as_deref(),
+                    bot.register_in,
+                )
+                .await?;
+                Delivery::Http { listener, verifier }
+            }
+        };
         Ok(Application {
             settings,
             listener,
@@ -157,7 +217,7 @@ impl Application {
             store,
             limits,
             bot,
-            client,
+            delivery,
         })
     }
 
@@ -175,10 +235,14 @@ impl Application {
             store,
             limits,
             bot,
-            mut client,
+            delivery,
         } = self;
         let (stop_ops, ops_stopped) = tokio::sync::oneshot::channel::<()>();
-        let readiness = BotReadiness::new(bot.gateway.clone(), store.clone());
+        let serving = Arc::new(AtomicBool::new(false));
+        let readiness = match &delivery {
+            Delivery::Gateway(_) => BotReadiness::new(bot.gateway.clone(), store.clone()),
+            Delivery::Http { .. } => BotReadiness::http(serving.clone(), store.clone()),
+        };
         let ops = tokio::spawn(http::serve(
             listener,
             OpsState::new(readiness, metrics),
@@ -202,23 +266,12 @@ impl Application {
             }
         });
 
-        let shards = client.shard_manager.clone();
-        let stopper = {
-            let bot = bot.clone();
-            tokio::spawn(async move {
-                stop.await;
-                tracing::info!("shutdown requested: taking no new interactions");
-                bot.gateway.all_disconnected();
-                let left = bot.inflight.close_and_drain(DRAIN_BOUND).await;
-                if left > 0 {
-                    tracing::warn!(left, "interactions still running at the drain bound");
-                }
-                shards.shutdown_all().await;
-            })
+        let delivery_result = match delivery {
+            Delivery::Gateway(client) => run_gateway(client, &bot, stop).await,
+            Delivery::Http { listener, verifier } => {
+                run_http(listener, verifier, &settings, &bot, serving, stop).await
+            }
         };
-
-        let gateway_result = client.start().await;
-        stopper.abort();
         retention.abort();
         eviction.abort();
         let _ = stop_ops.send(());
@@ -231,9 +284,67 @@ impl Application {
         {
             tracing::warn!("database connections still busy at shutdown; leaving them");
         }
-        gateway_result.context("the Discord gateway")?;
+        delivery_result?;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Runs the gateway until `stop`, then takes no new interactions, drains, and disconnects.
+async fn run_gateway(
+    mut client: Client,
+    bot: &Arc<Bot>,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let shards = client.shard_manager.clone();
+    let stopper = {
+        let bot = bot.clone();
+        tokio::spawn(async move {
+            stop.await;
+            tracing::info!("shutdown requested: taking no new interactions");
+            bot.gateway.all_disconnected();
+            drain(&bot).await;
+            shards.shutdown_all().await;
+        })
+    };
+    let result = client.start().await;
+    stopper.abort();
+    result.context("the Discord gateway")
+}
+
+/// Serves `POST /interactions` until `stop`; then readiness fails, new interactions are
+/// answered "restarting", the listener stops accepting, and those in flight are drained.
+async fn run_http(
+    listener: TcpListener,
+    verifier: Verifier,
+    settings: &Settings,
+    bot: &Arc<Bot>,
+    serving: Arc<AtomicBool>,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let router = discord::endpoint::router(bot.clone(), verifier);
+    let (stop_accepting, stopped_accepting) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(http::connections::serve(listener, router, async {
+        let _ = stopped_accepting.await;
+    }));
+    serving.store(true, Ordering::Release);
+    tracing::info!(listen = %settings.discord.interactions_listen, "HTTP interactions endpoint up (POST /interactions)");
+    stop.await;
+    tracing::info!("shutdown requested: taking no new interactions");
+    serving.store(false, Ordering::Release);
+    let _ = stop_accepting.send(());
+    drain(bot).await;
+    if server.await.is_err() {
+        tracing::warn!("the interactions endpoint stopped abnormally");
+    }
+    Ok(())
+}
+
+/// Refuses new interactions and waits (bounded) for those in flight.
+async fn drain(bot: &Bot) {
+    let left = bot.inflight.close_and_drain(DRAIN_BOUND).await;
+    if left > 0 {
+        tracing::warn!(left, "interactions still running at the drain bound");
     }
 }
 

@@ -100,6 +100,24 @@ pub struct DiscordSettings {
     pub admin_roles: Vec<u64>,
     /// Allowed role ids seeded per guild id (keys are guild ids as strings).
     pub allowed_roles: BTreeMap<String, Vec<u64>>,
+    /// How interactions arrive: over the gateway, or as HTTP POSTs (SPEC §11).
+    pub mode: DiscordMode,
+    /// The application's Ed25519 public key (64 hex digits) that signs HTTP interactions;
+    /// unset → read from the application (`verify_key`) at start-up.
+    pub public_key: Option<String>,
+    /// Where `POST /interactions` is served in HTTP mode.
+    pub interactions_listen: SocketAddr,
+}
+
+/// How Discord delivers interactions to this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiscordMode {
+    /// A gateway (websocket) connection; the first answer goes over REST.
+    Gateway,
+    /// Discord POSTs each interaction to `discord.interactions_listen`; the first answer is
+    /// the HTTP response.
+    Http,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -201,6 +219,9 @@ impl Default for Settings {
                 guilds: Vec::new(),
                 admin_roles: Vec::new(),
                 allowed_roles: BTreeMap::new(),
+                mode: DiscordMode::Gateway,
+                public_key: None,
+                interactions_listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             },
             http: HttpSettings {
                 listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
@@ -287,6 +308,10 @@ impl Settings {
             check_base_url(endpoint).map_err(|e| invalid("aliyun.endpoint", e))?;
         }
         check_base_url(&self.discord.api_base).map_err(|e| invalid("discord.api_base", e))?;
+        if let Some(key) = &self.discord.public_key {
+            crate::discord::endpoint::verifier(key)
+                .map_err(|e| invalid("discord.public_key", e))?;
+        }
         for (key, value) in [
             ("aliyun.connect_timeout", self.aliyun.connect_timeout),
             ("aliyun.request_timeout", self.aliyun.request_timeout),
@@ -595,6 +620,36 @@ mod tests {
             e.contains("discord.guilds") && e.contains("my-server"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn http_mode_keys() {
+        let s = load_with("", &[]).unwrap();
+        assert_eq!(s.discord.mode, DiscordMode::Gateway);
+        assert_eq!(s.discord.public_key, None);
+        assert_eq!(s.discord.interactions_listen.to_string(), "127.0.0.1:8080");
+        let key = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c";
+        let s = load_with(
+            "[discord]\nmode = \"http\"\n",
+            &[
+                ("DLCSHARE_DISCORD__PUBLIC_KEY", key),
+                ("DLCSHARE_DISCORD__INTERACTIONS_LISTEN", "0.0.0.0:8443"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.discord.mode, DiscordMode::Http);
+        assert_eq!(s.discord.public_key.as_deref(), Some(key));
+        assert_eq!(s.discord.interactions_listen.port(), 8443);
+        for bad in ["abc", &"z".repeat(64)] {
+            let e = load_with("", &[("DLCSHARE_DISCORD__PUBLIC_KEY", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("discord.public_key"), "{e}");
+        }
+        let e = load_with("[discord]\nmode = \"webhook\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("mode"), "{e}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The operations HTTP server (SPEC §8) on `http.listen`: `/healthz` (the process is alive),
-//! `/readyz` (the gateway is connected and the database answers) and `/metrics` (Prometheus
+//! `/readyz` (the gateway is connected — in HTTP mode, the interactions listener serves — and
+//! the database answers) and `/metrics` (Prometheus
 //! text). It is separate from Discord traffic so that orchestrators and scrapers can reach it
 //! on a private address.
 
@@ -18,7 +19,7 @@ use tokio::net::TcpListener;
 
 pub use crate::telemetry::metric::*;
 
-mod connections;
+pub(crate) mod connections;
 mod metrics_recorder;
 pub mod record;
 
@@ -62,8 +63,13 @@ pub enum HttpError {
 /// What `/readyz` asks. A trait so the endpoints can be tested without Discord; the bot uses
 /// [`BotReadiness`].
 pub trait Readiness: Send + Sync + 'static {
-    /// Whether the Discord gateway is connected (every shard of this process).
+    /// Whether Discord can deliver interactions to this process: in gateway mode, every shard
+    /// is connected; in HTTP mode, the interactions listener is bound and serving.
     fn gateway_connected(&self) -> bool;
+    /// What `/readyz` says when [`gateway_connected`](Self::gateway_connected) is false.
+    fn discord_down_reason(&self) -> &'static str {
+        "gateway: disconnected"
+    }
     /// One round trip to the database. The error must not contain the connection URL.
     fn database(&self) -> impl Future<Output = Result<(), String>> + Send;
 }
@@ -133,7 +139,7 @@ async fn healthz() -> &'static str {
 async fn readyz<R: Readiness>(State(state): State<Arc<OpsState<R>>>) -> impl IntoResponse {
     let mut reasons = Vec::new();
     if !state.readiness.gateway_connected() {
-        reasons.push("gateway: disconnected".to_owned());
+        reasons.push(state.readiness.discord_down_reason().to_owned());
     }
     // Probed even when the gateway is down, so the body lists every reason at once.
     if let Err(e) = state.readiness.database().await {

@@ -17,6 +17,7 @@ use tracing::Instrument;
 
 use super::GatewayStatus;
 use super::commands::{self, Invocation, UnknownCommand};
+use super::dispatch::Ack;
 use super::inflight::Inflight;
 use super::responder::{Delivered, Responder};
 use super::{admin, replies};
@@ -130,7 +131,8 @@ impl Bot {
         }
     }
 
-    async fn on_command(&self, cmd: CommandInteraction) {
+    /// Handles a command; its first answer goes where `ack` says (REST or the HTTP response).
+    pub async fn on_command(&self, cmd: CommandInteraction, ack: Ack) {
         let incoming = Incoming::read(&cmd);
         let span = tracing::info_span!(
             "interaction",
@@ -142,7 +144,7 @@ impl Bot {
         async {
             let Some(_guard) = self.inflight.enter() else {
                 let msg = "The bot is restarting and not taking requests; please try again in a moment.";
-                if let Err(e) = self.responder.respond_now(&cmd, &replies::immediate(msg)).await {
+                if let Err(e) = ack.respond(&self.responder, &cmd, &replies::immediate(msg)).await {
                     tracing::warn!(error = %e, "could not answer during shutdown");
                 }
                 // Unserved, yet still one audit row per /share attempt.
@@ -158,14 +160,14 @@ impl Bot {
                 Some(request) => match Arc::clone(&self.share_slots).try_acquire_owned() {
                     Ok(slot) => Some(slot),
                     Err(_) => {
-                        self.shed(&incoming, request).await;
+                        self.shed(&incoming, request, ack).await;
                         return;
                     }
                 },
                 None => None,
             };
             // Defer before any database or network work: Discord's window is 3 seconds.
-            if let Err(e) = self.responder.defer(&cmd).await {
+            if let Err(e) = ack.defer(&self.responder, &cmd).await {
                 tracing::warn!(error = %e, "could not acknowledge the interaction; it cannot be answered");
                 metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => incoming.path.clone(), "outcome" => "unanswered").increment(1);
                 // Unanswerable, yet still one audit row per /share attempt, issuing nothing.
@@ -195,11 +197,14 @@ impl Bot {
     }
 
     /// Answers a `/share` beyond the in-flight cap at once, then records it.
-    async fn shed(&self, incoming: &Incoming<'_>, request: &ShareRequest) {
+    async fn shed(&self, incoming: &Incoming<'_>, request: &ShareRequest, ack: Ack) {
         tracing::warn!("at share.max_in_flight: answering busy");
-        if let Err(e) = self
-            .responder
-            .respond_now(incoming.cmd, &replies::immediate(replies::BUSY))
+        if let Err(e) = ack
+            .respond(
+                &self.responder,
+                incoming.cmd,
+                &replies::immediate(replies::BUSY),
+            )
             .await
         {
             tracing::warn!(error = %e, "could not answer a shed request");
@@ -249,7 +254,8 @@ impl Bot {
         }
     }
 
-    async fn on_autocomplete(&self, cmd: CommandInteraction) {
+    /// Answers autocomplete with choices, where `ack` says.
+    pub async fn on_autocomplete(&self, cmd: CommandInteraction, ack: Ack) {
         let Some((option, typed)) = commands::focused(&cmd) else {
             return;
         };
@@ -258,7 +264,7 @@ impl Bot {
         let operator = &self.share.operator;
         if guild.is_some_and(|g| !operator.serves(g)) {
             let none = CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new());
-            if let Err(e) = self.responder.respond_now(&cmd, &none).await {
+            if let Err(e) = ack.respond(&self.responder, &cmd, &none).await {
                 tracing::debug!(error = %e, "autocomplete answer failed");
             }
             return;
@@ -277,9 +283,12 @@ impl Bot {
             .fold(CreateAutocompleteResponse::new(), |r, (label, value)| {
                 r.add_string_choice(label, value)
             });
-        if let Err(e) = self
-            .responder
-            .respond_now(&cmd, &CreateInteractionResponse::Autocomplete(choices))
+        if let Err(e) = ack
+            .respond(
+                &self.responder,
+                &cmd,
+                &CreateInteractionResponse::Autocomplete(choices),
+            )
             .await
         {
             tracing::debug!(error = %e, "autocomplete answer failed");
@@ -338,8 +347,8 @@ impl EventHandler for Handler {
 
     async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
         match interaction {
-            Interaction::Command(cmd) => self.0.on_command(cmd).await,
-            Interaction::Autocomplete(cmd) => self.0.on_autocomplete(cmd).await,
+            Interaction::Command(cmd) => self.0.on_command(cmd, Ack::Rest).await,
+            Interaction::Autocomplete(cmd) => self.0.on_autocomplete(cmd, Ack::Rest).await,
             other => tracing::debug!(kind = ?other.kind(), "ignoring interaction"),
         }
     }

@@ -3,6 +3,8 @@
 
 pub mod admin;
 pub mod commands;
+pub mod dispatch;
+pub mod endpoint;
 mod gateway_status;
 pub mod handler;
 pub mod inflight;
@@ -46,6 +48,36 @@ pub async fn client(
     serenity::all::ClientBuilder::new_with_http(http_client(token, api_base), INTENTS)
         .event_handler(Handler(bot))
         .await
+}
+
+/// HTTP mode's start-up over REST (no gateway READY to wait for): reads the application (its
+/// id, and its `verify_key` unless `public_key` is configured), registers the commands, and
+/// returns the verifier for `POST /interactions`.
+pub async fn start_http_mode(
+    token: &SecretString,
+    api_base: &str,
+    public_key: Option<&str>,
+    register_in: Option<GuildId>,
+) -> anyhow::Result<serenity::interactions_endpoint::Verifier> {
+    use anyhow::Context as _;
+    let http = http_client(token, api_base);
+    let app = http
+        .get_current_application_info()
+        .await
+        .context("cannot read the Discord application (is DISCORD_TOKEN right?)")?;
+    http.set_application_id(app.id);
+    let verifier = match public_key {
+        Some(key) => {
+            endpoint::verifier(key).map_err(|e| anyhow::anyhow!("discord.public_key: {e}"))?
+        }
+        None => endpoint::verifier(&app.verify_key).map_err(|e| {
+            anyhow::anyhow!("the application's verify_key {e}; set discord.public_key")
+        })?,
+    };
+    register_commands(&http, register_in)
+        .await
+        .context("registering the slash commands")?;
+    Ok(verifier)
 }
 
 /// Bulk-overwrites the commands of SPEC §3, in one guild or globally.

@@ -45,6 +45,9 @@ pub enum RespondError {
         route: &'static str,
         window: Duration,
     },
+    /// HTTP mode: the interaction's HTTP request was already answered without it.
+    #[error("the {route} came too late for Discord's HTTP request")]
+    Unsent { route: &'static str },
 }
 
 impl RespondError {
@@ -53,7 +56,7 @@ impl RespondError {
         match self {
             RespondError::Status { status, .. } => *status == 429 || *status >= 500,
             RespondError::Network { .. } => true,
-            RespondError::OutOfTime { .. } => false,
+            RespondError::OutOfTime { .. } | RespondError::Unsent { .. } => false,
         }
     }
 
@@ -63,6 +66,11 @@ impl RespondError {
             _ => None,
         }
     }
+}
+
+/// The ephemeral deferral ("thinking…"), as both deliveries send it.
+pub fn deferral() -> Value {
+    serde_json::json!({ "type": 5, "data": { "flags": EPHEMERAL } })
 }
 
 /// How an answer finally reached the member.
@@ -100,8 +108,7 @@ impl Responder {
 
     /// Acknowledges with an ephemeral deferral ("thinking…"), retried within the window.
     pub async fn defer(&self, cmd: &CommandInteraction) -> Result<(), RespondError> {
-        let body = serde_json::json!({ "type": 5, "data": { "flags": EPHEMERAL } });
-        self.callback(cmd, &body).await
+        self.callback(cmd, &deferral()).await
     }
 
     /// Acknowledges with a complete answer instead of a deferral (autocomplete, shutdown).

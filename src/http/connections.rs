@@ -30,7 +30,7 @@ const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(50);
 
 /// Accepts until `shutdown` resolves, then lets requests in flight finish (for up to
 /// [`SHUTDOWN_GRACE`]) and closes every connection.
-pub(super) async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,

@@ -89,7 +89,7 @@ async fn sigterm_finishes_the_share_in_flight_then_exits_zero() {
     );
     assert_eq!(h.gettoken.arrivals(), 1);
     let sessions: (i64,) = sqlx::query_as(
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dlc-share-bot'",
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dlc-share-bot' AND datname = current_database()",
     )
     .fetch_one(&h.pool)
     .await

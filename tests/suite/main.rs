@@ -12,5 +12,6 @@ mod cli_token;
 mod discord_server;
 mod gettoken_client;
 mod http_endpoints;
+mod http_mode;
 mod signing_vectors;
 mod store;

@@ -29,6 +29,10 @@ pub struct BotHarness {
     /// The proxy the bot's `DATABASE_URL` goes through, with [`BotHarness::start_via_proxy`]:
     /// `freeze()` it for "PostgreSQL reachable but silent". `pool` bypasses it.
     pub db_proxy: Option<FreezableProxy>,
+    /// HTTP mode ([`BotHarness::start_http`]): the bot's `http://…/interactions`.
+    pub interactions_url: Option<String>,
+    /// Further processes on the same database ([`BotHarness::add_replica`]).
+    replicas: Vec<Replica>,
     child: Option<Child>,
     _dir: tempfile::TempDir,
 }
@@ -43,6 +47,13 @@ struct Launch {
     nofile: Option<u64>,
     /// Reach PostgreSQL through a [`FreezableProxy`].
     db_proxy: bool,
+    /// `discord.mode = "http"`: interactions are POSTed to the bot, no gateway.
+    http: bool,
+}
+
+/// Another bot process of the same harness (same Discord, GetToken and database).
+struct Replica {
+    child: Child,
 }
 
 impl BotHarness {
@@ -71,6 +82,82 @@ impl BotHarness {
         Self::launch(name, env, launch).await
     }
 
+    /// Like [`start`](Self::start) in HTTP interactions mode: no gateway; interactions are
+    /// delivered with [`deliver`](Self::deliver) / [`ask_http`](Self::ask_http). Ready once
+    /// the commands are registered and `/readyz` answers 200.
+    pub async fn start_http(name: &str, env: Env<'_>) -> BotHarness {
+        let launch = Launch {
+            http: true,
+            ..Launch::default()
+        };
+        Self::launch(name, env, launch).await
+    }
+
+    /// Starts one more HTTP-mode process on the same database, Discord and GetToken, with the
+    /// harness's base environment plus `env`; returns its interactions URL once it is ready.
+    pub async fn add_replica(&mut self, env: Env<'_>) -> String {
+        let http_addr = free_local_addr();
+        let listen = free_local_addr();
+        let mut extra: Vec<(&str, &str)> = vec![
+            ("DLCSHARE_DISCORD__MODE", "http"),
+            ("DLCSHARE_DISCORD__INTERACTIONS_LISTEN", listen.as_str()),
+        ];
+        extra.extend_from_slice(env);
+        let log_path = self
+            ._dir
+            .path()
+            .join(format!("replica-{}.log", self.replicas.len() + 1));
+        let child = spawn_bot(
+            &self.discord,
+            &self.gettoken,
+            &self.db,
+            &http_addr,
+            &self._dir,
+            &log_path,
+            &extra,
+            None,
+        );
+        self.replicas.push(Replica { child });
+        if !wait_ready(&http_addr).await {
+            panic!(
+                "the replica did not come up; log:\n{}",
+                std::fs::read_to_string(&log_path).unwrap_or_default()
+            );
+        }
+        format!("http://{listen}/interactions")
+    }
+
+    /// The interactions URL of this harness's first process (HTTP mode).
+    pub fn endpoint(&self) -> &str {
+        self.interactions_url
+            .as_deref()
+            .expect("started with BotHarness::start_http")
+    }
+
+    /// Delivers an interaction over HTTP to the first process: the HTTP status and body.
+    pub async fn deliver(&self, interaction: Value) -> (u16, Value) {
+        self.discord.deliver(self.endpoint(), interaction).await
+    }
+
+    /// Like [`ask`](Self::ask) over HTTP: delivers, expects 200, waits for the final answer
+    /// and checks its shape. Returns the interaction id, the HTTP response body and the reply.
+    pub async fn ask_http(&self, interaction: Value) -> (String, Value, Reply) {
+        let id = interaction["id"].as_str().expect("id").to_owned();
+        let (status, body) = self.deliver(interaction).await;
+        assert_eq!(status, 200, "HTTP response {body}; log:\n{}", self.logs());
+        match self.discord.wait_for_reply(&id, REPLY_TIMEOUT).await {
+            Some(r) => {
+                assert_well_formed(&r);
+                (id, body, r)
+            }
+            None => panic!(
+                "no answer to interaction {id}: {:?}\nlog:\n{}",
+                self.discord.replies(&id),
+                self.logs()
+            ),
+        }
+    }
+
     async fn launch(name: &str, env: Env<'_>, launch: Launch) -> BotHarness {
         let discord = DiscordServer::start(DISCORD_TOKEN).await;
         let gettoken = GetTokenServer::start(false).await;
@@ -81,14 +168,22 @@ impl BotHarness {
         };
         let proxied_url = proxy.as_ref().map(|p| db.url_via(p));
         // Extra variables are applied last, so a proxied URL replaces the direct one.
+        let interactions_listen = launch.http.then(free_local_addr);
+        let mode: Vec<(&str, &str)> = match &interactions_listen {
+            Some(listen) => vec![
+                ("DLCSHARE_DISCORD__MODE", "http"),
+                ("DLCSHARE_DISCORD__INTERACTIONS_LISTEN", listen.as_str()),
+            ],
+            None => Vec::new(),
+        };
         let env: Vec<(&str, &str)> = match &proxied_url {
-            Some(url) => env
-                .iter()
-                .copied()
+            Some(url) => mode
+                .into_iter()
+                .chain(env.iter().copied())
                 .filter(|(k, _)| *k != "DATABASE_URL")
                 .chain([("DATABASE_URL", url.as_str())])
                 .collect(),
-            None => env.to_vec(),
+            None => mode.into_iter().chain(env.iter().copied()).collect(),
         };
         let dir = tempfile::tempdir().expect("temp dir");
         let log_path = dir.path().join("bot.log");
@@ -112,6 +207,8 @@ impl BotHarness {
             http_addr,
             log_path,
             db_proxy: proxy,
+            interactions_url: interactions_listen.map(|l| format!("http://{l}/interactions")),
+            replicas: Vec::new(),
             child: Some(child),
             _dir: dir,
         };
@@ -130,7 +227,18 @@ impl BotHarness {
     }
 
     async fn wait_until_serving(&mut self) {
-        let ready = self.discord.wait_until_ready(REPLY_TIMEOUT).await;
+        let ready = match self.interactions_url {
+            // No gateway in HTTP mode: the commands are registered over REST, then the
+            // listener serves.
+            Some(_) => {
+                self.discord
+                    .wait_for_commands(CommandScope::Guild(GUILD_ID), REPLY_TIMEOUT)
+                    .await
+                    .is_some()
+                    && wait_ready(&self.http_addr).await
+            }
+            None => self.discord.wait_until_ready(REPLY_TIMEOUT).await,
+        };
         let commands = self
             .discord
             .wait_for_commands(CommandScope::Guild(GUILD_ID), REPLY_TIMEOUT)
@@ -196,15 +304,15 @@ impl BotHarness {
     /// Allows `ALLOWED_ROLE` in the test guild through the admin command, as an admin would.
     pub async fn allow_role(&self, role: u64) {
         use super::discord::{CommandInteraction, MANAGE_GUILD};
-        let (_, reply) = self
-            .ask(
-                CommandInteraction::admin(Some("roles"), "add")
-                    .option_role("role", role)
-                    .permissions(MANAGE_GUILD)
-                    .user(1_180_000_000_000_000_900, "admin")
-                    .build(),
-            )
-            .await;
+        let add = CommandInteraction::admin(Some("roles"), "add")
+            .option_role("role", role)
+            .permissions(MANAGE_GUILD)
+            .user(1_180_000_000_000_000_900, "admin")
+            .build();
+        let reply = match self.interactions_url {
+            Some(_) => self.ask_http(add).await.2,
+            None => self.ask(add).await.1,
+        };
         assert!(
             reply.final_content().contains("may now share"),
             "{}",
@@ -274,6 +382,10 @@ impl BotHarness {
 
 impl Drop for BotHarness {
     fn drop(&mut self) {
+        for replica in &mut self.replicas {
+            let _ = replica.child.kill();
+            let _ = replica.child.wait();
+        }
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -320,6 +432,24 @@ pub fn assert_says(reply: &Reply, needle: &str) {
         text.contains(needle),
         "expected {needle:?} in the reply:\n{text}"
     );
+}
+
+/// Polls `/readyz` on `ops_addr` until it answers 200, for up to [`REPLY_TIMEOUT`].
+async fn wait_ready(ops_addr: &str) -> bool {
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(3))
+        .build()
+        .expect("HTTP client");
+    let deadline = std::time::Instant::now() + REPLY_TIMEOUT;
+    while std::time::Instant::now() < deadline {
+        let answer = client.get(format!("http://{ops_addr}/readyz")).send().await;
+        if answer.is_ok_and(|r| r.status() == 200) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
 }
 
 fn free_local_addr() -> String {

@@ -98,6 +98,83 @@ pub enum Disconnect {
     InvalidSession { resumable: bool },
 }
 
+/// Requests to an interactions endpoint that Discord would not send (see
+/// [`DiscordServer::probe`]), and a PING.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// A signed PING (type 1).
+    Ping,
+    /// Signed with another key.
+    BadSignature,
+    /// Signed correctly, with a timestamp this many seconds from now (e.g. -360, +360).
+    Timestamp(i64),
+    /// Signed, then the body changed.
+    TamperedBody,
+    /// No signature headers at all.
+    MissingHeaders,
+    /// Signed correctly, but a body of 1.5 MiB.
+    Oversized,
+    /// Signed correctly, an interaction type that does not exist.
+    UnknownType,
+}
+
+/// `X-Signature-Ed25519` and `X-Signature-Timestamp` for `body`, signed by the application's
+/// key with a timestamp `offset` seconds from now.
+fn signed_headers(body: &[u8], offset: i64) -> Vec<(&'static str, String)> {
+    signed_with(&payloads::signing_key(), body, offset)
+}
+
+fn signed_with(
+    key: &ed25519_dalek::SigningKey,
+    body: &[u8],
+    offset: i64,
+) -> Vec<(&'static str, String)> {
+    use ed25519_dalek::Signer;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs();
+    let timestamp = now.saturating_add_signed(offset).to_string();
+    let signature = key.sign(&[timestamp.as_bytes(), body].concat());
+    vec![
+        ("x-signature-ed25519", hex::encode(signature.to_bytes())),
+        ("x-signature-timestamp", timestamp),
+    ]
+}
+
+/// POSTs a JSON body as Discord does; the status and the JSON answer (`null` if none).
+async fn post_signed(
+    endpoint: &str,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+) -> (u16, Value) {
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("HTTP client");
+    let mut request = client
+        .post(endpoint)
+        .header("content-type", "application/json")
+        .header(
+            "user-agent",
+            "Discord-Interactions/1.0 (+https://discord.com)",
+        )
+        .body(body);
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    match request.send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let answer = response.json::<Value>().await.unwrap_or(Value::Null);
+            (status, answer)
+        }
+        // A connection reset before the answer (e.g. the server refused an oversized body).
+        Err(e) => panic!("POST {endpoint}: {e}"),
+    }
+}
+
 /// Where a set of application commands lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CommandScope {
@@ -430,6 +507,14 @@ impl DiscordServer {
     /// were registered, `data.id` is set to the registered id of `data.name`, as Discord does.
     /// Returns the interaction id.
     pub async fn send_interaction(&self, mut interaction: Value) -> String {
+        let id = self.record_interaction(&mut interaction, false);
+        self.shared.dispatch("INTERACTION_CREATE", interaction);
+        id
+    }
+
+    /// Starts tracking an interaction's replies (a second delivery of a known id keeps the
+    /// first record) and sets `data.id` as Discord does. Returns the interaction id.
+    fn record_interaction(&self, interaction: &mut Value, inline: bool) -> String {
         let id = interaction["id"]
             .as_str()
             .expect("interaction payload has a string `id`")
@@ -438,29 +523,118 @@ impl DiscordServer {
             .as_str()
             .expect("interaction payload has a string `token`")
             .to_owned();
-        {
-            let mut state = self.shared.lock();
-            if let Some(command_id) = state.registered_command_id(&interaction) {
-                interaction["data"]["id"] = json!(command_id);
-            }
-            state.interactions.insert(
-                id.clone(),
-                InteractionRecord {
-                    token: token.clone(),
-                    kind: interaction["type"].as_u64().unwrap_or_default(),
-                    channel_id: interaction["channel_id"].clone(),
-                    created: Instant::now(),
-                    acknowledged: None,
-                    answered: None,
-                    message_id: payloads::snowflake().to_string(),
-                    message: None,
-                    reply: Reply::default(),
-                },
-            );
-            state.interaction_tokens.insert(token, id.clone());
+        let mut state = self.shared.lock();
+        if let Some(command_id) = state.registered_command_id(interaction) {
+            interaction["data"]["id"] = json!(command_id);
         }
-        self.shared.dispatch("INTERACTION_CREATE", interaction);
+        let record = state
+            .interactions
+            .entry(id.clone())
+            .or_insert_with(|| InteractionRecord {
+                token: token.clone(),
+                kind: interaction["type"].as_u64().unwrap_or_default(),
+                channel_id: interaction["channel_id"].clone(),
+                created: Instant::now(),
+                acknowledged: None,
+                answered: None,
+                message_id: payloads::snowflake().to_string(),
+                message: None,
+                inline_pending: 0,
+                reply: Reply::default(),
+            });
+        if inline {
+            record.inline_pending += 1;
+        }
+        state.interaction_tokens.insert(token, id.clone());
         id
+    }
+
+    /// The application's public key (hex), also served as `verify_key`.
+    pub fn public_key_hex(&self) -> String {
+        payloads::public_key_hex()
+    }
+
+    /// Delivers an interaction as Discord does in HTTP mode: records it like
+    /// [`send_interaction`](Self::send_interaction) (so `wait_for_reply`, edits and follow-ups
+    /// work), signs it with the application's key, POSTs it to `endpoint` (the bot's
+    /// `http://…/interactions`) and applies a 200 response's body as the interaction's callback,
+    /// checked exactly like `POST …/callback`. Edits and follow-ups for the interaction that
+    /// arrive while its response is still on its way wait for it (Discord has the response
+    /// before the bot can send anything else). Returns the HTTP status and body (`null` if
+    /// not JSON).
+    pub async fn deliver(&self, endpoint: &str, mut interaction: Value) -> (u16, Value) {
+        let is_ping = interaction["type"] == 1;
+        let id = (!is_ping).then(|| self.record_interaction(&mut interaction, true));
+        let body = serde_json::to_vec(&interaction).expect("JSON");
+        let (status, answer) = post_signed(endpoint, signed_headers(&body, 0), body).await;
+        if let Some(id) = id {
+            {
+                let mut state = self.shared.lock();
+                let token = match state.interactions.get_mut(&id) {
+                    Some(record) => {
+                        record.inline_pending = record.inline_pending.saturating_sub(1);
+                        record.token.clone()
+                    }
+                    None => String::new(),
+                };
+                if status == 200 {
+                    let applied =
+                        rest::callback(&self.shared, &mut state, &id, &token, Ok(answer.clone()));
+                    if let Some(reason) = applied.refusal {
+                        state
+                            .unexpected
+                            .push(format!("HTTP response to interaction {id} -> {reason}"));
+                    }
+                }
+            }
+            self.shared.notify();
+        }
+        (status, answer)
+    }
+
+    /// Sends `endpoint` a request Discord would never send (or a PING) and returns the status.
+    /// The body is a `/share job` that would be audited if it were acted on.
+    pub async fn probe(&self, endpoint: &str, probe: Probe) -> u16 {
+        let share = payloads::CommandInteraction::share("job")
+            .option_str("id", "dlc-probe")
+            .build();
+        let body = serde_json::to_vec(&share).expect("JSON");
+        let (headers, body) = match probe {
+            Probe::Ping => {
+                let ping = serde_json::to_vec(&json!({
+                    "type": 1, "id": payloads::snowflake().to_string(),
+                    "application_id": APPLICATION_ID.to_string(), "token": "ping", "version": 1,
+                }))
+                .expect("JSON");
+                (signed_headers(&ping, 0), ping)
+            }
+            Probe::BadSignature => {
+                let other = ed25519_dalek::SigningKey::from_bytes(&[42; 32]);
+                (signed_with(&other, &body, 0), body)
+            }
+            Probe::Timestamp(offset) => (signed_headers(&body, offset), body),
+            Probe::TamperedBody => {
+                let headers = signed_headers(&body, 0);
+                let tampered = String::from_utf8(body)
+                    .expect("UTF-8")
+                    .replace("dlc-probe", "dlc-other");
+                (headers, tampered.into_bytes())
+            }
+            Probe::MissingHeaders => (Vec::new(), body),
+            Probe::UnknownType => {
+                let mut odd = share;
+                odd["type"] = json!(99);
+                let odd = serde_json::to_vec(&odd).expect("JSON");
+                (signed_headers(&odd, 0), odd)
+            }
+            Probe::Oversized => {
+                let mut big = share;
+                big["padding"] = json!("x".repeat(1_536 * 1024));
+                let big = serde_json::to_vec(&big).expect("JSON");
+                (signed_headers(&big, 0), big)
+            }
+        };
+        post_signed(endpoint, headers, body).await.0
     }
 
     /// Waits until the interaction has its final answer (see [`Reply::is_final`]) or a response
@@ -706,6 +880,8 @@ struct InteractionRecord {
     acknowledged: Option<Instant>,
     /// When the final answer arrived (first edit of a deferral, or a final callback).
     answered: Option<Instant>,
+    /// HTTP deliveries whose response has not been applied yet.
+    inline_pending: u32,
     /// Id of the original response message.
     message_id: String,
     /// The original response as Discord would show it, once there is one.

@@ -83,6 +83,20 @@ pub fn bot_user() -> Value {
 }
 
 /// `GET /applications/@me` (and the older `/oauth2/applications/@me`).
+/// Seed of the application's Ed25519 key pair. Fixed, so that [`application`] can publish the
+/// public half as `verify_key` and the server can sign what it delivers over HTTP.
+const SIGNING_SEED: [u8; 32] = *b"dlc-share-bot test application!!";
+
+/// The key Discord signs HTTP interactions with (its public half is the `verify_key`).
+pub fn signing_key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&SIGNING_SEED)
+}
+
+/// The application's public key in hex, as the Developer Portal shows it.
+pub fn public_key_hex() -> String {
+    hex::encode(signing_key().verifying_key().to_bytes())
+}
+
 pub fn application() -> Value {
     json!({
         "id": APPLICATION_ID.to_string(),
@@ -94,7 +108,7 @@ pub fn application() -> Value {
         "bot_require_code_grant": false,
         "bot": bot_user(),
         "owner": user(USER_ID, "owner"),
-        "verify_key": "0".repeat(64),
+        "verify_key": public_key_hex(),
         "team": null,
         "flags": 0,
         "approximate_guild_count": 1,

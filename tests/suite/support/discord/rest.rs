@@ -31,10 +31,10 @@ pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
 }
 
 /// A response plus, for refusals, the reason to record as unexpected.
-struct Answer {
+pub(super) struct Answer {
     status: StatusCode,
     body: Option<Value>,
-    refusal: Option<String>,
+    pub(super) refusal: Option<String>,
 }
 
 impl Answer {
@@ -108,6 +108,7 @@ async fn handle(
         "{method} {}",
         uri.path_and_query().map_or(uri.path(), |p| p.as_str())
     );
+    wait_for_inline_response(&shared, uri.path()).await;
     let outcome = {
         let mut state = shared.lock();
         state.requests.push(line.clone());
@@ -132,6 +133,27 @@ async fn handle(
         }) => (status, axum::Json(body)).into_response(),
         Ok(Answer { status, .. }) => status.into_response(),
     }
+}
+
+/// A webhook request (edit, follow-up) for an interaction delivered over HTTP waits until its
+/// HTTP response has been applied: Discord has it before the bot can send anything else.
+async fn wait_for_inline_response(shared: &Shared, path: &str) {
+    let Some(rest) = path.strip_prefix("/api/v10/webhooks/") else {
+        return;
+    };
+    let Some(token) = rest.split('/').nth(1).map(str::to_owned) else {
+        return;
+    };
+    shared
+        .wait_for(std::time::Duration::from_secs(3), |s| {
+            let pending = s
+                .interaction_tokens
+                .get(&token)
+                .and_then(|id| s.interactions.get(id))
+                .is_some_and(|r| r.inline_pending > 0);
+            (!pending).then_some(())
+        })
+        .await;
 }
 
 /// The next injected fault for this request's route, if any, recorded as consumed (on the
@@ -417,7 +439,9 @@ fn refuse(state: &mut State, interaction_id: &str, answer: Answer) -> Answer {
     answer
 }
 
-fn callback(
+/// `POST /interactions/{id}/{token}/callback`; also applies an HTTP-delivered interaction's
+/// response body (see `DiscordServer::deliver`).
+pub(super) fn callback(
     shared: &Shared,
     state: &mut State,
     id: &str,

@@ -1,0 +1,300 @@
+//! HTTP interactions mode (SPEC §11): the real bot binary with `discord.mode = "http"`,
+//! interactions signed and POSTed by the Discord test server, the first answer in the HTTP
+//! response, the final answer over REST.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support;
+use support::bot::{ALLOWED_ROLE, BotHarness, assert_says};
+use support::discord::{CommandInteraction, EPHEMERAL, MANAGE_GUILD, Probe};
+use support::gettoken::{Behavior, GetTokenServer};
+
+fn share(id: &str) -> CommandInteraction {
+    CommandInteraction::share("job")
+        .option_str("id", id)
+        .roles([ALLOWED_ROLE])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_signed_fresh_small_requests_are_taken_and_nothing_else_leaves_a_trace() {
+    let h = BotHarness::start_http("http_probes", &[]).await;
+    h.allow_role(ALLOWED_ROLE).await;
+    let before = h.audit_outcomes().await;
+    let endpoint = h.endpoint();
+
+    let (status, body) = h
+        .discord
+        .deliver(
+            endpoint,
+            json!({"type": 1, "id": "1180000000000000111", "application_id": "1", "token": "t", "version": 1}),
+        )
+        .await;
+    assert_eq!((status, body), (200, json!({"type": 1})));
+    assert_eq!(h.discord.probe(endpoint, Probe::Ping).await, 200);
+
+    for (probe, expected) in [
+        (Probe::BadSignature, 401),
+        (Probe::Timestamp(-360), 401),
+        (Probe::Timestamp(360), 401),
+        (Probe::TamperedBody, 401),
+        (Probe::MissingHeaders, 401),
+        (Probe::Oversized, 413),
+        (Probe::UnknownType, 400),
+    ] {
+        assert_eq!(
+            h.discord.probe(endpoint, probe).await,
+            expected,
+            "{probe:?}"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(h.audit_outcomes().await, before, "no probe was audited");
+    assert_eq!(h.gettoken.arrivals(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_share_is_deferred_inline_and_answered_by_a_rest_edit() {
+    let h = BotHarness::start_http("http_share", &[]).await;
+    h.allow_role(ALLOWED_ROLE).await;
+
+    let (id, response, reply) = h.ask_http(share("dlc1a2b3c4d5e6f").build()).await;
+    assert_eq!(response, json!({"type": 5, "data": {"flags": EPHEMERAL}}));
+    assert_eq!(
+        reply.callbacks.len(),
+        1,
+        "the HTTP response was the only acknowledgement"
+    );
+    assert!(
+        !h.discord.requests().iter().any(|r| r.contains("/callback")),
+        "no REST callback in HTTP mode: {:?}",
+        h.discord.requests()
+    );
+    let tokens = h.gettoken.issued_tokens();
+    assert_eq!(tokens.len(), 1);
+    assert_says(&reply, &GetTokenServer::in_link(&tokens[0]));
+    assert_says(&reply, "dlc1a2b3c4d5e6f");
+    assert_eq!(h.audit_row(&id).await["outcome"], "issued");
+
+    // Autocomplete is answered inline too, with choices.
+    let typing = CommandInteraction::share("job")
+        .option_str("id", "dlc-x")
+        .roles([ALLOWED_ROLE])
+        .autocomplete("expiry")
+        .build();
+    let typing_id = typing["id"].as_str().unwrap().to_owned();
+    let (status, body) = h.deliver(typing).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["type"], 8, "{body}");
+    let choices = body["data"]["choices"].as_array().expect("choices");
+    assert!(!choices.is_empty(), "{body}");
+    assert_eq!(h.discord.replies(&typing_id).choices().len(), choices.len());
+
+    // An admin command.
+    let (_, _, listed) = h
+        .ask_http(
+            CommandInteraction::admin(Some("roles"), "list")
+                .permissions(MANAGE_GUILD)
+                .build(),
+        )
+        .await;
+    assert_says(&listed, &ALLOWED_ROLE.to_string());
+    assert!(
+        h.discord.unexpected_requests().is_empty(),
+        "{:?}",
+        h.discord.unexpected_requests()
+    );
+    let (status, ready) = h.ops_get("/readyz").await;
+    assert_eq!((status, ready.trim()), (200, "ready"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_key_is_the_applications_unless_configured_and_a_wrong_one_refuses_all() {
+    // Unset: read from GET /applications/@me (verify_key) — the deliveries above and here verify.
+    let h = BotHarness::start_http("http_key_default", &[]).await;
+    assert!(
+        h.discord
+            .requests()
+            .iter()
+            .any(|r| r == "GET /api/v10/applications/@me"
+                || r.starts_with("GET /api/v10/oauth2/applications/@me")),
+        "{:?}",
+        h.discord.requests()
+    );
+    assert_eq!(h.discord.probe(h.endpoint(), Probe::Ping).await, 200);
+    let right = h.discord.public_key_hex();
+    drop(h);
+
+    // The right key configured explicitly works the same.
+    let h = BotHarness::start_http(
+        "http_key_right",
+        &[("DLCSHARE_DISCORD__PUBLIC_KEY", right.as_str())],
+    )
+    .await;
+    assert_eq!(h.discord.probe(h.endpoint(), Probe::Ping).await, 200);
+    drop(h);
+
+    // Another application's key: every delivery is refused, nothing is done.
+    let wrong = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+    let h =
+        BotHarness::start_http("http_key_wrong", &[("DLCSHARE_DISCORD__PUBLIC_KEY", wrong)]).await;
+    assert_eq!(h.discord.probe(h.endpoint(), Probe::Ping).await, 401);
+    let (status, _) = h.deliver(share("dlc-abc").build()).await;
+    assert_eq!(status, 401);
+    assert!(h.audit_outcomes().await.is_empty());
+    assert_eq!(h.gettoken.arrivals(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_on_one_database_issue_at_most_one_token() {
+    let mut h = BotHarness::start_http("http_replicas", &[]).await;
+    let second = h.add_replica(&[]).await;
+    h.allow_role(ALLOWED_ROLE).await;
+
+    // Either replica serves what the load balancer sends it.
+    let (status, body) = h.discord.deliver(&second, share("dlc-on-b").build()).await;
+    assert_eq!((status, body["type"].as_u64()), (200, Some(5)), "{body}");
+
+    // The same interaction delivered to both: one token, one audit row.
+    let twice = share("dlc-twice").build();
+    let (id, _, first) = h.ask_http(twice.clone()).await;
+    assert_says(&first, "Here is your share link");
+    let (status, _) = h.discord.deliver(&second, twice).await;
+    assert_eq!(status, 200);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while h.discord.replies(&id).edits.len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the second replica never answered: {:?}",
+            h.discord.replies(&id)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let edits = h.discord.replies(&id).edits;
+    assert!(
+        support::discord::visible_text(&edits[1]).contains("already handled"),
+        "{edits:?}"
+    );
+    let rows: Vec<_> = h
+        .audit_outcomes()
+        .await
+        .into_iter()
+        .filter(|(i, _)| *i == id)
+        .collect();
+    assert_eq!(rows, vec![(id.clone(), "issued".to_owned())]);
+    // dlc-on-b and dlc-twice: two tokens, not three.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while h.audit_outcomes().await.len() < 2 {
+        assert!(tokio::time::Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(h.gettoken.issued_tokens().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_the_share_in_flight_in_http_mode() {
+    let mut h = BotHarness::start_http(
+        "http_sigterm",
+        &[
+            ("DLCSHARE_ALIYUN__DEADLINE", "10s"),
+            ("DLCSHARE_ALIYUN__REQUEST_TIMEOUT", "5s"),
+        ],
+    )
+    .await;
+    h.allow_role(ALLOWED_ROLE).await;
+    h.gettoken
+        .set_default(Behavior::Slow(Duration::from_millis(2_000)));
+
+    let in_flight = share("dlc-inflight").build();
+    let id = in_flight["id"].as_str().unwrap().to_owned();
+    let (status, body) = h.deliver(in_flight).await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"type": 5, "data": {"flags": EPHEMERAL}})),
+        "the deferral came back before the work was done"
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while h.gettoken.arrivals() == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "GetToken never called"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let pid = h.pid().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !h.logs().contains("shutdown requested") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "SIGTERM not handled"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (status, body) = h.ops_get("/readyz").await;
+    assert_eq!(
+        (status, body.trim()),
+        (503, "interactions listener: not serving")
+    );
+
+    let reply = h
+        .discord
+        .wait_for_reply(&id, Duration::from_secs(10))
+        .await
+        .expect("answered");
+    assert_says(&reply, "Here is your share link");
+    let status = tokio::task::block_in_place(|| h.terminate_wait());
+    assert_eq!(status.code(), Some(0), "log:\n{}", h.logs());
+    assert_eq!(h.audit_row(&id).await["outcome"], "issued");
+    let sessions: (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM pg_stat_activity \
+         WHERE application_name = 'dlc-share-bot' AND datname = current_database()",
+    )
+    .fetch_one(&h.pool)
+    .await
+    .unwrap();
+    assert_eq!(sessions.0, 0, "the pool was closed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_interactions_port_is_a_configuration_error_naming_the_key() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = support::cli::run_binary(
+        &["run"],
+        [
+            ("DISCORD_TOKEN", "x.y.z"),
+            ("DATABASE_URL", "postgres://u:p@127.0.0.1:1/db"),
+            ("DLCSHARE_HTTP__LISTEN", "127.0.0.1:0"),
+            ("DLCSHARE_DISCORD__GUILDS", "[\"*\"]"),
+            ("DLCSHARE_DISCORD__MODE", "http"),
+            ("DLCSHARE_DISCORD__INTERACTIONS_LISTEN", addr.as_str()),
+        ],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("discord.interactions_listen"),
+        "{stderr}"
+    );
+    let out = support::cli::run_binary(
+        &["run"],
+        [
+            ("DISCORD_TOKEN", "x.y.z"),
+            ("DATABASE_URL", "postgres://u:p@127.0.0.1:1/db"),
+            ("DLCSHARE_DISCORD__GUILDS", "[\"*\"]"),
+            ("DLCSHARE_DISCORD__PUBLIC_KEY", "not-a-key"),
+        ],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("discord.public_key"),
+        "{stderr}"
+    );
+    drop(taken);
+}
