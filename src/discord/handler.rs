@@ -22,14 +22,14 @@ use super::{admin, replies};
 use crate::aliyun::GetTokenClient;
 use crate::share::ports::Actor;
 use crate::share::{
-    AdminCaller, AdminPermissions, AdminService, ChannelId, GuildId, RoleId, ShareRequest,
-    ShareService, UserId, suggest_expiries,
+    AdminCaller, AdminPermissions, AdminService, ChannelId, GuildId, RateLimits, RoleId,
+    ShareRequest, ShareService, UserId, suggest_expiries,
 };
 use crate::store::PgStore;
 
 /// Everything an interaction needs, shared by all of them.
 pub struct Bot {
-    pub share: ShareService<PgStore, PgStore, GetTokenClient>,
+    pub share: ShareService<PgStore, PgStore, GetTokenClient, Arc<RateLimits>>,
     pub admin: AdminService<PgStore>,
     /// Where commands are registered on READY: a guild, or global.
     pub register_in: Option<GuildId>,
@@ -108,7 +108,7 @@ impl<'a> Incoming<'a> {
 
 impl Bot {
     pub fn new(
-        share: ShareService<PgStore, PgStore, GetTokenClient>,
+        share: ShareService<PgStore, PgStore, GetTokenClient, Arc<RateLimits>>,
         admin: AdminService<PgStore>,
         register_in: Option<GuildId>,
         gateway: GatewayStatus,
