@@ -251,7 +251,11 @@ mod tests {
             "{refused:?}"
         );
         let shared = layered.shared.as_ref().unwrap();
-        assert_eq!(shared.calls.load(Ordering::SeqCst), 1, "only the allowed one");
+        assert_eq!(
+            shared.calls.load(Ordering::SeqCst),
+            1,
+            "only the allowed one"
+        );
 
         // What governor allows, the shared limiter decides, errors included.
         let refusal = RateDecision::Limited {
