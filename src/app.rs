@@ -16,11 +16,13 @@ use tokio::net::TcpListener;
 
 use crate::aliyun::{GetTokenClient, credentials};
 use crate::clock::SystemClock;
-use crate::config::{DiscordMode, Settings, secret_from_env};
+use crate::config::{DiscordMode, RateLimitBackend, Settings, secret_from_env};
 use crate::discord::responder::Responder;
 use crate::discord::{self, Bot, GatewayStatus};
 use crate::http::{self, OpsState, Readiness};
-use crate::share::{AdminService, GuildId, Operator, RateLimits, RoleId, ShareService};
+use crate::share::{
+    AdminService, GuildId, LayeredLimits, Operator, RateLimits, RoleId, ShareService,
+};
 use crate::store::{self, PgStore, StoreError};
 use crate::telemetry::metric;
 
@@ -167,12 +169,24 @@ impl Application {
             policy: settings.default_policy()?,
             admin_roles: settings.admin_roles(),
         });
+        // governor in every process; with the postgres backend the database decides what it
+        // lets through, with the same quotas.
         let limits = Arc::new(RateLimits::new(settings.user_rate(), settings.guild_rate()));
+        let shared = match settings.ratelimit.backend {
+            RateLimitBackend::Memory => None,
+            RateLimitBackend::Postgres => {
+                Some(store.rate_limits(settings.user_rate(), settings.guild_rate()))
+            }
+        };
+        tracing::info!(backend = ?settings.ratelimit.backend, "rate limits");
         let share = ShareService {
             audit: store.clone(),
             guilds: store.clone(),
             issuer,
-            limits: limits.clone(),
+            limits: LayeredLimits {
+                local: limits.clone(),
+                shared,
+            },
             links: settings
                 .link_templates()
                 .map_err(|(key, e)| anyhow!("{key}: {e}"))?,

@@ -140,9 +140,20 @@ pub struct ShareSettings {
     pub max_in_flight: NonZeroU32,
 }
 
+/// Where the rate limits of SPEC §4 are kept (`ratelimit.backend`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RateLimitBackend {
+    /// Per process (governor).
+    Memory,
+    /// Shared by every replica through PostgreSQL (SPEC §11), governor still in front.
+    Postgres,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitSettings {
+    pub backend: RateLimitBackend,
     pub user_per_minute: NonZeroU32,
     pub user_burst: NonZeroU32,
     pub guild_per_minute: NonZeroU32,
@@ -234,6 +245,7 @@ impl Default for Settings {
                 max_in_flight: nz(256),
             },
             ratelimit: RateLimitSettings {
+                backend: RateLimitBackend::Memory,
                 user_per_minute: nz(5),
                 user_burst: nz(3),
                 guild_per_minute: nz(60),
@@ -579,6 +591,7 @@ mod tests {
         assert_eq!(s.ratelimit.user_burst.get(), 3);
         assert_eq!(s.ratelimit.guild_per_minute.get(), 60);
         assert_eq!(s.ratelimit.guild_burst.get(), 60);
+        assert_eq!(s.ratelimit.backend, RateLimitBackend::Memory);
         assert_eq!(s.audit.retention_days, 400);
         assert_eq!(s.log.format, LogFormat::Pretty);
         assert!(s.discord.guilds.is_empty());
@@ -682,6 +695,26 @@ mod tests {
         assert_eq!(s.share.max_expiry.as_secs(), 86_400);
         assert_eq!(s.ratelimit.user_burst.get(), 7);
         assert_eq!(s.aliyun.endpoint.as_deref(), Some("http://127.0.0.1:1234"));
+    }
+
+    #[test]
+    fn the_rate_limit_backend_is_memory_or_postgres() {
+        let s = load_with("[ratelimit]\nbackend = \"postgres\"\n", &[]).unwrap();
+        assert_eq!(s.ratelimit.backend, RateLimitBackend::Postgres);
+        let s = load_with(
+            "[ratelimit]\nbackend = \"postgres\"\n",
+            &[("DLCSHARE_RATELIMIT__BACKEND", "memory")],
+        )
+        .unwrap();
+        assert_eq!(s.ratelimit.backend, RateLimitBackend::Memory);
+        let s = load_with("", &[("DLCSHARE_RATELIMIT__BACKEND", "postgres")]).unwrap();
+        assert_eq!(s.ratelimit.backend, RateLimitBackend::Postgres);
+        for bad in ["redis", "Postgres ", "pg"] {
+            let e = load_with("", &[("DLCSHARE_RATELIMIT__BACKEND", bad)]).unwrap_err();
+            assert!(e.to_lowercase().contains("backend"), "{bad}: {e}");
+        }
+        let e = load_with("[ratelimit]\nbackend = \"redis\"\n", &[]).unwrap_err();
+        assert!(e.contains("ratelimit.backend"), "{e}");
     }
 
     #[test]

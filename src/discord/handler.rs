@@ -24,14 +24,14 @@ use super::{admin, replies};
 use crate::aliyun::GetTokenClient;
 use crate::share::ports::Actor;
 use crate::share::{
-    AdminCaller, AdminPermissions, AdminService, ChannelId, GuildId, RoleId, ShareRequest,
-    ShareService, UserId, suggest_expiries,
+    AdminCaller, AdminPermissions, AdminService, ChannelId, GuildId, LayeredLimits, RoleId,
+    ShareRequest, ShareService, UserId, suggest_expiries,
 };
-use crate::store::PgStore;
+use crate::store::{PgRateLimits, PgStore};
 
 /// Everything an interaction needs, shared by all of them.
 pub struct Bot {
-    pub share: ShareService<PgStore, PgStore, GetTokenClient>,
+    pub share: ShareService<PgStore, PgStore, GetTokenClient, LayeredLimits<PgRateLimits>>,
     pub admin: AdminService<PgStore>,
     /// Where commands are registered on READY: a guild, or global.
     pub register_in: Option<GuildId>,
@@ -112,7 +112,7 @@ impl<'a> Incoming<'a> {
 
 impl Bot {
     pub fn new(
-        share: ShareService<PgStore, PgStore, GetTokenClient>,
+        share: ShareService<PgStore, PgStore, GetTokenClient, LayeredLimits<PgRateLimits>>,
         admin: AdminService<PgStore>,
         register_in: Option<GuildId>,
         gateway: GatewayStatus,

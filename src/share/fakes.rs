@@ -9,9 +9,9 @@ use secrecy::SecretString;
 
 use super::ports::{
     AuditAttempt, AuditBegin, AuditCompletion, AuditLog, GuildDirectory, GuildSettings,
-    IssueFailure, IssuedToken, StorageError, TokenIssuer,
+    IssueFailure, IssuedToken, Limiter, StorageError, TokenIssuer,
 };
-use super::{Expiry, GuildId, TargetId, TargetType};
+use super::{Expiry, GuildId, RateDecision, TargetId, TargetType, UserId};
 
 /// One stored audit row: what `begin`/`record` wrote and what `complete` added.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +115,32 @@ impl GuildDirectory for FakeGuilds {
             .get(&guild)
             .cloned()
             .unwrap_or_default())
+    }
+}
+
+/// A shared rate limiter answering as scripted (allowing by default), counting checks.
+#[derive(Debug)]
+pub struct FakeLimiter {
+    pub answer: Mutex<RateDecision>,
+    pub fail: AtomicBool,
+    pub calls: AtomicUsize,
+}
+
+impl Default for FakeLimiter {
+    fn default() -> Self {
+        FakeLimiter {
+            answer: Mutex::new(RateDecision::Allowed),
+            fail: AtomicBool::new(false),
+            calls: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl Limiter for FakeLimiter {
+    async fn check(&self, _guild: GuildId, _user: UserId) -> Result<RateDecision, StorageError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        failing(&self.fail)?;
+        Ok(*self.answer.lock().unwrap())
     }
 }
 

@@ -13,11 +13,11 @@ use super::jwt::jwt_expiry;
 use super::outcome::{InvalidInput, IssuedShare, ShareOutcome, ShareReport};
 use super::ports::{
     AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, Clock, GuildDirectory,
-    TokenIssuer,
+    Limiter, TokenIssuer,
 };
 use super::{
     AccessDecision, ChannelId, Expiry, GuildId, LimitScope, LinkTemplate, LinkValues, Operator,
-    RateDecision, RateLimits, RoleId, TargetId, TargetType, UserId, decide_access, parse_duration,
+    RateDecision, RoleId, TargetId, TargetType, UserId, decide_access, parse_duration,
 };
 
 /// Longest target id or user name kept in the audit log when the input was invalid.
@@ -191,18 +191,19 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
 }
 
 /// The `/share` flow for chat requests.
-pub struct ShareService<A, G, I> {
+pub struct ShareService<A, G, I, L> {
     pub audit: A,
     pub guilds: G,
     pub issuer: I,
-    pub limits: Arc<RateLimits>,
+    /// Per user and per guild (SPEC §4), per process or shared by replicas (§11).
+    pub limits: L,
     pub links: LinkTemplates,
     /// Which guilds are served, and the policy that bounds theirs.
     pub operator: Arc<Operator>,
     pub clock: Arc<dyn Clock>,
 }
 
-impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
+impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer, L: Limiter> ShareService<A, G, I, L> {
     pub async fn share(&self, req: ShareRequest) -> ShareReport {
         let started = Instant::now();
         let requested = req.raw_expiry.as_deref().map(parse_duration);
@@ -274,13 +275,26 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer> ShareService<A, G, I> {
             }
         }
 
-        if let RateDecision::Limited { scope, retry_after } =
-            self.limits.check(req.guild_id, req.user_id)
-        {
-            let refusal = ShareOutcome::RateLimited { scope, retry_after };
-            return self
-                .refuse(&attempt, started, rate_limit_code(scope), refusal)
-                .await;
+        match self.limits.check(req.guild_id, req.user_id).await {
+            Ok(RateDecision::Allowed) => {}
+            Ok(RateDecision::Limited { scope, retry_after }) => {
+                let refusal = ShareOutcome::RateLimited { scope, retry_after };
+                return self
+                    .refuse(&attempt, started, rate_limit_code(scope), refusal)
+                    .await;
+            }
+            Err(e) => {
+                // The shared limit is unknown: refuse rather than let a flood through.
+                tracing::error!(error = %e, "cannot check the rate limit; refusing");
+                return self
+                    .refuse(
+                        &attempt,
+                        started,
+                        "ratelimit_unavailable",
+                        ShareOutcome::AuditUnavailable,
+                    )
+                    .await;
+            }
         }
 
         issue_audited(
@@ -385,16 +399,19 @@ mod tests {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     use super::*;
-    use crate::share::fakes::{FakeAudit, FakeClock, FakeGuilds, FakeIssuer};
+    use crate::share::fakes::{FakeAudit, FakeClock, FakeGuilds, FakeIssuer, FakeLimiter};
     use crate::share::ports::{GuildSettings, IssueFailure, IssueFailureKind};
-    use crate::share::{GuildPolicy, GuildScope, RateSpec, TargetIdError};
+    use crate::share::{
+        GuildPolicy, GuildScope, LayeredLimits, RateLimits, RateSpec, TargetIdError,
+    };
 
     const GUILD: GuildId = GuildId(10);
     const ROLE: RoleId = RoleId(20);
     /// 2023-11-14T22:13:20Z.
     const NOW: i64 = 1_700_000_000;
 
-    type Service = ShareService<FakeAudit, FakeGuilds, FakeIssuer>;
+    /// governor in front of a scripted shared limiter, as with `ratelimit.backend = "postgres"`.
+    type Service = ShareService<FakeAudit, FakeGuilds, FakeIssuer, LayeredLimits<FakeLimiter>>;
 
     fn expiry(s: &str) -> Expiry {
         Expiry::parse(s, Expiry::HARD_MAX).unwrap()
@@ -420,7 +437,10 @@ mod tests {
             audit: FakeAudit::default(),
             guilds,
             issuer,
-            limits: Arc::new(RateLimits::new(user, guild)),
+            limits: LayeredLimits {
+                local: Arc::new(RateLimits::new(user, guild)),
+                shared: Some(FakeLimiter::default()),
+            },
             links: LinkTemplates {
                 job: LinkTemplate::parse(
                     "https://pai.example/{region}/{target_id}?t={token}&s={expire_seconds}&u={expires_at_unix}",
@@ -486,6 +506,10 @@ mod tests {
             message: "scripted".into(),
             request_id: Some("REQ-UP".into()),
         }
+    }
+
+    fn shared_limiter(svc: &Service) -> &FakeLimiter {
+        svc.limits.shared.as_ref().expect("a shared limiter")
     }
 
     fn calls(svc: &Service) -> usize {
@@ -756,9 +780,34 @@ mod tests {
         },
     ];
 
+    /// The shared limiter's refusals and failures, in the table with the others.
+    const LIMITER_REFUSALS: &[Refusal] = &[
+        Refusal {
+            name: "a refusal by the limiter shared by replicas",
+            prepare: |svc| {
+                *shared_limiter(svc).answer.lock().unwrap() = RateDecision::Limited {
+                    scope: LimitScope::Guild,
+                    retry_after: Duration::from_secs(4),
+                }
+            },
+            request: || request("r", "dlc1", None),
+            label: "rate_limited",
+            audit: AuditOutcome::RateLimited,
+            code: "guild_limit",
+        },
+        Refusal {
+            name: "a shared limiter that cannot answer (fail closed)",
+            prepare: |svc| shared_limiter(svc).fail.store(true, Ordering::SeqCst),
+            request: || request("r", "dlc1", None),
+            label: "audit_unavailable",
+            audit: AuditOutcome::InternalError,
+            code: "ratelimit_unavailable",
+        },
+    ];
+
     #[tokio::test]
     async fn every_refusal_is_audited_and_calls_nothing_upstream() {
-        for case in REFUSALS {
+        for case in REFUSALS.iter().chain(LIMITER_REFUSALS) {
             let svc = service(FakeIssuer::token("tok"));
             (case.prepare)(&svc);
             let report = svc.share((case.request)()).await;
@@ -893,10 +942,18 @@ mod tests {
             ..request("denied", "dlc1", None)
         };
         svc.share(denied).await;
+        assert_eq!(shared_limiter(&svc).calls.load(Ordering::SeqCst), 0);
         assert!(matches!(
             svc.share(request("ok", "dlc1", None)).await.outcome,
             ShareOutcome::Issued(_)
         ));
+        // Over the limit in this process: refused by governor, the database is not asked.
+        svc.share(request("over", "dlc1", None)).await;
+        assert_eq!(
+            recorded(&svc, "over"),
+            (AuditOutcome::RateLimited, Some("user_limit".into()))
+        );
+        assert_eq!(shared_limiter(&svc).calls.load(Ordering::SeqCst), 1);
     }
 
     // ------------------------------------------------------------ upstream

@@ -35,5 +35,5 @@ pub use outcome::{InvalidInput, IssuedShare, ShareOutcome, ShareReport};
 pub use policy::{
     AccessDecision, AdminPermissions, GuildPolicy, PolicyError, decide_access, is_admin,
 };
-pub use ratelimit::{LimitScope, RateDecision, RateLimits, RateSpec};
+pub use ratelimit::{LayeredLimits, LimitScope, RateDecision, RateLimits, RateSpec};
 pub use target::{TARGET_ID_MAX_LEN, TargetId, TargetIdError, TargetType, UnknownTargetType};

@@ -1,5 +1,6 @@
 //! What the share flow needs from the outside world, as traits the adapters implement:
-//! the audit log and guild settings (`store`), and the token issuer (`aliyun`).
+//! the audit log and guild settings (`store`), the token issuer (`aliyun`), and the rate
+//! limiter (governor in process, or shared through `store`).
 
 use std::future::Future;
 
@@ -7,7 +8,8 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use super::{
-    ChannelId, Expiry, GuildId, GuildPolicy, PolicyError, RoleId, TargetId, TargetType, UserId,
+    ChannelId, Expiry, GuildId, GuildPolicy, PolicyError, RateDecision, RoleId, TargetId,
+    TargetType, UserId,
 };
 
 /// A storage failure, opaque to the core: it only decides to fail closed.
@@ -176,6 +178,28 @@ pub trait TokenIssuer: Send + Sync {
 
     /// Region placed in share links.
     fn region(&self) -> &str;
+}
+
+/// The per-user and per-guild limits of SPEC §4: one check per request that passed validation
+/// and the role check; an allowed check uses up the request's place. Async because the limiter
+/// shared by replicas (SPEC §11) asks the database; an error means the limit is unknown and
+/// the request is refused (fail closed).
+pub trait Limiter: Send + Sync {
+    fn check(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> impl Future<Output = Result<RateDecision, StorageError>> + Send;
+}
+
+impl<L: Limiter + ?Sized> Limiter for std::sync::Arc<L> {
+    fn check(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> impl Future<Output = Result<RateDecision, StorageError>> + Send {
+        (**self).check(guild, user)
+    }
 }
 
 /// Wall-clock time, injected so that expiries are decided against a clock a test controls.

@@ -1,6 +1,8 @@
-//! Per-user and per-guild GCRA limits (governor), with periodic eviction of idle keys.
+//! Per-user and per-guild GCRA limits (governor), with periodic eviction of idle keys; and
+//! [`LayeredLimits`], governor in front of the limiter shared by replicas (SPEC §11).
 
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock, QuantaClock};
@@ -8,6 +10,7 @@ use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
+use super::ports::{Limiter, StorageError};
 use super::{GuildId, UserId};
 
 type Keyed<K, C> =
@@ -23,6 +26,17 @@ pub struct RateSpec {
 impl RateSpec {
     fn quota(self) -> Quota {
         Quota::per_minute(self.per_minute).allow_burst(self.burst)
+    }
+
+    /// GCRA's emission interval T: one request's share of a minute.
+    pub fn emission_interval(self) -> Duration {
+        Duration::from_secs(60) / self.per_minute.get()
+    }
+
+    /// GCRA's tolerance τ = T × (burst − 1): how far ahead of now the cell may run, so that
+    /// `burst` requests pass at once.
+    pub fn tolerance(self) -> Duration {
+        self.emission_interval() * (self.burst.get() - 1)
     }
 }
 
@@ -98,9 +112,44 @@ impl<C: Clock + Clone> RateLimits<C> {
     }
 }
 
+/// The memory backend: limits per process.
+impl<C> Limiter for RateLimits<C>
+where
+    C: Clock + Clone + Send + Sync,
+    C::Instant: Send + Sync,
+{
+    async fn check(&self, guild: GuildId, user: UserId) -> Result<RateDecision, StorageError> {
+        Ok(RateLimits::check(self, guild, user))
+    }
+}
+
+/// The limiter the bot runs: this process's governor, then (with `ratelimit.backend =
+/// "postgres"`) the limiter shared by every replica, with the same quotas. A request governor
+/// refuses never reaches the shared one, so a flood stays in the process; one it allows is
+/// decided by the shared one. Both check the user before the guild.
+pub struct LayeredLimits<S> {
+    pub local: Arc<RateLimits>,
+    /// `None`: limits are per process (`ratelimit.backend = "memory"`).
+    pub shared: Option<S>,
+}
+
+impl<S: Limiter> Limiter for LayeredLimits<S> {
+    async fn check(&self, guild: GuildId, user: UserId) -> Result<RateDecision, StorageError> {
+        // The inherent, synchronous check (`Arc<RateLimits>` is a `Limiter` itself).
+        let local = RateLimits::check(&self.local, guild, user);
+        match (&self.shared, local) {
+            (Some(shared), RateDecision::Allowed) => shared.check(guild, user).await,
+            _ => Ok(local),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::Ordering;
+
     use super::*;
+    use crate::share::fakes::FakeLimiter;
     use governor::clock::FakeRelativeClock;
 
     fn spec(per_minute: u32, burst: u32) -> RateSpec {
@@ -172,5 +221,65 @@ mod tests {
         clock.advance(Duration::from_secs(120));
         limits.evict_idle();
         assert_eq!(limits.tracked_keys(), 0);
+    }
+
+    #[test]
+    fn the_gcra_parameters_follow_the_spec() {
+        assert_eq!(spec(5, 3).emission_interval(), Duration::from_secs(12));
+        assert_eq!(spec(5, 3).tolerance(), Duration::from_secs(24));
+        assert_eq!(spec(60, 1).tolerance(), Duration::ZERO);
+        assert_eq!(spec(7, 2).emission_interval(), Duration::from_secs(60) / 7);
+    }
+
+    #[tokio::test]
+    async fn governor_refuses_before_the_shared_limiter_is_asked() {
+        let layered = LayeredLimits {
+            local: Arc::new(RateLimits::new(spec(1, 1), spec(100, 100))),
+            shared: Some(FakeLimiter::default()),
+        };
+        let (g, u) = (GuildId(1), UserId(7));
+        assert_eq!(layered.check(g, u).await.unwrap(), RateDecision::Allowed);
+        let refused = layered.check(g, u).await.unwrap();
+        assert!(
+            matches!(
+                refused,
+                RateDecision::Limited {
+                    scope: LimitScope::User,
+                    ..
+                }
+            ),
+            "{refused:?}"
+        );
+        let shared = layered.shared.as_ref().unwrap();
+        assert_eq!(
+            shared.calls.load(Ordering::SeqCst),
+            1,
+            "only the allowed one"
+        );
+
+        // What governor allows, the shared limiter decides, errors included.
+        let refusal = RateDecision::Limited {
+            scope: LimitScope::Guild,
+            retry_after: Duration::from_secs(3),
+        };
+        *shared.answer.lock().unwrap() = refusal;
+        assert_eq!(layered.check(g, UserId(8)).await.unwrap(), refusal);
+        shared.fail.store(true, Ordering::SeqCst);
+        assert!(layered.check(g, UserId(9)).await.is_err());
+        assert_eq!(shared.calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn without_a_shared_limiter_governor_decides_alone() {
+        let layered: LayeredLimits<FakeLimiter> = LayeredLimits {
+            local: Arc::new(RateLimits::new(spec(1, 1), spec(100, 100))),
+            shared: None,
+        };
+        let (g, u) = (GuildId(1), UserId(7));
+        assert_eq!(layered.check(g, u).await.unwrap(), RateDecision::Allowed);
+        assert!(matches!(
+            layered.check(g, u).await.unwrap(),
+            RateDecision::Limited { .. }
+        ));
     }
 }

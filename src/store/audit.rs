@@ -330,13 +330,16 @@ impl PgStore {
         Ok(done.rows_affected())
     }
 
-    /// One pass of the periodic job: close abandoned pending rows, then prune.
+    /// One pass of the periodic job: close abandoned pending rows, prune, and drop rate-limit
+    /// cells back to full capacity.
     pub async fn retention_pass(&self, retention_days: u32) -> Result<RetentionReport, StoreError> {
         let closed_stale = self.close_stale_pending(STALE_PENDING_AFTER).await?;
         let pruned = self.prune(retention_days).await?;
+        let rate_limits_pruned = self.prune_rate_limits().await?;
         Ok(RetentionReport {
             closed_stale,
             pruned,
+            rate_limits_pruned,
         })
     }
 }
@@ -348,10 +351,13 @@ pub struct RetentionReport {
     pub closed_stale: u64,
     /// Rows deleted past retention.
     pub pruned: u64,
+    /// Shared rate-limit cells deleted because they were back to full capacity.
+    pub rate_limits_pruned: u64,
 }
 
 /// The running bot's periodic job: every `every` (first pass at once), closes pending rows
-/// abandoned for [`STALE_PENDING_AFTER`] and prunes rows older than `retention_days`. Failures
+/// abandoned for [`STALE_PENDING_AFTER`], prunes rows older than `retention_days` and drops
+/// rate-limit cells back to full capacity. Failures
 /// are logged and retried next time. Abort the handle to stop it.
 pub fn spawn_retention(store: PgStore, retention_days: u32, every: Duration) -> JoinHandle<()> {
     let every = every.max(Duration::from_secs(1));
@@ -364,10 +370,16 @@ pub fn spawn_retention(store: PgStore, retention_days: u32, every: Duration) -> 
                 Ok(r) if r.closed_stale > 0 || r.pruned > 0 => tracing::info!(
                     closed_stale = r.closed_stale,
                     pruned = r.pruned,
+                    rate_limits_pruned = r.rate_limits_pruned,
                     retention_days,
                     "audit retention pass"
                 ),
-                Ok(_) => tracing::debug!(retention_days, "audit retention pass: nothing to do"),
+                // Rate-limit cells come and go all day: not worth an info line each hour.
+                Ok(r) => tracing::debug!(
+                    retention_days,
+                    rate_limits_pruned = r.rate_limits_pruned,
+                    "audit retention pass: no audit row to close or prune"
+                ),
                 Err(e) => {
                     tracing::warn!(error = %super::error_chain(&e), "audit retention pass failed")
                 }

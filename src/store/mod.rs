@@ -1,5 +1,6 @@
 //! The PostgreSQL store (SPEC §5): the write-ahead audit log, guild allowlists and policies,
-//! and the audit of admin changes, behind the `share::ports` traits.
+//! the audit of admin changes, and the rate limits shared by replicas (§11), behind the
+//! `share::ports` traits.
 //!
 //! Queries are runtime-checked (`sqlx::query` / `query_as`), so building needs no database.
 //! The schema lives in `migrations/`, embedded into the binary at compile time.
@@ -19,12 +20,14 @@ use crate::share::ports::StorageError;
 
 mod audit;
 mod guilds;
+mod ratelimit;
 
 pub use audit::{
     AUDIT_COLUMNS, AuditFilter, AuditRow, PRUNE_BATCH_ROWS, RetentionReport, STALE_PENDING_AFTER,
     format_timestamp, spawn_retention,
 };
 pub use guilds::{Actor, AdminChange};
+pub use ratelimit::PgRateLimits;
 
 /// The migrations this binary knows, from `migrations/`.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");

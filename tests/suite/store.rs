@@ -12,10 +12,12 @@ use dlc_share_bot::cli::AuditFormat;
 use dlc_share_bot::cli::audit::export_to;
 use dlc_share_bot::config::DatabaseSettings;
 use dlc_share_bot::share::ports::{
-    AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, GuildDirectory, StorageError,
+    AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, GuildDirectory, Limiter,
+    StorageError,
 };
 use dlc_share_bot::share::{
-    ChannelId, Expiry, GuildId, GuildPolicy, RoleId, TargetType, UserId, token_fingerprint,
+    ChannelId, Expiry, GuildId, GuildPolicy, LimitScope, RateDecision, RoleId, TargetType, UserId,
+    token_fingerprint,
 };
 use dlc_share_bot::store::{
     self, AUDIT_COLUMNS, Actor, AuditFilter, AuditRow, PgStore, STALE_PENDING_AFTER, StoreError,
@@ -137,6 +139,7 @@ async fn migrations_apply_from_scratch_and_twice_is_a_no_op(pool: PgPool) {
         "guild_allowed_roles",
         "guild_policies",
         "admin_changes",
+        "rate_limits",
     ] {
         let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
             .bind(table)
@@ -1456,4 +1459,178 @@ async fn a_silent_database_fails_every_call_within_the_statement_timeout(pool: P
     // Thawed, the same store recovers.
     proxy.thaw();
     store.begin(&attempt("9004")).await.unwrap();
+}
+
+// ---------------------------------------------------------------- shared rate limits (§11)
+
+fn rate(per_minute: u32, burst: u32) -> dlc_share_bot::share::RateSpec {
+    dlc_share_bot::share::RateSpec {
+        per_minute: std::num::NonZeroU32::new(per_minute).unwrap(),
+        burst: std::num::NonZeroU32::new(burst).unwrap(),
+    }
+}
+
+/// A generous limit, for the scope a test does not exercise.
+fn roomy() -> dlc_share_bot::share::RateSpec {
+    rate(6_000, 1_000)
+}
+
+async fn check(limits: &store::PgRateLimits, guild: u64, user: u64) -> RateDecision {
+    limits.check(GuildId(guild), UserId(user)).await.unwrap()
+}
+
+fn refused_in(decision: RateDecision) -> Option<(LimitScope, Duration)> {
+    match decision {
+        RateDecision::Allowed => None,
+        RateDecision::Limited { scope, retry_after } => Some((scope, retry_after)),
+    }
+}
+
+/// Moves every cell's theoretical arrival time back, as if `secs` had passed on the database.
+async fn rewind_cells(pool: &PgPool, secs: f64) {
+    sqlx::query("UPDATE rate_limits SET tat = tat - make_interval(secs => $1)")
+        .bind(secs)
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn shared_limits_allow_the_burst_then_say_when_to_retry(pool: PgPool) {
+    let limits = PgStore::from_pool(pool.clone()).rate_limits(rate(5, 3), roomy());
+    for _ in 0..3 {
+        assert_eq!(check(&limits, 1, 7).await, RateDecision::Allowed);
+    }
+    let (scope, retry) = refused_in(check(&limits, 1, 7).await).expect("over the burst");
+    assert_eq!(scope, LimitScope::User);
+    // T = 12 s: the fourth place frees 12 s after the first check, less the time since.
+    assert!(
+        retry > Duration::from_secs(11) && retry <= Duration::from_secs(12),
+        "{retry:?}"
+    );
+    // Another member is unaffected; the same member in another guild is not.
+    assert_eq!(check(&limits, 1, 8).await, RateDecision::Allowed);
+    assert_eq!(
+        refused_in(check(&limits, 2, 7).await).map(|r| r.0),
+        Some(LimitScope::User)
+    );
+    // Twelve seconds later on the database's clock, one more place.
+    rewind_cells(&pool, 12.0).await;
+    assert_eq!(check(&limits, 1, 7).await, RateDecision::Allowed);
+    assert!(refused_in(check(&limits, 1, 7).await).is_some());
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_guilds_shared_budget_refuses_every_member(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let limits = store.rate_limits(roomy(), rate(1, 2));
+    assert_eq!(check(&limits, 1, 1).await, RateDecision::Allowed);
+    assert_eq!(check(&limits, 1, 2).await, RateDecision::Allowed);
+    let (scope, retry) = refused_in(check(&limits, 1, 3).await).expect("guild exhausted");
+    assert_eq!(scope, LimitScope::Guild);
+    assert!(retry > Duration::from_secs(59), "{retry:?}");
+    assert_eq!(check(&limits, 2, 3).await, RateDecision::Allowed);
+    // The refused member's own cell was used once, as governor does: no more.
+    let user3: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM rate_limits WHERE scope = 'user' AND key = '3'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(user3, 1);
+    let guild1_tat_ahead: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM tat - now())::float8 FROM rate_limits \
+         WHERE scope = 'guild' AND key = '1'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        guild1_tat_ahead <= 120.0,
+        "a refusal does not push the guild's cell further: {guild1_tat_ahead}"
+    );
+}
+
+/// Two processes (two pools) on one database share one limit.
+#[sqlx::test(migrations = "./migrations")]
+async fn replicas_share_one_limit(_pool_opts: PgPoolOptions, connect: PgConnectOptions) {
+    let replica = || async {
+        let pool = PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(connect.clone())
+            .await
+            .unwrap();
+        PgStore::from_pool(pool).rate_limits(rate(1, 3), roomy())
+    };
+    let (a, b) = (replica().await, replica().await);
+    assert_eq!(check(&a, 1, 7).await, RateDecision::Allowed);
+    assert_eq!(check(&a, 1, 7).await, RateDecision::Allowed);
+    assert_eq!(check(&b, 1, 7).await, RateDecision::Allowed);
+    assert!(
+        refused_in(check(&b, 1, 7).await).is_some(),
+        "B sees A's two"
+    );
+    assert!(
+        refused_in(check(&a, 1, 7).await).is_some(),
+        "A sees B's one"
+    );
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn concurrent_checks_admit_exactly_the_burst(
+    _pool_opts: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let pool = PgPoolOptions::new()
+            .max_connections(5)
+            .connect_with(connect.clone())
+            .await
+            .unwrap();
+        replicas.push(PgStore::from_pool(pool).rate_limits(rate(1, 5), roomy()));
+    }
+    let checks = (0..20).map(|i| {
+        let limits = replicas[i % 2].clone();
+        tokio::spawn(async move { limits.check(GuildId(1), UserId(7)).await.unwrap() })
+    });
+    let decisions = futures::future::join_all(checks).await;
+    let allowed = decisions
+        .into_iter()
+        .filter(|d| *d.as_ref().unwrap() == RateDecision::Allowed)
+        .count();
+    assert_eq!(allowed, 5);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn the_retention_pass_drops_cells_back_to_full_capacity(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let limits = store.rate_limits(rate(60, 3), rate(6, 60));
+    check(&limits, 1, 7).await;
+    check(&limits, 1, 8).await;
+    // 7 and 8 each used one place (tat = now + 1 s), the guild two (now + 20 s).
+    rewind_cells(&pool, 1.5).await;
+    let report = store.retention_pass(400).await.unwrap();
+    assert_eq!(report.rate_limits_pruned, 2, "both users, not the guild");
+    let left: Vec<String> = sqlx::query_scalar("SELECT scope || ':' || key FROM rate_limits")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, ["guild:1"]);
+    // A dropped cell is a full one.
+    for _ in 0..3 {
+        assert_eq!(check(&limits, 1, 7).await, RateDecision::Allowed);
+    }
+    assert_eq!(
+        store.retention_pass(400).await.unwrap().rate_limits_pruned,
+        0
+    );
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn an_unreachable_shared_limiter_is_an_error_not_a_pass(pool: PgPool) {
+    let store = PgStore::from_pool(pool);
+    let limits = store.rate_limits(roomy(), roomy());
+    store.close().await;
+    let result = limits.check(GuildId(1), UserId(7)).await;
+    assert!(result.is_err(), "{result:?}");
 }
