@@ -182,5 +182,20 @@ mod tests {
             LinkTemplate::parse("{token}"),
             Err(LinkTemplateError::NotAUrl(_))
         ));
+        // A host alone does not make a share link: the scheme must be http(s) too.
+        assert!(matches!(
+            LinkTemplate::parse("ftp://files.example.com/{token}"),
+            Err(LinkTemplateError::NotAUrl(_))
+        ));
+    }
+
+    #[test]
+    fn literal_text_after_the_last_placeholder_is_kept() {
+        let t = LinkTemplate::parse("https://pai.example.com/s/{token}/open#dlc").unwrap();
+        let id = TargetId::parse("dlc1").unwrap();
+        assert_eq!(
+            t.render(&values(&id, "tok")),
+            "https://pai.example.com/s/tok/open#dlc"
+        );
     }
 }

@@ -113,3 +113,25 @@ impl ShareReport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_issued_share_debugs_without_its_token_or_link() {
+        let share = IssuedShare {
+            target_type: TargetType::Job,
+            target_id: TargetId::parse("dlc1").unwrap(),
+            link: SecretString::from("https://pai.example/?t=tok-secret"),
+            token: SecretString::from("tok-secret"),
+            expiry: Expiry::MIN,
+            expires_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            lifetime: Duration::from_secs(60),
+            request_id: "REQ-1".into(),
+        };
+        let shown = format!("{share:?}");
+        assert!(shown.contains("dlc1") && shown.contains("REQ-1"), "{shown}");
+        assert!(!shown.contains("tok-secret"), "{shown}");
+    }
+}
