@@ -4,7 +4,10 @@
 //!
 //!     scripts/with-postgres.sh cargo bench --bench load
 //!
-//! Knobs: LOAD_RATE (interactions/s, default 400), LOAD_SECONDS (default 10).
+//! Knobs: LOAD_RATE (interactions/s, default 400), LOAD_SECONDS (default 10), LOAD_MODE
+//! (`gateway`, default, or `http`: two replicas on one database, deliveries alternating between
+//! them), LOAD_GETTOKEN_MS (GetToken answers after this long; default instant) and
+//! LOAD_MAX_IN_FLIGHT (`share.max_in_flight`; default the shipped 256) for a shedding run.
 
 // The integration tests' support tree, of which this harness uses only the bot harness.
 #[path = "../tests/suite/support/mod.rs"]
@@ -13,8 +16,12 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+
 use support::bot::{ALLOWED_ROLE, BotHarness};
 use support::discord::CommandInteraction;
+use support::gettoken::Behavior;
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -37,21 +44,43 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-async fn drive(h: &BotHarness, rate: u64, count: u64, user_base: u64) -> (Vec<String>, Instant) {
+/// Delivers `count` shares at `rate`: over the gateway, or (with `endpoints`) by signed HTTP
+/// POSTs alternating between the endpoints, each POST in its own task as Discord sends them.
+async fn drive(
+    h: &BotHarness,
+    endpoints: &[String],
+    rate: u64,
+    count: u64,
+    user_base: u64,
+) -> (Vec<String>, Instant) {
     let mut ids = Vec::with_capacity(count as usize);
+    let mut posts = FuturesUnordered::new();
     let mut tick = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let started = Instant::now();
     for n in 0..count {
-        tick.tick().await;
+        // Keep the POSTs in flight moving while waiting for the next tick.
+        loop {
+            tokio::select! {
+                _ = tick.tick() => break,
+                Some(_) = posts.next(), if !posts.is_empty() => {}
+            }
+        }
         let interaction = CommandInteraction::share("job")
             .option_str("id", &format!("dlc-load-{n}"))
             .option_str("expiry", "1h")
             .roles([ALLOWED_ROLE])
             .user(user_base + n, &format!("member{n}"))
             .build();
-        ids.push(h.discord.send_interaction(interaction).await);
+        if endpoints.is_empty() {
+            ids.push(h.discord.send_interaction(interaction).await);
+        } else {
+            ids.push(interaction["id"].as_str().expect("id").to_owned());
+            let endpoint = endpoints[n as usize % endpoints.len()].as_str();
+            posts.push(h.discord.deliver(endpoint, interaction));
+        }
     }
+    while posts.next().await.is_some() {}
     (ids, started)
 }
 
@@ -82,20 +111,37 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
+        let http = std::env::var("LOAD_MODE").is_ok_and(|m| m == "http");
+        let max_in_flight = env_num("LOAD_MAX_IN_FLIGHT", 256).to_string();
         let env = [
             ("RUST_LOG", "warn"),
             ("DLCSHARE_RATELIMIT__GUILD_PER_MINUTE", "1000000"),
             ("DLCSHARE_RATELIMIT__GUILD_BURST", "100000"),
+            ("DLCSHARE_SHARE__MAX_IN_FLIGHT", max_in_flight.as_str()),
         ];
-        let h = BotHarness::start("load", &env).await;
+        let mut h = if http {
+            BotHarness::start_http("load", &env).await
+        } else {
+            BotHarness::start("load", &env).await
+        };
+        let endpoints = if http {
+            let second = h.add_replica(&env).await;
+            vec![h.endpoint().to_owned(), second]
+        } else {
+            Vec::new()
+        };
         h.allow_role(ALLOWED_ROLE).await;
 
-        let (warm, _) = drive(&h, 200, 200, 1_000_000).await;
+        let (warm, _) = drive(&h, &endpoints, 200, 200, 1_000_000).await;
         let warmed = wait_all(&h, &warm, Duration::from_secs(30)).await;
         assert_eq!(warmed.len(), warm.len(), "warm-up answered");
 
+        let slow_ms = env_num("LOAD_GETTOKEN_MS", 0);
+        if slow_ms > 0 {
+            h.gettoken.set_default(Behavior::Slow(Duration::from_millis(slow_ms)));
+        }
         let count = rate * seconds;
-        let (ids, started) = drive(&h, rate, count, 2_000_000).await;
+        let (ids, started) = drive(&h, &endpoints, rate, count, 2_000_000).await;
         let sent_in = started.elapsed();
         let both = wait_all(&h, &ids, Duration::from_secs(60)).await;
         let total = started.elapsed();
@@ -108,9 +154,19 @@ fn main() {
             .fetch_one(&h.pool)
             .await
             .expect("count audit rows");
+        let shed: (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM audit_log WHERE outcome = 'rate_limited' AND error_code = 'overloaded'",
+        )
+        .fetch_one(&h.pool)
+        .await
+        .expect("count shed rows");
         let rss = peak_rss_kib(h.pid());
+        let replica_rss: Vec<Option<u64>> = h.replica_pids().into_iter().map(peak_rss_kib).collect();
 
+        let mode = if http { "http, 2 replicas" } else { "gateway" };
+        println!("load: mode {mode}; GetToken delay {slow_ms} ms; share.max_in_flight {max_in_flight}");
         println!("load: offered {count} interactions at {rate}/s over {:.2}s", sent_in.as_secs_f64());
+        println!("load: answered busy (audited rate_limited/overloaded): {}", shed.0);
         println!("load: answered {answered}/{count}; audited as issued: {} (incl. {} warm-up)", rows.0, warm.len());
         // Conservative: `total` runs until the poll that saw the last answer.
         println!(
@@ -140,6 +196,11 @@ fn main() {
         match rss {
             Some(kib) => println!("load: bot peak RSS {:.1} MiB", kib as f64 / 1024.0),
             None => println!("load: bot peak RSS unavailable (no /proc)"),
+        }
+        for (i, kib) in replica_rss.iter().enumerate() {
+            if let Some(kib) = kib {
+                println!("load: replica {} peak RSS {:.1} MiB", i + 2, *kib as f64 / 1024.0);
+            }
         }
     });
 }

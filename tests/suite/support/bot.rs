@@ -127,6 +127,11 @@ impl BotHarness {
         format!("http://{listen}/interactions")
     }
 
+    /// Process ids of the replicas added with [`add_replica`](Self::add_replica).
+    pub fn replica_pids(&self) -> Vec<u32> {
+        self.replicas.iter().map(|r| r.child.id()).collect()
+    }
+
     /// The interactions URL of this harness's first process (HTTP mode).
     pub fn endpoint(&self) -> &str {
         self.interactions_url
