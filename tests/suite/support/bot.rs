@@ -128,6 +128,7 @@ impl BotHarness {
     }
 
     /// Process ids of the replicas added with [`add_replica`](Self::add_replica).
+    #[allow(dead_code)] // for benches/load.rs (per-replica RSS), which shares this tree
     pub fn replica_pids(&self) -> Vec<u32> {
         self.replicas.iter().map(|r| r.child.id()).collect()
     }
