@@ -198,7 +198,8 @@ impl Bot {
 
     /// Answers a `/share` beyond the in-flight cap at once, then records it.
     async fn shed(&self, incoming: &Incoming<'_>, request: &ShareRequest, ack: Ack) {
-        tracing::warn!("at share.max_in_flight: answering busy");
+        // Counted (dlcshare_shed_total) and alerted on; a line per request would flood the log.
+        tracing::debug!("at share.max_in_flight: answering busy");
         if let Err(e) = ack
             .respond(
                 &self.responder,

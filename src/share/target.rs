@@ -125,6 +125,15 @@ mod tests {
     }
 
     #[test]
+    fn types_and_ids_display_as_the_api_spells_them() {
+        assert_eq!(TargetType::Job.to_string(), "job");
+        assert_eq!(TargetType::Tensorboard.to_string(), "tensorboard");
+        assert_eq!(TargetType::Job.label(), "DLC job");
+        assert_eq!(TargetType::Tensorboard.label(), "TensorBoard");
+        assert_eq!(TargetId::parse(" dlc-1 ").unwrap().to_string(), "dlc-1");
+    }
+
+    #[test]
     fn accepts_the_documented_alphabet() {
         for ok in ["dlc123", "a", "dlc-1_2.3", &"x".repeat(128)] {
             assert_eq!(TargetId::parse(ok).unwrap().as_str(), ok);

@@ -147,6 +147,44 @@ async fn the_public_key_is_the_applications_unless_configured_and_a_wrong_one_re
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_per_user_limit_holds_across_replicas_with_the_postgres_backend() {
+    let env = [
+        ("DLCSHARE_RATELIMIT__BACKEND", "postgres"),
+        ("DLCSHARE_RATELIMIT__USER_BURST", "2"),
+        ("DLCSHARE_RATELIMIT__USER_PER_MINUTE", "2"),
+    ];
+    let mut h = BotHarness::start_http("http_shared_limit", &env).await;
+    let second = h.add_replica(&env).await;
+    h.allow_role(ALLOWED_ROLE).await;
+    let first = h.endpoint().to_owned();
+    // One member, alternating replicas: each replica alone would allow a burst of 2.
+    let mut outcomes = Vec::new();
+    for (n, endpoint) in [&first, &second, &first, &second].into_iter().enumerate() {
+        let interaction = share(&format!("dlc-limit-{n}")).build();
+        let id = interaction["id"].as_str().unwrap().to_owned();
+        let (status, _) = h.discord.deliver(endpoint, interaction).await;
+        assert_eq!(status, 200);
+        let reply = h
+            .discord
+            .wait_for_reply(&id, support::bot::REPLY_TIMEOUT)
+            .await
+            .expect("answered");
+        outcomes.push((
+            h.audit_row(&id).await["outcome"].clone(),
+            reply.final_content(),
+        ));
+    }
+    let labels: Vec<&str> = outcomes.iter().map(|(o, _)| o.as_str().unwrap()).collect();
+    assert_eq!(
+        labels,
+        ["issued", "issued", "rate_limited", "rate_limited"],
+        "{outcomes:?}"
+    );
+    assert!(outcomes[3].1.contains("Try again"), "{}", outcomes[3].1);
+    assert_eq!(h.gettoken.issued_tokens().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_one_database_issue_at_most_one_token() {
     let mut h = BotHarness::start_http("http_replicas", &[]).await;
     let second = h.add_replica(&[]).await;
