@@ -185,6 +185,52 @@ async fn the_per_user_limit_holds_across_replicas_with_the_postgres_backend() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beyond_max_in_flight_the_http_response_itself_says_busy() {
+    let h = BotHarness::start_http("http_shed", &[("DLCSHARE_SHARE__MAX_IN_FLIGHT", "1")]).await;
+    h.allow_role(ALLOWED_ROLE).await;
+    h.gettoken
+        .script([Behavior::Slow(Duration::from_millis(800))]);
+    let slow = share("dlc-slow").build();
+    let slow_id = slow["id"].as_str().unwrap().to_owned();
+    let (status, body) = h.deliver(slow).await;
+    assert_eq!((status, body["type"].as_u64()), (200, Some(5)), "{body}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while h.gettoken.arrivals() == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "GetToken never called"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let busy = share("dlc-busy").build();
+    let busy_id = busy["id"].as_str().unwrap().to_owned();
+    let (status, body) = h.deliver(busy).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["type"], 4, "answered at once, not deferred: {body}");
+    assert_eq!(
+        body["data"]["flags"].as_u64().unwrap_or_default() & EPHEMERAL,
+        EPHEMERAL
+    );
+    assert!(
+        body["data"]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("busy right now"),
+        "{body}"
+    );
+    assert_eq!(
+        h.wait_for_audit(&busy_id).await,
+        ("rate_limited".to_owned(), Some("overloaded".to_owned()))
+    );
+    let reply = h
+        .discord
+        .wait_for_reply(&slow_id, support::bot::REPLY_TIMEOUT)
+        .await
+        .expect("answered");
+    assert_says(&reply, "Here is your share link");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_one_database_issue_at_most_one_token() {
     let mut h = BotHarness::start_http("http_replicas", &[]).await;
     let second = h.add_replica(&[]).await;
