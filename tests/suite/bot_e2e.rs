@@ -254,14 +254,7 @@ async fn beyond_max_in_flight_a_share_is_answered_busy_at_once_and_audited() {
         .send_interaction(share("job", "dlc-slow", None).build())
         .await;
     // Wait until the first share is at GetToken, holding the only slot.
-    let deadline = std::time::Instant::now() + support::bot::REPLY_TIMEOUT;
-    while h.gettoken.arrivals() == 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "GetToken never called"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    h.gettoken.wait_for_a_request().await;
     let busy = h
         .discord
         .send_interaction(share("job", "dlc-busy", None).build())
@@ -314,14 +307,7 @@ async fn a_database_that_goes_silent_during_gettoken_gets_no_link_shown() {
         .send_interaction(share("job", "dlc-mid", None).build())
         .await;
     // The write-ahead row is in once GetToken is called; then the database goes silent.
-    let deadline = std::time::Instant::now() + support::bot::REPLY_TIMEOUT;
-    while h.gettoken.arrivals() == 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "GetToken never called"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    h.gettoken.wait_for_a_request().await;
     h.db_proxy().freeze();
     let started = std::time::Instant::now();
     let reply = h

@@ -36,28 +36,8 @@ async fn sigterm_finishes_the_share_in_flight_then_exits_zero() {
         .discord
         .send_interaction(share("dlc-inflight").build())
         .await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while h.gettoken.arrivals() == 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "GetToken never called"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let pid = h.pid().to_string();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    // Wait until the bot has taken the signal in, not for a guessed moment.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while !h.logs().contains("shutdown requested") {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "SIGTERM not handled"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    h.gettoken.wait_for_a_request().await;
+    h.sigterm_acknowledged().await;
     assert!(h.gettoken.issued_tokens().is_empty(), "still in flight");
 
     // New work is turned away politely while the in-flight share finishes.

@@ -194,14 +194,7 @@ async fn beyond_max_in_flight_the_http_response_itself_says_busy() {
     let slow_id = slow["id"].as_str().unwrap().to_owned();
     let (status, body) = h.deliver(slow).await;
     assert_eq!((status, body["type"].as_u64()), (200, Some(5)), "{body}");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    while h.gettoken.arrivals() == 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "GetToken never called"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    h.gettoken.wait_for_a_request().await;
     let busy = share("dlc-busy").build();
     let busy_id = busy["id"].as_str().unwrap().to_owned();
     let (status, body) = h.deliver(busy).await;
@@ -298,27 +291,8 @@ async fn sigterm_drains_the_share_in_flight_in_http_mode() {
         (200, json!({"type": 5, "data": {"flags": EPHEMERAL}})),
         "the deferral came back before the work was done"
     );
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while h.gettoken.arrivals() == 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "GetToken never called"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let pid = h.pid().to_string();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while !h.logs().contains("shutdown requested") {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "SIGTERM not handled"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    h.gettoken.wait_for_a_request().await;
+    h.sigterm_acknowledged().await;
     let (status, body) = h.ops_get("/readyz").await;
     assert_eq!(
         (status, body.trim()),

@@ -368,12 +368,30 @@ impl BotHarness {
 
     /// Sends SIGTERM and waits for the exit status.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
+        self.send_sigterm();
+        self.terminate_wait()
+    }
+
+    /// Sends SIGTERM and returns once the bot has taken it in (its "shutdown requested" log
+    /// line), not after a guessed moment; the process is still draining then.
+    pub async fn sigterm_acknowledged(&self) {
+        self.send_sigterm();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while !self.logs().contains("shutdown requested") {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "SIGTERM not handled"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    fn send_sigterm(&self) {
         let pid = self.pid().to_string();
         Command::new("kill")
             .args(["-TERM", &pid])
             .status()
             .expect("kill -TERM");
-        self.terminate_wait()
     }
 
     /// Waits for the process to exit (after a signal was sent).

@@ -117,6 +117,19 @@ impl GetTokenServer {
         self.inner.lock().unwrap().seen.clone()
     }
 
+    /// Waits until a first request has arrived (answered or not), so a test can act while the
+    /// bot is inside GetToken. Panics after 15 s.
+    pub async fn wait_for_a_request(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while self.arrivals() == 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "GetToken never called"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Requests that arrived, answered or not.
     pub fn arrivals(&self) -> u64 {
         self.inner.lock().unwrap().counter
