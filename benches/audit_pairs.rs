@@ -204,6 +204,7 @@ async fn one_pair(store: &PgStore, interaction_id: &str) -> anyhow::Result<()> {
         target_id: "dlc-bench-0123456789".into(),
         requested_expire_seconds: Some(3_600),
         expire_seconds: Some(3_600),
+        reason: Some("bench".into()),
     };
     anyhow::ensure!(
         store.begin(&attempt).await? == AuditBegin::Started,

@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use crate::aliyun::{GetTokenClient, credentials};
 use crate::clock::SystemClock;
 use crate::config::{DiscordMode, RateLimitBackend, Settings, secret_from_env};
+use crate::discord::audit_channel::AuditChannel;
 use crate::discord::responder::Responder;
 use crate::discord::{self, Bot, GatewayStatus};
 use crate::http::{self, OpsState, Readiness};
@@ -185,7 +186,7 @@ impl Application {
             issuer,
             limits: LayeredLimits {
                 local: limits.clone(),
-                shared,
+                shared: shared.clone(),
             },
             links: settings
                 .link_templates()
@@ -193,9 +194,14 @@ impl Application {
             operator: operator.clone(),
             clock: Arc::new(SystemClock),
         };
+        // The same cells as `/share`'s, read by `explain`.
         let admin = AdminService {
             store: store.clone(),
             operator,
+            limits: LayeredLimits {
+                local: limits.clone(),
+                shared,
+            },
         };
         let responder =
             Responder::new(&settings.discord.api_base).context("the Discord HTTP client")?;
@@ -205,6 +211,9 @@ impl Application {
             settings.discord.guild_id.map(GuildId),
             GatewayStatus::new(),
             responder,
+            AuditChannel {
+                http: Arc::new(discord::http_client(&token, &settings.discord.api_base)),
+            },
             settings.share.max_in_flight.get() as usize,
         ));
         let delivery = match interactions_listener {

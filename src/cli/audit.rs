@@ -294,6 +294,8 @@ mod tests {
             request_id: Some("RID-1".into()),
             latency_ms: Some(250),
             token_sha256: None,
+            reason: Some("=1+1".into()),
+            approved_by: None,
             completed_at: None,
         }
     }
@@ -349,7 +351,7 @@ mod tests {
         assert_eq!(
             lines.next().unwrap(),
             "1234,2023-11-14T22:13:20.000000Z,42,43,7,\"Doe, \"\"JD\"\"\",job,dlc-abc,5400,5400,\
-             upstream_error,Throttling,RID-1,250,,"
+             upstream_error,Throttling,RID-1,250,,'=1+1,,"
         );
         assert_eq!(lines.next(), None);
     }

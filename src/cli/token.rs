@@ -52,6 +52,7 @@ pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
         target_id: target_id.to_string(),
         requested_expire_seconds: args.expire.as_ref().map(|_| expiry.as_secs().into()),
         expire_seconds: Some(expiry.as_secs().into()),
+        reason: None,
     };
     let report = issue_audited::<PgStore, _>(
         store.as_ref(),

@@ -2,25 +2,45 @@
 
 use std::time::Duration;
 
-use crate::safe_text::{ECHO_MAX_CHARS, shorten, visible};
-use crate::share::{AdminOutcome, format_duration};
+use serenity::all::EditInteractionResponse;
 
-use super::replies::{GUILD_NOT_ENABLED, code, escape, timestamps};
+use crate::safe_text::{ECHO_MAX_CHARS, shorten, visible};
+use crate::share::{
+    AccessDecision, AdminOutcome, ChannelDecision, ExpiryVerdict, Explanation, PolicySetting,
+    PolicyView, Refusal, UserId, format_duration,
+};
+
+use crate::share::ports::RoleChange;
+
+use super::replies::{self, GUILD_NOT_ENABLED, channel_list, code, escape, timestamps};
 
 /// Discord messages stop at 2,000 characters; the audit listing stops a little before.
 const LISTING_MAX_CHARS: usize = 1_900;
+
+/// The ephemeral reply, mentioning nobody (role and channel mentions render without pinging).
+pub fn reply(outcome: &AdminOutcome, role_name: Option<&str>) -> EditInteractionResponse {
+    replies::text(render(outcome, role_name))
+}
 
 /// The reply text. `role_name` is the display name Discord resolved for a `role` option.
 pub fn render(outcome: &AdminOutcome, role_name: Option<&str>) -> String {
     match outcome {
         AdminOutcome::GuildNotEnabled => GUILD_NOT_ENABLED.into(),
         AdminOutcome::NotAdmin => "Only server admins (Manage Server or Administrator, or a configured admin role) can use `/share-admin`.".into(),
-        AdminOutcome::RoleAdded { role, changed } => {
-            let name = role_label(role.get(), role_name);
-            if *changed {
-                format!("{name} may now share links with `/share`.")
-            } else {
-                format!("{name} was already allowed; nothing changed.")
+        AdminOutcome::RoleAdded { role, change, cap } => {
+            let name = role_label(role.role.get(), role_name);
+            let limit = match role.max_expiry {
+                Some(own) if own == *cap => format!("for up to **{cap}**"),
+                Some(own) => format!("for up to **{cap}** (its own cap of {own} is above the server's maximum)"),
+                None => format!("for up to the server's maximum, now **{cap}**"),
+            };
+            match change {
+                RoleChange::Added => format!("{name} may now share links with `/share`, {limit}."),
+                RoleChange::CapChanged { previous } => {
+                    let before = previous.map_or_else(|| "the server's maximum".to_owned(), |p| p.to_string());
+                    format!("{name} was allowed already; its cap changed from {before}: it may now share {limit}.")
+                }
+                RoleChange::Unchanged => format!("{name} was already allowed {limit}; nothing changed."),
             }
         }
         AdminOutcome::RoleRemoved {
@@ -43,25 +63,47 @@ pub fn render(outcome: &AdminOutcome, role_name: Option<&str>) -> String {
             "No role may share yet. Add one with `/share-admin roles add`.".into()
         }
         AdminOutcome::Roles(roles) => {
-            let list: Vec<String> = roles.iter().map(|r| format!("<@&{r}>")).collect();
-            format!("Roles allowed to share: {}", list.join(", "))
+            let mut out = String::from("Roles allowed to share, with the longest expiry each may ask for:");
+            for (role, cap) in roles {
+                let note = match role.max_expiry {
+                    Some(own) if own != *cap => format!(" (own cap {own}, limited by the server's maximum)"),
+                    Some(_) => String::new(),
+                    None => " (the server's maximum)".into(),
+                };
+                out.push_str(&format!("\n• <@&{}>: **{cap}**{note}", role.role));
+            }
+            out
         }
-        AdminOutcome::Policy { policy, own } => {
-            let source = if *own {
-                "set by an admin of this server"
+        AdminOutcome::ChannelAdded { channel, changed: true } => format!(
+            "<#{channel}> is listed: `/share` now works only in the listed channels (and their threads)."
+        ),
+        AdminOutcome::ChannelAdded { channel, changed: false } => {
+            format!("<#{channel}> was listed already; nothing changed.")
+        }
+        AdminOutcome::ChannelRemoved { channel, changed, none_left } => {
+            let mut reply = if *changed {
+                format!("<#{channel}> is no longer listed.")
             } else {
-                "the bot's configured defaults"
+                format!("<#{channel}> was not listed; nothing changed.")
             };
-            format!(
-                "Default expiry: **{}**. Maximum expiry: **{}** ({source}).",
-                policy.default_expiry(),
-                policy.max_expiry()
-            )
+            if *none_left {
+                reply.push_str(" No channel is listed now, so `/share` works in every channel.");
+            }
+            reply
         }
-        AdminOutcome::PolicyUpdated(policy) => format!(
-            "Policy updated. Default expiry: **{}**. Maximum expiry: **{}**.",
-            policy.default_expiry(),
-            policy.max_expiry()
+        AdminOutcome::Channels(channels) if channels.is_empty() => {
+            "No channel is listed: `/share` works in every channel. Restrict it with `/share-admin channels add`.".into()
+        }
+        AdminOutcome::Channels(channels) => format!(
+            "`/share` works only in: {} (threads count as their channel).",
+            channel_list(channels)
+        ),
+        AdminOutcome::Policy(view) => format!("This server's settings:\n{}", policy_lines(view)),
+        AdminOutcome::PolicyUpdated(view) => format!("Settings updated:\n{}", policy_lines(view)),
+        AdminOutcome::PolicyCleared { setting, view } => format!(
+            "`{}` is back to the bot's default:\n{}",
+            setting.as_str(),
+            policy_lines(view)
         ),
         AdminOutcome::Refused(refusal) => {
             format!("Nothing was changed: {}.", escape(&refusal.to_string()))
@@ -97,7 +139,143 @@ pub fn render(outcome: &AdminOutcome, role_name: Option<&str>) -> String {
             }
             out
         }
+        AdminOutcome::Explained { user, explanation } => explanation_text(*user, explanation),
     }
+}
+
+/// Every setting of SPEC §9, each saying whether it is this server's own or the default.
+fn policy_lines(view: &PolicyView) -> String {
+    let source = |own: bool| if own { "set here" } else { "the bot's default" };
+    let s = &view.stored;
+    let audit = s
+        .audit_channel
+        .map_or_else(|| "none".to_owned(), |c| format!("<#{c}>"));
+    [
+        format!(
+            "• `{}`: **{}** ({})",
+            PolicySetting::DefaultExpiry.as_str(),
+            view.effective.default_expiry(),
+            source(s.default_expiry.is_some())
+        ),
+        format!(
+            "• `{}`: **{}** ({})",
+            PolicySetting::MaxExpiry.as_str(),
+            view.effective.max_expiry(),
+            source(s.max_expiry.is_some())
+        ),
+        format!(
+            "• `{}`: **{}**",
+            PolicySetting::RequireReason.as_str(),
+            if s.require_reason { "yes" } else { "no" }
+        ),
+        format!("• `{}`: {audit}", PolicySetting::AuditChannel.as_str()),
+        format!(
+            "The bot's defaults: default expiry {}, maximum {}. Roles and channels: `/share-admin roles list`, `/share-admin channels list`.",
+            view.configured.default_expiry(),
+            view.configured.max_expiry()
+        ),
+    ]
+    .join("\n")
+}
+
+fn explanation_text(user: UserId, e: &Explanation) -> String {
+    let who = format!("<@{user}>");
+    let here = e
+        .place
+        .map_or_else(|| "here".to_owned(), |p| format!("in <#{}>", p.channel));
+    let headline = if e.would_share() {
+        format!("✅ {who} could share {here} right now.")
+    } else {
+        format!("⛔ {who} could not share {here} right now.")
+    };
+    let channel = match &e.channel {
+        ChannelDecision::Anywhere => {
+            "Channel: no channel is listed, so every channel works.".to_owned()
+        }
+        ChannelDecision::Listed => {
+            "Channel: allowed (it, or the thread's parent, is listed).".to_owned()
+        }
+        ChannelDecision::NotAllowed { allowed } => {
+            format!(
+                "Channel: not allowed; `/share` works only in {}.",
+                channel_list(allowed)
+            )
+        }
+    };
+    let roles = match (&e.access, &e.member) {
+        (AccessDecision::EmptyAllowlist, _) => {
+            "Roles: no role is allowed in this server yet.".to_owned()
+        }
+        (_, Some(m)) => {
+            let list: Vec<String> = m
+                .roles
+                .iter()
+                .map(|(r, cap)| format!("<@&{r}> (up to {cap})"))
+                .collect();
+            format!(
+                "Roles: allowed through {}. Their cap: **{}**; their default: **{}**.",
+                list.join(", "),
+                m.cap,
+                m.default
+            )
+        }
+        _ => "Roles: none of their roles is allowed.".to_owned(),
+    };
+    let policy = format!(
+        "Server: default {}, maximum {}; a reason is {}.",
+        e.policy.default_expiry(),
+        e.policy.max_expiry(),
+        if e.require_reason {
+            "required"
+        } else {
+            "optional"
+        }
+    );
+    let expiry = match &e.expiry {
+        None => None,
+        Some(ExpiryVerdict::Granted(x)) if e.member.is_some() => {
+            Some(format!("Expiry {x}: would be granted."))
+        }
+        Some(ExpiryVerdict::Granted(x)) => Some(format!(
+            "Expiry {x}: within the server's bounds, but their roles do not allow sharing."
+        )),
+        Some(ExpiryVerdict::AboveCap { cap }) => Some(format!(
+            "Expiry: would be refused, above their cap of {cap}."
+        )),
+        Some(ExpiryVerdict::Invalid(err)) => Some(format!(
+            "Expiry: would be refused: {}.",
+            escape(&err.to_string())
+        )),
+    };
+    let verdict = match &e.verdict {
+        Ok(x) if e.expiry.is_none() => Some(format!("Without an expiry they would get {x}.")),
+        Ok(_) => None,
+        Err(Refusal::AboveCap { .. }) => None,
+        Err(r) => Some(format!("First refusal: {}.", code(r.code()))),
+    };
+    let limit = match e.remaining {
+        Some(r) => format!(
+            "Rate limit: {} more request(s) right now ({} of their own, {} for the server).",
+            r.requests(),
+            r.user,
+            r.guild
+        ),
+        None => "Rate limit: cannot be read right now (a /share would be refused until it can)."
+            .to_owned(),
+    };
+    [
+        Some(headline),
+        Some(channel),
+        Some(roles),
+        Some(policy),
+        expiry,
+        verdict,
+        Some(limit),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("\n")
 }
 
 fn role_label(id: u64, name: Option<&str>) -> String {
@@ -111,19 +289,169 @@ fn role_label(id: u64, name: Option<&str>) -> String {
 mod tests {
     use super::*;
     use crate::share::ports::AuditEntry;
-    use crate::share::{AdminRefusal, Expiry, GuildPolicy, PolicyError, RoleId};
+    use crate::share::{
+        AdminRefusal, AllowedRole, ChannelId, ChannelPlace, Expiry, GuildPolicy, MemberCap,
+        PolicyError, PolicySettings, Remaining, RoleId,
+    };
+
+    fn exp(s: &str) -> Expiry {
+        s.parse().unwrap()
+    }
 
     #[test]
     fn role_names_are_escaped_and_cut() {
         let text = render(
             &AdminOutcome::RoleAdded {
-                role: RoleId(5),
-                changed: true,
+                role: AllowedRole::new(RoleId(5)),
+                change: RoleChange::Added,
+                cap: exp("7d"),
             },
             Some(&format!("**ml**{}", "x".repeat(300))),
         );
         assert!(text.starts_with("<@&5> (\\*\\*ml\\*\\*"), "{text}");
-        assert!(text.chars().count() < 200, "{text}");
+        assert!(text.chars().count() < 250, "{text}");
+    }
+
+    #[test]
+    fn role_caps_are_named_when_set_changed_and_listed() {
+        let capped = AllowedRole {
+            role: RoleId(5),
+            max_expiry: Some(exp("12h")),
+        };
+        let changed = render(
+            &AdminOutcome::RoleAdded {
+                role: capped,
+                change: RoleChange::CapChanged { previous: None },
+                cap: exp("12h"),
+            },
+            None,
+        );
+        assert!(
+            changed.contains("from the server's maximum") && changed.contains("up to **12h**"),
+            "{changed}"
+        );
+        let listed = render(
+            &AdminOutcome::Roles(vec![
+                (capped, exp("12h")),
+                (AllowedRole::new(RoleId(6)), exp("7d")),
+                (
+                    AllowedRole {
+                        role: RoleId(7),
+                        max_expiry: Some(exp("7d")),
+                    },
+                    exp("1d"),
+                ),
+            ]),
+            None,
+        );
+        assert!(listed.contains("<@&5>: **12h**\n"), "{listed}");
+        assert!(
+            listed.contains("<@&6>: **7d** (the server's maximum)"),
+            "{listed}"
+        );
+        assert!(
+            listed.contains("<@&7>: **1d** (own cap 7d, limited"),
+            "{listed}"
+        );
+    }
+
+    #[test]
+    fn channels_and_policy_settings_are_listed() {
+        let text = render(
+            &AdminOutcome::Channels(vec![ChannelId(1), ChannelId(2)]),
+            None,
+        );
+        assert!(text.contains("<#1>, <#2>"), "{text}");
+        let view = PolicyView {
+            effective: GuildPolicy::new(exp("1h"), exp("7d")).unwrap(),
+            stored: PolicySettings {
+                default_expiry: Some(exp("1h")),
+                require_reason: true,
+                audit_channel: Some(ChannelId(9)),
+                ..PolicySettings::default()
+            },
+            configured: GuildPolicy::new(exp("1d"), exp("7d")).unwrap(),
+        };
+        let shown = render(&AdminOutcome::Policy(view), None);
+        for expected in [
+            "`default_expiry`: **1h** (set here)",
+            "`max_expiry`: **7d** (the bot's default)",
+            "`require_reason`: **yes**",
+            "`audit_channel`: <#9>",
+        ] {
+            assert!(shown.contains(expected), "{expected} in {shown}");
+        }
+    }
+
+    #[test]
+    fn an_explanation_says_yes_or_no_and_why() {
+        let policy = GuildPolicy::new(exp("1d"), exp("7d")).unwrap();
+        let settings = crate::share::ports::GuildSettings {
+            allowed_roles: vec![AllowedRole {
+                role: RoleId(5),
+                max_expiry: Some(exp("1h")),
+            }],
+            allowed_channels: vec![ChannelId(3)],
+            ..Default::default()
+        };
+        let at = Some(ChannelPlace {
+            channel: ChannelId(3),
+            parent: None,
+        });
+        let remaining = Some(Remaining { user: 2, guild: 9 });
+        let over =
+            crate::share::explain(&settings, policy, &[RoleId(5)], at, Some("2h"), remaining);
+        let text = render(
+            &AdminOutcome::Explained {
+                user: UserId(42),
+                explanation: Box::new(over),
+            },
+            None,
+        );
+        assert!(
+            text.starts_with("⛔ <@42> could not share in <#3>"),
+            "{text}"
+        );
+        assert!(text.contains("above their cap of 1h"), "{text}");
+        assert!(text.contains("2 more request(s)"), "{text}");
+        let fine = crate::share::explain(&settings, policy, &[RoleId(5)], at, None, remaining);
+        assert_eq!(
+            fine.member,
+            MemberCap::of(policy, &settings.allowed_roles, &[RoleId(5)])
+        );
+        let text = render(
+            &AdminOutcome::Explained {
+                user: UserId(42),
+                explanation: Box::new(fine),
+            },
+            None,
+        );
+        assert!(text.starts_with("✅"), "{text}");
+        assert!(
+            text.contains("Without an expiry they would get 1h."),
+            "{text}"
+        );
+        let elsewhere = crate::share::explain(
+            &settings,
+            policy,
+            &[RoleId(6)],
+            Some(ChannelPlace {
+                channel: ChannelId(4),
+                parent: None,
+            }),
+            None,
+            remaining,
+        );
+        let text = render(
+            &AdminOutcome::Explained {
+                user: UserId(42),
+                explanation: Box::new(elsewhere),
+            },
+            None,
+        );
+        assert!(text.contains("works only in <#3>"), "{text}");
+        assert!(text.contains("none of their roles"), "{text}");
+        assert!(text.contains("`channel_not_allowed`"), "{text}");
     }
 
     #[test]
@@ -155,13 +483,10 @@ mod tests {
             "{text}"
         );
         let shown = render(
-            &AdminOutcome::Policy {
-                policy: GuildPolicy::new(max, max).unwrap(),
-                own: false,
-            },
+            &AdminOutcome::Refused(AdminRefusal::UnknownSetting("**x**".into())),
             None,
         );
-        assert!(shown.contains("configured defaults"), "{shown}");
+        assert!(shown.contains("\\*\\*x\\*\\*"), "{shown}");
     }
 
     #[test]

@@ -2,16 +2,31 @@
 //! incoming interaction into a typed [`Invocation`]. Names and option names live only here.
 
 use serenity::all::{
-    CommandDataOption, CommandDataOptionValue, CommandInteraction, CommandOptionType,
-    CreateCommand, CreateCommandOption, InteractionContext, Permissions,
+    ChannelType, CommandDataOption, CommandDataOptionValue, CommandInteraction, CommandOptionType,
+    CreateCommand, CreateCommandOption, InteractionContext, PartialChannel, Permissions,
 };
 
-use crate::share::{AUDIT_MAX_LIMIT, AdminCommand, RoleId, TargetType, UserId};
+use crate::share::{
+    AUDIT_MAX_LIMIT, AdminCommand, ChannelId, ChannelPlace, ExplainTarget, PolicySetting,
+    REASON_MAX_CHARS, RoleId, TargetType, UserId,
+};
 
 pub const SHARE: &str = "share";
 pub const SHARE_ADMIN: &str = "share-admin";
 pub const OPT_ID: &str = "id";
 pub const OPT_EXPIRY: &str = "expiry";
+pub const OPT_REASON: &str = "reason";
+
+/// Channels `/share` can be typed in (threads count as their parent, SPEC §9).
+const SHARE_CHANNEL_TYPES: [ChannelType; 5] = [
+    ChannelType::Text,
+    ChannelType::News,
+    ChannelType::Forum,
+    ChannelType::Voice,
+    ChannelType::Stage,
+];
+/// Channels the bot can post audit messages in.
+const POST_CHANNEL_TYPES: [ChannelType; 2] = [ChannelType::Text, ChannelType::News];
 
 /// Default number of rows `/share-admin audit` shows (the core caps it at `AUDIT_MAX_LIMIT`).
 pub const AUDIT_DEFAULT_LIMIT: i64 = 10;
@@ -40,6 +55,15 @@ fn share_command() -> CreateCommand {
                 )
                 .set_autocomplete(true),
             )
+            .add_sub_option(
+                CreateCommandOption::new(
+                    CommandOptionType::String,
+                    OPT_REASON,
+                    "Why you share it (kept in the audit log)",
+                )
+                .min_length(1)
+                .max_length(REASON_MAX_CHARS as u16),
+            )
     };
     CreateCommand::new(SHARE)
         .description("Share a PAI-DLC job or TensorBoard with a time-limited link")
@@ -54,29 +78,75 @@ fn admin_command() -> CreateCommand {
     };
     let role =
         || CreateCommandOption::new(CommandOptionType::Role, "role", "The role").required(true);
+    let channel = || {
+        CreateCommandOption::new(CommandOptionType::Channel, "channel", "The channel")
+            .required(true)
+            .channel_types(SHARE_CHANNEL_TYPES.to_vec())
+    };
     let expiry = |name: &str, about: &str| {
         CreateCommandOption::new(CommandOptionType::String, name, about).set_autocomplete(true)
     };
+    let setting = PolicySetting::ALL.iter().fold(
+        CreateCommandOption::new(CommandOptionType::String, "setting", "The setting to reset")
+            .required(true),
+        |option, s| option.add_string_choice(s.as_str(), s.as_str()),
+    );
     CreateCommand::new(SHARE_ADMIN)
-        .description("Manage who may share, and for how long")
+        .description("Manage who may share, where, and for how long")
         .contexts(vec![InteractionContext::Guild])
         .default_member_permissions(Permissions::MANAGE_GUILD)
         .add_option(
             CreateCommandOption::new(CommandOptionType::SubCommandGroup, "roles", "Allowed roles")
-                .add_sub_option(sub("add", "Allow a role to share").add_sub_option(role()))
+                .add_sub_option(
+                    sub("add", "Allow a role to share, or change its cap")
+                        .add_sub_option(role())
+                        .add_sub_option(expiry(
+                            "max_expiry",
+                            "The longest expiry this role may ask for (default: the server's maximum)",
+                        )),
+                )
                 .add_sub_option(sub("remove", "Stop allowing a role").add_sub_option(role()))
-                .add_sub_option(sub("list", "List the allowed roles")),
+                .add_sub_option(sub("list", "List the allowed roles and their caps")),
+        )
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::SubCommandGroup,
+                "channels",
+                "Channels where /share works",
+            )
+            .add_sub_option(
+                sub("add", "Let /share work in a channel (then only in listed ones)")
+                    .add_sub_option(channel()),
+            )
+            .add_sub_option(sub("remove", "Unlist a channel").add_sub_option(channel()))
+            .add_sub_option(sub("list", "List the channels where /share works")),
         )
         .add_option(
             CreateCommandOption::new(CommandOptionType::SubCommandGroup, "policy", "Share policy")
-                .add_sub_option(sub("show", "Show the guild's policy"))
+                .add_sub_option(sub("show", "Show every setting of this server"))
                 .add_sub_option(
-                    sub("set", "Change the default and/or maximum expiry")
+                    sub("set", "Change one or more settings")
                         .add_sub_option(expiry("default_expiry", "Used when /share has no expiry"))
                         .add_sub_option(expiry(
                             "max_expiry",
                             "The longest expiry members may ask for",
-                        )),
+                        ))
+                        .add_sub_option(CreateCommandOption::new(
+                            CommandOptionType::Boolean,
+                            "require_reason",
+                            "Whether /share needs a reason",
+                        ))
+                        .add_sub_option(
+                            CreateCommandOption::new(
+                                CommandOptionType::Channel,
+                                "audit_channel",
+                                "Where the bot posts one line per /share attempt",
+                            )
+                            .channel_types(POST_CHANNEL_TYPES.to_vec()),
+                        ),
+                )
+                .add_sub_option(
+                    sub("clear", "Reset one setting to the bot's default").add_sub_option(setting),
                 ),
         )
         .add_option(
@@ -96,6 +166,22 @@ fn admin_command() -> CreateCommand {
                     .max_int_value(AUDIT_MAX_LIMIT as u64),
                 ),
         )
+        .add_option(
+            sub("explain", "Dry run: could this member share here, for how long, and why")
+                .add_sub_option(
+                    CreateCommandOption::new(CommandOptionType::User, "user", "The member")
+                        .required(true),
+                )
+                .add_sub_option(expiry(OPT_EXPIRY, "An expiry to check"))
+                .add_sub_option(
+                    CreateCommandOption::new(
+                        CommandOptionType::Channel,
+                        "channel",
+                        "Where (default: this channel)",
+                    )
+                    .channel_types(SHARE_CHANNEL_TYPES.to_vec()),
+                ),
+        )
 }
 
 /// A parsed command invocation: option values are still raw text where the core validates.
@@ -105,6 +191,7 @@ pub enum Invocation {
         target_type: TargetType,
         id: String,
         expiry: Option<String>,
+        reason: Option<String>,
     },
     Admin {
         command: AdminCommand,
@@ -129,6 +216,9 @@ pub fn parse(cmd: &CommandInteraction) -> Result<Invocation, UnknownCommand> {
                 target_type,
                 id: string(leaf, OPT_ID).unwrap_or_default(),
                 expiry: string(leaf, OPT_EXPIRY).filter(|s| !s.trim().is_empty()),
+                // Kept as typed, even blank: the core refuses a blank reason rather than
+                // treating it as none.
+                reason: string(leaf, OPT_REASON),
             })
         }
         (SHARE_ADMIN, ["roles", action @ ("add" | "remove")]) => {
@@ -140,18 +230,76 @@ pub fn parse(cmd: &CommandInteraction) -> Result<Invocation, UnknownCommand> {
             let role_name = cmd.data.resolved.roles.get(&role).map(|r| r.name.clone());
             let role = RoleId(role.get());
             let command = if *action == "add" {
-                AdminCommand::RolesAdd { role }
+                AdminCommand::RolesAdd {
+                    role,
+                    max_expiry: string(leaf, "max_expiry"),
+                }
             } else {
                 AdminCommand::RolesRemove { role }
             };
             Ok(Invocation::Admin { command, role_name })
         }
         (SHARE_ADMIN, ["roles", "list"]) => Ok(admin(AdminCommand::RolesList)),
+        (SHARE_ADMIN, ["channels", action @ ("add" | "remove")]) => {
+            let channel = channel_option(leaf, "channel").ok_or_else(unknown)?;
+            Ok(admin(if *action == "add" {
+                AdminCommand::ChannelsAdd { channel }
+            } else {
+                AdminCommand::ChannelsRemove { channel }
+            }))
+        }
+        (SHARE_ADMIN, ["channels", "list"]) => Ok(admin(AdminCommand::ChannelsList)),
         (SHARE_ADMIN, ["policy", "show"]) => Ok(admin(AdminCommand::PolicyShow)),
         (SHARE_ADMIN, ["policy", "set"]) => Ok(admin(AdminCommand::PolicySet {
             default_expiry: string(leaf, "default_expiry"),
             max_expiry: string(leaf, "max_expiry"),
+            require_reason: leaf
+                .iter()
+                .find(|o| o.name == "require_reason")
+                .and_then(|o| o.value.as_bool()),
+            audit_channel: channel_option(leaf, "audit_channel"),
         })),
+        (SHARE_ADMIN, ["policy", "clear"]) => Ok(admin(AdminCommand::PolicyClear {
+            setting: string(leaf, "setting").unwrap_or_default(),
+        })),
+        (SHARE_ADMIN, ["explain"]) => {
+            let user = leaf
+                .iter()
+                .find(|o| o.name == "user")
+                .and_then(|o| o.value.as_user_id())
+                .ok_or_else(unknown)?;
+            let guild = cmd.guild_id.map(|g| RoleId(g.get()));
+            // Discord resolves a member only for someone in the guild; their roles leave out
+            // `@everyone` (the guild's id), which an admin may have allowed.
+            let roles = cmd.data.resolved.members.get(&user).map(|m| {
+                m.roles
+                    .iter()
+                    .map(|r| RoleId(r.get()))
+                    .chain(guild)
+                    .collect()
+            });
+            let place =
+                match leaf.iter().find(|o| o.name == "channel") {
+                    Some(o) => o.value.as_channel_id().map(|id| {
+                        match cmd.data.resolved.channels.get(&id) {
+                            Some(c) => place_of(c),
+                            None => ChannelPlace {
+                                channel: ChannelId(id.get()),
+                                parent: None,
+                            },
+                        }
+                    }),
+                    None => invoked_in(cmd),
+                };
+            Ok(admin(AdminCommand::Explain {
+                target: ExplainTarget {
+                    user: UserId(user.get()),
+                    roles,
+                    place,
+                },
+                expiry: string(leaf, OPT_EXPIRY).filter(|s| !s.trim().is_empty()),
+            }))
+        }
         (SHARE_ADMIN, ["audit"]) => Ok(admin(AdminCommand::Audit {
             user: leaf
                 .iter()
@@ -173,6 +321,37 @@ fn admin(command: AdminCommand) -> Invocation {
         command,
         role_name: None,
     }
+}
+
+/// Where an interaction was typed: its channel, with the parent when it is a thread.
+pub fn invoked_in(cmd: &CommandInteraction) -> Option<ChannelPlace> {
+    match &cmd.channel {
+        Some(c) => Some(place_of(c)),
+        None => Some(ChannelPlace {
+            channel: ChannelId(cmd.channel_id.get()),
+            parent: None,
+        }),
+    }
+}
+
+/// A thread counts as its parent channel (SPEC §9); other channels stand for themselves.
+fn place_of(c: &PartialChannel) -> ChannelPlace {
+    let thread = matches!(
+        c.kind,
+        ChannelType::PublicThread | ChannelType::PrivateThread | ChannelType::NewsThread
+    );
+    ChannelPlace {
+        channel: ChannelId(c.id.get()),
+        parent: c.parent_id.filter(|_| thread).map(|p| ChannelId(p.get())),
+    }
+}
+
+fn channel_option(options: &[CommandDataOption], name: &str) -> Option<ChannelId> {
+    options
+        .iter()
+        .find(|o| o.name == name)
+        .and_then(|o| o.value.as_channel_id())
+        .map(|c| ChannelId(c.get()))
 }
 
 /// The focused option of an autocomplete interaction and what has been typed so far.
@@ -225,26 +404,45 @@ fn string(options: &[CommandDataOption], name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
+
+    fn names(options: &Value) -> Vec<&str> {
+        options
+            .as_array()
+            .map(|a| a.iter().map(|o| o["name"].as_str().unwrap()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The option at `path` (names of nested options) under a command.
+    fn at<'a>(command: &'a Value, path: &[&str]) -> &'a Value {
+        path.iter().fold(command, |node, name| {
+            node["options"]
+                .as_array()
+                .and_then(|a| a.iter().find(|o| o["name"] == *name))
+                .unwrap_or_else(|| panic!("no option {name} in {node}"))
+        })
+    }
 
     #[test]
     fn definitions_follow_the_spec() {
         let json = serde_json::to_value(definitions()).unwrap();
         let share = &json[0];
         assert_eq!(share["name"], "share");
-        let subs: Vec<&str> = share["options"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|o| o["name"].as_str().unwrap())
-            .collect();
-        assert_eq!(subs, ["job", "tensorboard"]);
+        assert_eq!(names(&share["options"]), ["job", "tensorboard"]);
         for sub in share["options"].as_array().unwrap() {
+            assert_eq!(names(&sub["options"]), ["id", "expiry", "reason"]);
             let opts = sub["options"].as_array().unwrap();
-            assert_eq!(opts[0]["name"], "id");
             assert_eq!(opts[0]["required"], true);
-            assert_eq!(opts[1]["name"], "expiry");
             assert_eq!(opts[1]["autocomplete"], true);
+            assert_eq!(
+                (
+                    opts[2]["min_length"].as_u64(),
+                    opts[2]["max_length"].as_u64()
+                ),
+                (Some(1), Some(200))
+            );
         }
         let admin = &json[1];
         assert_eq!(admin["name"], "share-admin");
@@ -258,22 +456,57 @@ mod tests {
             .iter()
             .map(|o| (o["name"].as_str().unwrap(), o["type"].as_u64().unwrap()))
             .collect();
-        assert_eq!(groups, [("roles", 2), ("policy", 2), ("audit", 1)]);
-        let set = &admin["options"][1]["options"][1];
-        assert_eq!(set["name"], "set");
-        let names: Vec<&str> = set["options"]
+        assert_eq!(
+            groups,
+            [
+                ("roles", 2),
+                ("channels", 2),
+                ("policy", 2),
+                ("audit", 1),
+                ("explain", 1)
+            ]
+        );
+        let cases: [(&[&str], &[&str]); 10] = [
+            (&["roles", "add"], &["role", "max_expiry"]),
+            (&["roles", "remove"], &["role"]),
+            (&["roles", "list"], &[]),
+            (&["channels", "add"], &["channel"]),
+            (&["channels", "remove"], &["channel"]),
+            (&["channels", "list"], &[]),
+            (&["policy", "show"], &[]),
+            (
+                &["policy", "set"],
+                &[
+                    "default_expiry",
+                    "max_expiry",
+                    "require_reason",
+                    "audit_channel",
+                ],
+            ),
+            (&["policy", "clear"], &["setting"]),
+            (&["explain"], &["user", "expiry", "channel"]),
+        ];
+        for (path, options) in cases {
+            assert_eq!(names(&at(admin, path)["options"]), options, "{path:?}");
+        }
+        assert_eq!(names(&at(admin, &["audit"])["options"]), ["user", "limit"]);
+        let choices: Vec<&str> = at(admin, &["policy", "clear", "setting"])["choices"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|o| o["name"].as_str().unwrap())
+            .map(|c| c["value"].as_str().unwrap())
             .collect();
-        assert_eq!(names, ["default_expiry", "max_expiry"]);
-        let audit: Vec<&str> = admin["options"][2]["options"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|o| o["name"].as_str().unwrap())
-            .collect();
-        assert_eq!(audit, ["user", "limit"]);
+        assert_eq!(
+            choices,
+            [
+                "default_expiry",
+                "max_expiry",
+                "require_reason",
+                "audit_channel"
+            ]
+        );
+        assert_eq!(at(admin, &["policy", "set", "require_reason"])["type"], 5);
+        assert_eq!(at(admin, &["policy", "set", "audit_channel"])["type"], 7);
+        assert_eq!(at(admin, &["explain", "user"])["required"], true);
     }
 }

@@ -16,6 +16,7 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use super::GatewayStatus;
+use super::audit_channel::AuditChannel;
 use super::commands::{self, Invocation, UnknownCommand};
 use super::dispatch::Ack;
 use super::inflight::Inflight;
@@ -24,7 +25,7 @@ use super::{admin, replies};
 use crate::aliyun::GetTokenClient;
 use crate::share::ports::Actor;
 use crate::share::{
-    AdminCaller, AdminPermissions, AdminService, ChannelId, GuildId, LayeredLimits, RoleId,
+    AdminCaller, AdminPermissions, AdminService, AuditNotice, GuildId, LayeredLimits, RoleId,
     ShareRequest, ShareService, UserId, suggest_expiries,
 };
 use crate::store::{PgRateLimits, PgStore};
@@ -32,7 +33,7 @@ use crate::store::{PgRateLimits, PgStore};
 /// Everything an interaction needs, shared by all of them.
 pub struct Bot {
     pub share: ShareService<PgStore, PgStore, GetTokenClient, LayeredLimits<PgRateLimits>>,
-    pub admin: AdminService<PgStore>,
+    pub admin: AdminService<PgStore, LayeredLimits<PgRateLimits>>,
     /// Where commands are registered on READY: a guild, or global.
     pub register_in: Option<GuildId>,
     pub inflight: Arc<Inflight>,
@@ -42,6 +43,8 @@ pub struct Bot {
     pub responder: Responder,
     /// Shares this process may work on at once (`share.max_in_flight`): one permit each.
     pub share_slots: Arc<Semaphore>,
+    /// Where guilds' audit-channel posts go out.
+    pub audit_channel: AuditChannel,
     registered: AtomicBool,
 }
 
@@ -75,6 +78,7 @@ impl<'a> Incoming<'a> {
             target_type,
             id,
             expiry,
+            reason,
         }) = &self.invocation
         else {
             return None;
@@ -82,13 +86,14 @@ impl<'a> Incoming<'a> {
         Some(ShareRequest {
             interaction_id: self.cmd.id.to_string(),
             guild_id: self.guild?,
-            channel_id: Some(ChannelId(self.cmd.channel_id.get())),
+            place: commands::invoked_in(self.cmd),
             user_id: UserId(self.cmd.user.id.get()),
             user_name: self.cmd.user.name.clone(),
             member_roles: self.roles.clone(),
             target_type: *target_type,
             raw_id: id.clone(),
             raw_expiry: expiry.clone(),
+            raw_reason: reason.clone(),
         })
     }
 
@@ -113,10 +118,11 @@ impl<'a> Incoming<'a> {
 impl Bot {
     pub fn new(
         share: ShareService<PgStore, PgStore, GetTokenClient, LayeredLimits<PgRateLimits>>,
-        admin: AdminService<PgStore>,
+        admin: AdminService<PgStore, LayeredLimits<PgRateLimits>>,
         register_in: Option<GuildId>,
         gateway: GatewayStatus,
         responder: Responder,
+        audit_channel: AuditChannel,
         max_in_flight: usize,
     ) -> Self {
         Bot {
@@ -127,6 +133,7 @@ impl Bot {
             gateway,
             responder,
             share_slots: Arc::new(Semaphore::new(max_in_flight)),
+            audit_channel,
             registered: AtomicBool::new(false),
         }
     }
@@ -176,11 +183,11 @@ impl Bot {
                 }
                 return;
             }
-            let (reply, outcome) = match AssertUnwindSafe(self.respond(&incoming)).catch_unwind().await {
+            let (reply, outcome, notice) = match AssertUnwindSafe(self.respond(&incoming)).catch_unwind().await {
                 Ok(answer) => answer,
                 Err(_) => {
                     tracing::error!("handling the interaction panicked");
-                    (replies::internal_error(), "internal_error")
+                    (replies::internal_error(), "internal_error", None)
                 }
             };
             tracing::info!(outcome, "interaction answered");
@@ -190,6 +197,11 @@ impl Bot {
                 Ok(Delivered::FollowUp) => tracing::info!("answer sent as a follow-up message"),
                 // The audit row keeps its outcome: what was decided stands, only the telling failed.
                 Err(e) => tracing::error!(error = %e, "could not deliver the answer"),
+            }
+            // After the member has their answer, so a slow or failing post cannot delay it;
+            // still inside the in-flight guard, so shutdown waits for it.
+            if let Some(notice) = notice {
+                self.audit_channel.post(&notice).await;
             }
         }
         .instrument(span)
@@ -220,12 +232,16 @@ impl Bot {
         metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => incoming.path.clone(), "outcome" => outcome).increment(1);
     }
 
-    /// The reply and the outcome label for metrics.
-    async fn respond(&self, incoming: &Incoming<'_>) -> (EditInteractionResponse, &'static str) {
+    /// The reply, the outcome label for metrics, and what the audit channel is to be told.
+    async fn respond(
+        &self,
+        incoming: &Incoming<'_>,
+    ) -> (EditInteractionResponse, &'static str, Option<AuditNotice>) {
         let Some(guild) = incoming.guild else {
             return (
                 replies::text("These commands only work inside a server."),
                 "invalid_input",
+                None,
             );
         };
         match &incoming.invocation {
@@ -234,6 +250,7 @@ impl Bot {
                 (
                     replies::text("This command is not known to this version of the bot."),
                     "invalid_input",
+                    None,
                 )
             }
             Ok(Invocation::Share { .. }) => {
@@ -242,15 +259,16 @@ impl Bot {
                     .expect("a guild /share reads as a request");
                 let report = self.share.share(request).await;
                 crate::http::record::share(&report);
-                (replies::share(&report.outcome), report.outcome.label())
+                let label = report.outcome.label();
+                (replies::share(&report.outcome), label, report.notice)
             }
             Ok(Invocation::Admin { command, role_name }) => {
                 let outcome = self
                     .admin
                     .run(guild, &incoming.admin_caller(), command)
                     .await;
-                let text = admin::render(&outcome, role_name.as_deref());
-                (replies::text(text), outcome.label())
+                let reply = admin::reply(&outcome, role_name.as_deref());
+                (reply, outcome.label(), None)
             }
         }
     }
@@ -273,8 +291,8 @@ impl Bot {
         let max = match (option == commands::OPT_EXPIRY, guild) {
             (true, Some(g)) => {
                 // Suggestions only: an unreadable policy falls back to the operator's.
-                let stored = self.admin.store.policy(g).await.ok().flatten();
-                operator.effective_policy(stored).max_expiry()
+                let stored = self.admin.store.policy(g).await.unwrap_or_default();
+                operator.effective_policy(&stored).max_expiry()
             }
             // The admin's policy options, or a /share outside a guild.
             _ => operator.policy.max_expiry(),

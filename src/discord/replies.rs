@@ -13,7 +13,8 @@ use serenity::all::{
 use crate::safe_text::{shorten, visible};
 use crate::share::ports::IssueFailureKind;
 use crate::share::{
-    AccessDecision, InvalidInput, IssuedShare, LimitScope, ShareOutcome, format_duration,
+    AccessDecision, ChannelId, InvalidInput, IssuedShare, LimitScope, REASON_MAX_CHARS,
+    ShareOutcome, format_duration,
 };
 
 /// Discord refuses link buttons whose URL is longer than this.
@@ -215,6 +216,34 @@ fn render(outcome: &ShareOutcome) -> EditInteractionResponse {
                 escape(&e.to_string()),
             ),
         ),
+        ShareOutcome::Invalid(InvalidInput::Reason(e)) => embed(
+            COLOR_REFUSED,
+            "That reason is not valid",
+            format!(
+                "{}. Give a reason of 1–{REASON_MAX_CHARS} characters, or leave it out. Nothing was shared.",
+                escape(&e.to_string())
+            ),
+        ),
+        ShareOutcome::Invalid(InvalidInput::ReasonRequired) => embed(
+            COLOR_REFUSED,
+            "A reason is required",
+            "This server asks for a reason with every share. Run the command again with `reason:` (for example `reason: debugging the loss spike`). Nothing was shared.",
+        ),
+        ShareOutcome::Invalid(InvalidInput::AboveRoleCap { cap }) => embed(
+            COLOR_REFUSED,
+            "That expiry is longer than your roles allow",
+            format!(
+                "Your roles let you share for at most **{cap}**. Ask for {cap} or less, or leave the expiry out. Nothing was shared."
+            ),
+        ),
+        ShareOutcome::ChannelNotAllowed { allowed } => embed(
+            COLOR_REFUSED,
+            "Not in this channel",
+            format!(
+                "In this server, `/share` works only in {}. Nothing was shared.",
+                channel_list(allowed)
+            ),
+        ),
         ShareOutcome::Denied(AccessDecision::GuildNotEnabled) => embed(
             COLOR_REFUSED,
             "Not available in this server",
@@ -278,6 +307,20 @@ fn render(outcome: &ShareOutcome) -> EditInteractionResponse {
         }
         ShareOutcome::Overloaded => text(BUSY),
     }
+}
+
+/// Channel mentions (they ping nobody), cut to a readable number.
+pub fn channel_list(channels: &[ChannelId]) -> String {
+    const SHOWN: usize = 20;
+    let mut list: Vec<String> = channels
+        .iter()
+        .take(SHOWN)
+        .map(|c| format!("<#{c}>"))
+        .collect();
+    if channels.len() > SHOWN {
+        list.push(format!("and {} more", channels.len() - SHOWN));
+    }
+    list.join(", ")
 }
 
 fn issued(s: &IssuedShare) -> EditInteractionResponse {

@@ -72,6 +72,10 @@ fn describe_metrics() {
          evicted to make room at the connection cap, refused at the cap)."
     );
     describe_counter!(
+        AUDIT_CHANNEL_POSTS_TOTAL,
+        "Posts to guilds' audit channels, by result (ok, failed: missing permission, deleted channel, Discord down)."
+    );
+    describe_counter!(
         SHED_TOTAL,
         "Share requests turned away at once because the process was at share.max_in_flight."
     );

@@ -5,33 +5,65 @@
 
 use std::sync::Arc;
 
-use super::ports::{Actor, AuditEntry, SettingsStore, StorageError};
+use super::explain::{Explanation, explain};
+use super::ports::{
+    Actor, AuditEntry, GuildDirectory, Limiter, PolicyAction, RoleChange, SettingsStore,
+    StorageError,
+};
 use super::{
-    AdminPermissions, Expiry, ExpiryError, GuildId, GuildPolicy, Operator, PolicyError, RoleId,
+    AdminPermissions, AllowedRole, ChannelId, ChannelPlace, Expiry, ExpiryError, GuildId,
+    GuildPolicy, Operator, PolicyChange, PolicyError, PolicySetting, PolicySettings, RoleId,
     UserId, is_admin,
 };
 
 /// Most rows `/share-admin audit` lists, whatever was asked.
 pub const AUDIT_MAX_LIMIT: i64 = 25;
 
+/// The member `/share-admin explain` asks about, as the interaction resolved them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExplainTarget {
+    pub user: UserId,
+    /// Their roles, `@everyone` included; `None` when they are not a member of the guild.
+    pub roles: Option<Vec<RoleId>>,
+    /// The channel asked about, or the admin's own.
+    pub place: Option<ChannelPlace>,
+}
+
 /// One admin command, its options still as typed where the core validates them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdminCommand {
     RolesAdd {
         role: RoleId,
+        max_expiry: Option<String>,
     },
     RolesRemove {
         role: RoleId,
     },
     RolesList,
+    ChannelsAdd {
+        channel: ChannelId,
+    },
+    ChannelsRemove {
+        channel: ChannelId,
+    },
+    ChannelsList,
     PolicyShow,
     PolicySet {
         default_expiry: Option<String>,
         max_expiry: Option<String>,
+        require_reason: Option<bool>,
+        audit_channel: Option<ChannelId>,
+    },
+    PolicyClear {
+        setting: String,
     },
     Audit {
         user: Option<UserId>,
         limit: i64,
+    },
+    Explain {
+        target: ExplainTarget,
+        expiry: Option<String>,
     },
 }
 
@@ -47,7 +79,9 @@ pub struct AdminCaller {
 /// Why an admin's change was not made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AdminRefusal {
-    #[error("give `default_expiry`, `max_expiry`, or both")]
+    #[error(
+        "give at least one of `default_expiry`, `max_expiry`, `require_reason`, `audit_channel`"
+    )]
     NothingToSet,
     #[error("`{option}`: {source}")]
     Expiry {
@@ -57,6 +91,21 @@ pub enum AdminRefusal {
     },
     #[error("{0}")]
     Policy(#[from] PolicyError),
+    #[error(
+        "`{0}` is not a setting; choose one of default_expiry, max_expiry, require_reason, audit_channel"
+    )]
+    UnknownSetting(String),
+    #[error("that user is not a member of this server")]
+    NotAMember,
+}
+
+/// A guild's policy as `policy show` lists it: what is in force, what the admins stored (unset
+/// values come from the bot's configuration), and the configuration's own values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyView {
+    pub effective: GuildPolicy,
+    pub stored: PolicySettings,
+    pub configured: GuildPolicy,
 }
 
 /// Every way an admin command ends.
@@ -67,9 +116,10 @@ pub enum AdminOutcome {
     /// The caller is not a guild admin (re-checked: guilds can override command permissions).
     NotAdmin,
     RoleAdded {
-        role: RoleId,
-        /// `false` when it was already allowed (nothing recorded).
-        changed: bool,
+        role: AllowedRole,
+        change: RoleChange,
+        /// The cap in force for the role now.
+        cap: Expiry,
     },
     RoleRemoved {
         role: RoleId,
@@ -78,15 +128,32 @@ pub enum AdminOutcome {
         /// No role is allowed any more: nobody can share.
         none_left: bool,
     },
-    Roles(Vec<RoleId>),
-    Policy {
-        policy: GuildPolicy,
-        /// Set by the guild's admins, rather than the operator's defaults.
-        own: bool,
+    /// Each allowed role with the cap in force.
+    Roles(Vec<(AllowedRole, Expiry)>),
+    ChannelAdded {
+        channel: ChannelId,
+        /// `false` when it was listed already (nothing recorded).
+        changed: bool,
     },
-    PolicyUpdated(GuildPolicy),
+    ChannelRemoved {
+        channel: ChannelId,
+        changed: bool,
+        /// No channel is listed any more: `/share` works in every channel.
+        none_left: bool,
+    },
+    Channels(Vec<ChannelId>),
+    Policy(PolicyView),
+    PolicyUpdated(PolicyView),
+    PolicyCleared {
+        setting: PolicySetting,
+        view: PolicyView,
+    },
     Refused(AdminRefusal),
     Audit(Vec<AuditEntry>),
+    Explained {
+        user: UserId,
+        explanation: Box<Explanation>,
+    },
     /// The settings could not be read or written; nothing was changed.
     StorageUnavailable,
 }
@@ -104,14 +171,16 @@ impl AdminOutcome {
 }
 
 /// `/share-admin` for chat requests.
-pub struct AdminService<S> {
+pub struct AdminService<S, L> {
     pub store: S,
     /// Which guilds are served, who counts as admin, and the policy that bounds what admins
     /// may set.
     pub operator: Arc<Operator>,
+    /// The `/share` limits, read (never used up) by `explain`.
+    pub limits: L,
 }
 
-impl<S: SettingsStore> AdminService<S> {
+impl<S: SettingsStore + GuildDirectory, L: Limiter> AdminService<S, L> {
     pub async fn run(
         &self,
         guild: GuildId,
@@ -148,10 +217,22 @@ impl<S: SettingsStore> AdminService<S> {
         command: &AdminCommand,
     ) -> Result<AdminOutcome, StorageError> {
         Ok(match command {
-            AdminCommand::RolesAdd { role } => AdminOutcome::RoleAdded {
-                role: *role,
-                changed: self.store.add_allowed_role(guild, *role, actor).await?,
-            },
+            AdminCommand::RolesAdd { role, max_expiry } => {
+                let policy = self.policy(guild).await?;
+                let max_expiry = match parse_expiry("max_expiry", max_expiry, policy.max_expiry()) {
+                    Ok(cap) => cap,
+                    Err(refusal) => return Ok(AdminOutcome::Refused(refusal)),
+                };
+                let role = AllowedRole {
+                    role: *role,
+                    max_expiry,
+                };
+                AdminOutcome::RoleAdded {
+                    role,
+                    change: self.store.set_allowed_role(guild, role, actor).await?,
+                    cap: role.cap(policy),
+                }
+            }
             AdminCommand::RolesRemove { role } => {
                 let changed = self.store.remove_allowed_role(guild, *role, actor).await?;
                 let none_left = self.store.allowed_roles(guild).await?.is_empty();
@@ -161,61 +242,161 @@ impl<S: SettingsStore> AdminService<S> {
                     none_left,
                 }
             }
-            AdminCommand::RolesList => AdminOutcome::Roles(self.store.allowed_roles(guild).await?),
-            AdminCommand::PolicyShow => {
-                let stored = self.store.policy(guild).await?;
-                AdminOutcome::Policy {
-                    policy: self.operator.effective_policy(stored),
-                    own: stored.is_some(),
+            AdminCommand::RolesList => {
+                let policy = self.policy(guild).await?;
+                let roles = self.store.allowed_roles(guild).await?;
+                AdminOutcome::Roles(roles.into_iter().map(|r| (r, r.cap(policy))).collect())
+            }
+            AdminCommand::ChannelsAdd { channel } => AdminOutcome::ChannelAdded {
+                channel: *channel,
+                changed: self
+                    .store
+                    .add_allowed_channel(guild, *channel, actor)
+                    .await?,
+            },
+            AdminCommand::ChannelsRemove { channel } => {
+                let changed = self
+                    .store
+                    .remove_allowed_channel(guild, *channel, actor)
+                    .await?;
+                let none_left = self.store.allowed_channels(guild).await?.is_empty();
+                AdminOutcome::ChannelRemoved {
+                    channel: *channel,
+                    changed,
+                    none_left,
                 }
+            }
+            AdminCommand::ChannelsList => {
+                AdminOutcome::Channels(self.store.allowed_channels(guild).await?)
+            }
+            AdminCommand::PolicyShow => {
+                AdminOutcome::Policy(self.view(self.store.policy(guild).await?))
             }
             AdminCommand::PolicySet {
                 default_expiry,
                 max_expiry,
-            } => match self.parse_policy_options(default_expiry, max_expiry) {
-                Err(refusal) => AdminOutcome::Refused(refusal),
-                Ok((default, max)) => {
-                    let operator = Arc::clone(&self.operator);
-                    // Merged with the stored policy inside the store's serial step: a
-                    // concurrent change by another admin is never silently overwritten.
-                    let merge = move |stored: Option<GuildPolicy>| {
-                        operator.effective_policy(stored).updated(default, max)
-                    };
-                    match self.store.update_policy(guild, actor, merge).await? {
-                        Ok(updated) => AdminOutcome::PolicyUpdated(updated),
-                        Err(e) => AdminOutcome::Refused(AdminRefusal::Policy(e)),
-                    }
+                require_reason,
+                audit_channel,
+            } => {
+                let change = match self.parse_change(
+                    default_expiry,
+                    max_expiry,
+                    *require_reason,
+                    *audit_channel,
+                ) {
+                    Ok(change) => change,
+                    Err(refusal) => return Ok(AdminOutcome::Refused(refusal)),
+                };
+                let ceiling = self.operator.policy.max_expiry();
+                // Merged with the stored policy inside the store's serial step: a concurrent
+                // change by another admin is never silently overwritten.
+                let merge = move |stored: PolicySettings| stored.updated(&change, ceiling);
+                match self
+                    .store
+                    .update_policy(guild, actor, PolicyAction::Set, merge)
+                    .await?
+                {
+                    Ok(updated) => AdminOutcome::PolicyUpdated(self.view(updated)),
+                    Err(e) => AdminOutcome::Refused(AdminRefusal::Policy(e)),
                 }
-            },
+            }
+            AdminCommand::PolicyClear { setting } => {
+                let Some(setting) = PolicySetting::parse(setting.trim()) else {
+                    return Ok(AdminOutcome::Refused(AdminRefusal::UnknownSetting(
+                        setting.clone(),
+                    )));
+                };
+                let clear = move |stored: PolicySettings| Ok(stored.cleared(setting));
+                match self
+                    .store
+                    .update_policy(guild, actor, PolicyAction::Clear, clear)
+                    .await?
+                {
+                    Ok(updated) => AdminOutcome::PolicyCleared {
+                        setting,
+                        view: self.view(updated),
+                    },
+                    Err(e) => AdminOutcome::Refused(AdminRefusal::Policy(e)),
+                }
+            }
             AdminCommand::Audit { user, limit } => AdminOutcome::Audit(
                 self.store
                     .recent_attempts(guild, *user, (*limit).clamp(1, AUDIT_MAX_LIMIT))
                     .await?,
             ),
+            AdminCommand::Explain { target, expiry } => {
+                let Some(roles) = &target.roles else {
+                    return Ok(AdminOutcome::Refused(AdminRefusal::NotAMember));
+                };
+                let settings = self.store.settings(guild).await?;
+                let policy = self.operator.effective_policy(&settings.policy);
+                let remaining = match self.limits.remaining(guild, target.user).await {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "explain: the rate limit cannot be read");
+                        None
+                    }
+                };
+                let explanation = explain(
+                    &settings,
+                    policy,
+                    roles,
+                    target.place,
+                    expiry.as_deref(),
+                    remaining,
+                );
+                AdminOutcome::Explained {
+                    user: target.user,
+                    explanation: Box::new(explanation),
+                }
+            }
         })
     }
 
+    async fn policy(&self, guild: GuildId) -> Result<GuildPolicy, StorageError> {
+        let stored = self.store.policy(guild).await?;
+        Ok(self.operator.effective_policy(&stored))
+    }
+
+    fn view(&self, stored: PolicySettings) -> PolicyView {
+        PolicyView {
+            effective: self.operator.effective_policy(&stored),
+            stored,
+            configured: self.operator.policy,
+        }
+    }
+
     /// Admins choose within the operator's ceiling (`share.max_expiry`), not above it.
-    fn parse_policy_options(
+    fn parse_change(
         &self,
         default_expiry: &Option<String>,
         max_expiry: &Option<String>,
-    ) -> Result<(Option<Expiry>, Option<Expiry>), AdminRefusal> {
-        if default_expiry.is_none() && max_expiry.is_none() {
+        require_reason: Option<bool>,
+        audit_channel: Option<ChannelId>,
+    ) -> Result<PolicyChange, AdminRefusal> {
+        let ceiling = self.operator.policy.max_expiry();
+        let change = PolicyChange {
+            default_expiry: parse_expiry("default_expiry", default_expiry, ceiling)?,
+            max_expiry: parse_expiry("max_expiry", max_expiry, ceiling)?,
+            require_reason,
+            audit_channel,
+        };
+        if change.is_empty() {
             return Err(AdminRefusal::NothingToSet);
         }
-        let ceiling = self.operator.policy.max_expiry();
-        let parse = |option: &'static str, raw: &Option<String>| {
-            raw.as_deref()
-                .map(|r| Expiry::parse(r, ceiling))
-                .transpose()
-                .map_err(|source| AdminRefusal::Expiry { option, source })
-        };
-        Ok((
-            parse("default_expiry", default_expiry)?,
-            parse("max_expiry", max_expiry)?,
-        ))
+        Ok(change)
     }
+}
+
+fn parse_expiry(
+    option: &'static str,
+    raw: &Option<String>,
+    max: Expiry,
+) -> Result<Option<Expiry>, AdminRefusal> {
+    raw.as_deref()
+        .map(|r| Expiry::parse(r, max))
+        .transpose()
+        .map_err(|source| AdminRefusal::Expiry { option, source })
 }
 
 #[cfg(test)]
@@ -224,12 +405,16 @@ mod tests {
     use std::sync::atomic::Ordering;
 
     use super::*;
-    use crate::share::fakes::FakeSettings;
-    use crate::share::{ExpiryError, GuildScope, UserId};
+    use crate::share::fakes::{FakeLimiter, FakeSettings};
+    use crate::share::{
+        AccessDecision, ChannelDecision, ExpiryError, ExpiryVerdict, GuildScope, Refusal,
+        Remaining, UserId,
+    };
 
     const GUILD: GuildId = GuildId(10);
     const ROLE: RoleId = RoleId(20);
     const ADMIN_ROLE: RoleId = RoleId(30);
+    const ROOM: ChannelId = ChannelId(40);
 
     fn expiry(s: &str) -> Expiry {
         Expiry::parse(s, Expiry::HARD_MAX).unwrap()
@@ -239,7 +424,9 @@ mod tests {
         GuildPolicy::new(expiry(default), expiry(max)).unwrap()
     }
 
-    fn service() -> AdminService<FakeSettings> {
+    type Service = AdminService<FakeSettings, FakeLimiter>;
+
+    fn service() -> Service {
         AdminService {
             store: FakeSettings::default(),
             operator: Arc::new(Operator {
@@ -247,6 +434,7 @@ mod tests {
                 policy: policy("1d", "3d"),
                 admin_roles: vec![ADMIN_ROLE],
             }),
+            limits: FakeLimiter::default(),
         }
     }
 
@@ -261,11 +449,41 @@ mod tests {
         }
     }
 
+    async fn run(svc: &Service, command: AdminCommand) -> AdminOutcome {
+        svc.run(GUILD, &manager(), &command).await
+    }
+
     fn set(default: Option<&str>, max: Option<&str>) -> AdminCommand {
         AdminCommand::PolicySet {
             default_expiry: default.map(str::to_owned),
             max_expiry: max.map(str::to_owned),
+            require_reason: None,
+            audit_channel: None,
         }
+    }
+
+    fn add(role: RoleId, cap: Option<&str>) -> AdminCommand {
+        AdminCommand::RolesAdd {
+            role,
+            max_expiry: cap.map(str::to_owned),
+        }
+    }
+
+    fn changes(svc: &Service) -> Vec<String> {
+        svc.store
+            .changes
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, actor, what)| format!("{actor}: {what}"))
+            .collect()
+    }
+
+    fn store_policy(svc: &Service, default: Option<&str>, max: Option<&str>) {
+        svc.store.edit(GUILD, |g| {
+            g.policy.default_expiry = default.map(expiry);
+            g.policy.max_expiry = max.map(expiry);
+        });
     }
 
     #[tokio::test]
@@ -276,14 +494,14 @@ mod tests {
             roles: vec![ROLE],
             ..manager()
         };
-        let add = AdminCommand::RolesAdd { role: ROLE };
+        let add = add(ROLE, None);
         assert_eq!(svc.run(GUILD, &member, &add).await, AdminOutcome::NotAdmin);
         assert_eq!(
             svc.run(GuildId(99), &manager(), &add).await,
             AdminOutcome::GuildNotEnabled,
             "a foreign guild's admin is nobody here"
         );
-        assert!(svc.store.changes.lock().unwrap().is_empty());
+        assert!(changes(&svc).is_empty());
         for caller in [
             manager(),
             AdminCaller {
@@ -310,28 +528,33 @@ mod tests {
     #[tokio::test]
     async fn roles_are_added_once_removed_once_and_listed() {
         let svc = service();
-        let add = AdminCommand::RolesAdd { role: ROLE };
         let remove = AdminCommand::RolesRemove { role: ROLE };
+        let added = run(&svc, add(ROLE, None)).await;
         assert_eq!(
-            svc.run(GUILD, &manager(), &add).await,
+            added,
             AdminOutcome::RoleAdded {
-                role: ROLE,
-                changed: true
+                role: AllowedRole::new(ROLE),
+                change: RoleChange::Added,
+                cap: expiry("3d"),
             }
         );
-        assert_eq!(
-            svc.run(GUILD, &manager(), &add).await,
-            AdminOutcome::RoleAdded {
-                role: ROLE,
-                changed: false
-            }
+        let again = run(&svc, add(ROLE, None)).await;
+        assert!(
+            matches!(
+                again,
+                AdminOutcome::RoleAdded {
+                    change: RoleChange::Unchanged,
+                    ..
+                }
+            ),
+            "{again:?}"
         );
         assert_eq!(
-            svc.run(GUILD, &manager(), &AdminCommand::RolesList).await,
-            AdminOutcome::Roles(vec![ROLE])
+            run(&svc, AdminCommand::RolesList).await,
+            AdminOutcome::Roles(vec![(AllowedRole::new(ROLE), expiry("3d"))])
         );
         assert_eq!(
-            svc.run(GUILD, &manager(), &remove).await,
+            run(&svc, remove.clone()).await,
             AdminOutcome::RoleRemoved {
                 role: ROLE,
                 changed: true,
@@ -339,21 +562,100 @@ mod tests {
             }
         );
         assert_eq!(
-            svc.run(GUILD, &manager(), &remove).await,
+            run(&svc, remove).await,
             AdminOutcome::RoleRemoved {
                 role: ROLE,
                 changed: false,
                 none_left: true
             }
         );
-        let changes = svc.store.changes.lock().unwrap().clone();
         assert_eq!(
-            changes,
-            [
-                (GUILD, "7".into(), "role_add 20".into()),
-                (GUILD, "7".into(), "role_remove 20".into())
-            ],
+            changes(&svc),
+            ["7: role_add 20 ", "7: role_remove 20"],
             "only real changes are recorded, with their actor"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_role_cap_is_set_changed_and_bounded_by_the_guild_maximum() {
+        let svc = service();
+        store_policy(&svc, None, Some("2d"));
+        let capped = run(&svc, add(ROLE, Some("12h"))).await;
+        assert_eq!(
+            capped,
+            AdminOutcome::RoleAdded {
+                role: AllowedRole {
+                    role: ROLE,
+                    max_expiry: Some(expiry("12h"))
+                },
+                change: RoleChange::Added,
+                cap: expiry("12h"),
+            }
+        );
+        let raised = run(&svc, add(ROLE, Some("1d"))).await;
+        assert!(
+            matches!(
+                raised,
+                AdminOutcome::RoleAdded {
+                    change: RoleChange::CapChanged { previous: Some(p) },
+                    cap,
+                    ..
+                } if p == expiry("12h") && cap == expiry("1d")
+            ),
+            "{raised:?}"
+        );
+        // Re-adding without a cap states the role is capped by the guild maximum only.
+        let lifted = run(&svc, add(ROLE, None)).await;
+        assert!(
+            matches!(
+                lifted,
+                AdminOutcome::RoleAdded {
+                    change: RoleChange::CapChanged { .. },
+                    cap,
+                    ..
+                } if cap == expiry("2d")
+            ),
+            "{lifted:?}"
+        );
+        let above = run(&svc, add(RoleId(21), Some("3d"))).await;
+        assert!(
+            matches!(
+                &above,
+                AdminOutcome::Refused(AdminRefusal::Expiry {
+                    option: "max_expiry",
+                    source: ExpiryError::TooLong { .. }
+                })
+            ),
+            "above the guild's 2d: {above:?}"
+        );
+        let junk = run(&svc, add(RoleId(21), Some("lots"))).await;
+        assert!(matches!(junk, AdminOutcome::Refused(_)), "{junk:?}");
+        assert_eq!(
+            changes(&svc),
+            ["7: role_add 20 12h", "7: role_cap 20 1d", "7: role_cap 20 "]
+        );
+    }
+
+    #[tokio::test]
+    async fn roles_list_shows_each_cap_in_force() {
+        let svc = service();
+        run(&svc, add(ROLE, Some("2d"))).await;
+        run(&svc, add(RoleId(21), None)).await;
+        // The maximum drops below the first role's own cap.
+        store_policy(&svc, None, Some("1d"));
+        let AdminOutcome::Roles(roles) = run(&svc, AdminCommand::RolesList).await else {
+            panic!("not a listing")
+        };
+        let caps: Vec<(RoleId, Option<Expiry>, Expiry)> = roles
+            .iter()
+            .map(|(r, cap)| (r.role, r.max_expiry, *cap))
+            .collect();
+        assert_eq!(
+            caps,
+            [
+                (ROLE, Some(expiry("2d")), expiry("1d")),
+                (RoleId(21), None, expiry("1d"))
+            ]
         );
     }
 
@@ -361,12 +663,10 @@ mod tests {
     async fn removing_one_of_two_roles_leaves_sharing_on() {
         let svc = service();
         for role in [ROLE, RoleId(21)] {
-            svc.run(GUILD, &manager(), &AdminCommand::RolesAdd { role })
-                .await;
+            run(&svc, add(role, None)).await;
         }
         assert_eq!(
-            svc.run(GUILD, &manager(), &AdminCommand::RolesRemove { role: ROLE })
-                .await,
+            run(&svc, AdminCommand::RolesRemove { role: ROLE }).await,
             AdminOutcome::RoleRemoved {
                 role: ROLE,
                 changed: true,
@@ -376,31 +676,89 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_policy_shown_is_the_effective_one() {
+    async fn channels_are_listed_once_and_unlisted() {
         let svc = service();
+        let add = AdminCommand::ChannelsAdd { channel: ROOM };
         assert_eq!(
-            svc.run(GUILD, &manager(), &AdminCommand::PolicyShow).await,
-            AdminOutcome::Policy {
-                policy: policy("1d", "3d"),
-                own: false
+            run(&svc, add.clone()).await,
+            AdminOutcome::ChannelAdded {
+                channel: ROOM,
+                changed: true
             }
         );
-        // Stored before the operator lowered the ceiling to 3 days.
-        svc.store
-            .policies
-            .lock()
-            .unwrap()
-            .insert(GUILD, policy("5d", "7d"));
         assert_eq!(
-            svc.run(GUILD, &manager(), &AdminCommand::PolicyShow).await,
-            AdminOutcome::Policy {
-                policy: policy("3d", "3d"),
-                own: true
+            run(&svc, add).await,
+            AdminOutcome::ChannelAdded {
+                channel: ROOM,
+                changed: false
             }
+        );
+        run(
+            &svc,
+            AdminCommand::ChannelsAdd {
+                channel: ChannelId(41),
+            },
+        )
+        .await;
+        assert_eq!(
+            run(&svc, AdminCommand::ChannelsList).await,
+            AdminOutcome::Channels(vec![ROOM, ChannelId(41)])
+        );
+        let remove = |channel| AdminCommand::ChannelsRemove { channel };
+        assert_eq!(
+            run(&svc, remove(ROOM)).await,
+            AdminOutcome::ChannelRemoved {
+                channel: ROOM,
+                changed: true,
+                none_left: false
+            }
+        );
+        assert_eq!(
+            run(&svc, remove(ChannelId(41))).await,
+            AdminOutcome::ChannelRemoved {
+                channel: ChannelId(41),
+                changed: true,
+                none_left: true
+            }
+        );
+        assert_eq!(
+            run(&svc, remove(ROOM)).await,
+            AdminOutcome::ChannelRemoved {
+                channel: ROOM,
+                changed: false,
+                none_left: true
+            }
+        );
+        assert_eq!(
+            changes(&svc),
+            [
+                "7: channel_add 40",
+                "7: channel_add 41",
+                "7: channel_remove 40",
+                "7: channel_remove 41"
+            ]
         );
     }
 
-    /// What a policy case should end in: the stored `(default, max)`, or a refusal.
+    #[tokio::test]
+    async fn the_policy_shown_is_the_effective_one_with_what_was_stored() {
+        let svc = service();
+        let AdminOutcome::Policy(view) = run(&svc, AdminCommand::PolicyShow).await else {
+            panic!("not a policy")
+        };
+        assert_eq!(view.effective, policy("1d", "3d"));
+        assert_eq!(view.stored, PolicySettings::default());
+        assert_eq!(view.configured, policy("1d", "3d"));
+        // Stored before the operator lowered the ceiling to 3 days.
+        store_policy(&svc, Some("5d"), Some("7d"));
+        let AdminOutcome::Policy(view) = run(&svc, AdminCommand::PolicyShow).await else {
+            panic!("not a policy")
+        };
+        assert_eq!(view.effective, policy("3d", "3d"));
+        assert_eq!(view.stored.max_expiry, Some(expiry("7d")));
+    }
+
+    /// What a policy case should end in: the effective `(default, max)`, or a refusal.
     type Expected = Result<(&'static str, &'static str), fn(&AdminRefusal) -> bool>;
 
     struct PolicyCase {
@@ -491,25 +849,19 @@ mod tests {
         for case in cases {
             let svc = service();
             if let Some((d, m)) = case.stored {
-                svc.store
-                    .policies
-                    .lock()
-                    .unwrap()
-                    .insert(GUILD, policy(d, m));
+                store_policy(&svc, Some(d), Some(m));
             }
-            let before = svc.store.policies.lock().unwrap().get(&GUILD).copied();
-            let outcome = svc.run(GUILD, &manager(), &case.command).await;
-            let stored = svc.store.policies.lock().unwrap().get(&GUILD).copied();
+            let before = svc.store.get(GUILD).policy;
+            let outcome = run(&svc, case.command.clone()).await;
+            let stored = svc.store.get(GUILD).policy;
             match case.expected {
                 Ok((d, m)) => {
-                    assert_eq!(
-                        outcome,
-                        AdminOutcome::PolicyUpdated(policy(d, m)),
-                        "{}",
-                        case.name
-                    );
-                    assert_eq!(stored, Some(policy(d, m)), "{}", case.name);
-                    assert_eq!(svc.store.changes.lock().unwrap().len(), 1, "{}", case.name);
+                    let AdminOutcome::PolicyUpdated(view) = &outcome else {
+                        panic!("{}: {outcome:?}", case.name)
+                    };
+                    assert_eq!(view.effective, policy(d, m), "{}", case.name);
+                    assert_eq!(view.stored, stored, "{}", case.name);
+                    assert_eq!(changes(&svc).len(), 1, "{}", case.name);
                 }
                 Err(is_expected) => {
                     let AdminOutcome::Refused(refusal) = &outcome else {
@@ -517,15 +869,176 @@ mod tests {
                     };
                     assert!(is_expected(refusal), "{}: {refusal:?}", case.name);
                     assert_eq!(stored, before, "{}: nothing written", case.name);
-                    assert!(
-                        svc.store.changes.lock().unwrap().is_empty(),
-                        "{}",
-                        case.name
-                    );
+                    assert!(changes(&svc).is_empty(), "{}", case.name);
                     assert_eq!(outcome.label(), "invalid_input");
                 }
             }
         }
+    }
+
+    #[tokio::test]
+    async fn policy_set_turns_on_reasons_and_the_audit_channel() {
+        let svc = service();
+        let outcome = run(
+            &svc,
+            AdminCommand::PolicySet {
+                default_expiry: None,
+                max_expiry: None,
+                require_reason: Some(true),
+                audit_channel: Some(ROOM),
+            },
+        )
+        .await;
+        let AdminOutcome::PolicyUpdated(view) = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert!(view.stored.require_reason);
+        assert_eq!(view.stored.audit_channel, Some(ROOM));
+        assert_eq!(view.stored.default_expiry, None, "untouched");
+        assert_eq!(svc.store.get(GUILD).policy, view.stored);
+    }
+
+    #[tokio::test]
+    async fn policy_clear_resets_one_setting() {
+        let full = PolicySettings {
+            default_expiry: Some(expiry("2h")),
+            max_expiry: Some(expiry("1d")),
+            require_reason: true,
+            audit_channel: Some(ROOM),
+        };
+        for setting in PolicySetting::ALL {
+            let svc = service();
+            svc.store.edit(GUILD, |g| g.policy = full.clone());
+            let outcome = run(
+                &svc,
+                AdminCommand::PolicyClear {
+                    setting: setting.as_str().into(),
+                },
+            )
+            .await;
+            let AdminOutcome::PolicyCleared { setting: got, view } = &outcome else {
+                panic!("{setting:?}: {outcome:?}")
+            };
+            assert_eq!(*got, setting);
+            assert_eq!(view.stored, full.cleared(setting), "{setting:?}");
+            assert_eq!(svc.store.get(GUILD).policy, full.cleared(setting));
+            assert_eq!(changes(&svc).len(), 1, "{setting:?}");
+        }
+        let svc = service();
+        let cleared_max = {
+            svc.store.edit(GUILD, |g| g.policy = full.clone());
+            run(
+                &svc,
+                AdminCommand::PolicyClear {
+                    setting: "max_expiry".into(),
+                },
+            )
+            .await
+        };
+        let AdminOutcome::PolicyCleared { view, .. } = cleared_max else {
+            panic!()
+        };
+        assert_eq!(
+            view.effective,
+            policy("2h", "3d"),
+            "the operator's maximum applies again"
+        );
+        let unknown = run(
+            &svc,
+            AdminCommand::PolicyClear {
+                setting: "everything".into(),
+            },
+        )
+        .await;
+        assert_eq!(
+            unknown,
+            AdminOutcome::Refused(AdminRefusal::UnknownSetting("everything".into()))
+        );
+    }
+
+    fn explain(
+        user: u64,
+        roles: Option<Vec<RoleId>>,
+        channel: ChannelId,
+        exp: Option<&str>,
+    ) -> AdminCommand {
+        AdminCommand::Explain {
+            target: ExplainTarget {
+                user: UserId(user),
+                roles,
+                place: Some(ChannelPlace {
+                    channel,
+                    parent: None,
+                }),
+            },
+            expiry: exp.map(str::to_owned),
+        }
+    }
+
+    #[tokio::test]
+    async fn explain_answers_from_the_members_roles_without_using_anything() {
+        let svc = service();
+        run(&svc, add(ROLE, Some("1h"))).await;
+        run(&svc, AdminCommand::ChannelsAdd { channel: ROOM }).await;
+        *svc.limits.remaining.lock().unwrap() = Remaining { user: 2, guild: 50 };
+        let recorded = changes(&svc).len();
+
+        let outcome = run(&svc, explain(5, Some(vec![ROLE]), ROOM, Some("2h"))).await;
+        let AdminOutcome::Explained { user, explanation } = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(user, UserId(5));
+        assert_eq!(explanation.channel, ChannelDecision::Listed);
+        assert_eq!(explanation.access, AccessDecision::Allowed);
+        assert_eq!(
+            explanation.expiry,
+            Some(ExpiryVerdict::AboveCap { cap: expiry("1h") })
+        );
+        assert_eq!(
+            explanation.remaining,
+            Some(Remaining { user: 2, guild: 50 })
+        );
+        assert!(!explanation.would_share());
+
+        let outcome = run(&svc, explain(5, Some(vec![ROLE]), ROOM, None)).await;
+        let AdminOutcome::Explained { explanation, .. } = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(explanation.verdict, Ok(expiry("1h")));
+        assert!(explanation.would_share());
+
+        let outcome = run(
+            &svc,
+            explain(6, Some(vec![RoleId(99)]), ChannelId(41), None),
+        )
+        .await;
+        let AdminOutcome::Explained { explanation, .. } = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert!(matches!(explanation.verdict, Err(Refusal::Channel { .. })));
+        assert_eq!(explanation.access, AccessDecision::MissingRole);
+
+        assert_eq!(changes(&svc).len(), recorded, "explain changes nothing");
+        assert_eq!(
+            svc.limits.calls.load(Ordering::SeqCst),
+            0,
+            "nothing used up"
+        );
+    }
+
+    #[tokio::test]
+    async fn explain_refuses_a_non_member_and_survives_an_unreadable_limit() {
+        let svc = service();
+        assert_eq!(
+            run(&svc, explain(5, None, ROOM, None)).await,
+            AdminOutcome::Refused(AdminRefusal::NotAMember)
+        );
+        svc.limits.fail.store(true, Ordering::SeqCst);
+        let outcome = run(&svc, explain(5, Some(vec![ROLE]), ROOM, None)).await;
+        let AdminOutcome::Explained { explanation, .. } = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(explanation.remaining, None);
     }
 
     #[tokio::test]
@@ -545,25 +1058,22 @@ mod tests {
             .lock()
             .unwrap()
             .extend([entry("1"), entry("2"), entry("1")]);
-        let AdminOutcome::Audit(rows) = svc
-            .run(
-                GUILD,
-                &manager(),
-                &AdminCommand::Audit {
-                    user: Some(UserId(1)),
-                    limit: 1_000,
-                },
-            )
-            .await
+        let AdminOutcome::Audit(rows) = run(
+            &svc,
+            AdminCommand::Audit {
+                user: Some(UserId(1)),
+                limit: 1_000,
+            },
+        )
+        .await
         else {
             panic!("not a listing")
         };
         assert_eq!(rows.len(), 2);
         assert_eq!(*svc.store.last_limit.lock().unwrap(), Some(AUDIT_MAX_LIMIT));
-        svc.run(
-            GUILD,
-            &manager(),
-            &AdminCommand::Audit {
+        run(
+            &svc,
+            AdminCommand::Audit {
                 user: None,
                 limit: 0,
             },
@@ -577,17 +1087,25 @@ mod tests {
         let svc = service();
         svc.store.fail.store(true, Ordering::SeqCst);
         for command in [
-            AdminCommand::RolesAdd { role: ROLE },
+            add(ROLE, None),
+            add(ROLE, Some("1h")),
             AdminCommand::RolesRemove { role: ROLE },
             AdminCommand::RolesList,
+            AdminCommand::ChannelsAdd { channel: ROOM },
+            AdminCommand::ChannelsRemove { channel: ROOM },
+            AdminCommand::ChannelsList,
             AdminCommand::PolicyShow,
             set(Some("2h"), None),
+            AdminCommand::PolicyClear {
+                setting: "max_expiry".into(),
+            },
             AdminCommand::Audit {
                 user: None,
                 limit: 5,
             },
+            explain(5, Some(vec![ROLE]), ROOM, None),
         ] {
-            let outcome = svc.run(GUILD, &manager(), &command).await;
+            let outcome = run(&svc, command.clone()).await;
             assert_eq!(outcome, AdminOutcome::StorageUnavailable, "{command:?}");
             assert_eq!(outcome.label(), "error");
         }

@@ -8,10 +8,14 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use secrecy::SecretString;
 
 use super::ports::{
-    AuditAttempt, AuditBegin, AuditCompletion, AuditLog, GuildDirectory, GuildSettings,
-    IssueFailure, IssuedToken, Limiter, StorageError, TokenIssuer,
+    Actor, AuditAttempt, AuditBegin, AuditCompletion, AuditLog, GuildDirectory, GuildSettings,
+    IssueFailure, IssuedToken, Limiter, PolicyAction, RoleChange, SettingsStore, StorageError,
+    TokenIssuer,
 };
-use super::{Expiry, GuildId, RateDecision, TargetId, TargetType, UserId};
+use super::{
+    AllowedRole, ChannelId, Expiry, GuildId, PolicyError, PolicySettings, RateDecision, Remaining,
+    RoleId, TargetId, TargetType, UserId,
+};
 
 /// One stored audit row: what `begin`/`record` wrote and what `complete` added.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +126,8 @@ impl GuildDirectory for FakeGuilds {
 #[derive(Debug)]
 pub struct FakeLimiter {
     pub answer: Mutex<RateDecision>,
+    /// What `remaining` answers.
+    pub remaining: Mutex<Remaining>,
     pub fail: AtomicBool,
     pub calls: AtomicUsize,
 }
@@ -130,6 +136,7 @@ impl Default for FakeLimiter {
     fn default() -> Self {
         FakeLimiter {
             answer: Mutex::new(RateDecision::Allowed),
+            remaining: Mutex::new(Remaining { user: 3, guild: 60 }),
             fail: AtomicBool::new(false),
             calls: AtomicUsize::new(0),
         }
@@ -141,6 +148,11 @@ impl Limiter for FakeLimiter {
         self.calls.fetch_add(1, Ordering::SeqCst);
         failing(&self.fail)?;
         Ok(*self.answer.lock().unwrap())
+    }
+
+    async fn remaining(&self, _guild: GuildId, _user: UserId) -> Result<Remaining, StorageError> {
+        failing(&self.fail)?;
+        Ok(*self.remaining.lock().unwrap())
     }
 }
 
@@ -201,8 +213,7 @@ impl super::ports::Clock for FakeClock {
 /// Allowlists, policies and recent attempts in memory, with the changes each actor made.
 #[derive(Debug, Default)]
 pub struct FakeSettings {
-    pub roles: Mutex<BTreeMap<GuildId, Vec<super::RoleId>>>,
-    pub policies: Mutex<BTreeMap<GuildId, super::GuildPolicy>>,
+    pub guilds: Mutex<BTreeMap<GuildId, GuildSettings>>,
     pub attempts: Mutex<Vec<super::ports::AuditEntry>>,
     /// `(guild, actor id, what)` for every recorded change.
     pub changes: Mutex<Vec<(GuildId, String, String)>>,
@@ -212,82 +223,157 @@ pub struct FakeSettings {
 }
 
 impl FakeSettings {
-    fn record(&self, guild: GuildId, actor: &super::ports::Actor, what: String) {
+    fn record(&self, guild: GuildId, actor: &Actor, what: String) {
         self.changes
             .lock()
             .unwrap()
             .push((guild, actor.id.clone(), what));
     }
+
+    /// Changes one guild's settings in place.
+    pub fn edit<T>(&self, guild: GuildId, f: impl FnOnce(&mut GuildSettings) -> T) -> T {
+        f(self.guilds.lock().unwrap().entry(guild).or_default())
+    }
+
+    pub fn get(&self, guild: GuildId) -> GuildSettings {
+        self.guilds
+            .lock()
+            .unwrap()
+            .get(&guild)
+            .cloned()
+            .unwrap_or_default()
+    }
 }
 
-impl super::ports::SettingsStore for FakeSettings {
-    async fn add_allowed_role(
+impl GuildDirectory for FakeSettings {
+    async fn settings(&self, guild: GuildId) -> Result<GuildSettings, StorageError> {
+        failing(&self.fail)?;
+        Ok(self.get(guild))
+    }
+}
+
+impl SettingsStore for FakeSettings {
+    async fn set_allowed_role(
         &self,
         guild: GuildId,
-        role: super::RoleId,
-        actor: &super::ports::Actor,
-    ) -> Result<bool, StorageError> {
+        role: AllowedRole,
+        actor: &Actor,
+    ) -> Result<RoleChange, StorageError> {
         failing(&self.fail)?;
-        let mut roles = self.roles.lock().unwrap();
-        let list = roles.entry(guild).or_default();
-        if list.contains(&role) {
-            return Ok(false);
+        let change = self.edit(guild, |g| {
+            match g.allowed_roles.iter_mut().find(|a| a.role == role.role) {
+                None => {
+                    g.allowed_roles.push(role);
+                    RoleChange::Added
+                }
+                Some(a) if a.max_expiry == role.max_expiry => RoleChange::Unchanged,
+                Some(a) => {
+                    let previous = a.max_expiry;
+                    a.max_expiry = role.max_expiry;
+                    RoleChange::CapChanged { previous }
+                }
+            }
+        });
+        let cap = role.max_expiry.map(|c| c.to_string()).unwrap_or_default();
+        match change {
+            RoleChange::Added => self.record(guild, actor, format!("role_add {} {cap}", role.role)),
+            RoleChange::CapChanged { .. } => {
+                self.record(guild, actor, format!("role_cap {} {cap}", role.role))
+            }
+            RoleChange::Unchanged => {}
         }
-        list.push(role);
-        self.record(guild, actor, format!("role_add {role}"));
-        Ok(true)
+        Ok(change)
     }
 
     async fn remove_allowed_role(
         &self,
         guild: GuildId,
-        role: super::RoleId,
-        actor: &super::ports::Actor,
+        role: RoleId,
+        actor: &Actor,
     ) -> Result<bool, StorageError> {
         failing(&self.fail)?;
-        let mut roles = self.roles.lock().unwrap();
-        let list = roles.entry(guild).or_default();
-        let before = list.len();
-        list.retain(|r| *r != role);
-        if list.len() == before {
-            return Ok(false);
+        let removed = self.edit(guild, |g| {
+            let before = g.allowed_roles.len();
+            g.allowed_roles.retain(|a| a.role != role);
+            g.allowed_roles.len() != before
+        });
+        if removed {
+            self.record(guild, actor, format!("role_remove {role}"));
         }
-        self.record(guild, actor, format!("role_remove {role}"));
-        Ok(true)
+        Ok(removed)
     }
 
-    async fn allowed_roles(&self, guild: GuildId) -> Result<Vec<super::RoleId>, StorageError> {
+    async fn allowed_roles(&self, guild: GuildId) -> Result<Vec<AllowedRole>, StorageError> {
         failing(&self.fail)?;
-        Ok(self
-            .roles
-            .lock()
-            .unwrap()
-            .get(&guild)
-            .cloned()
-            .unwrap_or_default())
+        Ok(self.get(guild).allowed_roles)
     }
 
-    async fn policy(&self, guild: GuildId) -> Result<Option<super::GuildPolicy>, StorageError> {
+    async fn add_allowed_channel(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+        actor: &Actor,
+    ) -> Result<bool, StorageError> {
         failing(&self.fail)?;
-        Ok(self.policies.lock().unwrap().get(&guild).copied())
+        let added = self.edit(guild, |g| {
+            let new = !g.allowed_channels.contains(&channel);
+            if new {
+                g.allowed_channels.push(channel);
+            }
+            new
+        });
+        if added {
+            self.record(guild, actor, format!("channel_add {channel}"));
+        }
+        Ok(added)
+    }
+
+    async fn remove_allowed_channel(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+        actor: &Actor,
+    ) -> Result<bool, StorageError> {
+        failing(&self.fail)?;
+        let removed = self.edit(guild, |g| {
+            let before = g.allowed_channels.len();
+            g.allowed_channels.retain(|c| *c != channel);
+            g.allowed_channels.len() != before
+        });
+        if removed {
+            self.record(guild, actor, format!("channel_remove {channel}"));
+        }
+        Ok(removed)
+    }
+
+    async fn allowed_channels(&self, guild: GuildId) -> Result<Vec<ChannelId>, StorageError> {
+        failing(&self.fail)?;
+        Ok(self.get(guild).allowed_channels)
+    }
+
+    async fn policy(&self, guild: GuildId) -> Result<PolicySettings, StorageError> {
+        failing(&self.fail)?;
+        Ok(self.get(guild).policy)
     }
 
     async fn update_policy<F>(
         &self,
         guild: GuildId,
-        actor: &super::ports::Actor,
+        actor: &Actor,
+        action: PolicyAction,
         update: F,
-    ) -> Result<Result<super::GuildPolicy, super::PolicyError>, StorageError>
+    ) -> Result<Result<PolicySettings, PolicyError>, StorageError>
     where
-        F: FnOnce(Option<super::GuildPolicy>) -> Result<super::GuildPolicy, super::PolicyError>
-            + Send,
+        F: FnOnce(PolicySettings) -> Result<PolicySettings, PolicyError> + Send,
     {
         failing(&self.fail)?;
-        let mut policies = self.policies.lock().unwrap();
-        let updated = update(policies.get(&guild).copied());
-        if let Ok(p) = updated {
-            policies.insert(guild, p);
-            self.record(guild, actor, format!("policy_set {p:?}"));
+        let previous = self.get(guild).policy;
+        let updated = update(previous.clone());
+        if let Ok(p) = &updated
+            && *p != previous
+        {
+            self.edit(guild, |g| g.policy = p.clone());
+            self.record(guild, actor, format!("{action:?} {p:?}"));
         }
         Ok(updated)
     }
@@ -295,7 +381,7 @@ impl super::ports::SettingsStore for FakeSettings {
     async fn recent_attempts(
         &self,
         _guild: GuildId,
-        user: Option<super::UserId>,
+        user: Option<UserId>,
         limit: i64,
     ) -> Result<Vec<super::ports::AuditEntry>, StorageError> {
         failing(&self.fail)?;

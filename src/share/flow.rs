@@ -1,6 +1,7 @@
 //! The `/share` flow (SPEC §5, §9, §13) as one function over the ports:
-//! guild served → settings → input → allowlist → rate limit → audit.begin → GetToken →
-//! audit.complete. It decides and reports; adapters render, count, sleep and retry.
+//! guild served → settings → input (id, expiry, reason) → channel → allowlist → the member's
+//! cap → rate limit → audit.begin → GetToken → audit.complete. It decides and reports;
+//! adapters render, count, post, sleep and retry.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,15 +10,17 @@ use chrono::DateTime;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
+use super::guardrails::{self, Refusal};
 use super::jwt::jwt_expiry;
+use super::notice::AuditNotice;
 use super::outcome::{InvalidInput, IssuedShare, ShareOutcome, ShareReport};
 use super::ports::{
     AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, Clock, GuildDirectory,
-    Limiter, TokenIssuer,
+    GuildSettings, Limiter, TokenIssuer,
 };
 use super::{
-    AccessDecision, ChannelId, Expiry, GuildId, LimitScope, LinkTemplate, LinkValues, Operator,
-    RateDecision, RoleId, TargetId, TargetType, UserId, decide_access, parse_duration,
+    AccessDecision, ChannelPlace, Expiry, GuildId, LimitScope, LinkTemplate, LinkValues, Operator,
+    RateDecision, Reason, RoleId, TargetId, TargetType, UserId, parse_duration,
 };
 
 /// Longest target id or user name kept in the audit log when the input was invalid.
@@ -28,13 +31,15 @@ const AUDIT_TEXT_MAX_CHARS: usize = 256;
 pub struct ShareRequest {
     pub interaction_id: String,
     pub guild_id: GuildId,
-    pub channel_id: Option<ChannelId>,
+    /// Where it was typed; `None` if the interaction named no channel.
+    pub place: Option<ChannelPlace>,
     pub user_id: UserId,
     pub user_name: String,
     pub member_roles: Vec<RoleId>,
     pub target_type: TargetType,
     pub raw_id: String,
     pub raw_expiry: Option<String>,
+    pub raw_reason: Option<String>,
 }
 
 /// Link templates per target type.
@@ -168,6 +173,7 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
 
     let mut report = ShareReport::new(outcome);
     report.gettoken = Some(gettoken);
+    report.recorded = Some(completion.clone());
     let Some(audit) = audit else {
         return report;
     };
@@ -238,49 +244,79 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer, L: Limiter> ShareService<A,
                 return report;
             }
         };
-        let policy = self.operator.effective_policy(settings.policy);
+        let mut report = self
+            .decide(&req, &settings, requested, &mut attempt, started)
+            .await;
+        if let Some(channel) = settings.policy.audit_channel {
+            report.notice = AuditNotice::of(channel, &attempt, &report);
+        }
+        report
+    }
 
-        let validated = TargetId::parse(&req.raw_id)
-            .map_err(InvalidInput::Id)
-            .and_then(|id| {
-                let requested = requested
-                    .transpose()
-                    .map_err(|e| InvalidInput::Expiry(e.into()))?;
-                let expiry = policy
-                    .resolve_expiry(requested)
-                    .map_err(InvalidInput::Expiry)?;
-                Ok((id, expiry))
-            });
-        let (target_id, expiry) = match validated {
+    /// Everything after the settings are known, in SPEC §9's order.
+    async fn decide(
+        &self,
+        req: &ShareRequest,
+        settings: &GuildSettings,
+        requested: Option<Result<std::time::Duration, super::DurationParseError>>,
+        attempt: &mut AuditAttempt,
+        started: Instant,
+    ) -> ShareReport {
+        let policy = self.operator.effective_policy(&settings.policy);
+
+        // Input: id, expiry syntax and the guild's bounds, reason.
+        let validated = (|| {
+            let id = TargetId::parse(&req.raw_id).map_err(InvalidInput::Id)?;
+            let requested = requested
+                .transpose()
+                .map_err(|e| InvalidInput::Expiry(e.into()))?;
+            let requested = policy.bound(requested).map_err(InvalidInput::Expiry)?;
+            let reason = req
+                .raw_reason
+                .as_deref()
+                .map(Reason::parse)
+                .transpose()
+                .map_err(InvalidInput::Reason)?;
+            if reason.is_none() && settings.policy.require_reason {
+                return Err(InvalidInput::ReasonRequired);
+            }
+            Ok((id, requested))
+        })();
+        let (target_id, requested) = match validated {
             Ok(v) => v,
             Err(invalid) => {
                 let code = invalid.code();
                 return self
-                    .refuse(&attempt, started, code, ShareOutcome::Invalid(invalid))
+                    .refuse(attempt, started, code, ShareOutcome::Invalid(invalid))
                     .await;
             }
         };
-        attempt.expire_seconds = Some(expiry.as_secs().into());
 
-        match decide_access(&settings.allowed_roles, &req.member_roles) {
-            AccessDecision::Allowed => {}
-            denied => {
-                let code = match denied {
-                    AccessDecision::EmptyAllowlist => "empty_allowlist",
-                    _ => "missing_role",
+        // Channel, allowlist, the member's cap.
+        let granted =
+            guardrails::evaluate(settings, policy, req.place, &req.member_roles, requested);
+        let expiry = match granted {
+            Ok(expiry) => expiry,
+            Err(refusal) => {
+                let code = refusal.code();
+                let outcome = match refusal {
+                    Refusal::Channel { allowed } => ShareOutcome::ChannelNotAllowed { allowed },
+                    Refusal::Access(denied) => ShareOutcome::Denied(denied),
+                    Refusal::AboveCap { cap } => {
+                        ShareOutcome::Invalid(InvalidInput::AboveRoleCap { cap })
+                    }
                 };
-                return self
-                    .refuse(&attempt, started, code, ShareOutcome::Denied(denied))
-                    .await;
+                return self.refuse(attempt, started, code, outcome).await;
             }
-        }
+        };
+        attempt.expire_seconds = Some(expiry.as_secs().into());
 
         match self.limits.check(req.guild_id, req.user_id).await {
             Ok(RateDecision::Allowed) => {}
             Ok(RateDecision::Limited { scope, retry_after }) => {
                 let refusal = ShareOutcome::RateLimited { scope, retry_after };
                 return self
-                    .refuse(&attempt, started, rate_limit_code(scope), refusal)
+                    .refuse(attempt, started, rate_limit_code(scope), refusal)
                     .await;
             }
             Err(e) => {
@@ -288,7 +324,7 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer, L: Limiter> ShareService<A,
                 tracing::error!(error = %e, "cannot check the rate limit; refusing");
                 return self
                     .refuse(
-                        &attempt,
+                        attempt,
                         started,
                         "ratelimit_unavailable",
                         ShareOutcome::AuditUnavailable,
@@ -302,7 +338,7 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer, L: Limiter> ShareService<A,
             &self.issuer,
             &self.links,
             self.clock.as_ref(),
-            attempt,
+            attempt.clone(),
             target_id,
             expiry,
             started,
@@ -314,13 +350,14 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer, L: Limiter> ShareService<A,
         AuditAttempt {
             interaction_id: req.interaction_id.clone(),
             guild_id: Some(req.guild_id),
-            channel_id: req.channel_id,
+            channel_id: req.place.map(|p| p.channel),
             user_id: req.user_id.to_string(),
             user_name: audit_text(&req.user_name),
             target_type: req.target_type,
             target_id: audit_text(&req.raw_id),
             requested_expire_seconds: None,
             expire_seconds: None,
+            reason: req.raw_reason.as_deref().map(audit_text),
         }
     }
 
@@ -362,6 +399,7 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer, L: Limiter> ShareService<A,
         let outcome = match &refusal {
             ShareOutcome::Invalid(_) => AuditOutcome::InvalidInput,
             ShareOutcome::Denied(_) => AuditOutcome::DeniedRole,
+            ShareOutcome::ChannelNotAllowed { .. } => AuditOutcome::DeniedChannel,
             ShareOutcome::RateLimited { .. } | ShareOutcome::Overloaded => {
                 AuditOutcome::RateLimited
             }
@@ -375,7 +413,7 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer, L: Limiter> ShareService<A,
             token_sha256: None,
             expire_seconds: None,
         };
-        match self.audit.record(attempt, &completion).await {
+        let mut report = match self.audit.record(attempt, &completion).await {
             Ok(AuditBegin::Started) => ShareReport::new(refusal),
             Ok(AuditBegin::Replayed) => ShareReport::new(ShareOutcome::Replayed),
             Err(e) => {
@@ -384,7 +422,9 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer, L: Limiter> ShareService<A,
                 report.audit_failures = 1;
                 report
             }
-        }
+        };
+        report.recorded = Some(completion);
+        report
     }
 }
 
@@ -400,9 +440,10 @@ mod tests {
 
     use super::*;
     use crate::share::fakes::{FakeAudit, FakeClock, FakeGuilds, FakeIssuer, FakeLimiter};
-    use crate::share::ports::{GuildSettings, IssueFailure, IssueFailureKind};
+    use crate::share::ports::{IssueFailure, IssueFailureKind};
     use crate::share::{
-        GuildPolicy, GuildScope, LayeredLimits, RateLimits, RateSpec, TargetIdError,
+        AllowedRole, ChannelId, GuildPolicy, GuildScope, LayeredLimits, PolicySettings, RateLimits,
+        RateSpec, TargetIdError,
     };
 
     const GUILD: GuildId = GuildId(10);
@@ -429,8 +470,8 @@ mod tests {
         guilds.settings.lock().unwrap().insert(
             GUILD,
             GuildSettings {
-                allowed_roles: vec![ROLE],
-                policy: None,
+                allowed_roles: vec![AllowedRole::new(ROLE)],
+                ..GuildSettings::default()
             },
         );
         ShareService {
@@ -466,29 +507,49 @@ mod tests {
         ShareRequest {
             interaction_id: id.into(),
             guild_id: GUILD,
-            channel_id: Some(ChannelId(30)),
+            place: Some(ChannelPlace {
+                channel: ChannelId(30),
+                parent: None,
+            }),
             user_id: UserId(40),
             user_name: "member".into(),
             member_roles: vec![ROLE],
             target_type: TargetType::Job,
             raw_id: raw_id.into(),
             raw_expiry: expiry.map(str::to_owned),
+            raw_reason: None,
         }
     }
 
-    fn set_settings(
-        svc: &Service,
-        guild: GuildId,
-        roles: Vec<RoleId>,
-        policy: Option<GuildPolicy>,
-    ) {
+    /// A stored policy with both expiries set.
+    fn own_policy(default: &str, max: &str) -> PolicySettings {
+        PolicySettings {
+            default_expiry: Some(expiry(default)),
+            max_expiry: Some(expiry(max)),
+            ..PolicySettings::default()
+        }
+    }
+
+    fn set_settings(svc: &Service, guild: GuildId, roles: Vec<RoleId>, policy: PolicySettings) {
         svc.guilds.settings.lock().unwrap().insert(
             guild,
             GuildSettings {
-                allowed_roles: roles,
+                allowed_roles: roles.into_iter().map(AllowedRole::new).collect(),
+                allowed_channels: vec![],
                 policy,
             },
         );
+    }
+
+    /// Changes the guild's stored settings in place.
+    fn edit(svc: &Service, f: impl FnOnce(&mut GuildSettings)) {
+        f(svc
+            .guilds
+            .settings
+            .lock()
+            .unwrap()
+            .entry(GUILD)
+            .or_default());
     }
 
     fn jwt_expiring_at(exp: i64) -> String {
@@ -590,12 +651,7 @@ mod tests {
         Arc::make_mut(&mut svc.operator).policy =
             GuildPolicy::new(expiry("1h"), expiry("1d")).unwrap();
         // Set before the operator lowered the ceiling to 1 day.
-        set_settings(
-            &svc,
-            GUILD,
-            vec![ROLE],
-            Some(GuildPolicy::new(expiry("3d"), expiry("7d")).unwrap()),
-        );
+        set_settings(&svc, GUILD, vec![ROLE], own_policy("3d", "7d"));
         let report = svc.share(request("i1", "dlc1", None)).await;
         let ShareOutcome::Issued(share) = report.outcome else {
             panic!("{:?}", report.outcome)
@@ -684,7 +740,7 @@ mod tests {
     const REFUSALS: &[Refusal] = &[
         Refusal {
             name: "a guild that is not served",
-            prepare: |svc| set_settings(svc, GuildId(99), vec![ROLE], None),
+            prepare: |svc| set_settings(svc, GuildId(99), vec![ROLE], PolicySettings::default()),
             request: || ShareRequest {
                 guild_id: GuildId(99),
                 ..request("r", "dlc1", None)
@@ -695,7 +751,7 @@ mod tests {
         },
         Refusal {
             name: "a guild with no allowed role",
-            prepare: |svc| set_settings(svc, GUILD, vec![], None),
+            prepare: |svc| set_settings(svc, GUILD, vec![], PolicySettings::default()),
             request: || request("r", "dlc1", None),
             label: "denied_role",
             audit: AuditOutcome::DeniedRole,
@@ -754,14 +810,7 @@ mod tests {
         },
         Refusal {
             name: "an expiry above the guild maximum",
-            prepare: |svc| {
-                set_settings(
-                    svc,
-                    GUILD,
-                    vec![ROLE],
-                    Some(GuildPolicy::new(expiry("1h"), expiry("1d")).unwrap()),
-                )
-            },
+            prepare: |svc| set_settings(svc, GUILD, vec![ROLE], own_policy("1h", "1d")),
             request: || request("r", "dlc1", Some("2d")),
             label: "invalid_input",
             audit: AuditOutcome::InvalidInput,
@@ -777,6 +826,114 @@ mod tests {
             label: "invalid_input",
             audit: AuditOutcome::InvalidInput,
             code: "invalid_id",
+        },
+    ];
+
+    /// SPEC §9's guardrails, in the same table.
+    const GUARDRAIL_REFUSALS: &[Refusal] = &[
+        Refusal {
+            name: "a channel that is not listed",
+            prepare: |svc| edit(svc, |g| g.allowed_channels = vec![ChannelId(31)]),
+            request: || request("r", "dlc1", None),
+            label: "denied_channel",
+            audit: AuditOutcome::DeniedChannel,
+            code: "channel_not_allowed",
+        },
+        Refusal {
+            name: "a thread whose parent is not listed",
+            prepare: |svc| edit(svc, |g| g.allowed_channels = vec![ChannelId(31)]),
+            request: || ShareRequest {
+                place: Some(ChannelPlace {
+                    channel: ChannelId(500),
+                    parent: Some(ChannelId(32)),
+                }),
+                ..request("r", "dlc1", None)
+            },
+            label: "denied_channel",
+            audit: AuditOutcome::DeniedChannel,
+            code: "channel_not_allowed",
+        },
+        Refusal {
+            name: "no reason where one is required",
+            prepare: |svc| edit(svc, |g| g.policy.require_reason = true),
+            request: || request("r", "dlc1", None),
+            label: "invalid_input",
+            audit: AuditOutcome::InvalidInput,
+            code: "reason_required",
+        },
+        Refusal {
+            name: "a blank reason",
+            prepare: no_prep,
+            request: || ShareRequest {
+                raw_reason: Some("   ".into()),
+                ..request("r", "dlc1", None)
+            },
+            label: "invalid_input",
+            audit: AuditOutcome::InvalidInput,
+            code: "invalid_reason",
+        },
+        Refusal {
+            name: "a reason over 200 characters",
+            prepare: no_prep,
+            request: || ShareRequest {
+                raw_reason: Some("r".repeat(201)),
+                ..request("r", "dlc1", None)
+            },
+            label: "invalid_input",
+            audit: AuditOutcome::InvalidInput,
+            code: "invalid_reason",
+        },
+        Refusal {
+            name: "an expiry above the member's role cap",
+            prepare: |svc| edit(svc, |g| g.allowed_roles[0].max_expiry = Some(expiry("1h"))),
+            request: || request("r", "dlc1", Some("2h")),
+            label: "invalid_input",
+            audit: AuditOutcome::InvalidInput,
+            code: "expiry_above_role_max",
+        },
+        Refusal {
+            name: "input before the channel: an invalid id in a channel that is not listed",
+            prepare: |svc| edit(svc, |g| g.allowed_channels = vec![ChannelId(31)]),
+            request: || request("r", "bad id", None),
+            label: "invalid_input",
+            audit: AuditOutcome::InvalidInput,
+            code: "invalid_id",
+        },
+        Refusal {
+            name: "the channel before the allowlist",
+            prepare: |svc| edit(svc, |g| g.allowed_channels = vec![ChannelId(31)]),
+            request: || ShareRequest {
+                member_roles: vec![RoleId(21)],
+                ..request("r", "dlc1", None)
+            },
+            label: "denied_channel",
+            audit: AuditOutcome::DeniedChannel,
+            code: "channel_not_allowed",
+        },
+        Refusal {
+            name: "the allowlist before the cap",
+            prepare: |svc| edit(svc, |g| g.allowed_roles[0].max_expiry = Some(expiry("1h"))),
+            request: || ShareRequest {
+                member_roles: vec![RoleId(21)],
+                ..request("r", "dlc1", Some("2h"))
+            },
+            label: "denied_role",
+            audit: AuditOutcome::DeniedRole,
+            code: "missing_role",
+        },
+        Refusal {
+            name: "the cap before the rate limit",
+            prepare: |svc| {
+                edit(svc, |g| g.allowed_roles[0].max_expiry = Some(expiry("1h")));
+                *shared_limiter(svc).answer.lock().unwrap() = RateDecision::Limited {
+                    scope: LimitScope::User,
+                    retry_after: Duration::from_secs(4),
+                };
+            },
+            request: || request("r", "dlc1", Some("2h")),
+            label: "invalid_input",
+            audit: AuditOutcome::InvalidInput,
+            code: "expiry_above_role_max",
         },
     ];
 
@@ -807,7 +964,11 @@ mod tests {
 
     #[tokio::test]
     async fn every_refusal_is_audited_and_calls_nothing_upstream() {
-        for case in REFUSALS.iter().chain(LIMITER_REFUSALS) {
+        for case in REFUSALS
+            .iter()
+            .chain(GUARDRAIL_REFUSALS)
+            .chain(LIMITER_REFUSALS)
+        {
             let svc = service(FakeIssuer::token("tok"));
             (case.prepare)(&svc);
             let report = svc.share((case.request)()).await;
@@ -820,6 +981,217 @@ mod tests {
             assert_eq!(calls(&svc), 0, "{}: no upstream call", case.name);
             assert_eq!(svc.audit.len(), 1, "{}: exactly one row", case.name);
         }
+    }
+
+    // ------------------------------------------------------------ guardrails (SPEC §9)
+
+    fn issued_expiry(report: ShareReport) -> Expiry {
+        match report.outcome {
+            ShareOutcome::Issued(share) => share.expiry,
+            other => panic!("not issued: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_thread_in_a_listed_channel_counts_as_that_channel() {
+        let svc = service(FakeIssuer::token("tok"));
+        edit(&svc, |g| g.allowed_channels = vec![ChannelId(31)]);
+        let in_thread = ShareRequest {
+            place: Some(ChannelPlace {
+                channel: ChannelId(500),
+                parent: Some(ChannelId(31)),
+            }),
+            ..request("i1", "dlc1", None)
+        };
+        issued_expiry(svc.share(in_thread).await);
+        assert_eq!(
+            svc.audit.row("i1").unwrap().attempt.channel_id,
+            Some(ChannelId(500)),
+            "the row names the thread itself"
+        );
+        let listed = ShareRequest {
+            place: Some(ChannelPlace {
+                channel: ChannelId(31),
+                parent: None,
+            }),
+            ..request("i2", "dlc1", None)
+        };
+        issued_expiry(svc.share(listed).await);
+    }
+
+    #[tokio::test]
+    async fn a_refusal_names_the_channels_where_share_works() {
+        let svc = service(FakeIssuer::token("tok"));
+        edit(&svc, |g| {
+            g.allowed_channels = vec![ChannelId(31), ChannelId(32)]
+        });
+        let report = svc.share(request("i1", "dlc1", None)).await;
+        let ShareOutcome::ChannelNotAllowed { allowed } = report.outcome else {
+            panic!("{:?}", report.outcome)
+        };
+        assert_eq!(allowed, [ChannelId(31), ChannelId(32)]);
+    }
+
+    #[tokio::test]
+    async fn with_two_roles_the_larger_cap_applies_and_caps_the_default() {
+        let svc = service(FakeIssuer::token("tok"));
+        edit(&svc, |g| {
+            g.allowed_roles = vec![
+                AllowedRole {
+                    role: ROLE,
+                    max_expiry: Some(expiry("2h")),
+                },
+                AllowedRole {
+                    role: RoleId(21),
+                    max_expiry: Some(expiry("6h")),
+                },
+            ]
+        });
+        let both = |id: &str, exp: Option<&str>| ShareRequest {
+            member_roles: vec![ROLE, RoleId(21)],
+            ..request(id, "dlc1", exp)
+        };
+        assert_eq!(
+            issued_expiry(svc.share(both("a", Some("5h"))).await),
+            expiry("5h")
+        );
+        assert_eq!(
+            issued_expiry(svc.share(both("b", None)).await),
+            expiry("6h"),
+            "the guild default (1d) lowered to the cap"
+        );
+        assert_eq!(
+            svc.share(both("c", Some("7h"))).await.outcome.label(),
+            "invalid_input"
+        );
+        let report = svc.share(request("d", "dlc1", Some("3h"))).await;
+        assert!(
+            matches!(
+                report.outcome,
+                ShareOutcome::Invalid(InvalidInput::AboveRoleCap { cap }) if cap == expiry("2h")
+            ),
+            "one role: its own cap, named in the refusal: {:?}",
+            report.outcome
+        );
+        assert_eq!(svc.audit.row("d").unwrap().attempt.expire_seconds, None);
+        assert_eq!(
+            svc.audit.row("d").unwrap().attempt.requested_expire_seconds,
+            Some(10_800)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_member_without_a_cap_shares_up_to_the_guild_maximum() {
+        let svc = service(FakeIssuer::token("tok"));
+        assert_eq!(
+            issued_expiry(svc.share(request("a", "dlc1", Some("7d"))).await),
+            Expiry::HARD_MAX
+        );
+    }
+
+    #[tokio::test]
+    async fn the_reason_is_kept_on_the_row_trimmed_only_of_nothing() {
+        let svc = service(FakeIssuer::token("tok"));
+        edit(&svc, |g| g.policy.require_reason = true);
+        let req = ShareRequest {
+            raw_reason: Some("  loss spike \0 at step 4k ".into()),
+            ..request("i1", "dlc1", None)
+        };
+        issued_expiry(svc.share(req).await);
+        assert_eq!(
+            svc.audit.row("i1").unwrap().attempt.reason.as_deref(),
+            Some("loss spike \u{fffd} at step 4k"),
+            "trimmed and storable"
+        );
+        let refused = ShareRequest {
+            raw_reason: Some("x".repeat(300)),
+            ..request("i2", "dlc1", None)
+        };
+        svc.share(refused).await;
+        assert_eq!(
+            svc.audit.row("i2").unwrap().attempt.reason.map(|r| r.len()),
+            Some(256),
+            "a refused reason is kept, cut"
+        );
+    }
+
+    // ------------------------------------------------------------ the audit channel
+
+    #[tokio::test]
+    async fn each_attempt_has_a_notice_for_the_audit_channel_when_one_is_set() {
+        let svc = service(FakeIssuer::token("tok-secret"));
+        let plain = svc.share(request("i0", "dlc1", None)).await;
+        assert_eq!(plain.notice, None, "no audit channel, no notice");
+
+        edit(&svc, |g| g.policy.audit_channel = Some(ChannelId(77)));
+        let req = ShareRequest {
+            raw_reason: Some("review".into()),
+            ..request("i1", "dlc1", Some("2h"))
+        };
+        let issued = svc.share(req).await;
+        let notice = issued.notice.expect("a notice");
+        assert_eq!(
+            notice,
+            AuditNotice {
+                channel: ChannelId(77),
+                user_id: "40".into(),
+                target_type: TargetType::Job,
+                target_id: "dlc1".into(),
+                expire_seconds: Some(7_200),
+                outcome: AuditOutcome::Issued,
+                error_code: None,
+                reason: Some("review".into()),
+            }
+        );
+        assert!(!format!("{notice:?}").contains("tok-secret"));
+
+        let refused = svc.share(request("i2", "bad id", Some("1h"))).await;
+        let notice = refused.notice.expect("a refusal has its notice too");
+        assert_eq!(
+            (
+                notice.outcome,
+                notice.error_code.as_deref(),
+                notice.expire_seconds
+            ),
+            (AuditOutcome::InvalidInput, Some("invalid_id"), Some(3_600))
+        );
+
+        let replayed = svc.share(request("i1", "dlc1", None)).await;
+        assert!(matches!(replayed.outcome, ShareOutcome::Replayed));
+        assert_eq!(replayed.notice, None, "a replay is not a new attempt");
+
+        *svc.issuer.answer.lock().unwrap() =
+            Err(failure(IssueFailureKind::Rejected, "InvalidParameter"));
+        let upstream = svc.share(request("i3", "dlc1", None)).await;
+        let notice = upstream.notice.unwrap();
+        assert_eq!(
+            (notice.outcome, notice.error_code.as_deref()),
+            (AuditOutcome::UpstreamError, Some("InvalidParameter"))
+        );
+    }
+
+    #[tokio::test]
+    async fn the_audit_channel_hears_when_the_audit_log_failed() {
+        let svc = service(FakeIssuer::token("tok"));
+        edit(&svc, |g| g.policy.audit_channel = Some(ChannelId(77)));
+        svc.audit.fail_begin.store(true, Ordering::SeqCst);
+        let report = svc.share(request("i1", "dlc1", None)).await;
+        let notice = report.notice.unwrap();
+        assert_eq!(
+            (notice.outcome, notice.error_code.as_deref()),
+            (AuditOutcome::InternalError, Some("audit_unavailable"))
+        );
+        svc.audit.fail_begin.store(false, Ordering::SeqCst);
+        svc.audit.fail_complete.store(true, Ordering::SeqCst);
+        let report = svc.share(request("i2", "dlc1", None)).await;
+        assert!(matches!(report.outcome, ShareOutcome::AuditIncomplete));
+        assert_eq!(
+            report.notice.unwrap().error_code.as_deref(),
+            Some("audit_incomplete")
+        );
+        // Refused before the settings were read: no channel is known.
+        svc.guilds.fail.store(true, Ordering::SeqCst);
+        assert_eq!(svc.share(request("i3", "dlc1", None)).await.notice, None);
     }
 
     #[tokio::test]
@@ -844,7 +1216,7 @@ mod tests {
     #[tokio::test]
     async fn every_guild_is_served_only_with_the_explicit_wildcard() {
         let mut svc = service(FakeIssuer::token("tok"));
-        set_settings(&svc, GuildId(99), vec![ROLE], None);
+        set_settings(&svc, GuildId(99), vec![ROLE], PolicySettings::default());
         Arc::make_mut(&mut svc.operator).served = GuildScope::Every;
         let req = ShareRequest {
             guild_id: GuildId(99),

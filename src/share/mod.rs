@@ -4,13 +4,16 @@
 
 mod admin;
 mod expiry;
+mod explain;
 #[cfg(test)]
 pub(crate) mod fakes;
 mod flow;
+mod guardrails;
 mod guilds;
 mod ids;
 mod jwt;
 mod link;
+mod notice;
 mod operator;
 mod outcome;
 mod policy;
@@ -20,20 +23,28 @@ mod target;
 
 pub use admin::{
     AUDIT_MAX_LIMIT, AdminCaller, AdminCommand, AdminOutcome, AdminRefusal, AdminService,
+    ExplainTarget, PolicyView,
 };
 pub use expiry::{
     DurationParseError, Expiry, ExpiryError, HARD_MAX_EXPIRY_SECS, MIN_EXPIRY_SECS,
     format_duration, parse_duration, suggest_expiries,
 };
+pub use explain::{ExpiryVerdict, Explanation, explain};
 pub use flow::{LinkTemplates, ShareRequest, ShareService, issue_audited, token_fingerprint};
+pub use guardrails::{
+    ChannelDecision, ChannelPlace, MemberCap, REASON_MAX_CHARS, Reason, ReasonError, Refusal,
+    decide_channel, evaluate,
+};
 pub use guilds::{GuildScope, GuildScopeError};
 pub use ids::{ChannelId, GuildId, RoleId, UserId};
 pub use jwt::jwt_expiry;
 pub use link::{LinkTemplate, LinkTemplateError, LinkValues};
+pub use notice::AuditNotice;
 pub use operator::Operator;
 pub use outcome::{InvalidInput, IssuedShare, ShareOutcome, ShareReport};
 pub use policy::{
-    AccessDecision, AdminPermissions, GuildPolicy, PolicyError, decide_access, is_admin,
+    AccessDecision, AdminPermissions, AllowedRole, GuildPolicy, PolicyChange, PolicyError,
+    PolicySetting, PolicySettings, decide_access, is_admin,
 };
-pub use ratelimit::{LayeredLimits, LimitScope, RateDecision, RateLimits, RateSpec};
+pub use ratelimit::{LayeredLimits, LimitScope, RateDecision, RateLimits, RateSpec, Remaining};
 pub use target::{TARGET_ID_MAX_LEN, TargetId, TargetIdError, TargetType, UnknownTargetType};

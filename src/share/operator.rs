@@ -2,7 +2,7 @@
 //! where a guild's admins set none (and the ceiling where they did), and which roles count as
 //! admins. Held once and shared by the share and admin services.
 
-use super::{GuildId, GuildPolicy, GuildScope, RoleId};
+use super::{GuildId, GuildPolicy, GuildScope, PolicySettings, RoleId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operator {
@@ -19,11 +19,18 @@ impl Operator {
         self.served.serves(guild)
     }
 
-    /// A guild's effective policy: its admins' choice within the operator's, or the
-    /// operator's where they chose nothing. An admin's policy never exceeds the operator's
-    /// ceiling, even one set before the operator lowered `share.max_expiry`.
-    pub fn effective_policy(&self, stored: Option<GuildPolicy>) -> GuildPolicy {
-        stored.map_or(self.policy, |p| p.capped(self.policy.max_expiry()))
+    /// A guild's effective policy: its admins' choice within the operator's, the operator's
+    /// where they chose nothing. It never exceeds the operator's ceiling, even with values set
+    /// before the operator lowered `share.max_expiry`, and the default never exceeds the
+    /// maximum.
+    pub fn effective_policy(&self, stored: &PolicySettings) -> GuildPolicy {
+        let ceiling = self.policy.max_expiry();
+        let max = stored.max_expiry.map_or(ceiling, |m| m.min(ceiling));
+        let default = stored
+            .default_expiry
+            .unwrap_or(self.policy.default_expiry())
+            .min(max);
+        GuildPolicy::new(default, max).expect("the default is bounded by the maximum")
     }
 }
 
@@ -43,14 +50,35 @@ mod tests {
             policy: GuildPolicy::new(expiry("1d"), expiry("3d")).unwrap(),
             admin_roles: vec![],
         };
-        assert_eq!(operator.effective_policy(None), operator.policy);
-        let own = GuildPolicy::new(expiry("2h"), expiry("1d")).unwrap();
-        assert_eq!(operator.effective_policy(Some(own)), own);
-        let above = GuildPolicy::new(expiry("5d"), expiry("7d")).unwrap();
-        let capped = operator.effective_policy(Some(above));
+        let of = |default: Option<&str>, max: Option<&str>| {
+            let p = operator.effective_policy(&PolicySettings {
+                default_expiry: default.map(expiry),
+                max_expiry: max.map(expiry),
+                ..PolicySettings::default()
+            });
+            (p.default_expiry().to_string(), p.max_expiry().to_string())
+        };
+        let pair = |d: &str, m: &str| (d.to_owned(), m.to_owned());
+        assert_eq!(of(None, None), pair("1d", "3d"), "the operator's");
         assert_eq!(
-            (capped.default_expiry(), capped.max_expiry()),
-            (expiry("3d"), expiry("3d"))
+            of(Some("2h"), Some("1d")),
+            pair("2h", "1d"),
+            "the guild's own"
+        );
+        assert_eq!(
+            of(Some("5d"), Some("7d")),
+            pair("3d", "3d"),
+            "under the ceiling"
+        );
+        assert_eq!(
+            of(None, Some("2h")),
+            pair("2h", "2h"),
+            "operator default, lower max"
+        );
+        assert_eq!(
+            of(Some("2d"), None),
+            pair("2d", "3d"),
+            "own default, operator max"
         );
     }
 }

@@ -6,14 +6,25 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
-use super::ports::{AuditOutcome, IssueFailure};
-use super::{AccessDecision, Expiry, ExpiryError, LimitScope, TargetId, TargetIdError, TargetType};
+use super::notice::AuditNotice;
+use super::ports::{AuditCompletion, AuditOutcome, IssueFailure};
+use super::{
+    AccessDecision, ChannelId, Expiry, ExpiryError, LimitScope, ReasonError, TargetId,
+    TargetIdError, TargetType,
+};
 
 /// What the user asked that could not be accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvalidInput {
     Id(TargetIdError),
     Expiry(ExpiryError),
+    Reason(ReasonError),
+    /// The guild's policy requires a reason and none was given.
+    ReasonRequired,
+    /// Within the guild's maximum, but above what the member's roles allow.
+    AboveRoleCap {
+        cap: Expiry,
+    },
 }
 
 impl InvalidInput {
@@ -22,6 +33,9 @@ impl InvalidInput {
         match self {
             InvalidInput::Id(_) => "invalid_id",
             InvalidInput::Expiry(_) => "invalid_expiry",
+            InvalidInput::Reason(_) => "invalid_reason",
+            InvalidInput::ReasonRequired => "reason_required",
+            InvalidInput::AboveRoleCap { .. } => "expiry_above_role_max",
         }
     }
 }
@@ -59,6 +73,10 @@ pub enum ShareOutcome {
     Issued(IssuedShare),
     Invalid(InvalidInput),
     Denied(AccessDecision),
+    /// Channels are listed and this is not one of them (nor a thread in one).
+    ChannelNotAllowed {
+        allowed: Vec<ChannelId>,
+    },
     RateLimited {
         scope: LimitScope,
         retry_after: Duration,
@@ -83,6 +101,7 @@ impl ShareOutcome {
             ShareOutcome::Issued(_) => AuditOutcome::Issued.as_str(),
             ShareOutcome::Invalid(_) => AuditOutcome::InvalidInput.as_str(),
             ShareOutcome::Denied(_) => AuditOutcome::DeniedRole.as_str(),
+            ShareOutcome::ChannelNotAllowed { .. } => AuditOutcome::DeniedChannel.as_str(),
             ShareOutcome::RateLimited { .. } => AuditOutcome::RateLimited.as_str(),
             ShareOutcome::Upstream(_) => AuditOutcome::UpstreamError.as_str(),
             ShareOutcome::AuditUnavailable => "audit_unavailable",
@@ -102,6 +121,10 @@ pub struct ShareReport {
     /// Audit writes that failed on the way (each failed the request closed or withheld a
     /// link).
     pub audit_failures: u32,
+    /// How the audit row ends, as written (or as it was to be written).
+    pub recorded: Option<AuditCompletion>,
+    /// What the guild's audit channel is to be told, when it has one (SPEC §9).
+    pub notice: Option<AuditNotice>,
 }
 
 impl ShareReport {
@@ -110,6 +133,8 @@ impl ShareReport {
             outcome,
             gettoken: None,
             audit_failures: 0,
+            recorded: None,
+            notice: None,
         }
     }
 }

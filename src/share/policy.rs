@@ -1,10 +1,12 @@
-//! Who may share and for how long: the allowlist, the admin check and the guild's expiry policy.
+//! Who may share and for how long: the allowlist, the admin check, the guild's expiry policy
+//! and the settings its admins store (SPEC §3, §9).
 
 use std::time::Duration;
 
-use super::{Expiry, ExpiryError, RoleId};
+use super::{ChannelId, Expiry, ExpiryError, RoleId};
 
-/// A guild's expiry policy; both values are already within `[Expiry::MIN, Expiry::HARD_MAX]`.
+/// A guild's effective expiry policy; both values are already within
+/// `[Expiry::MIN, Expiry::HARD_MAX]` and the default never exceeds the maximum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GuildPolicy {
     default_expiry: Expiry,
@@ -39,38 +41,133 @@ impl GuildPolicy {
         self.max_expiry
     }
 
-    /// This policy bounded by an operator's ceiling: the maximum drops to `ceiling` if above
-    /// it, and the default with it.
-    pub fn capped(self, ceiling: Expiry) -> Self {
-        let max_expiry = self.max_expiry.min(ceiling);
-        GuildPolicy {
-            default_expiry: self.default_expiry.min(max_expiry),
-            max_expiry,
+    /// A typed expiry checked against `[Expiry::MIN, max_expiry]`; `None` when none was typed
+    /// (the member's default applies, see [`super::MemberCap`]).
+    pub fn bound(&self, requested: Option<Duration>) -> Result<Option<Expiry>, ExpiryError> {
+        requested
+            .map(|d| Expiry::bounded(d, self.max_expiry))
+            .transpose()
+    }
+}
+
+/// An allowed role and its own cap; `None` means the guild's maximum caps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllowedRole {
+    pub role: RoleId,
+    pub max_expiry: Option<Expiry>,
+}
+
+impl AllowedRole {
+    pub fn new(role: RoleId) -> Self {
+        AllowedRole {
+            role,
+            max_expiry: None,
         }
     }
 
-    /// The expiry for a request: the guild default when none was typed, else the typed value
-    /// bounded by the guild maximum.
-    pub fn resolve_expiry(&self, requested: Option<Duration>) -> Result<Expiry, ExpiryError> {
-        match requested {
-            None => Ok(self.default_expiry),
-            Some(d) => Expiry::bounded(d, self.max_expiry),
+    /// The cap in force: the role's own, never above the guild's maximum (a cap set before the
+    /// maximum was lowered is lowered with it).
+    pub fn cap(&self, policy: GuildPolicy) -> Expiry {
+        self.max_expiry
+            .map_or(policy.max_expiry(), |c| c.min(policy.max_expiry()))
+    }
+}
+
+/// What a guild's admins have set, each value `None`/`false` until they set it. The operator's
+/// configuration fills what is unset (see [`super::Operator::effective_policy`]), so a change
+/// of `share.default_expiry` still reaches every guild that never chose its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PolicySettings {
+    pub default_expiry: Option<Expiry>,
+    pub max_expiry: Option<Expiry>,
+    /// `/share` needs a `reason`.
+    pub require_reason: bool,
+    /// Where one message per `/share` attempt is posted.
+    pub audit_channel: Option<ChannelId>,
+}
+
+/// An admin's `policy set`: only what was given changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PolicyChange {
+    pub default_expiry: Option<Expiry>,
+    pub max_expiry: Option<Expiry>,
+    pub require_reason: Option<bool>,
+    pub audit_channel: Option<ChannelId>,
+}
+
+impl PolicyChange {
+    pub fn is_empty(&self) -> bool {
+        *self == PolicyChange::default()
+    }
+}
+
+/// The settings `policy clear` resets, by their SPEC names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PolicySetting {
+    DefaultExpiry,
+    MaxExpiry,
+    RequireReason,
+    AuditChannel,
+}
+
+impl PolicySetting {
+    pub const ALL: [PolicySetting; 4] = [
+        PolicySetting::DefaultExpiry,
+        PolicySetting::MaxExpiry,
+        PolicySetting::RequireReason,
+        PolicySetting::AuditChannel,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicySetting::DefaultExpiry => "default_expiry",
+            PolicySetting::MaxExpiry => "max_expiry",
+            PolicySetting::RequireReason => "require_reason",
+            PolicySetting::AuditChannel => "audit_channel",
         }
     }
 
-    /// Applies an admin's partial update; lowering the max below the default drags the
-    /// default down with it only when the admin did not name a default explicitly.
-    pub fn updated(
-        &self,
-        default_expiry: Option<Expiry>,
-        max_expiry: Option<Expiry>,
-    ) -> Result<Self, PolicyError> {
-        let max = max_expiry.unwrap_or(self.max_expiry);
-        let default = match default_expiry {
-            Some(d) => d,
-            None => self.default_expiry.min(max),
+    pub fn parse(name: &str) -> Option<PolicySetting> {
+        PolicySetting::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+impl PolicySettings {
+    /// Applies an admin's partial update. `ceiling` is the maximum in force when none is stored
+    /// (the operator's). Lowering the maximum below a stored default drags that default down
+    /// with it, unless the admin named a default in the same command: then a default above
+    /// the maximum is refused.
+    pub fn updated(&self, change: &PolicyChange, ceiling: Expiry) -> Result<Self, PolicyError> {
+        let max_expiry = change.max_expiry.or(self.max_expiry);
+        let max_in_force = max_expiry.unwrap_or(ceiling).min(ceiling);
+        let default_expiry = match change.default_expiry {
+            Some(d) if d > max_in_force => {
+                return Err(PolicyError::DefaultAboveMax {
+                    default: d,
+                    max: max_in_force,
+                });
+            }
+            Some(d) => Some(d),
+            None => self.default_expiry.map(|d| d.min(max_in_force)),
         };
-        GuildPolicy::new(default, max)
+        Ok(PolicySettings {
+            default_expiry,
+            max_expiry,
+            require_reason: change.require_reason.unwrap_or(self.require_reason),
+            audit_channel: change.audit_channel.or(self.audit_channel),
+        })
+    }
+
+    /// This policy with one setting back to its default.
+    pub fn cleared(&self, setting: PolicySetting) -> Self {
+        let mut next = self.clone();
+        match setting {
+            PolicySetting::DefaultExpiry => next.default_expiry = None,
+            PolicySetting::MaxExpiry => next.max_expiry = None,
+            PolicySetting::RequireReason => next.require_reason = false,
+            PolicySetting::AuditChannel => next.audit_channel = None,
+        }
+        next
     }
 }
 
@@ -87,10 +184,10 @@ pub enum AccessDecision {
 }
 
 /// Deny by default: a member is allowed only when one of their roles is on the allowlist.
-pub fn decide_access(allowed: &[RoleId], member_roles: &[RoleId]) -> AccessDecision {
+pub fn decide_access(allowed: &[AllowedRole], member_roles: &[RoleId]) -> AccessDecision {
     if allowed.is_empty() {
         AccessDecision::EmptyAllowlist
-    } else if member_roles.iter().any(|r| allowed.contains(r)) {
+    } else if allowed.iter().any(|a| member_roles.contains(&a.role)) {
         AccessDecision::Allowed
     } else {
         AccessDecision::MissingRole
@@ -119,6 +216,10 @@ mod tests {
         s.parse().unwrap()
     }
 
+    fn allowed(ids: &[u64]) -> Vec<AllowedRole> {
+        ids.iter().map(|&r| AllowedRole::new(RoleId(r))).collect()
+    }
+
     #[test]
     fn allowlist_denies_by_default() {
         assert_eq!(
@@ -126,15 +227,15 @@ mod tests {
             AccessDecision::EmptyAllowlist
         );
         assert_eq!(
-            decide_access(&[RoleId(2)], &[RoleId(1)]),
+            decide_access(&allowed(&[2]), &[RoleId(1)]),
             AccessDecision::MissingRole
         );
         assert_eq!(
-            decide_access(&[RoleId(2)], &[]),
+            decide_access(&allowed(&[2]), &[]),
             AccessDecision::MissingRole
         );
         assert_eq!(
-            decide_access(&[RoleId(2), RoleId(3)], &[RoleId(1), RoleId(3)]),
+            decide_access(&allowed(&[2, 3]), &[RoleId(1), RoleId(3)]),
             AccessDecision::Allowed
         );
     }
@@ -163,40 +264,170 @@ mod tests {
     }
 
     #[test]
-    fn policy_resolves_default_and_bounds() {
+    fn a_typed_expiry_is_bounded_by_the_policy() {
         let p = GuildPolicy::new(exp("1d"), exp("2d")).unwrap();
-        assert_eq!(p.resolve_expiry(None).unwrap(), exp("1d"));
+        assert_eq!(p.bound(None).unwrap(), None);
         assert_eq!(
-            p.resolve_expiry(Some(Duration::from_secs(7200))).unwrap(),
-            exp("2h")
+            p.bound(Some(Duration::from_secs(7200))).unwrap(),
+            Some(exp("2h"))
         );
-        assert!(
-            p.resolve_expiry(Some(Duration::from_secs(3 * 86_400)))
-                .is_err()
+        assert_eq!(
+            p.bound(Some(Duration::from_secs(172_800))).unwrap(),
+            Some(exp("2d")),
+            "the maximum itself is allowed"
         );
-        assert!(p.resolve_expiry(Some(Duration::from_secs(10))).is_err());
+        assert!(p.bound(Some(Duration::from_secs(172_801))).is_err());
+        assert!(p.bound(Some(Duration::from_secs(59))).is_err());
         assert!(GuildPolicy::new(exp("3d"), exp("2d")).is_err());
     }
 
     #[test]
-    fn an_operator_ceiling_caps_a_guild_policy() {
-        let p = GuildPolicy::new(exp("3d"), exp("7d")).unwrap();
-        let capped = p.capped(exp("1d"));
+    fn a_role_cap_never_exceeds_the_guild_maximum() {
+        let p = GuildPolicy::new(exp("1h"), exp("1d")).unwrap();
+        let uncapped = AllowedRole::new(RoleId(1));
+        assert_eq!(uncapped.cap(p), exp("1d"));
+        let own = AllowedRole {
+            max_expiry: Some(exp("2h")),
+            ..uncapped
+        };
+        assert_eq!(own.cap(p), exp("2h"));
+        let above = AllowedRole {
+            max_expiry: Some(exp("3d")),
+            ..uncapped
+        };
         assert_eq!(
-            (capped.default_expiry(), capped.max_expiry()),
-            (exp("1d"), exp("1d"))
+            above.cap(p),
+            exp("1d"),
+            "set before the maximum was lowered"
         );
-        assert_eq!(p.capped(exp("7d")), p);
+    }
+
+    fn change() -> PolicyChange {
+        PolicyChange::default()
     }
 
     #[test]
-    fn policy_updates_keep_default_within_max() {
-        let p = GuildPolicy::new(exp("1d"), exp("7d")).unwrap();
-        let lowered = p.updated(None, Some(exp("12h"))).unwrap();
-        assert_eq!(lowered.default_expiry(), exp("12h"));
-        assert_eq!(lowered.max_expiry(), exp("12h"));
-        assert!(p.updated(Some(exp("2d")), Some(exp("1d"))).is_err());
-        let raised = p.updated(Some(exp("3d")), None).unwrap();
-        assert_eq!(raised.default_expiry(), exp("3d"));
+    fn policy_updates_keep_the_default_within_the_maximum() {
+        let ceiling = exp("7d");
+        let stored = PolicySettings {
+            default_expiry: Some(exp("1d")),
+            max_expiry: Some(exp("7d")),
+            ..PolicySettings::default()
+        };
+        let lowered = stored
+            .updated(
+                &PolicyChange {
+                    max_expiry: Some(exp("12h")),
+                    ..change()
+                },
+                ceiling,
+            )
+            .unwrap();
+        assert_eq!(lowered.default_expiry, Some(exp("12h")), "dragged down");
+        assert_eq!(lowered.max_expiry, Some(exp("12h")));
+        let named_above = PolicyChange {
+            default_expiry: Some(exp("2d")),
+            max_expiry: Some(exp("1d")),
+            ..change()
+        };
+        assert_eq!(
+            stored.updated(&named_above, ceiling),
+            Err(PolicyError::DefaultAboveMax {
+                default: exp("2d"),
+                max: exp("1d")
+            })
+        );
+        let raised = stored
+            .updated(
+                &PolicyChange {
+                    default_expiry: Some(exp("3d")),
+                    ..change()
+                },
+                ceiling,
+            )
+            .unwrap();
+        assert_eq!(raised.default_expiry, Some(exp("3d")));
+        // No stored maximum: the ceiling in force bounds a named default.
+        assert!(
+            PolicySettings::default()
+                .updated(
+                    &PolicyChange {
+                        default_expiry: Some(exp("2d")),
+                        ..change()
+                    },
+                    exp("1d")
+                )
+                .is_err()
+        );
+        // An unset default stays unset: the operator's keeps applying.
+        let only_max = PolicySettings::default()
+            .updated(
+                &PolicyChange {
+                    max_expiry: Some(exp("1h")),
+                    ..change()
+                },
+                ceiling,
+            )
+            .unwrap();
+        assert_eq!(only_max.default_expiry, None);
+    }
+
+    #[test]
+    fn policy_updates_change_only_what_was_given() {
+        let stored = PolicySettings {
+            default_expiry: Some(exp("1h")),
+            max_expiry: None,
+            require_reason: true,
+            audit_channel: Some(ChannelId(5)),
+        };
+        let same = stored.updated(&change(), exp("7d")).unwrap();
+        assert_eq!(same, stored);
+        let next = stored
+            .updated(
+                &PolicyChange {
+                    require_reason: Some(false),
+                    audit_channel: Some(ChannelId(6)),
+                    ..change()
+                },
+                exp("7d"),
+            )
+            .unwrap();
+        assert!(!next.require_reason);
+        assert_eq!(next.audit_channel, Some(ChannelId(6)));
+        assert_eq!(next.default_expiry, Some(exp("1h")));
+    }
+
+    #[test]
+    fn each_setting_clears_alone_and_is_named_as_in_the_spec() {
+        let full = PolicySettings {
+            default_expiry: Some(exp("1h")),
+            max_expiry: Some(exp("2h")),
+            require_reason: true,
+            audit_channel: Some(ChannelId(5)),
+        };
+        for setting in PolicySetting::ALL {
+            let cleared = full.cleared(setting);
+            assert_eq!(PolicySetting::parse(setting.as_str()), Some(setting));
+            let differs = [
+                cleared.default_expiry != full.default_expiry,
+                cleared.max_expiry != full.max_expiry,
+                cleared.require_reason != full.require_reason,
+                cleared.audit_channel != full.audit_channel,
+            ];
+            assert_eq!(differs.iter().filter(|d| **d).count(), 1, "{setting:?}");
+        }
+        assert_eq!(full.cleared(PolicySetting::MaxExpiry).max_expiry, None);
+        assert!(!full.cleared(PolicySetting::RequireReason).require_reason);
+        assert_eq!(PolicySetting::parse("approvals"), None);
+        let names: Vec<&str> = PolicySetting::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "default_expiry",
+                "max_expiry",
+                "require_reason",
+                "audit_channel"
+            ]
+        );
     }
 }

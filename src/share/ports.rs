@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use super::{
-    ChannelId, Expiry, GuildId, GuildPolicy, PolicyError, RateDecision, RoleId, TargetId,
-    TargetType, UserId,
+    AllowedRole, ChannelId, Expiry, GuildId, PolicyError, PolicySettings, RateDecision, Remaining,
+    RoleId, TargetId, TargetType, UserId,
 };
 
 /// A storage failure, opaque to the core: it only decides to fail closed.
@@ -28,6 +28,7 @@ impl StorageError {
 pub enum AuditOutcome {
     Issued,
     DeniedRole,
+    DeniedChannel,
     InvalidInput,
     RateLimited,
     UpstreamError,
@@ -35,9 +36,10 @@ pub enum AuditOutcome {
 }
 
 impl AuditOutcome {
-    pub const ALL: [AuditOutcome; 6] = [
+    pub const ALL: [AuditOutcome; 7] = [
         AuditOutcome::Issued,
         AuditOutcome::DeniedRole,
+        AuditOutcome::DeniedChannel,
         AuditOutcome::InvalidInput,
         AuditOutcome::RateLimited,
         AuditOutcome::UpstreamError,
@@ -48,6 +50,7 @@ impl AuditOutcome {
         match self {
             AuditOutcome::Issued => "issued",
             AuditOutcome::DeniedRole => "denied_role",
+            AuditOutcome::DeniedChannel => "denied_channel",
             AuditOutcome::InvalidInput => "invalid_input",
             AuditOutcome::RateLimited => "rate_limited",
             AuditOutcome::UpstreamError => "upstream_error",
@@ -72,6 +75,8 @@ pub struct AuditAttempt {
     pub requested_expire_seconds: Option<i64>,
     /// The granted expiry, once known.
     pub expire_seconds: Option<i64>,
+    /// The member's reason (SPEC §9), as typed, cut and storable.
+    pub reason: Option<String>,
 }
 
 /// How an attempt ended: the rest of the audit row.
@@ -121,12 +126,14 @@ pub trait AuditLog: Send + Sync {
     ) -> impl Future<Output = Result<AuditBegin, StorageError>> + Send;
 }
 
-/// A guild's share settings as stored by its admins.
+/// A guild's share settings as stored by its admins: everything one `/share` is decided on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GuildSettings {
-    pub allowed_roles: Vec<RoleId>,
-    /// `None` until an admin sets one; the configured defaults apply then.
-    pub policy: Option<GuildPolicy>,
+    pub allowed_roles: Vec<AllowedRole>,
+    /// Empty: `/share` works in every channel.
+    pub allowed_channels: Vec<ChannelId>,
+    /// Unset values take the configured defaults.
+    pub policy: PolicySettings,
 }
 
 pub trait GuildDirectory: Send + Sync {
@@ -190,6 +197,14 @@ pub trait Limiter: Send + Sync {
         guild: GuildId,
         user: UserId,
     ) -> impl Future<Output = Result<RateDecision, StorageError>> + Send;
+
+    /// How many requests the member could make right now, using up nothing (for
+    /// `/share-admin explain`).
+    fn remaining(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> impl Future<Output = Result<Remaining, StorageError>> + Send;
 }
 
 impl<L: Limiter + ?Sized> Limiter for std::sync::Arc<L> {
@@ -199,6 +214,14 @@ impl<L: Limiter + ?Sized> Limiter for std::sync::Arc<L> {
         user: UserId,
     ) -> impl Future<Output = Result<RateDecision, StorageError>> + Send {
         (**self).check(guild, user)
+    }
+
+    fn remaining(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> impl Future<Output = Result<Remaining, StorageError>> + Send {
+        (**self).remaining(guild, user)
     }
 }
 
@@ -241,16 +264,35 @@ pub struct AuditEntry {
     pub error_code: Option<String>,
 }
 
-/// A guild's allowlist and policy as its admins change them, every change recorded with its
+/// What `roles add` changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleChange {
+    Added,
+    /// The role was allowed already, with this cap.
+    CapChanged {
+        previous: Option<Expiry>,
+    },
+    /// Allowed already with the same cap: nothing recorded.
+    Unchanged,
+}
+
+/// How a policy change is recorded in `admin_changes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyAction {
+    Set,
+    Clear,
+}
+
+/// A guild's allowlists and policy as its admins change them, every change recorded with its
 /// actor; and the guild's recent share attempts.
 pub trait SettingsStore: Send + Sync {
-    /// `false` when the role was already allowed (nothing is recorded then).
-    fn add_allowed_role(
+    /// Allows `role` with its cap, or changes the cap of a role already allowed.
+    fn set_allowed_role(
         &self,
         guild: GuildId,
-        role: RoleId,
+        role: AllowedRole,
         actor: &Actor,
-    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+    ) -> impl Future<Output = Result<RoleChange, StorageError>> + Send;
 
     /// `false` when the role was not allowed (nothing is recorded then).
     fn remove_allowed_role(
@@ -263,24 +305,47 @@ pub trait SettingsStore: Send + Sync {
     fn allowed_roles(
         &self,
         guild: GuildId,
-    ) -> impl Future<Output = Result<Vec<RoleId>, StorageError>> + Send;
+    ) -> impl Future<Output = Result<Vec<AllowedRole>, StorageError>> + Send;
 
-    /// `None` until an admin sets one.
+    /// `false` when the channel was listed already (nothing is recorded then).
+    fn add_allowed_channel(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// `false` when the channel was not listed (nothing is recorded then).
+    fn remove_allowed_channel(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    fn allowed_channels(
+        &self,
+        guild: GuildId,
+    ) -> impl Future<Output = Result<Vec<ChannelId>, StorageError>> + Send;
+
+    /// All unset until an admin sets something.
     fn policy(
         &self,
         guild: GuildId,
-    ) -> impl Future<Output = Result<Option<GuildPolicy>, StorageError>> + Send;
+    ) -> impl Future<Output = Result<PolicySettings, StorageError>> + Send;
 
     /// Read-merge-write as one serial step: `update` sees the stored policy and returns the
-    /// new one, or refuses (then nothing is written).
+    /// new one, or refuses (then nothing is written). A change that changes nothing is not
+    /// recorded.
     fn update_policy<F>(
         &self,
         guild: GuildId,
         actor: &Actor,
+        action: PolicyAction,
         update: F,
-    ) -> impl Future<Output = Result<Result<GuildPolicy, PolicyError>, StorageError>> + Send
+    ) -> impl Future<Output = Result<Result<PolicySettings, PolicyError>, StorageError>> + Send
     where
-        F: FnOnce(Option<GuildPolicy>) -> Result<GuildPolicy, PolicyError> + Send;
+        F: FnOnce(PolicySettings) -> Result<PolicySettings, PolicyError> + Send;
 
     /// The guild's latest attempts, newest first, optionally one user's.
     fn recent_attempts(

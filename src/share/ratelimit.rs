@@ -1,20 +1,93 @@
 //! Per-user and per-guild GCRA limits (governor), with periodic eviction of idle keys; and
 //! [`LayeredLimits`], governor in front of the limiter shared by replicas (SPEC §11).
 
+use std::hash::Hash;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock, QuantaClock};
+use governor::clock::{Clock, DefaultClock, QuantaClock, Reference};
 use governor::middleware::NoOpMiddleware;
-use governor::state::keyed::DefaultKeyedStateStore;
+use governor::nanos::Nanos;
+use governor::state::StateStore;
+use governor::state::keyed::{DashMapStateStore, ShrinkableKeyedStateStore};
 use governor::{Quota, RateLimiter};
 
 use super::ports::{Limiter, StorageError};
 use super::{GuildId, UserId};
 
-type Keyed<K, C> =
-    RateLimiter<K, DefaultKeyedStateStore<K>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+/// governor's own DashMap store, shared with [`KeyedCells::remaining`]: governor has no way to
+/// read a cell without using it up, and `/share-admin explain` must not use up anything.
+/// Every call is delegated unchanged.
+struct PeekableStore<K: Hash + Eq + Clone>(Arc<DashMapStateStore<K>>);
+
+impl<K: Hash + Eq + Clone> StateStore for PeekableStore<K> {
+    type Key = K;
+
+    fn measure_and_replace<T, F, E>(&self, key: &K, f: F) -> Result<T, E>
+    where
+        F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
+    {
+        self.0.measure_and_replace(key, f)
+    }
+}
+
+impl<K: Hash + Eq + Clone> ShrinkableKeyedStateStore<K> for PeekableStore<K> {
+    fn retain_recent(&self, drop_below: Nanos) {
+        ShrinkableKeyedStateStore::retain_recent(&*self.0, drop_below);
+    }
+
+    fn shrink_to_fit(&self) {
+        ShrinkableKeyedStateStore::shrink_to_fit(&*self.0);
+    }
+
+    fn len(&self) -> usize {
+        ShrinkableKeyedStateStore::len(&*self.0)
+    }
+
+    fn is_empty(&self) -> bool {
+        ShrinkableKeyedStateStore::is_empty(&*self.0)
+    }
+}
+
+/// One keyed governor limiter, and what it takes to read its cells.
+struct KeyedCells<K: Hash + Eq + Clone, C: Clock> {
+    limiter: RateLimiter<K, PeekableStore<K>, C, NoOpMiddleware<C::Instant>>,
+    store: Arc<DashMapStateStore<K>>,
+    spec: RateSpec,
+    /// Taken just after governor took its own start, so "now" measured from here is never
+    /// ahead of governor's: a count read at a boundary errs on the low side.
+    start: C::Instant,
+}
+
+impl<K: Hash + Eq + Clone, C: Clock> KeyedCells<K, C> {
+    fn new(spec: RateSpec, clock: C) -> Self {
+        let store = Arc::new(DashMapStateStore::default());
+        let limiter = RateLimiter::new(spec.quota(), PeekableStore(Arc::clone(&store)), clock);
+        let start = limiter.clock().now();
+        KeyedCells {
+            limiter,
+            store,
+            spec,
+            start,
+        }
+    }
+
+    /// The cell's theoretical arrival time, read without changing it.
+    fn remaining(&self, key: &K) -> u32 {
+        // Reading an absent key through the store would insert it.
+        if !self.store.contains_key(key) {
+            return self.spec.burst.get();
+        }
+        let read: Result<(), Option<Nanos>> = self.store.measure_and_replace(key, Err);
+        let tat = read.err().flatten();
+        let now = self.limiter.clock().now().duration_since(self.start);
+        let ahead = tat.map_or(Duration::ZERO, |tat| {
+            Duration::from(tat.saturating_sub(now))
+        });
+        self.spec.remaining_at(ahead)
+    }
+}
 
 /// Limits as configured: a sustained rate per minute and a burst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +111,31 @@ impl RateSpec {
     pub fn tolerance(self) -> Duration {
         self.emission_interval() * (self.burst.get() - 1)
     }
+
+    /// Requests a cell allows right now when its theoretical arrival time is `ahead` of now:
+    /// each passes while the cell stays within τ, and each moves it T further ahead.
+    pub fn remaining_at(self, ahead: Duration) -> u32 {
+        let (t, tau) = (self.emission_interval(), self.tolerance());
+        if ahead > tau {
+            return 0;
+        }
+        let room = (tau - ahead).as_nanos() / t.as_nanos().max(1);
+        (room + 1).min(u128::from(self.burst.get())) as u32
+    }
+}
+
+/// What a member's limits would still allow right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Remaining {
+    pub user: u32,
+    pub guild: u32,
+}
+
+impl Remaining {
+    /// Requests the member can make before one of the limits refuses.
+    pub fn requests(self) -> u32 {
+        self.user.min(self.guild)
+    }
 }
 
 /// Which limit refused a request.
@@ -59,8 +157,8 @@ pub enum RateDecision {
 /// Both limiters; cheap to share behind an `Arc`.
 pub struct RateLimits<C: Clock = DefaultClock> {
     /// Keyed by user alone: SPEC §4 limits a person, however many guilds they share from.
-    user: Keyed<UserId, C>,
-    guild: Keyed<GuildId, C>,
+    user: KeyedCells<UserId, C>,
+    guild: KeyedCells<GuildId, C>,
     clock: C,
 }
 
@@ -74,8 +172,8 @@ impl<C: Clock + Clone> RateLimits<C> {
     /// The clock is injectable so tests can step time instead of sleeping.
     pub fn with_clock(user: RateSpec, guild: RateSpec, clock: C) -> Self {
         RateLimits {
-            user: RateLimiter::dashmap_with_clock(user.quota(), clock.clone()),
-            guild: RateLimiter::dashmap_with_clock(guild.quota(), clock.clone()),
+            user: KeyedCells::new(user, clock.clone()),
+            guild: KeyedCells::new(guild, clock.clone()),
             clock,
         }
     }
@@ -83,13 +181,13 @@ impl<C: Clock + Clone> RateLimits<C> {
     /// Checks the user first, then the guild, so one noisy member exhausts only their own cell
     /// and never the guild's shared budget.
     pub fn check(&self, guild: GuildId, user: UserId) -> RateDecision {
-        if let Err(not_until) = self.user.check_key(&user) {
+        if let Err(not_until) = self.user.limiter.check_key(&user) {
             return RateDecision::Limited {
                 scope: LimitScope::User,
                 retry_after: not_until.wait_time_from(self.clock.now()),
             };
         }
-        if let Err(not_until) = self.guild.check_key(&guild) {
+        if let Err(not_until) = self.guild.limiter.check_key(&guild) {
             return RateDecision::Limited {
                 scope: LimitScope::Guild,
                 retry_after: not_until.wait_time_from(self.clock.now()),
@@ -100,15 +198,23 @@ impl<C: Clock + Clone> RateLimits<C> {
 
     /// Drops keys whose cells are back to full capacity, so memory tracks active users only.
     pub fn evict_idle(&self) {
-        self.user.retain_recent();
-        self.user.shrink_to_fit();
-        self.guild.retain_recent();
-        self.guild.shrink_to_fit();
+        self.user.limiter.retain_recent();
+        self.user.limiter.shrink_to_fit();
+        self.guild.limiter.retain_recent();
+        self.guild.limiter.shrink_to_fit();
     }
 
     /// Tracked keys (users + guilds), for metrics and eviction tests.
     pub fn tracked_keys(&self) -> usize {
-        self.user.len() + self.guild.len()
+        self.user.limiter.len() + self.guild.limiter.len()
+    }
+
+    /// What the member's cells would allow right now; uses up nothing.
+    pub fn remaining(&self, guild: GuildId, user: UserId) -> Remaining {
+        Remaining {
+            user: self.user.remaining(&user),
+            guild: self.guild.remaining(&guild),
+        }
     }
 }
 
@@ -120,6 +226,10 @@ where
 {
     async fn check(&self, guild: GuildId, user: UserId) -> Result<RateDecision, StorageError> {
         Ok(RateLimits::check(self, guild, user))
+    }
+
+    async fn remaining(&self, guild: GuildId, user: UserId) -> Result<Remaining, StorageError> {
+        Ok(RateLimits::remaining(self, guild, user))
     }
 }
 
@@ -141,6 +251,19 @@ impl<S: Limiter> Limiter for LayeredLimits<S> {
             (Some(shared), RateDecision::Allowed) => shared.check(guild, user).await,
             _ => Ok(local),
         }
+    }
+
+    /// The tighter of the two: a request must pass both.
+    async fn remaining(&self, guild: GuildId, user: UserId) -> Result<Remaining, StorageError> {
+        let local = RateLimits::remaining(&self.local, guild, user);
+        let Some(shared) = &self.shared else {
+            return Ok(local);
+        };
+        let shared = shared.remaining(guild, user).await?;
+        Ok(Remaining {
+            user: local.user.min(shared.user),
+            guild: local.guild.min(shared.guild),
+        })
     }
 }
 
@@ -224,6 +347,56 @@ mod tests {
     }
 
     #[test]
+    fn remaining_counts_down_and_back_up_without_using_anything() {
+        let clock = FakeRelativeClock::default();
+        let limits = RateLimits::with_clock(spec(5, 3), spec(60, 2), clock.clone());
+        let (g, u) = (GuildId(1), UserId(7));
+        let left = |limits: &RateLimits<_>| limits.remaining(g, u);
+        assert_eq!(left(&limits), Remaining { user: 3, guild: 2 });
+        assert_eq!(
+            left(&limits),
+            Remaining { user: 3, guild: 2 },
+            "reading uses nothing"
+        );
+        assert_eq!(limits.check(g, u), RateDecision::Allowed);
+        assert_eq!(left(&limits), Remaining { user: 2, guild: 1 });
+        assert_eq!(left(&limits).requests(), 1);
+        assert_eq!(limits.check(g, u), RateDecision::Allowed);
+        assert_eq!(left(&limits), Remaining { user: 1, guild: 0 });
+        // The guild refuses after the user's cell took its place, as governor always does.
+        assert!(matches!(
+            limits.check(g, u),
+            RateDecision::Limited {
+                scope: LimitScope::Guild,
+                ..
+            }
+        ));
+        assert_eq!(left(&limits), Remaining { user: 0, guild: 0 });
+        // One emission interval of the user's limit (12 s) gives one back.
+        clock.advance(Duration::from_secs(12));
+        assert_eq!(left(&limits).user, 1);
+        clock.advance(Duration::from_secs(60));
+        assert_eq!(left(&limits), Remaining { user: 3, guild: 2 });
+        assert_eq!(
+            limits.remaining(GuildId(2), UserId(8)),
+            Remaining { user: 3, guild: 2 }
+        );
+        assert_eq!(limits.tracked_keys(), 2, "reading adds no key of its own");
+    }
+
+    #[test]
+    fn remaining_follows_the_gcra_bounds() {
+        let s = spec(5, 3);
+        assert_eq!(s.remaining_at(Duration::ZERO), 3);
+        assert_eq!(s.remaining_at(Duration::from_secs(12)), 2);
+        assert_eq!(s.remaining_at(Duration::from_millis(12_001)), 1);
+        assert_eq!(s.remaining_at(Duration::from_secs(24)), 1);
+        assert_eq!(s.remaining_at(Duration::from_millis(24_001)), 0);
+        assert_eq!(s.remaining_at(Duration::from_secs(36)), 0);
+        assert_eq!(spec(60, 1).remaining_at(Duration::ZERO), 1);
+    }
+
+    #[test]
     fn the_gcra_parameters_follow_the_spec() {
         assert_eq!(spec(5, 3).emission_interval(), Duration::from_secs(12));
         assert_eq!(spec(5, 3).tolerance(), Duration::from_secs(24));
@@ -267,6 +440,39 @@ mod tests {
         shared.fail.store(true, Ordering::SeqCst);
         assert!(layered.check(g, UserId(9)).await.is_err());
         assert_eq!(shared.calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn the_tighter_of_both_limiters_is_what_remains() {
+        let layered = LayeredLimits {
+            local: Arc::new(RateLimits::new(spec(5, 3), spec(100, 100))),
+            shared: Some(FakeLimiter::default()),
+        };
+        let (g, u) = (GuildId(1), UserId(7));
+        let shared = layered.shared.as_ref().unwrap();
+        *shared.remaining.lock().unwrap() = Remaining { user: 1, guild: 50 };
+        assert_eq!(
+            layered.remaining(g, u).await.unwrap(),
+            Remaining { user: 1, guild: 50 }
+        );
+        *shared.remaining.lock().unwrap() = Remaining {
+            user: 9,
+            guild: 200,
+        };
+        assert_eq!(
+            layered.remaining(g, u).await.unwrap(),
+            Remaining {
+                user: 3,
+                guild: 100
+            }
+        );
+        assert_eq!(
+            shared.calls.load(Ordering::SeqCst),
+            0,
+            "nothing was checked"
+        );
+        shared.fail.store(true, Ordering::SeqCst);
+        assert!(layered.remaining(g, u).await.is_err());
     }
 
     #[tokio::test]

@@ -37,7 +37,7 @@ const RECENT_MAX_ROWS: i64 = 1_000;
 
 /// Export columns, in order: the SPEC §6 fields, then `completed_at`. JSON keys and CSV
 /// headers are these names; [`AuditRow::column_values`] yields values in the same order.
-pub const AUDIT_COLUMNS: [&str; 16] = [
+pub const AUDIT_COLUMNS: [&str; 18] = [
     "interaction_id",
     "created_at",
     "guild_id",
@@ -53,6 +53,8 @@ pub const AUDIT_COLUMNS: [&str; 16] = [
     "request_id",
     "latency_ms",
     "token_sha256",
+    "reason",
+    "approved_by",
     "completed_at",
 ];
 
@@ -62,7 +64,8 @@ macro_rules! select_rows {
         concat!(
             "SELECT interaction_id, created_at, guild_id, channel_id, user_id, user_name, ",
             "target_type, target_id, requested_expire_seconds, expire_seconds, outcome, ",
-            "error_code, request_id, latency_ms, token_sha256, completed_at FROM audit_log ",
+            "error_code, request_id, latency_ms, token_sha256, reason, approved_by, ",
+            "completed_at FROM audit_log ",
             $tail
         )
     };
@@ -88,6 +91,10 @@ pub struct AuditRow {
     pub request_id: Option<String>,
     pub latency_ms: Option<i64>,
     pub token_sha256: Option<String>,
+    /// The member's reason (SPEC §9), as typed.
+    pub reason: Option<String>,
+    /// Who approved or denied the request (SPEC §10).
+    pub approved_by: Option<String>,
     #[serde(serialize_with = "rfc3339_opt")]
     pub completed_at: Option<DateTime<Utc>>,
 }
@@ -110,7 +117,7 @@ fn rfc3339_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, 
 
 impl AuditRow {
     /// The values of [`AUDIT_COLUMNS`], in order, as text; `None` for SQL NULL.
-    pub fn column_values(&self) -> [Option<Cow<'_, str>>; 16] {
+    pub fn column_values(&self) -> [Option<Cow<'_, str>>; 18] {
         fn text(s: &Option<String>) -> Option<Cow<'_, str>> {
             s.as_deref().map(Cow::Borrowed)
         }
@@ -131,6 +138,8 @@ impl AuditRow {
             text(&self.request_id),
             num(self.latency_ms),
             text(&self.token_sha256),
+            text(&self.reason),
+            text(&self.approved_by),
             self.completed_at
                 .as_ref()
                 .map(|t| Cow::Owned(format_timestamp(t))),
@@ -163,6 +172,7 @@ fn bind_attempt<'q>(
         .bind(a.target_id.clone())
         .bind(a.requested_expire_seconds)
         .bind(a.expire_seconds)
+        .bind(a.reason.clone())
 }
 
 /// Binds the completion fields after whatever the query has bound so far.
@@ -192,8 +202,8 @@ impl PgStore {
         let done = retry_on_dead_connection(&self.pool, || {
             let query = sqlx::query(
                 "INSERT INTO audit_log (interaction_id, guild_id, channel_id, user_id, user_name, \
-                 target_type, target_id, requested_expire_seconds, expire_seconds) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 target_type, target_id, requested_expire_seconds, expire_seconds, reason) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                  ON CONFLICT (interaction_id) DO NOTHING",
             );
             bind_attempt(query, a).execute(&self.pool)
@@ -230,9 +240,9 @@ impl PgStore {
         let done = retry_on_dead_connection(&self.pool, || {
             let query = sqlx::query(
                 "INSERT INTO audit_log (interaction_id, guild_id, channel_id, user_id, user_name, \
-                 target_type, target_id, requested_expire_seconds, expire_seconds, \
+                 target_type, target_id, requested_expire_seconds, expire_seconds, reason, \
                  outcome, error_code, request_id, latency_ms, token_sha256, completed_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now()) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now()) \
                  ON CONFLICT (interaction_id) DO NOTHING",
             );
             bind_completion(bind_attempt(query, a), c).execute(&self.pool)
@@ -449,6 +459,8 @@ mod tests {
             request_id: Some("RID".into()),
             latency_ms: Some(12),
             token_sha256: Some("ab".repeat(32)),
+            reason: Some("=cmd|' /C calc'!A0".into()),
+            approved_by: None,
             completed_at: None,
         }
     }

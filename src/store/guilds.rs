@@ -10,9 +10,13 @@ use sqlx::PgConnection;
 
 use super::{PgStore, StoreError, retry_on_dead_connection};
 pub use crate::share::ports::Actor;
-use crate::share::ports::AuditEntry;
-use crate::share::ports::{GuildDirectory, GuildSettings, SettingsStore, StorageError};
-use crate::share::{Expiry, GuildId, GuildPolicy, PolicyError, RoleId, UserId};
+use crate::share::ports::{
+    AuditEntry, GuildDirectory, GuildSettings, PolicyAction, RoleChange, SettingsStore,
+    StorageError,
+};
+use crate::share::{
+    AllowedRole, ChannelId, Expiry, GuildId, PolicyError, PolicySettings, RoleId, UserId,
+};
 
 /// Most rows [`PgStore::admin_changes`] returns, whatever the caller asks.
 const ADMIN_CHANGES_MAX_ROWS: i64 = 1_000;
@@ -22,7 +26,11 @@ const ADMIN_CHANGES_MAX_ROWS: i64 = 1_000;
 enum AdminAction {
     RoleAdd,
     RoleRemove,
+    RoleCap,
+    ChannelAdd,
+    ChannelRemove,
     PolicySet,
+    PolicyClear,
 }
 
 impl AdminAction {
@@ -30,14 +38,20 @@ impl AdminAction {
         match self {
             AdminAction::RoleAdd => "role_add",
             AdminAction::RoleRemove => "role_remove",
+            AdminAction::RoleCap => "role_cap",
+            AdminAction::ChannelAdd => "channel_add",
+            AdminAction::ChannelRemove => "channel_remove",
             AdminAction::PolicySet => "policy_set",
+            AdminAction::PolicyClear => "policy_clear",
         }
     }
 }
 
-/// One recorded admin change. `action` is `role_add`, `role_remove`, `role_seed` or
-/// `policy_set`; `detail` holds `{"role_id": "…"}` for role changes and
-/// `{"default_expire_seconds", "max_expire_seconds", "previous": {…} | null}` for policies.
+/// One recorded admin change. `action` is `role_add`, `role_remove`, `role_seed`, `role_cap`,
+/// `channel_add`, `channel_remove`, `policy_set` or `policy_clear`. `detail` holds
+/// `{"role_id", "max_expire_seconds"}` for role changes (`role_cap` adds
+/// `previous_max_expire_seconds`), `{"channel_id"}` for channels, and every policy setting
+/// plus `"previous": {…}` for policies (unset values are `null`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AdminChange {
     pub id: i64,
@@ -82,14 +96,26 @@ impl TryFrom<AdminChangeRow> for AdminChange {
 #[derive(sqlx::FromRow)]
 struct SettingsRow {
     roles: Vec<String>,
+    role_caps: Vec<Option<i32>>,
+    channels: Vec<String>,
     default_expire_seconds: Option<i32>,
     max_expire_seconds: Option<i32>,
+    require_reason: Option<bool>,
+    audit_channel_id: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
 struct PolicyRow {
-    default_expire_seconds: i32,
-    max_expire_seconds: i32,
+    default_expire_seconds: Option<i32>,
+    max_expire_seconds: Option<i32>,
+    require_reason: bool,
+    audit_channel_id: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RoleRow {
+    role_id: String,
+    max_expire_seconds: Option<i32>,
 }
 
 fn parse_role(raw: &str) -> Result<RoleId, StoreError> {
@@ -97,27 +123,56 @@ fn parse_role(raw: &str) -> Result<RoleId, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("role id `{raw}` is not a snowflake")))
 }
 
+fn parse_channel(raw: &str) -> Result<ChannelId, StoreError> {
+    raw.parse()
+        .map_err(|_| StoreError::Corrupt(format!("channel id `{raw}` is not a snowflake")))
+}
+
 fn stored_expiry(secs: i32) -> Result<Expiry, StoreError> {
     u32::try_from(secs)
         .ok()
         .and_then(|s| Expiry::from_secs(s, Expiry::HARD_MAX).ok())
-        .ok_or_else(|| StoreError::Corrupt(format!("policy expiry {secs} s is out of range")))
+        .ok_or_else(|| StoreError::Corrupt(format!("stored expiry {secs} s is out of range")))
 }
 
-impl PolicyRow {
-    fn into_policy(self) -> Result<GuildPolicy, StoreError> {
-        GuildPolicy::new(
-            stored_expiry(self.default_expire_seconds)?,
-            stored_expiry(self.max_expire_seconds)?,
-        )
-        .map_err(|e| StoreError::Corrupt(e.to_string()))
+fn stored_cap(secs: Option<i32>) -> Result<Option<Expiry>, StoreError> {
+    secs.map(stored_expiry).transpose()
+}
+
+fn secs(e: Option<Expiry>) -> Option<i32> {
+    e.map(|e| e.as_secs() as i32)
+}
+
+impl RoleRow {
+    fn into_role(self) -> Result<AllowedRole, StoreError> {
+        Ok(AllowedRole {
+            role: parse_role(&self.role_id)?,
+            max_expiry: stored_cap(self.max_expire_seconds)?,
+        })
     }
 }
 
-fn policy_json(p: &GuildPolicy) -> serde_json::Value {
+impl PolicyRow {
+    fn into_settings(self) -> Result<PolicySettings, StoreError> {
+        Ok(PolicySettings {
+            default_expiry: stored_cap(self.default_expire_seconds)?,
+            max_expiry: stored_cap(self.max_expire_seconds)?,
+            require_reason: self.require_reason,
+            audit_channel: self
+                .audit_channel_id
+                .as_deref()
+                .map(parse_channel)
+                .transpose()?,
+        })
+    }
+}
+
+fn policy_json(p: &PolicySettings) -> serde_json::Value {
     json!({
-        "default_expire_seconds": p.default_expiry().as_secs(),
-        "max_expire_seconds": p.max_expiry().as_secs(),
+        "default_expire_seconds": p.default_expiry.map(Expiry::as_secs),
+        "max_expire_seconds": p.max_expiry.map(Expiry::as_secs),
+        "require_reason": p.require_reason,
+        "audit_channel_id": p.audit_channel.map(|c| c.to_string()),
     })
 }
 
@@ -144,32 +199,71 @@ async fn record_change(
 }
 
 impl PgStore {
-    /// Allows `role` in `guild`; `false` when it already was (nothing is recorded then).
-    pub async fn add_allowed_role(
+    /// Allows `role` with its cap, or changes the cap of a role already allowed; the change and
+    /// its `admin_changes` row commit together.
+    pub async fn set_allowed_role(
         &self,
         guild: GuildId,
-        role: RoleId,
+        role: AllowedRole,
         actor: &Actor,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<RoleChange, StoreError> {
         self.bounded(async {
             let mut tx = self.pool.begin().await?;
-            let added = sqlx::query(
-                "INSERT INTO guild_allowed_roles (guild_id, role_id, added_by) VALUES ($1, $2, $3) \
-                 ON CONFLICT (guild_id, role_id) DO NOTHING",
+            let inserted = sqlx::query(
+                "INSERT INTO guild_allowed_roles (guild_id, role_id, added_by, max_expire_seconds) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (guild_id, role_id) DO NOTHING",
             )
             .bind(guild.to_string())
-            .bind(role.to_string())
+            .bind(role.role.to_string())
             .bind(actor.id.clone())
+            .bind(secs(role.max_expiry))
             .execute(&mut *tx)
             .await?
             .rows_affected()
                 == 1;
-            if added {
-                let detail = json!({ "role_id": role.to_string() });
-                record_change(&mut tx, guild, actor, AdminAction::RoleAdd, detail).await?;
+            let cap = secs(role.max_expiry);
+            let change = if inserted {
+                RoleChange::Added
+            } else {
+                // Allowed already (maybe a moment ago by another admin): lock it, then compare.
+                let previous: Option<i32> = sqlx::query_scalar(
+                    "SELECT max_expire_seconds FROM guild_allowed_roles \
+                     WHERE guild_id = $1 AND role_id = $2 FOR UPDATE",
+                )
+                .bind(guild.to_string())
+                .bind(role.role.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+                if previous == cap {
+                    RoleChange::Unchanged
+                } else {
+                    sqlx::query(
+                        "UPDATE guild_allowed_roles SET max_expire_seconds = $3 \
+                         WHERE guild_id = $1 AND role_id = $2",
+                    )
+                    .bind(guild.to_string())
+                    .bind(role.role.to_string())
+                    .bind(cap)
+                    .execute(&mut *tx)
+                    .await?;
+                    RoleChange::CapChanged {
+                        previous: stored_cap(previous)?,
+                    }
+                }
+            };
+            let mut detail = json!({ "role_id": role.role.to_string(), "max_expire_seconds": cap });
+            match change {
+                RoleChange::Added => {
+                    record_change(&mut tx, guild, actor, AdminAction::RoleAdd, detail).await?;
+                }
+                RoleChange::CapChanged { previous } => {
+                    detail["previous_max_expire_seconds"] = json!(secs(previous));
+                    record_change(&mut tx, guild, actor, AdminAction::RoleCap, detail).await?;
+                }
+                RoleChange::Unchanged => {}
             }
             tx.commit().await?;
-            Ok::<_, StoreError>(added)
+            Ok::<_, StoreError>(change)
         })
         .await
     }
@@ -201,66 +295,126 @@ impl PgStore {
         .await
     }
 
-    /// The guild's allowed roles, in the order they were added.
-    pub async fn allowed_roles(&self, guild: GuildId) -> Result<Vec<RoleId>, StoreError> {
+    /// The guild's allowed roles with their caps, in the order they were added.
+    pub async fn allowed_roles(&self, guild: GuildId) -> Result<Vec<AllowedRole>, StoreError> {
         self.bounded(async {
-            let raw: Vec<String> = sqlx::query_scalar(
-                "SELECT role_id FROM guild_allowed_roles WHERE guild_id = $1 \
+            let rows: Vec<RoleRow> = sqlx::query_as(
+                "SELECT role_id, max_expire_seconds FROM guild_allowed_roles WHERE guild_id = $1 \
                  ORDER BY added_at, role_id",
             )
             .bind(guild.to_string())
             .fetch_all(&self.pool)
             .await?;
-            let result: Result<_, StoreError> = raw.iter().map(|r| parse_role(r)).collect();
+            let result: Result<_, StoreError> = rows.into_iter().map(RoleRow::into_role).collect();
             result
         })
         .await
     }
 
-    /// The guild's policy; `None` until an admin sets one (the configured defaults apply).
-    pub async fn policy(&self, guild: GuildId) -> Result<Option<GuildPolicy>, StoreError> {
+    /// Lists `channel` for `/share`; `false` when it was listed already.
+    pub async fn add_allowed_channel(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+        actor: &Actor,
+    ) -> Result<bool, StoreError> {
+        let sql = "INSERT INTO guild_allowed_channels (guild_id, channel_id, added_by) \
+                   VALUES ($1, $2, $3) ON CONFLICT (guild_id, channel_id) DO NOTHING";
+        self.change_channel(guild, channel, actor, sql, AdminAction::ChannelAdd)
+            .await
+    }
+
+    /// Unlists `channel`; `false` when it was not listed.
+    pub async fn remove_allowed_channel(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+        actor: &Actor,
+    ) -> Result<bool, StoreError> {
+        // `$3` keeps both statements' parameters alike; a DELETE has no use for the actor.
+        let sql = "DELETE FROM guild_allowed_channels \
+                   WHERE guild_id = $1 AND channel_id = $2 AND $3::text IS NOT NULL";
+        self.change_channel(guild, channel, actor, sql, AdminAction::ChannelRemove)
+            .await
+    }
+
+    /// One channel-list statement and, if it changed a row, its `admin_changes` row.
+    async fn change_channel(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+        actor: &Actor,
+        sql: &'static str,
+        action: AdminAction,
+    ) -> Result<bool, StoreError> {
+        self.bounded(async {
+            let mut tx = self.pool.begin().await?;
+            let changed = sqlx::query(sql)
+                .bind(guild.to_string())
+                .bind(channel.to_string())
+                .bind(actor.id.clone())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+            if changed {
+                let detail = json!({ "channel_id": channel.to_string() });
+                record_change(&mut tx, guild, actor, action, detail).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(changed)
+        })
+        .await
+    }
+
+    /// The channels where `/share` works, in the order they were listed; empty = everywhere.
+    pub async fn allowed_channels(&self, guild: GuildId) -> Result<Vec<ChannelId>, StoreError> {
+        self.bounded(async {
+            let raw: Vec<String> = sqlx::query_scalar(
+                "SELECT channel_id FROM guild_allowed_channels WHERE guild_id = $1 \
+                 ORDER BY added_at, channel_id",
+            )
+            .bind(guild.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+            let result: Result<_, StoreError> = raw.iter().map(|c| parse_channel(c)).collect();
+            result
+        })
+        .await
+    }
+
+    /// What the guild's admins set; all unset until they set something.
+    pub async fn policy(&self, guild: GuildId) -> Result<PolicySettings, StoreError> {
         self.bounded(async {
             let row: Option<PolicyRow> = sqlx::query_as(
-                "SELECT default_expire_seconds, max_expire_seconds FROM guild_policies \
-                 WHERE guild_id = $1",
+                "SELECT default_expire_seconds, max_expire_seconds, require_reason, \
+                 audit_channel_id FROM guild_policies WHERE guild_id = $1",
             )
             .bind(guild.to_string())
             .fetch_optional(&self.pool)
             .await?;
-            let result: Result<_, StoreError> = row.map(PolicyRow::into_policy).transpose();
+            let result: Result<_, StoreError> = row
+                .map(PolicyRow::into_settings)
+                .transpose()
+                .map(Option::unwrap_or_default);
             result
         })
         .await
     }
 
-    /// Stores the guild's policy and returns the one it replaced. `GuildPolicy` already keeps
-    /// both values within 60 s..=7 d and default ≤ max; the table checks it again.
-    pub async fn set_policy(
-        &self,
-        guild: GuildId,
-        policy: GuildPolicy,
-        actor: &Actor,
-    ) -> Result<Option<GuildPolicy>, StoreError> {
-        let changed = self
-            .update_policy(guild, actor, |_| Ok::<_, std::convert::Infallible>(policy))
-            .await?;
-        match changed {
-            Ok((_, previous)) => Ok(previous),
-            Err(never) => match never {},
-        }
-    }
-
     /// Read-merge-write of the guild's policy as one serial step: `update` sees the stored
-    /// policy (`None` if there is none yet) and returns the new one, or refuses. Two admins
-    /// changing different settings at the same moment both land, one after the other, and
-    /// neither reply describes a policy that was silently overwritten. Returns the new policy
-    /// and the one it replaced; nothing is written when `update` refuses.
+    /// settings and returns the new ones, or refuses. Two admins changing different settings
+    /// at the same moment both land, one after the other, and neither reply describes a
+    /// policy that was silently overwritten. Returns the new settings and the ones they
+    /// replaced; nothing is written when `update` refuses, and nothing is recorded when it
+    /// changes nothing.
     pub async fn update_policy<E>(
         &self,
         guild: GuildId,
         actor: &Actor,
-        update: impl FnOnce(Option<GuildPolicy>) -> Result<GuildPolicy, E> + Send,
-    ) -> Result<Result<(GuildPolicy, Option<GuildPolicy>), E>, StoreError>
+        action: PolicyAction,
+        update: impl FnOnce(PolicySettings) -> Result<PolicySettings, E> + Send,
+    ) -> Result<Result<(PolicySettings, PolicySettings), E>, StoreError>
     where
         E: Send,
     {
@@ -275,37 +429,52 @@ impl PgStore {
             .execute(&mut *tx)
             .await?;
             let previous: Option<PolicyRow> = sqlx::query_as(
-                "SELECT default_expire_seconds, max_expire_seconds FROM guild_policies \
-                 WHERE guild_id = $1 FOR UPDATE",
+                "SELECT default_expire_seconds, max_expire_seconds, require_reason, \
+                 audit_channel_id FROM guild_policies WHERE guild_id = $1 FOR UPDATE",
             )
             .bind(guild.to_string())
             .fetch_optional(&mut *tx)
             .await?;
-            let previous = previous.map(PolicyRow::into_policy).transpose()?;
-            let policy = match update(previous) {
+            let previous = previous
+                .map(PolicyRow::into_settings)
+                .transpose()?
+                .unwrap_or_default();
+            let settings = match update(previous.clone()) {
                 Ok(p) => p,
                 Err(refused) => return Ok::<_, StoreError>(Err(refused)),
             };
+            if settings == previous {
+                return Ok(Ok((settings, previous)));
+            }
             sqlx::query(
                 "INSERT INTO guild_policies \
-                 (guild_id, default_expire_seconds, max_expire_seconds, updated_by) \
-                 VALUES ($1, $2, $3, $4) \
+                 (guild_id, default_expire_seconds, max_expire_seconds, require_reason, \
+                  audit_channel_id, updated_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (guild_id) DO UPDATE SET \
                  default_expire_seconds = EXCLUDED.default_expire_seconds, \
                  max_expire_seconds = EXCLUDED.max_expire_seconds, \
+                 require_reason = EXCLUDED.require_reason, \
+                 audit_channel_id = EXCLUDED.audit_channel_id, \
                  updated_by = EXCLUDED.updated_by, updated_at = now()",
             )
             .bind(guild.to_string())
-            .bind(policy.default_expiry().as_secs() as i32)
-            .bind(policy.max_expiry().as_secs() as i32)
+            .bind(secs(settings.default_expiry))
+            .bind(secs(settings.max_expiry))
+            .bind(settings.require_reason)
+            .bind(settings.audit_channel.map(|c| c.to_string()))
             .bind(actor.id.clone())
             .execute(&mut *tx)
             .await?;
-            let mut detail = policy_json(&policy);
-            detail["previous"] = previous.as_ref().map(policy_json).into();
-            record_change(&mut tx, guild, actor, AdminAction::PolicySet, detail).await?;
+            let mut detail = policy_json(&settings);
+            detail["previous"] = policy_json(&previous);
+            let action = match action {
+                PolicyAction::Set => AdminAction::PolicySet,
+                PolicyAction::Clear => AdminAction::PolicyClear,
+            };
+            record_change(&mut tx, guild, actor, action, detail).await?;
             tx.commit().await?;
-            Ok::<_, StoreError>(Ok((policy, previous)))
+            Ok::<_, StoreError>(Ok((settings, previous)))
         })
         .await
     }
@@ -368,37 +537,56 @@ impl PgStore {
         .await
     }
 
-    /// Allowed roles and policy in one round trip: this runs before every `/share`.
+    /// Allowed roles, channels and policy in one round trip: this runs before every `/share`.
     async fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
         let row: SettingsRow = retry_on_dead_connection(&self.pool, || {
             sqlx::query_as(
-                "SELECT COALESCE((SELECT array_agg(role_id ORDER BY added_at, role_id) \
-                                  FROM guild_allowed_roles WHERE guild_id = $1), '{}') AS roles, \
-                        p.default_expire_seconds, p.max_expire_seconds \
+                "SELECT COALESCE(r.roles, '{}') AS roles, COALESCE(r.caps, '{}') AS role_caps, \
+                        COALESCE((SELECT array_agg(channel_id ORDER BY added_at, channel_id) \
+                                  FROM guild_allowed_channels WHERE guild_id = $1), '{}') AS channels, \
+                        p.default_expire_seconds, p.max_expire_seconds, p.require_reason, \
+                        p.audit_channel_id \
                  FROM (SELECT 1) AS one \
+                 LEFT JOIN (SELECT array_agg(role_id ORDER BY added_at, role_id) AS roles, \
+                                   array_agg(max_expire_seconds ORDER BY added_at, role_id) AS caps \
+                            FROM guild_allowed_roles WHERE guild_id = $1) AS r ON true \
                  LEFT JOIN guild_policies p ON p.guild_id = $1",
             )
             .bind(guild.to_string())
             .fetch_one(&self.pool)
         })
         .await?;
+        if row.roles.len() != row.role_caps.len() {
+            return Err(StoreError::Corrupt(
+                "allowed roles and caps differ in number".into(),
+            ));
+        }
         let allowed_roles = row
             .roles
             .iter()
-            .map(|r| parse_role(r))
+            .zip(row.role_caps)
+            .map(|(role, cap)| {
+                Ok(AllowedRole {
+                    role: parse_role(role)?,
+                    max_expiry: stored_cap(cap)?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        let allowed_channels = row
+            .channels
+            .iter()
+            .map(|c| parse_channel(c))
             .collect::<Result<_, _>>()?;
-        let policy = match (row.default_expire_seconds, row.max_expire_seconds) {
-            (Some(default_expire_seconds), Some(max_expire_seconds)) => Some(
-                PolicyRow {
-                    default_expire_seconds,
-                    max_expire_seconds,
-                }
-                .into_policy()?,
-            ),
-            _ => None,
-        };
+        let policy = PolicyRow {
+            default_expire_seconds: row.default_expire_seconds,
+            max_expire_seconds: row.max_expire_seconds,
+            require_reason: row.require_reason.unwrap_or(false),
+            audit_channel_id: row.audit_channel_id,
+        }
+        .into_settings()?;
         Ok(GuildSettings {
             allowed_roles,
+            allowed_channels,
             policy,
         })
     }
@@ -411,13 +599,13 @@ impl GuildDirectory for PgStore {
 }
 
 impl SettingsStore for PgStore {
-    async fn add_allowed_role(
+    async fn set_allowed_role(
         &self,
         guild: GuildId,
-        role: RoleId,
+        role: AllowedRole,
         actor: &Actor,
-    ) -> Result<bool, StorageError> {
-        Ok(PgStore::add_allowed_role(self, guild, role, actor).await?)
+    ) -> Result<RoleChange, StorageError> {
+        Ok(PgStore::set_allowed_role(self, guild, role, actor).await?)
     }
 
     async fn remove_allowed_role(
@@ -429,11 +617,33 @@ impl SettingsStore for PgStore {
         Ok(PgStore::remove_allowed_role(self, guild, role, actor).await?)
     }
 
-    async fn allowed_roles(&self, guild: GuildId) -> Result<Vec<RoleId>, StorageError> {
+    async fn allowed_roles(&self, guild: GuildId) -> Result<Vec<AllowedRole>, StorageError> {
         Ok(PgStore::allowed_roles(self, guild).await?)
     }
 
-    async fn policy(&self, guild: GuildId) -> Result<Option<GuildPolicy>, StorageError> {
+    async fn add_allowed_channel(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+        actor: &Actor,
+    ) -> Result<bool, StorageError> {
+        Ok(PgStore::add_allowed_channel(self, guild, channel, actor).await?)
+    }
+
+    async fn remove_allowed_channel(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+        actor: &Actor,
+    ) -> Result<bool, StorageError> {
+        Ok(PgStore::remove_allowed_channel(self, guild, channel, actor).await?)
+    }
+
+    async fn allowed_channels(&self, guild: GuildId) -> Result<Vec<ChannelId>, StorageError> {
+        Ok(PgStore::allowed_channels(self, guild).await?)
+    }
+
+    async fn policy(&self, guild: GuildId) -> Result<PolicySettings, StorageError> {
         Ok(PgStore::policy(self, guild).await?)
     }
 
@@ -441,12 +651,13 @@ impl SettingsStore for PgStore {
         &self,
         guild: GuildId,
         actor: &Actor,
+        action: PolicyAction,
         update: F,
-    ) -> Result<Result<GuildPolicy, PolicyError>, StorageError>
+    ) -> Result<Result<PolicySettings, PolicyError>, StorageError>
     where
-        F: FnOnce(Option<GuildPolicy>) -> Result<GuildPolicy, PolicyError> + Send,
+        F: FnOnce(PolicySettings) -> Result<PolicySettings, PolicyError> + Send,
     {
-        Ok(PgStore::update_policy(self, guild, actor, update)
+        Ok(PgStore::update_policy(self, guild, actor, action, update)
             .await?
             .map(|(updated, _previous)| updated))
     }

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use super::{PgStore, StoreError, retry_on_dead_connection};
 use crate::share::ports::{Limiter, StorageError};
-use crate::share::{GuildId, LimitScope, RateDecision, RateSpec, UserId};
+use crate::share::{GuildId, LimitScope, RateDecision, RateSpec, Remaining, UserId};
 
 /// GCRA on one cell. `$3` = emission interval T, `$4` = tolerance τ = T × (burst − 1).
 /// With tat = max(stored tat, now): allowed iff now ≥ tat − τ, then tat' = tat + T; refused
@@ -41,6 +41,14 @@ ON CONFLICT (scope, key) DO UPDATE SET \
 RETURNING last_allowed, \
     CASE WHEN last_allowed THEN 0::float8 \
          ELSE extract(epoch FROM tat - $4::interval - now())::float8 END";
+
+/// How far each of a member's two cells is ahead of the database clock, in seconds (0 for a
+/// cell that is absent or already back to full capacity). Reads only.
+const PEEK_CELLS: &str = "\
+SELECT coalesce((SELECT extract(epoch FROM greatest(tat - now(), '0'::interval))::float8 \
+                 FROM rate_limits WHERE scope = 'user' AND key = $1), 0), \
+       coalesce((SELECT extract(epoch FROM greatest(tat - now(), '0'::interval))::float8 \
+                 FROM rate_limits WHERE scope = 'guild' AND key = $2), 0)";
 
 /// The `rate_limits.scope` of a cell.
 fn scope_name(scope: LimitScope) -> &'static str {
@@ -101,6 +109,28 @@ impl PgStore {
         Ok(Some(Duration::from_secs_f64(retry_secs.max(0.0))))
     }
 
+    /// What a member's two cells allow right now, from one read on the database clock.
+    async fn peek_cells(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        specs: (RateSpec, RateSpec),
+    ) -> Result<Remaining, StoreError> {
+        let (user_ahead, guild_ahead): (f64, f64) = self
+            .bounded(retry_on_dead_connection(&self.pool, || {
+                sqlx::query_as(PEEK_CELLS)
+                    .bind(user.to_string())
+                    .bind(guild.to_string())
+                    .fetch_one(&self.pool)
+            }))
+            .await?;
+        let ahead = |secs: f64| Duration::from_secs_f64(secs.max(0.0));
+        Ok(Remaining {
+            user: specs.0.remaining_at(ahead(user_ahead)),
+            guild: specs.1.remaining_at(ahead(guild_ahead)),
+        })
+    }
+
     /// Deletes cells back to full capacity (`tat` passed): the same as no row. Returns how
     /// many went. A check racing with it either sees its update kept (the row is re-checked
     /// under its lock) or inserts a fresh row, which is equivalent.
@@ -124,6 +154,13 @@ impl Limiter for PgRateLimits {
             }
         }
         Ok(RateDecision::Allowed)
+    }
+
+    async fn remaining(&self, guild: GuildId, user: UserId) -> Result<Remaining, StorageError> {
+        Ok(self
+            .store
+            .peek_cells(guild, user, (self.user, self.guild))
+            .await?)
     }
 }
 

@@ -13,11 +13,11 @@ use dlc_share_bot::cli::audit::export_to;
 use dlc_share_bot::config::DatabaseSettings;
 use dlc_share_bot::share::ports::{
     AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, GuildDirectory, Limiter,
-    StorageError,
+    PolicyAction, RoleChange, StorageError,
 };
 use dlc_share_bot::share::{
-    ChannelId, Expiry, GuildId, GuildPolicy, LimitScope, RateDecision, RoleId, TargetType, UserId,
-    token_fingerprint,
+    AllowedRole, ChannelId, ChannelPlace, Expiry, GuildId, GuildPolicy, LimitScope, PolicySettings,
+    RateDecision, RoleId, TargetType, UserId, token_fingerprint,
 };
 use dlc_share_bot::store::{
     self, AUDIT_COLUMNS, Actor, AuditFilter, AuditRow, PgStore, STALE_PENDING_AFTER, StoreError,
@@ -41,7 +41,21 @@ fn attempt(id: &str) -> AuditAttempt {
         target_id: "dlc-1".into(),
         requested_expire_seconds: Some(3600),
         expire_seconds: Some(3600),
+        reason: None,
     }
+}
+
+/// Allows `role` without a cap of its own; `true` when it was not allowed before.
+async fn allow(store: &PgStore, guild: GuildId, role: u64, actor: &Actor) -> bool {
+    store
+        .set_allowed_role(guild, AllowedRole::new(RoleId(role)), actor)
+        .await
+        .unwrap()
+        == RoleChange::Added
+}
+
+fn role_ids(roles: Vec<AllowedRole>) -> Vec<RoleId> {
+    roles.into_iter().map(|r| r.role).collect()
 }
 
 fn fingerprint(token: &str) -> String {
@@ -74,7 +88,7 @@ async fn fetch_row(pool: &PgPool, id: &str) -> AuditRow {
     sqlx::query_as(
         "SELECT interaction_id, created_at, guild_id, channel_id, user_id, user_name, \
          target_type, target_id, requested_expire_seconds, expire_seconds, outcome, \
-         error_code, request_id, latency_ms, token_sha256, completed_at \
+         error_code, request_id, latency_ms, token_sha256, reason, approved_by, completed_at \
          FROM audit_log WHERE interaction_id = $1",
     )
     .bind(id)
@@ -725,7 +739,7 @@ async fn export_csv_quotes_and_filters(pool: PgPool) {
 
     let doe = fetch_row(&pool, "10001").await;
     let expected = format!(
-        "10001,{},100,200,300,\"Doe, \"\"JD\"\" Jr.\",job,dlc-1,3600,3600,issued,,RID-1,42,{},{}",
+        "10001,{},100,200,300,\"Doe, \"\"JD\"\" Jr.\",job,dlc-1,3600,3600,issued,,RID-1,42,{},,,{}",
         store::format_timestamp(&doe.created_at),
         fingerprint("tok-doe"),
         store::format_timestamp(&doe.completed_at.unwrap()),
@@ -763,7 +777,8 @@ async fn export_json_lines_carry_the_spec_fields(pool: PgPool) {
         "oldest first, user 300 only"
     );
     for r in &rows {
-        for key in &AUDIT_COLUMNS[..15] {
+        // The SPEC §6 fields, `reason` and `approved_by` included.
+        for key in &AUDIT_COLUMNS[..17] {
             assert!(r.get(*key).is_some(), "{key} missing in {r}");
         }
         let t = r["created_at"].as_str().unwrap();
@@ -903,32 +918,12 @@ async fn allowlist_changes_are_audited(pool: PgPool) {
     let store = PgStore::from_pool(pool.clone());
     let admin = Actor::new("555", "Admin, \"Boss\"");
     assert!(store.allowed_roles(GUILD).await.unwrap().is_empty());
-    assert!(
-        store
-            .add_allowed_role(GUILD, RoleId(11), &admin)
-            .await
-            .unwrap()
-    );
-    assert!(
-        store
-            .add_allowed_role(GUILD, RoleId(12), &admin)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !store
-            .add_allowed_role(GUILD, RoleId(11), &admin)
-            .await
-            .unwrap()
-    );
-    assert!(
-        store
-            .add_allowed_role(OTHER_GUILD, RoleId(13), &admin)
-            .await
-            .unwrap()
-    );
+    assert!(allow(&store, GUILD, 11, &admin).await);
+    assert!(allow(&store, GUILD, 12, &admin).await);
+    assert!(!allow(&store, GUILD, 11, &admin).await);
+    assert!(allow(&store, OTHER_GUILD, 13, &admin).await);
     assert_eq!(
-        store.allowed_roles(GUILD).await.unwrap(),
+        role_ids(store.allowed_roles(GUILD).await.unwrap()),
         [RoleId(11), RoleId(12)]
     );
 
@@ -944,13 +939,16 @@ async fn allowlist_changes_are_audited(pool: PgPool) {
             .await
             .unwrap()
     );
-    assert_eq!(store.allowed_roles(GUILD).await.unwrap(), [RoleId(12)]);
     assert_eq!(
-        store.settings(GUILD).await.unwrap().allowed_roles,
+        role_ids(store.allowed_roles(GUILD).await.unwrap()),
         [RoleId(12)]
     );
     assert_eq!(
-        store.settings(OTHER_GUILD).await.unwrap().allowed_roles,
+        role_ids(store.settings(GUILD).await.unwrap().allowed_roles),
+        [RoleId(12)]
+    );
+    assert_eq!(
+        role_ids(store.settings(OTHER_GUILD).await.unwrap().allowed_roles),
         [RoleId(13)]
     );
 
@@ -980,44 +978,99 @@ async fn policy_changes_are_audited_and_bounded(pool: PgPool) {
     let store = PgStore::from_pool(pool.clone());
     let admin = Actor::new("555", "admin");
     let exp = |s: &str| s.parse::<Expiry>().unwrap();
-    assert_eq!(store.policy(GUILD).await.unwrap(), None);
-    assert_eq!(store.settings(GUILD).await.unwrap().policy, None);
-
-    let first = GuildPolicy::new(exp("2h"), exp("1d")).unwrap();
-    assert_eq!(store.set_policy(GUILD, first, &admin).await.unwrap(), None);
-    let second = GuildPolicy::new(exp("1h"), exp("7d")).unwrap();
     assert_eq!(
-        store.set_policy(GUILD, second, &admin).await.unwrap(),
-        Some(first)
+        store.policy(GUILD).await.unwrap(),
+        PolicySettings::default()
     );
-    assert_eq!(store.policy(GUILD).await.unwrap(), Some(second));
-    assert_eq!(store.policy(OTHER_GUILD).await.unwrap(), None);
+    assert_eq!(
+        store.settings(GUILD).await.unwrap().policy,
+        PolicySettings::default()
+    );
 
-    store
-        .add_allowed_role(GUILD, RoleId(11), &admin)
+    let first = PolicySettings {
+        default_expiry: Some(exp("2h")),
+        max_expiry: Some(exp("1d")),
+        ..PolicySettings::default()
+    };
+    let set = |to: PolicySettings| move |_: PolicySettings| Ok::<_, std::convert::Infallible>(to);
+    let (new, previous) = store
+        .update_policy(GUILD, &admin, PolicyAction::Set, set(first.clone()))
         .await
+        .unwrap()
         .unwrap();
+    assert_eq!((new, previous), (first.clone(), PolicySettings::default()));
+    // Every setting, unset values included, round-trips.
+    let second = PolicySettings {
+        default_expiry: None,
+        max_expiry: Some(exp("7d")),
+        require_reason: true,
+        audit_channel: Some(ChannelId(4242)),
+    };
+    let (_, previous) = store
+        .update_policy(GUILD, &admin, PolicyAction::Set, set(second.clone()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(previous, first);
+    assert_eq!(store.policy(GUILD).await.unwrap(), second);
+    assert_eq!(
+        store.policy(OTHER_GUILD).await.unwrap(),
+        PolicySettings::default()
+    );
+    // A change to the same values records nothing.
+    store
+        .update_policy(GUILD, &admin, PolicyAction::Set, set(second.clone()))
+        .await
+        .unwrap()
+        .unwrap();
+    let cleared = PolicySettings {
+        audit_channel: None,
+        ..second.clone()
+    };
+    store
+        .update_policy(GUILD, &admin, PolicyAction::Clear, set(cleared.clone()))
+        .await
+        .unwrap()
+        .unwrap();
+
+    assert!(allow(&store, GUILD, 11, &admin).await);
     let settings = store.settings(GUILD).await.unwrap();
-    assert_eq!(settings.allowed_roles, [RoleId(11)]);
-    assert_eq!(settings.policy, Some(second));
+    assert_eq!(role_ids(settings.allowed_roles), [RoleId(11)]);
+    assert_eq!(settings.policy, cleared);
 
     let changes = store.admin_changes(GUILD, 10).await.unwrap();
-    let policy_changes: Vec<&serde_json::Value> = changes
+    let policy_changes: Vec<(&str, &serde_json::Value)> = changes
         .iter()
-        .filter(|c| c.action == "policy_set")
-        .map(|c| &c.detail)
+        .filter(|c| c.action.starts_with("policy_"))
+        .map(|c| (c.action.as_str(), &c.detail))
         .collect();
+    assert_eq!(policy_changes.len(), 3, "{policy_changes:?}");
+    assert_eq!(policy_changes[0].0, "policy_clear");
     assert_eq!(
-        *policy_changes[0],
+        policy_changes[0].1["audit_channel_id"],
+        serde_json::Value::Null
+    );
+    assert_eq!(policy_changes[0].1["previous"]["audit_channel_id"], "4242");
+    assert_eq!(
+        *policy_changes[1].1,
         serde_json::json!({
-            "default_expire_seconds": 3600, "max_expire_seconds": 604800,
-            "previous": {"default_expire_seconds": 7200, "max_expire_seconds": 86400},
+            "default_expire_seconds": null, "max_expire_seconds": 604800,
+            "require_reason": true, "audit_channel_id": "4242",
+            "previous": {
+                "default_expire_seconds": 7200, "max_expire_seconds": 86400,
+                "require_reason": false, "audit_channel_id": null,
+            },
         })
     );
-    assert_eq!(policy_changes[1]["previous"], serde_json::Value::Null);
+    assert_eq!(policy_changes[2].0, "policy_set");
 
     // The table holds the same bounds as the domain type, against direct SQL.
-    for (default, max) in [(30, 3600), (3600, 700_000), (7200, 3600)] {
+    for (default, max) in [
+        (Some(30), Some(3600)),
+        (Some(3600), Some(700_000)),
+        (Some(7200), Some(3600)),
+        (None, Some(30)),
+    ] {
         let r = sqlx::query(
             "INSERT INTO guild_policies (guild_id, default_expire_seconds, max_expire_seconds, updated_by) \
              VALUES ('1', $1, $2, 'sql')",
@@ -1026,8 +1079,166 @@ async fn policy_changes_are_audited_and_bounded(pool: PgPool) {
         .bind(max)
         .execute(&pool)
         .await;
-        assert!(r.is_err(), "{default}/{max} should be refused");
+        assert!(r.is_err(), "{default:?}/{max:?} should be refused");
     }
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn role_caps_and_channels_are_stored_and_audited(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let admin = Actor::new("555", "admin");
+    let exp = |s: &str| s.parse::<Expiry>().unwrap();
+    let capped = |cap: Option<&str>| AllowedRole {
+        role: RoleId(11),
+        max_expiry: cap.map(exp),
+    };
+    let mut changes = Vec::new();
+    for cap in [Some("12h"), Some("12h"), Some("2d"), None] {
+        changes.push(
+            store
+                .set_allowed_role(GUILD, capped(cap), &admin)
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(
+        changes,
+        [
+            RoleChange::Added,
+            RoleChange::Unchanged,
+            RoleChange::CapChanged {
+                previous: Some(exp("12h"))
+            },
+            RoleChange::CapChanged {
+                previous: Some(exp("2d"))
+            },
+        ]
+    );
+    store
+        .set_allowed_role(
+            GUILD,
+            AllowedRole {
+                role: RoleId(12),
+                max_expiry: Some(exp("1h")),
+            },
+            &admin,
+        )
+        .await
+        .unwrap();
+    let expected = [
+        capped(None),
+        AllowedRole {
+            role: RoleId(12),
+            max_expiry: Some(exp("1h")),
+        },
+    ];
+    assert_eq!(store.allowed_roles(GUILD).await.unwrap(), expected);
+
+    assert!(
+        store
+            .add_allowed_channel(GUILD, ChannelId(7), &admin)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .add_allowed_channel(GUILD, ChannelId(7), &admin)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .add_allowed_channel(GUILD, ChannelId(8), &admin)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .add_allowed_channel(OTHER_GUILD, ChannelId(9), &admin)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .remove_allowed_channel(GUILD, ChannelId(7), &admin)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .remove_allowed_channel(GUILD, ChannelId(7), &admin)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.allowed_channels(GUILD).await.unwrap(), [ChannelId(8)]);
+
+    // The one read before every /share sees all of it.
+    let settings = store.settings(GUILD).await.unwrap();
+    assert_eq!(settings.allowed_roles, expected);
+    assert_eq!(settings.allowed_channels, [ChannelId(8)]);
+
+    let recorded: Vec<(String, serde_json::Value)> = store
+        .admin_changes(GUILD, 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .rev()
+        .map(|c| (c.action, c.detail))
+        .collect();
+    let actions: Vec<&str> = recorded.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "role_add",
+            "role_cap",
+            "role_cap",
+            "role_add",
+            "channel_add",
+            "channel_add",
+            "channel_remove"
+        ]
+    );
+    assert_eq!(
+        recorded[0].1,
+        serde_json::json!({"role_id": "11", "max_expire_seconds": 43200})
+    );
+    assert_eq!(
+        recorded[2].1,
+        serde_json::json!({"role_id": "11", "max_expire_seconds": null, "previous_max_expire_seconds": 172800})
+    );
+    assert_eq!(recorded[6].1, serde_json::json!({"channel_id": "7"}));
+
+    // The schema bounds a cap like the domain type does.
+    let r = sqlx::query("UPDATE guild_allowed_roles SET max_expire_seconds = 59")
+        .execute(&pool)
+        .await;
+    assert!(r.is_err());
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn reasons_are_stored_and_exported(pool: PgPool) {
+    let store = PgStore::from_pool(pool.clone());
+    let mut with_reason = attempt("12001");
+    with_reason.reason = Some("=HYPERLINK(\"x\") loss spike".into());
+    store.begin(&with_reason).await.unwrap();
+    store.complete("12001", &issued("tok")).await.unwrap();
+    let mut refused_one = attempt("12002");
+    refused_one.reason = Some("why not".into());
+    store
+        .record(
+            &refused_one,
+            &refused(AuditOutcome::DeniedChannel, "channel_not_allowed"),
+        )
+        .await
+        .unwrap();
+    let row = fetch_row(&pool, "12001").await;
+    assert_eq!(row.reason.as_deref(), Some("=HYPERLINK(\"x\") loss spike"));
+    assert_eq!(row.approved_by, None);
+    let row = fetch_row(&pool, "12002").await;
+    assert_eq!(
+        (row.outcome.as_str(), row.reason.as_deref()),
+        ("denied_channel", Some("why not"))
+    );
 }
 
 #[sqlx::test(migrations = "./migrations")]
@@ -1042,7 +1253,7 @@ async fn seeding_from_configuration_respects_admin_history(pool: PgPool) {
         2
     );
     assert_eq!(
-        store.allowed_roles(GUILD).await.unwrap(),
+        role_ids(store.allowed_roles(GUILD).await.unwrap()),
         [RoleId(1), RoleId(2)]
     );
 
@@ -1068,17 +1279,12 @@ async fn seeding_from_configuration_respects_admin_history(pool: PgPool) {
         1
     );
     assert_eq!(
-        store.allowed_roles(GUILD).await.unwrap(),
+        role_ids(store.allowed_roles(GUILD).await.unwrap()),
         [RoleId(2), RoleId(3)]
     );
 
     // An admin-added role that configuration also lists is not recorded twice.
-    assert!(
-        store
-            .add_allowed_role(OTHER_GUILD, RoleId(4), &admin)
-            .await
-            .unwrap()
-    );
+    assert!(allow(&store, OTHER_GUILD, 4, &admin).await);
     assert_eq!(
         store
             .seed_allowed_roles(OTHER_GUILD, &[RoleId(4), RoleId(5)])
@@ -1087,7 +1293,7 @@ async fn seeding_from_configuration_respects_admin_history(pool: PgPool) {
         1
     );
     assert_eq!(
-        store.allowed_roles(OTHER_GUILD).await.unwrap(),
+        role_ids(store.allowed_roles(OTHER_GUILD).await.unwrap()),
         [RoleId(4), RoleId(5)]
     );
 
@@ -1165,10 +1371,7 @@ async fn no_token_text_reaches_the_database(pool: PgPool) {
     let token = "tok-SECRET-5f2c9e";
     store.begin(&attempt("11001")).await.unwrap();
     store.complete("11001", &issued(token)).await.unwrap();
-    store
-        .add_allowed_role(GUILD, RoleId(1), &Actor::new("1", "a"))
-        .await
-        .unwrap();
+    allow(&store, GUILD, 1, &Actor::new("1", "a")).await;
 
     // The fingerprint is SHA-256 of the token, as PostgreSQL computes it too.
     let db_hash: String = sqlx::query_scalar("SELECT encode(sha256($1::bytea), 'hex')")
@@ -1204,14 +1407,19 @@ async fn no_token_text_reaches_the_database(pool: PgPool) {
 async fn concurrent_partial_policy_updates_are_serialised(pool: PgPool) {
     use dlc_share_bot::share::{
         AdminCaller, AdminCommand, AdminOutcome, AdminPermissions, AdminRefusal, AdminService,
-        GuildScope, Operator, PolicyError,
+        GuildScope, Operator, PolicyError, RateLimits, RateSpec,
     };
+    use std::num::NonZeroU32;
 
     let operator = GuildPolicy::new(
         Expiry::parse("1d", Expiry::HARD_MAX).unwrap(),
         Expiry::HARD_MAX,
     )
     .unwrap();
+    let spec = RateSpec {
+        per_minute: NonZeroU32::new(10).unwrap(),
+        burst: NonZeroU32::new(10).unwrap(),
+    };
     let admin = AdminService {
         store: PgStore::from_pool(pool.clone()),
         operator: std::sync::Arc::new(Operator {
@@ -1219,14 +1427,19 @@ async fn concurrent_partial_policy_updates_are_serialised(pool: PgPool) {
             policy: operator,
             admin_roles: vec![],
         }),
+        limits: RateLimits::new(spec, spec),
     };
     let set_default = AdminCommand::PolicySet {
         default_expiry: Some("6d".into()),
         max_expiry: None,
+        require_reason: None,
+        audit_channel: None,
     };
     let lower_max = AdminCommand::PolicySet {
         default_expiry: None,
         max_expiry: Some("1d".into()),
+        require_reason: None,
+        audit_channel: None,
     };
     let caller = |id: &str| AdminCaller {
         actor: Actor::new(id, format!("admin-{id}")),
@@ -1246,20 +1459,28 @@ async fn concurrent_partial_policy_updates_are_serialised(pool: PgPool) {
             admin.run(guild, &b, &lower_max),
         );
         // Whatever the order, the lowered ceiling holds and B was told the truth.
-        let stored = admin.store.policy(guild).await.unwrap().expect("a policy");
+        let stored = admin.store.policy(guild).await.unwrap();
+        let effective = admin.operator.effective_policy(&stored);
         assert_eq!(
-            (stored.default_expiry(), stored.max_expiry()),
+            (effective.default_expiry(), effective.max_expiry()),
             (one_day, one_day),
             "trial {trial}: {ra:?} / {rb:?}"
         );
-        assert_eq!(
-            rb,
-            AdminOutcome::PolicyUpdated(GuildPolicy::new(one_day, one_day).unwrap()),
-            "lowering the maximum always applies"
+        assert_eq!(stored.max_expiry, Some(one_day), "trial {trial}");
+        // A's default, if it landed, was dragged down with the maximum.
+        assert!(
+            stored.default_expiry.is_none_or(|d| d == one_day),
+            "trial {trial}: {stored:?}"
         );
+        let AdminOutcome::PolicyUpdated(view) = &rb else {
+            panic!("trial {trial}: lowering the maximum always applies: {rb:?}")
+        };
+        assert_eq!(view.effective, GuildPolicy::new(one_day, one_day).unwrap());
         // A either landed first (and was then capped by B) or was refused after B.
         match ra {
-            AdminOutcome::PolicyUpdated(p) => assert_eq!(p.default_expiry(), six_days),
+            AdminOutcome::PolicyUpdated(v) => {
+                assert_eq!(v.effective.default_expiry(), six_days)
+            }
             AdminOutcome::Refused(AdminRefusal::Policy(PolicyError::DefaultAboveMax {
                 ..
             })) => {}
@@ -1339,10 +1560,7 @@ async fn no_link_is_shown_when_its_row_cannot_be_completed(
         .await
         .unwrap();
     let store = PgStore::from_pool(pool);
-    store
-        .add_allowed_role(GUILD, RoleId(7), &Actor::new("1", "admin"))
-        .await
-        .unwrap();
+    allow(&store, GUILD, 7, &Actor::new("1", "admin")).await;
     let spec = RateSpec {
         per_minute: NonZeroU32::new(10).unwrap(),
         burst: NonZeroU32::new(10).unwrap(),
@@ -1370,13 +1588,17 @@ async fn no_link_is_shown_when_its_row_cannot_be_completed(
         .share(ShareRequest {
             interaction_id: "8001".into(),
             guild_id: GUILD,
-            channel_id: Some(ChannelId(200)),
+            place: Some(ChannelPlace {
+                channel: ChannelId(200),
+                parent: None,
+            }),
             user_id: UserId(300),
             user_name: "alice".into(),
             member_roles: vec![RoleId(7)],
             target_type: TargetType::Job,
             raw_id: "dlc-lost".into(),
             raw_expiry: None,
+            raw_reason: None,
         })
         .await;
     assert!(
