@@ -155,7 +155,13 @@ fn policy_lines(view: &PolicyView) -> String {
             "• `{}`: **{}** ({})",
             PolicySetting::DefaultExpiry.as_str(),
             view.effective.default_expiry(),
-            source(s.default_expiry.is_some())
+            match s.default_expiry {
+                Some(_) => source(true).to_owned(),
+                None if view.effective.default_expiry() != view.configured.default_expiry() => {
+                    format!("the bot's default of {}, lowered to the maximum", view.configured.default_expiry())
+                }
+                None => source(false).to_owned(),
+            }
         ),
         format!(
             "• `{}`: **{}** ({})",

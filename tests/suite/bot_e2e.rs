@@ -768,7 +768,11 @@ async fn admins_manage_roles_and_policy() {
                 .build(),
         )
         .await;
-    assert_says(&r, "Maximum expiry: **12h**");
+    assert_says(&r, "`max_expiry`: **12h** (set here)");
+    assert_says(
+        &r,
+        "`default_expiry`: **12h** (the bot's default of 1d, lowered",
+    );
     let (_, r) = h
         .ask(
             admin(Some("policy"), "set")
