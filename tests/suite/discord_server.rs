@@ -1,6 +1,7 @@
 //! The fake Discord in `support::discord` driven by a real serenity 0.12.5 client: start-up,
 //! command registration, deferred ephemeral replies with resolved data, autocomplete, RESUME after
-//! a dropped gateway connection, and the Discord rules the fake enforces. Also checks that every
+//! a dropped gateway connection, channel messages and DMs, button clicks that update the message
+//! they are on, and the Discord rules the fake enforces. Also checks that every
 //! payload the fake produces deserializes into serenity's models, because serenity drops an
 //! unparsable gateway event without so much as a warning.
 
@@ -10,24 +11,37 @@ use std::time::Duration;
 use crate::support;
 use serde_json::{Value, json};
 use serenity::all::{
-    ApplicationId, BotGateway, Command, CommandInteraction as SerenityCommand, CommandOptionType,
-    Context, CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateAutocompleteResponse,
-    CreateButton, CreateCommand, CreateCommandOption, CreateEmbed, CreateInteractionResponse,
-    CreateInteractionResponseMessage, CurrentApplicationInfo, CurrentUser, EditInteractionResponse,
-    Event, EventHandler, GatewayEvent, GatewayIntents, GuildId, Http, HttpBuilder, Interaction,
-    InteractionId, Message, MessageFlags, Permissions, Ready, ResolvedOption, ResolvedValue,
-    ShardManager,
+    ApplicationId, BotGateway, ButtonStyle, ChannelId, ChannelType, Command,
+    CommandInteraction as SerenityCommand, CommandOptionType,
+    ComponentInteraction as SerenityClick, ComponentInteractionDataKind, Context, CreateActionRow,
+    CreateAllowedMentions, CreateAttachment, CreateAutocompleteResponse, CreateButton,
+    CreateCommand, CreateCommandOption, CreateEmbed, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CreateMessage, CurrentApplicationInfo, CurrentUser,
+    EditInteractionResponse, EditMessage, Event, EventHandler, GatewayEvent, GatewayIntents,
+    GuildId, Http, HttpBuilder, Interaction, InteractionId, Message, MessageFlags, MessageId,
+    MessageType, Permissions, Ready, ResolvedOption, ResolvedValue, RoleId, ShardManager, UserId,
 };
 use serenity::client::ClientBuilder;
 use serenity::http::HttpError;
 use support::discord::{
-    ADMINISTRATOR, CommandInteraction, CommandScope, Disconnect, DiscordServer, Fault, GUILD_ID,
-    MANAGE_GUILD, Route, ServerConfig, USER_ID, payloads, validate,
+    ADMINISTRATOR, CHANNEL_ID, CommandInteraction, CommandScope, ComponentInteraction, Disconnect,
+    DiscordServer, Fault, GUILD_ID, INTERACTION_TOKEN_LIFETIME, MANAGE_GUILD, Route, ServerConfig,
+    USER_ID, payloads, validate,
 };
 
 const TOKEN: &str = "test-bot-token.AbCdEf";
 const WAIT: Duration = Duration::from_secs(10);
 const RESEARCHERS: u64 = 1_180_000_000_000_009_001;
+const APPROVERS: u64 = 1_180_000_000_000_009_002;
+/// Channels of the fake guild besides [`CHANNEL_ID`].
+const APPROVALS: u64 = 1_180_000_000_000_000_201;
+const AUDIT: u64 = 1_180_000_000_000_000_202;
+const GONE: u64 = 1_180_000_000_000_000_203;
+const THREAD: u64 = 1_180_000_000_000_000_204;
+const OTHER_GUILD: u64 = 1_180_000_000_000_000_101;
+/// Members besides [`USER_ID`].
+const BOB: u64 = 1_180_000_000_000_000_301;
+const CAROL: u64 = 1_180_000_000_000_000_302;
 
 fn init_tracing() {
     // `RUST_LOG=serenity=debug cargo test --test suite discord_server::` shows the client's side.
@@ -232,6 +246,19 @@ async fn start_client(server: &DiscordServer, handler: Option<EchoBot>) -> Arc<S
         Some(handler) => builder.event_handler(handler),
         None => builder,
     };
+    run_client(builder).await
+}
+
+/// Starts a serenity client with any `handler` against `server`.
+async fn start_client_with(
+    server: &DiscordServer,
+    handler: impl EventHandler + 'static,
+) -> Arc<ShardManager> {
+    let builder = ClientBuilder::new_with_http(http_for(server, TOKEN), GatewayIntents::GUILDS);
+    run_client(builder.event_handler(handler)).await
+}
+
+async fn run_client(builder: ClientBuilder) -> Arc<ShardManager> {
     let mut client = builder.await.expect("serenity client builds");
     let shard_manager = Arc::clone(&client.shard_manager);
     tokio::spawn(async move { client.start().await });
@@ -945,6 +972,192 @@ fn interaction_builders_deserialize_into_serenity() {
         (fixed["id"].as_str(), fixed["token"].as_str()),
         (Some("99"), Some("tok"))
     );
+
+    round_two_command_builders();
+    component_builder();
+}
+
+/// Parses an INTERACTION_CREATE payload as serenity's shard would, insisting it is not dropped.
+fn parse_interaction(payload: &Value) -> Interaction {
+    let Event::InteractionCreate(event) = parse_dispatch("INTERACTION_CREATE", payload.clone())
+    else {
+        panic!("not an INTERACTION_CREATE");
+    };
+    event.interaction
+}
+
+fn parse_command(payload: &Value) -> SerenityCommand {
+    match parse_interaction(payload) {
+        Interaction::Command(command) => command,
+        other => panic!("not a command: {:?}", other.kind()),
+    }
+}
+
+/// Threads, channel, boolean and member options, as the round-2 commands (SPEC §3, §9) get them.
+fn round_two_command_builders() {
+    // Invoked in a thread: the channel object names its parent.
+    let in_thread = parse_command(
+        &CommandInteraction::share("job")
+            .option_str("id", "dlc-1")
+            .in_thread(THREAD, CHANNEL_ID)
+            .build(),
+    );
+    assert_eq!(in_thread.channel_id.get(), THREAD);
+    let channel = in_thread.channel.as_ref().expect("channel object");
+    assert_eq!(channel.kind, ChannelType::PublicThread);
+    assert_eq!(channel.parent_id, Some(ChannelId::new(CHANNEL_ID)));
+    assert!(channel.thread_metadata.is_some());
+
+    // Invoked in another text channel.
+    let elsewhere = parse_command(&CommandInteraction::share("job").channel(AUDIT).build());
+    assert_eq!(elsewhere.channel_id.get(), AUDIT);
+    let channel = elsewhere.channel.as_ref().expect("channel object");
+    assert_eq!((channel.kind, channel.parent_id), (ChannelType::Text, None));
+
+    // `/share-admin explain user channel` with a member holding roles, on a thread.
+    let explain = parse_command(
+        &CommandInteraction::admin(None, "explain")
+            .option_member("user", BOB, "bob", [RESEARCHERS, APPROVERS])
+            .option_thread("channel", THREAD, CHANNEL_ID)
+            .permissions(MANAGE_GUILD)
+            .build(),
+    );
+    let options = explain.data.options();
+    let ResolvedValue::SubCommand(inner) = &options[0].value else {
+        panic!("explain is a subcommand: {options:?}");
+    };
+    let ResolvedValue::User(user, Some(member)) = &inner[0].value else {
+        panic!("user option with member data: {inner:?}");
+    };
+    assert_eq!(user.id.get(), BOB);
+    assert_eq!(
+        member.roles,
+        [RoleId::new(RESEARCHERS), RoleId::new(APPROVERS)]
+    );
+    let ResolvedValue::Channel(thread) = &inner[1].value else {
+        panic!("channel option: {inner:?}");
+    };
+    assert_eq!(thread.id.get(), THREAD);
+    assert_eq!(thread.kind, ChannelType::PublicThread);
+    assert_eq!(thread.parent_id, Some(ChannelId::new(CHANNEL_ID)));
+    assert!(thread.thread_metadata.is_some());
+    assert_eq!(thread.permissions.map(|p| p.bits()), Some(MANAGE_GUILD));
+
+    // `channels add channel` on a text channel, and `policy set require_reason`.
+    let add = parse_command(
+        &CommandInteraction::admin(Some("channels"), "add")
+            .option_channel("channel", AUDIT)
+            .build(),
+    );
+    let options = add.data.options();
+    let ResolvedValue::SubCommandGroup(group) = &options[0].value else {
+        panic!("channels is a group: {options:?}");
+    };
+    let ResolvedValue::SubCommand(inner) = &group[0].value else {
+        panic!("add is a subcommand: {group:?}");
+    };
+    let ResolvedValue::Channel(channel) = &inner[0].value else {
+        panic!("channel option: {inner:?}");
+    };
+    assert_eq!((channel.id.get(), channel.kind), (AUDIT, ChannelType::Text));
+    assert_eq!(
+        channel.name.as_deref(),
+        Some(format!("channel-{AUDIT}").as_str())
+    );
+    assert!(channel.parent_id.is_none() && channel.thread_metadata.is_none());
+
+    let set = parse_command(
+        &CommandInteraction::admin(Some("policy"), "set")
+            .option_bool("require_reason", true)
+            .build(),
+    );
+    let mut parts = Vec::new();
+    describe(&set.data.options(), &mut parts);
+    assert_eq!(parts, ["policy", "set", "require_reason=Boolean(true)"]);
+}
+
+/// A message as the bot would post an approval card: two buttons.
+fn card_body(n: u32) -> CreateMessage {
+    CreateMessage::new()
+        .content(format!("<@{USER_ID}> asks to share dlc-{n} for 30d"))
+        .embed(
+            CreateEmbed::new()
+                .title("Approval needed")
+                .field("Reason", "debugging", false),
+        )
+        .components(vec![CreateActionRow::Buttons(vec![
+            CreateButton::new(format!("share-approve:{n}"))
+                .label("Approve")
+                .style(ButtonStyle::Success),
+            CreateButton::new(format!("share-deny:{n}"))
+                .label("Deny")
+                .style(ButtonStyle::Danger),
+        ])])
+        .allowed_mentions(CreateAllowedMentions::new())
+}
+
+/// The card as the server would store it.
+fn card_message(n: u32) -> Value {
+    let body = serde_json::to_value(card_body(n)).expect("serialize CreateMessage");
+    payloads::channel_message("1180000000000007001", APPROVALS, &body)
+}
+
+fn component_builder() {
+    let card = card_message(1);
+    let message: Message = serde_json::from_value(card.clone()).expect("a card is a Message");
+    assert_eq!(message.kind, MessageType::Regular);
+
+    let click = ComponentInteraction::button("share-approve:1", &card)
+        .user(CAROL, "carol")
+        .roles([APPROVERS])
+        .permissions(MANAGE_GUILD)
+        .id(77)
+        .token("click")
+        .build();
+    let Interaction::Component(parsed) = parse_interaction(&click) else {
+        panic!("not a component interaction: {click:#}");
+    };
+    let direct: SerenityClick =
+        serde_json::from_value(click.clone()).expect("ComponentInteraction");
+    assert_eq!(direct.id, parsed.id);
+    assert_eq!(parsed.id.get(), 77);
+    assert_eq!(parsed.token, "click");
+    assert_eq!(parsed.data.custom_id, "share-approve:1");
+    assert!(matches!(
+        parsed.data.kind,
+        ComponentInteractionDataKind::Button
+    ));
+    assert_eq!(parsed.message.id, message.id);
+    assert_eq!(parsed.channel_id.get(), APPROVALS);
+    assert_eq!(parsed.guild_id, Some(GuildId::new(GUILD_ID)));
+    assert_eq!(parsed.user.id.get(), CAROL);
+    let member = parsed.member.as_ref().expect("a guild click has a member");
+    assert_eq!(member.roles, [RoleId::new(APPROVERS)]);
+    assert_eq!(member.permissions.map(|p| p.bits()), Some(MANAGE_GUILD));
+
+    let other_guild = ComponentInteraction::button("share-deny:1", &card)
+        .guild(OTHER_GUILD)
+        .build();
+    let Interaction::Component(parsed) = parse_interaction(&other_guild) else {
+        panic!("not a component interaction");
+    };
+    assert_eq!(parsed.guild_id, Some(GuildId::new(OTHER_GUILD)));
+
+    // A button on a DM message: no guild, no member, the user at the top level.
+    let in_dm = ComponentInteraction::button("share-deny:1", &card)
+        .user(BOB, "bob")
+        .in_dm()
+        .build();
+    let Interaction::Component(parsed) = parse_interaction(&in_dm) else {
+        panic!("not a component interaction");
+    };
+    assert_eq!((parsed.guild_id, parsed.member.is_none()), (None, true));
+    assert_eq!(parsed.user.id.get(), BOB);
+    assert_ne!(in_dm["id"], other_guild["id"], "fresh ids per build");
+
+    // Discord only reports clicks on buttons that exist.
+    let missing = std::panic::catch_unwind(|| ComponentInteraction::button("share-claim:1", &card));
+    assert!(missing.is_err());
 }
 
 #[test]
@@ -1050,4 +1263,452 @@ fn validator_rejects_what_discord_rejects() {
     let choices = |n: usize| json!({"choices": vec![json!({"name": "a", "value": "a"}); n]});
     assert!(validate::autocomplete_choices(&choices(25)).is_ok());
     assert!(validate::autocomplete_choices(&choices(26)).is_err());
+}
+
+/// The error serenity returned, with Discord's status, code and message.
+fn discord_error_message<T: std::fmt::Debug>(result: serenity::Result<T>) -> (u16, isize, String) {
+    match result {
+        Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(e))) => {
+            let detail = e
+                .error
+                .errors
+                .first()
+                .map_or(e.error.message, |d| d.message.clone());
+            (e.status_code.as_u16(), e.error.code, detail)
+        }
+        other => panic!("expected a Discord error response, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channel_messages_are_stored_edited_and_refused_like_discord() {
+    init_tracing();
+    let server = DiscordServer::start(TOKEN).await;
+    let http = http_for(&server, TOKEN);
+    let approvals = ChannelId::new(APPROVALS);
+
+    // Posting: serenity gets a Message authored by the bot, the server keeps it and the body.
+    let sent = approvals
+        .send_message(&http, card_body(1))
+        .await
+        .expect("card posted");
+    assert_eq!(sent.channel_id, approvals);
+    assert_eq!(sent.author.id.get(), DiscordServer::BOT_USER_ID);
+    assert!(sent.author.bot);
+    assert_eq!(sent.kind, MessageType::Regular);
+    assert_eq!(sent.webhook_id, None);
+    assert_eq!(sent.embeds[0].title.as_deref(), Some("Approval needed"));
+    assert_eq!(sent.components[0].components.len(), 2);
+    let stored = server.wait_for_channel_messages(APPROVALS, 1, WAIT).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["id"], sent.id.to_string());
+    assert_eq!(stored[0]["content"], sent.content);
+    let bodies = server.channel_message_bodies(APPROVALS);
+    assert_eq!(
+        bodies[0]["allowed_mentions"],
+        json!({"parse": [], "roles": [], "users": []})
+    );
+    assert!(stored[0].get("allowed_mentions").is_none(), "not echoed");
+
+    // Editing: only what the body carries changes.
+    let edited = approvals
+        .edit_message(
+            &http,
+            sent.id,
+            EditMessage::new()
+                .content("Approved by carol")
+                .components(vec![]),
+        )
+        .await
+        .expect("card edited");
+    assert_eq!(edited.id, sent.id);
+    assert_eq!(edited.content, "Approved by carol");
+    assert!(edited.components.is_empty());
+    assert_eq!(edited.embeds.len(), 1, "embeds untouched");
+    assert!(edited.edited_timestamp.is_some());
+    let stored = server.channel_messages(APPROVALS);
+    assert_eq!(stored[0]["content"], "Approved by carol");
+    assert_eq!(stored[0]["components"], json!([]));
+    assert_eq!(
+        server.channel_message_bodies(APPROVALS).len(),
+        1,
+        "an edit posts nothing"
+    );
+    let unknown = approvals
+        .edit_message(
+            &http,
+            MessageId::new(12_345),
+            EditMessage::new().content("x"),
+        )
+        .await;
+    assert_eq!(discord_error(unknown), (404, 10008));
+
+    // Discord's limits, sent raw because serenity checks some of them itself.
+    let button = |button: Value| json!({"content": "ok", "components": [{"type": 1, "components": [button]}]});
+    let invalid = [
+        (json!({"content": "x".repeat(2001)}), "content"),
+        (
+            json!({"embeds": [{"title": "t".repeat(257)}]}),
+            "embeds.0.title",
+        ),
+        (
+            button(json!({"type": 2, "style": 1, "label": "a", "custom_id": "c".repeat(101)})),
+            "custom_id",
+        ),
+        (
+            button(json!({"type": 2, "style": 3, "label": "a"})),
+            "custom_id",
+        ),
+        (button(json!({"type": 2, "style": 5, "label": "a"})), "url"),
+        (json!({"content": "private?", "flags": 64}), "flags"),
+        (json!({"content": ""}), "empty message"),
+    ];
+    for (body, what) in &invalid {
+        let (status, code, detail) =
+            discord_error_message(http.send_message(approvals, vec![], body).await);
+        assert_eq!((status, code), (400, 50035), "{body}");
+        assert!(detail.contains(what), "{detail:?} should mention {what}");
+    }
+    assert_eq!(server.channel_messages(APPROVALS).len(), 1);
+    assert_eq!(server.unexpected_requests().len(), 1 + invalid.len());
+
+    // A channel without Send Messages, and a deleted one: refused as Discord refuses correct
+    // bots, recorded apart from unexpected requests.
+    server.forbid_channel(AUDIT);
+    server.delete_channel(GONE);
+    let forbidden = ChannelId::new(AUDIT).say(&http, "audit entry").await;
+    assert_eq!(
+        discord_error_message(forbidden),
+        (403, 50013, "Missing Permissions".to_owned())
+    );
+    let gone = ChannelId::new(GONE).say(&http, "audit entry").await;
+    assert_eq!(
+        discord_error_message(gone),
+        (404, 10003, "Unknown Channel".to_owned())
+    );
+    assert!(server.channel_messages(AUDIT).is_empty());
+    assert!(server.channel_messages(GONE).is_empty());
+    assert_eq!(
+        server.refused_channel_posts(),
+        [
+            format!("POST /api/v10/channels/{AUDIT}/messages -> 403 Missing Permissions"),
+            format!("POST /api/v10/channels/{GONE}/messages -> 404 Unknown Channel"),
+        ]
+    );
+    assert_eq!(server.unexpected_requests().len(), 1 + invalid.len());
+
+    // Injected faults on the new routes: nothing is posted or edited.
+    server.inject(Route::CreateMessage, [Fault::Status(500)]);
+    server.inject(Route::EditMessage, [Fault::Status(503)]);
+    let failed = approvals.say(&http, "retry me").await;
+    assert_eq!(discord_error(failed), (500, 0));
+    assert_eq!(server.pending_faults(Route::CreateMessage), 0);
+    assert_eq!(server.channel_messages(APPROVALS).len(), 1);
+    let retried = approvals
+        .say(&http, "retry me")
+        .await
+        .expect("handled again");
+    let failed_edit = approvals
+        .edit_message(&http, retried.id, EditMessage::new().content("changed"))
+        .await;
+    assert_eq!(discord_error(failed_edit), (503, 0));
+    let stored = server.channel_messages(APPROVALS);
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[1]["content"], "retry me");
+    assert_eq!(stored[1]["edited_timestamp"], Value::Null);
+    let faulted = server.faulted_requests();
+    assert_eq!(faulted.len(), 2, "{faulted:?}");
+    assert_eq!(
+        faulted[0],
+        format!("POST /api/v10/channels/{APPROVALS}/messages -> 500 (injected)")
+    );
+    assert!(
+        faulted[1].starts_with("PATCH /api/v10/channels/"),
+        "{faulted:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dm_channels_open_once_per_user_and_closed_dms_refuse_posts() {
+    init_tracing();
+    let server = DiscordServer::start(TOKEN).await;
+    let http = http_for(&server, TOKEN);
+
+    let requester = UserId::new(USER_ID);
+    let dm = requester
+        .create_dm_channel(&http)
+        .await
+        .expect("DM channel opened");
+    assert_eq!(dm.kind, ChannelType::Private);
+    assert_eq!(dm.recipient.id, requester);
+    let again = requester.create_dm_channel(&http).await.expect("reopened");
+    assert_eq!(again.id, dm.id, "one DM channel per user");
+    let sent = dm
+        .id
+        .say(&http, "Your share of dlc-1 was approved")
+        .await
+        .expect("DM posted");
+    assert_eq!(sent.channel_id, dm.id);
+    let dms = server.dm_messages(USER_ID);
+    assert_eq!(dms.len(), 1);
+    assert_eq!(dms[0]["content"], "Your share of dlc-1 was approved");
+    assert_eq!(server.channel_messages(dm.id.get()), dms);
+    assert!(server.dm_messages(BOB).is_empty(), "never opened");
+
+    // A member with DMs closed: the channel opens, posting in it is refused.
+    server.forbid_dms(BOB);
+    let closed = UserId::new(BOB)
+        .create_dm_channel(&http)
+        .await
+        .expect("opening still works");
+    assert_ne!(closed.id, dm.id);
+    let refused = closed.id.say(&http, "approved").await;
+    assert_eq!(
+        discord_error_message(refused),
+        (403, 50007, "Cannot send messages to this user".to_owned())
+    );
+    assert!(server.dm_messages(BOB).is_empty());
+    assert_eq!(
+        server.refused_channel_posts(),
+        [format!(
+            "POST /api/v10/channels/{}/messages -> 403 Cannot send messages to this user",
+            closed.id
+        )]
+    );
+
+    // Opening a DM can fail like any route; a Cloudflare page is not JSON (code -1 in serenity).
+    server.inject(Route::CreateDm, [Fault::Html(502)]);
+    let failed = UserId::new(CAROL).create_dm_channel(&http).await;
+    assert_eq!(discord_error(failed), (502, -1));
+    let opened = UserId::new(CAROL)
+        .create_dm_channel(&http)
+        .await
+        .expect("handled again");
+    assert_eq!(opened.recipient.id.get(), CAROL);
+    assert!(
+        server.unexpected_requests().is_empty(),
+        "{:?}",
+        server.unexpected_requests()
+    );
+}
+
+/// Answers button clicks the way SPEC §10's approval flow will: approve with an UPDATE_MESSAGE
+/// (7), deny with a DEFERRED_UPDATE_MESSAGE (6) then an edit of `@original`, claim with an
+/// ephemeral message (4).
+#[derive(Clone, Default)]
+struct ClickBot {
+    errors: Arc<Mutex<Vec<String>>>,
+}
+
+impl ClickBot {
+    async fn answer(&self, ctx: &Context, click: &SerenityClick) -> serenity::Result<()> {
+        let who = &click.user.name;
+        match click.data.custom_id.split(':').next() {
+            Some("share-approve") => {
+                let update = CreateInteractionResponseMessage::new()
+                    .content(format!("Approved by {who}"))
+                    .components(vec![]);
+                let response = CreateInteractionResponse::UpdateMessage(update);
+                click.create_response(&ctx.http, response).await
+            }
+            Some("share-deny") => {
+                let ack = CreateInteractionResponse::Acknowledge;
+                click.create_response(&ctx.http, ack).await?;
+                let edit = EditInteractionResponse::new()
+                    .content(format!("Denied by {who}"))
+                    .components(vec![]);
+                click.edit_response(&ctx.http, edit).await.map(drop)
+            }
+            _ => {
+                let link = CreateInteractionResponseMessage::new()
+                    .content("https://dlc.example.com/share?token=t0k")
+                    .ephemeral(true);
+                let response = CreateInteractionResponse::Message(link);
+                click.create_response(&ctx.http, response).await
+            }
+        }
+    }
+}
+
+#[serenity::async_trait]
+impl EventHandler for ClickBot {
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let outcome = match &interaction {
+            Interaction::Component(click) => {
+                self.answer(&ctx, click).await.map_err(|e| e.to_string())
+            }
+            other => Err(format!("unexpected {:?}", other.kind())),
+        };
+        if let Err(e) = outcome {
+            self.errors.lock().expect("errors lock").push(e);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn button_clicks_update_the_message_they_are_on() {
+    init_tracing();
+    tokio::time::timeout(Duration::from_secs(30), button_clicks())
+        .await
+        .expect("finished within 30 s");
+}
+
+async fn button_clicks() {
+    let server = DiscordServer::start(TOKEN).await;
+    let bot = ClickBot::default();
+    let shard_manager = start_client_with(&server, bot.clone()).await;
+    assert!(server.wait_until_ready(WAIT).await);
+    let http = http_for(&server, TOKEN);
+    let approvals = ChannelId::new(APPROVALS);
+    for n in 1..=3 {
+        approvals
+            .send_message(&http, card_body(n))
+            .await
+            .expect("card posted");
+    }
+    let cards = server.wait_for_channel_messages(APPROVALS, 3, WAIT).await;
+
+    // Approve over the gateway, answered with type 7: the card itself changes.
+    let approve = ComponentInteraction::button("share-approve:1", &cards[0])
+        .user(CAROL, "carol")
+        .roles([APPROVERS])
+        .build();
+    let id = server.send_interaction(approve).await;
+    let reply = server.wait_for_reply(&id, WAIT).await.expect("answered");
+    assert!(reply.rejected.is_empty(), "{:?}", reply.rejected);
+    assert_eq!(reply.callbacks[0]["type"], 7);
+    assert_eq!(reply.final_content(), "Approved by carol");
+    let card = &server.channel_messages(APPROVALS)[0];
+    assert_eq!(card["id"], cards[0]["id"]);
+    assert_eq!(card["content"], "Approved by carol");
+    assert_eq!(card["components"], json!([]));
+    assert_eq!(card["embeds"], cards[0]["embeds"], "embeds untouched");
+    assert!(card["edited_timestamp"].is_string());
+
+    // Deny with type 6 then an edit of @original: for a component, @original is the card.
+    let deny = ComponentInteraction::button("share-deny:2", &cards[1])
+        .user(CAROL, "carol")
+        .build();
+    let id = server.send_interaction(deny).await;
+    let reply = server.wait_for_reply(&id, WAIT).await.expect("answered");
+    assert!(reply.rejected.is_empty(), "{:?}", reply.rejected);
+    assert_eq!(reply.callbacks[0]["type"], 6);
+    assert_eq!(reply.edits.len(), 1);
+    let stored = server.channel_messages(APPROVALS);
+    assert_eq!(stored[1]["content"], "Denied by carol");
+    assert_eq!(stored[1]["components"], json!([]));
+    assert_eq!(
+        stored[0]["content"], "Approved by carol",
+        "other cards untouched"
+    );
+    assert_eq!(stored[2]["content"], cards[2]["content"]);
+
+    // Delivered over HTTP (a bot in HTTP mode answers in the response body): same effect.
+    let endpoint = update_message_endpoint().await;
+    let approve = ComponentInteraction::button("share-approve:3", &cards[2]).build();
+    let (status, _) = server.deliver(&endpoint, approve).await;
+    assert_eq!(status, 200);
+    let stored = server.channel_messages(APPROVALS);
+    assert_eq!(stored[2]["content"], "Expired");
+    assert_eq!(stored[2]["components"], json!([]));
+
+    // A button in a DM, answered with an ephemeral message: the DM itself stays as it was.
+    let dm = UserId::new(USER_ID)
+        .create_dm_channel(&http)
+        .await
+        .expect("DM opened");
+    let claim = CreateMessage::new()
+        .content("Approved: claim your link")
+        .components(vec![CreateActionRow::Buttons(vec![
+            CreateButton::new("share-claim:1").label("Get link"),
+        ])]);
+    dm.id.send_message(&http, claim).await.expect("DM posted");
+    let in_dm = &server.dm_messages(USER_ID)[0];
+    let click = ComponentInteraction::button("share-claim:1", in_dm)
+        .in_dm()
+        .build();
+    let id = server.send_interaction(click).await;
+    let reply = server.wait_for_reply(&id, WAIT).await.expect("answered");
+    assert!(reply.is_ephemeral());
+    assert_eq!(
+        reply.final_content(),
+        "https://dlc.example.com/share?token=t0k"
+    );
+    assert_eq!(&server.dm_messages(USER_ID)[0], in_dm);
+
+    assert_eq!(
+        bot.errors.lock().expect("errors lock").clone(),
+        Vec::<String>::new()
+    );
+    assert!(
+        server.unexpected_requests().is_empty(),
+        "{:?}",
+        server.unexpected_requests()
+    );
+    shard_manager.shutdown_all().await;
+}
+
+/// An interactions endpoint that answers every interaction with an UPDATE_MESSAGE (7) in its
+/// HTTP response, as a bot in HTTP mode does; its URL.
+async fn update_message_endpoint() -> String {
+    let answer = || async {
+        axum::Json(json!({"type": 7, "data": {"content": "Expired", "components": []}}))
+    };
+    let app = axum::Router::new().route("/interactions", axum::routing::post(answer));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the endpoint");
+    let address = listener.local_addr().expect("endpoint address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}/interactions")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interaction_tokens_expire_after_15_minutes() {
+    init_tracing();
+    let server = DiscordServer::start(TOKEN).await;
+    let shard_manager = start_client(&server, None).await;
+    assert!(server.wait_until_ready(WAIT).await);
+    let http = HttpBuilder::new(TOKEN)
+        .proxy(server.base_url())
+        .ratelimiter_disabled(true)
+        .application_id(ApplicationId::new(DiscordServer::APPLICATION_ID))
+        .build();
+    let (id, interaction_id, token) = new_interaction(&server, "a").await;
+    let answer = json!({"type": 4, "data": {"content": "sent for approval", "flags": 64}});
+    http.create_interaction_response(interaction_id, &token, &answer, vec![])
+        .await
+        .expect("answered");
+
+    // 14 minutes later the original response can still be edited...
+    server.age_interaction(&id, Duration::from_secs(14 * 60));
+    let edit = json!({"content": "approved"});
+    http.edit_original_interaction_response(&token, &edit, vec![])
+        .await
+        .expect("edit within 15 minutes");
+    // ...past 15 minutes the token is dead, for edits and follow-ups alike.
+    server.age_interaction(
+        &id,
+        INTERACTION_TOKEN_LIFETIME - Duration::from_secs(13 * 60),
+    );
+    let late = http
+        .edit_original_interaction_response(&token, &edit, vec![])
+        .await;
+    assert_eq!(discord_error(late), (401, 50027));
+    let late_followup = http
+        .create_followup_message(&token, &json!({"content": "late", "flags": 64}), vec![])
+        .await;
+    assert_eq!(discord_error(late_followup), (401, 50027));
+    let reply = server.replies(&id);
+    assert_eq!(reply.final_content(), "approved");
+    assert_eq!(reply.rejected, ["401 Invalid Webhook Token"; 2]);
+
+    // Aging counts for the 3-second acknowledgement window too.
+    let (fresh, fresh_id, fresh_token) = new_interaction(&server, "b").await;
+    server.age_interaction(&fresh, Duration::from_secs(4));
+    let too_late = http
+        .create_interaction_response(fresh_id, &fresh_token, &answer, vec![])
+        .await;
+    assert_eq!(discord_error(too_late), (404, 10062));
+    shard_manager.shutdown_all().await;
 }

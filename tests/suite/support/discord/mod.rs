@@ -1,10 +1,13 @@
 //! A local, Discord-compatible server (REST + gateway) for driving a real serenity 0.12.5 client.
 //!
 //! Discord itself is unreachable from the tests, so this fake speaks just enough of the v10 API for
-//! a bot to start, register its slash commands and answer interactions — and it enforces the rules
-//! that make real bots fail in production (the 3-second acknowledgement window, "already
-//! acknowledged", editing before acknowledging, Discord's size limits, malformed command
-//! definitions, privileged intents), so a test that passes here is meaningful.
+//! a bot to start, register its slash commands, answer interactions (commands, autocomplete,
+//! button clicks), post and edit messages in channels and DMs — and it enforces the rules that
+//! make real bots fail in production (the 3-second acknowledgement window, the 15-minute token,
+//! "already acknowledged", editing before acknowledging, Discord's size limits, malformed command
+//! definitions, privileged intents), so a test that passes here is meaningful. Channels the bot
+//! may not post in, deleted channels and closed DMs are refused as Discord refuses them (see
+//! [`DiscordServer::refused_channel_posts`]).
 //!
 //! How a client is pointed at it:
 //! - REST: `HttpBuilder::new(token).proxy(server.base_url()).ratelimiter_disabled(true)`. serenity
@@ -25,7 +28,7 @@ pub mod payloads;
 mod rest;
 pub mod validate;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -38,8 +41,8 @@ use tokio::task::JoinHandle;
 // Re-exported for convenience; each test binary uses a different subset.
 #[allow(unused_imports)]
 pub use payloads::{
-    ADMINISTRATOR, APPLICATION_ID, BOT_USER_ID, CHANNEL_ID, CommandInteraction, GUILD_ID,
-    MANAGE_GUILD, MEMBER_PERMISSIONS, USER_ID,
+    ADMINISTRATOR, APPLICATION_ID, BOT_USER_ID, CHANNEL_ID, CommandInteraction,
+    ComponentInteraction, GUILD_ID, MANAGE_GUILD, MEMBER_PERMISSIONS, USER_ID,
 };
 
 /// Interaction callback types (Discord "interaction response types").
@@ -54,6 +57,10 @@ pub mod callback_type {
 
 /// Message flag Discord uses for "only you can see this".
 pub const EPHEMERAL: u64 = 1 << 6;
+
+/// How long an interaction token can be used for its webhook (editing the original response,
+/// follow-ups): 15 minutes, after which Discord answers 401 Invalid Webhook Token (50027).
+pub const INTERACTION_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 /// Knobs for behaviour that differs between tests. `Default` mirrors a freshly created Discord
 /// application in one guild.
@@ -182,8 +189,8 @@ pub enum CommandScope {
     Guild(u64),
 }
 
-/// An interaction-response route whose answers can be scripted to fail (see
-/// [`DiscordServer::inject`]).
+/// A route whose answers can be scripted to fail (see [`DiscordServer::inject`]): the
+/// interaction-response routes and the bot's own messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Route {
     /// `POST /interactions/{id}/{token}/callback` (the acknowledgement, e.g. a deferral).
@@ -192,6 +199,12 @@ pub enum Route {
     EditOriginal,
     /// `POST /webhooks/{app}/{token}` (a follow-up message).
     Followup,
+    /// `POST /channels/{channel}/messages` (posting a message, in a DM channel too).
+    CreateMessage,
+    /// `PATCH /channels/{channel}/messages/{message}` (editing one of the bot's messages).
+    EditMessage,
+    /// `POST /users/@me/channels` (opening a DM channel).
+    CreateDm,
 }
 
 impl Route {
@@ -201,6 +214,9 @@ impl Route {
             ("POST", ["interactions", _, _, "callback"]) => Some(Route::Callback),
             ("PATCH", ["webhooks", _, _, "messages", "@original"]) => Some(Route::EditOriginal),
             ("POST", ["webhooks", _, _]) => Some(Route::Followup),
+            ("POST", ["channels", _, "messages"]) => Some(Route::CreateMessage),
+            ("PATCH", ["channels", _, "messages", _]) => Some(Route::EditMessage),
+            ("POST", ["users", "@me", "channels"]) => Some(Route::CreateDm),
             _ => None,
         }
     }
@@ -303,8 +319,10 @@ impl Reply {
     }
 
     /// The interaction has its final answer: a message (4), an updated message (7), autocomplete
-    /// choices (8), a modal (9), or a deferral (5) whose original response has been edited or
-    /// that got a follow-up message (the fallback when editing keeps failing).
+    /// choices (8), a modal (9), or a deferral (5, or 6 for a component) whose original response
+    /// has been edited or that got a follow-up message (the fallback when editing keeps failing).
+    /// A bare type 6 is not final: it acknowledges a click without answering it; see
+    /// [`DiscordServer::replies`] for that.
     pub fn is_final(&self) -> bool {
         self.callbacks.iter().any(|c| {
             use callback_type::*;
@@ -313,7 +331,7 @@ impl Reply {
                 | UPDATE_MESSAGE
                 | APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
                 | MODAL => true,
-                DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE => {
+                DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE | DEFERRED_UPDATE_MESSAGE => {
                     !self.edits.is_empty() || !self.followups.is_empty()
                 }
                 _ => false,
@@ -506,6 +524,12 @@ impl DiscordServer {
     /// Dispatches INTERACTION_CREATE and starts tracking the interaction's replies. If commands
     /// were registered, `data.id` is set to the registered id of `data.name`, as Discord does.
     /// Returns the interaction id.
+    ///
+    /// For a button click ([`ComponentInteraction`]), `@original` is the message the button is
+    /// on once the bot answers with type 6 (deferred update) or 7 (update message): type 7 and
+    /// later edits of `@original` change that message, in
+    /// [`channel_messages`](Self::channel_messages) when the bot posted it here. Types 4 and 5
+    /// answer with a new message, as for commands.
     pub async fn send_interaction(&self, mut interaction: Value) -> String {
         let id = self.record_interaction(&mut interaction, false);
         self.shared.dispatch("INTERACTION_CREATE", interaction);
@@ -539,6 +563,9 @@ impl DiscordServer {
                 answered: None,
                 message_id: payloads::snowflake().to_string(),
                 message: None,
+                source_message: interaction["message"].clone(),
+                original_in_channel: None,
+                aged: Duration::ZERO,
                 inline_pending: 0,
                 reply: Reply::default(),
             });
@@ -713,9 +740,10 @@ impl DiscordServer {
     }
 
     /// Requests the server refused: unknown routes, bad credentials, and interaction responses
-    /// Discord would reject. Each entry is `METHOD /path -> STATUS reason`. A request answered
-    /// with an injected fault is not unexpected (the test asked for it): see
-    /// [`faulted_requests`](Self::faulted_requests).
+    /// and messages Discord would reject. Each entry is `METHOD /path -> STATUS reason`. A
+    /// request answered with an injected fault is not unexpected (the test asked for it): see
+    /// [`faulted_requests`](Self::faulted_requests); nor is a post refused because the test took
+    /// the channel away: see [`refused_channel_posts`](Self::refused_channel_posts).
     pub fn unexpected_requests(&self) -> Vec<String> {
         self.shared.lock().unexpected.clone()
     }
@@ -757,6 +785,93 @@ impl DiscordServer {
     /// arrival order. Per interaction, see [`Reply::faulted`].
     pub fn faulted_requests(&self) -> Vec<String> {
         self.shared.lock().faulted.clone()
+    }
+
+    /// Takes away the bot's Send Messages permission in a channel: posts there get 403 Missing
+    /// Permissions (50013). Editing the bot's earlier messages there still works, as on
+    /// Discord. By default the bot may post in any channel.
+    pub fn forbid_channel(&self, channel_id: u64) {
+        self.shared.lock().forbidden_channels.insert(channel_id);
+    }
+
+    /// Deletes a channel: posts and edits there get 404 Unknown Channel (10003).
+    pub fn delete_channel(&self, channel_id: u64) {
+        self.shared.lock().deleted_channels.insert(channel_id);
+    }
+
+    /// Closes a user's DMs to the bot (they block it, or allow no DMs from server members): the
+    /// DM channel can still be opened, but posts in it get 403 Cannot send messages to this
+    /// user (50007).
+    pub fn forbid_dms(&self, user_id: u64) {
+        self.shared.lock().closed_dms.insert(user_id);
+    }
+
+    /// Posts and edits refused because of [`forbid_channel`](Self::forbid_channel),
+    /// [`delete_channel`](Self::delete_channel) or [`forbid_dms`](Self::forbid_dms), each
+    /// `METHOD /path -> STATUS reason`. Discord refuses a correct bot like this too, so these
+    /// are not in [`unexpected_requests`](Self::unexpected_requests); a test can check that the
+    /// bot tried and carried on.
+    pub fn refused_channel_posts(&self) -> Vec<String> {
+        self.shared.lock().refused_channel_posts.clone()
+    }
+
+    /// Messages the bot posted in a channel (a DM channel too), in order, each in its current
+    /// state (edits applied) as Discord would return it.
+    pub fn channel_messages(&self, channel_id: u64) -> Vec<Value> {
+        self.shared
+            .lock()
+            .channel_message_values(channel_id, |m| &m.message)
+    }
+
+    /// The create bodies of the bot's messages in a channel, as sent and parallel to
+    /// [`channel_messages`](Self::channel_messages): the message object does not echo
+    /// `allowed_mentions`, so this is where a test checks who a post may ping.
+    pub fn channel_message_bodies(&self, channel_id: u64) -> Vec<Value> {
+        self.shared
+            .lock()
+            .channel_message_values(channel_id, |m| &m.body)
+    }
+
+    /// Waits until the bot has posted at least `count` messages in a channel and returns them
+    /// (see [`channel_messages`](Self::channel_messages)); on timeout, those there are.
+    pub async fn wait_for_channel_messages(
+        &self,
+        channel_id: u64,
+        count: usize,
+        timeout: Duration,
+    ) -> Vec<Value> {
+        let found = self
+            .shared
+            .wait_for(timeout, |s| {
+                let messages = s.channel_message_values(channel_id, |m| &m.message);
+                (messages.len() >= count).then_some(messages)
+            })
+            .await;
+        found.unwrap_or_else(|| self.channel_messages(channel_id))
+    }
+
+    /// Messages the bot posted in its DM channel with a user (empty if it never opened one).
+    pub fn dm_messages(&self, user_id: u64) -> Vec<Value> {
+        let state = self.shared.lock();
+        match state.dm_channels.get(&user_id) {
+            Some(channel) => state.channel_message_values(*channel, |m| &m.message),
+            None => Vec::new(),
+        }
+    }
+
+    /// Makes an interaction `by` older, as if it had been created that much earlier: past 3 s
+    /// it can no longer be acknowledged, past [`INTERACTION_TOKEN_LIFETIME`] its webhook
+    /// (edits of the original response, follow-ups) is refused with 401 Invalid Webhook Token.
+    ///
+    /// # Panics
+    /// If the interaction is unknown.
+    pub fn age_interaction(&self, interaction_id: &str, by: Duration) {
+        let mut state = self.shared.lock();
+        let record = state
+            .interactions
+            .get_mut(interaction_id)
+            .unwrap_or_else(|| panic!("unknown interaction {interaction_id}"));
+        record.aged += by;
     }
 }
 
@@ -886,7 +1001,31 @@ struct InteractionRecord {
     message_id: String,
     /// The original response as Discord would show it, once there is one.
     message: Option<Value>,
+    /// For a component interaction, the message the component is on, as delivered; `null`
+    /// otherwise. After a type 6 or 7 callback it is the original response.
+    source_message: Value,
+    /// `(channel, message id)` when the original response is a message in the channel store
+    /// (a component's message after type 6/7), so that editing `@original` edits it there.
+    original_in_channel: Option<(u64, String)>,
+    /// Added to the real age by [`DiscordServer::age_interaction`].
+    aged: Duration,
     reply: Reply,
+}
+
+impl InteractionRecord {
+    /// Time since the interaction was created, as Discord's deadlines see it.
+    fn age(&self) -> Duration {
+        self.created.elapsed() + self.aged
+    }
+}
+
+/// A message the bot posted in a channel.
+struct ChannelMessage {
+    /// Its current state, as Discord would show it.
+    message: Value,
+    /// The create body as sent (with `allowed_mentions`, which the message object does not
+    /// echo).
+    body: Value,
 }
 
 #[derive(Default)]
@@ -910,6 +1049,20 @@ struct State {
     interactions: HashMap<String, InteractionRecord>,
     /// Interaction token -> interaction id, for the webhook routes.
     interaction_tokens: HashMap<String, String>,
+
+    /// Messages the bot posted, per channel (DM channels included), in order.
+    channel_messages: HashMap<u64, Vec<ChannelMessage>>,
+    /// Channels where the bot may not post (403 Missing Permissions).
+    forbidden_channels: HashSet<u64>,
+    /// Channels that no longer exist (404 Unknown Channel).
+    deleted_channels: HashSet<u64>,
+    /// Users whose DMs are closed to the bot (403 Cannot send messages to this user).
+    closed_dms: HashSet<u64>,
+    /// Recipient user id -> DM channel id.
+    dm_channels: HashMap<u64, u64>,
+    /// Posts and edits Discord refused as it refuses correct bots (see
+    /// [`DiscordServer::refused_channel_posts`]).
+    refused_channel_posts: Vec<String>,
 }
 
 impl State {
@@ -938,6 +1091,49 @@ impl State {
                 let _ = connection.tx.send(Outbound::Frame(frame.clone()));
             }
         }
+    }
+
+    /// A message the bot posted, by channel and message id.
+    fn channel_message_mut(&mut self, channel_id: u64, message_id: &str) -> Option<&mut Value> {
+        self.channel_messages
+            .get_mut(&channel_id)?
+            .iter_mut()
+            .map(|m| &mut m.message)
+            .find(|m| m["id"] == message_id)
+    }
+
+    /// Edits a message the bot posted as Discord does (see [`payloads::apply_edit`]) and
+    /// returns its new state; `None` if there is no such message.
+    fn edit_channel_message(
+        &mut self,
+        channel_id: u64,
+        message_id: &str,
+        body: &Value,
+    ) -> Option<Value> {
+        let message = self.channel_message_mut(channel_id, message_id)?;
+        payloads::apply_edit(message, body);
+        message["edited_timestamp"] = json!(payloads::timestamp_now());
+        Some(message.clone())
+    }
+
+    /// The user whose DM channel this is, if it is one.
+    fn dm_recipient(&self, channel_id: u64) -> Option<u64> {
+        self.dm_channels
+            .iter()
+            .find_map(|(user, channel)| (*channel == channel_id).then_some(*user))
+    }
+
+    fn channel_message_values(
+        &self,
+        channel_id: u64,
+        pick: fn(&ChannelMessage) -> &Value,
+    ) -> Vec<Value> {
+        self.channel_messages
+            .get(&channel_id)
+            .into_iter()
+            .flatten()
+            .map(|m| pick(m).clone())
+            .collect()
     }
 
     /// Id Discord would put in `data.id`: the registered command with that name, guild first.

@@ -180,10 +180,38 @@ pub fn role(id: u64, name: &str) -> Value {
 /// A message as Discord returns it for an interaction response, built from the request `body`.
 /// Fields a request cannot set (id, author, timestamps) come from the arguments.
 pub fn message(id: &str, channel_id: &Value, flags: u64, body: &Value) -> Value {
-    let mut message = json!({
+    let mut message = message_shell(id, channel_id, flags);
+    // CHAT_INPUT_COMMAND, sent through the application's interaction webhook.
+    message["type"] = json!(20);
+    message["application_id"] = json!(APPLICATION_ID.to_string());
+    message["webhook_id"] = json!(APPLICATION_ID.to_string());
+    apply_edit(&mut message, body);
+    message
+}
+
+/// Message flags a bot may set when creating a channel message: SUPPRESS_EMBEDS,
+/// SUPPRESS_NOTIFICATIONS, IS_VOICE_MESSAGE, IS_COMPONENTS_V2. EPHEMERAL exists only for
+/// interaction responses.
+pub const CREATE_MESSAGE_FLAGS: u64 = (1 << 2) | (1 << 12) | (1 << 13) | (1 << 15);
+
+/// A message the bot posted with `POST /channels/{id}/messages` (type 0 DEFAULT, authored by the
+/// bot user, no webhook), as Discord answers it.
+pub fn channel_message(id: &str, channel_id: u64, body: &Value) -> Value {
+    let mut message = message_shell(id, &json!(channel_id.to_string()), 0);
+    message["type"] = json!(0);
+    if let Some(nonce) = body.get("nonce").filter(|n| !n.is_null()) {
+        message["nonce"] = nonce.clone();
+    }
+    apply_edit(&mut message, body);
+    message
+}
+
+/// What every message object carries, whatever sent it.
+fn message_shell(id: &str, channel_id: &Value, flags: u64) -> Value {
+    json!({
         "id": id,
         "channel_id": channel_id,
-        "author": bot_user(),
+        "author": message_author(),
         "content": "",
         "timestamp": timestamp_now(),
         "edited_timestamp": null,
@@ -195,13 +223,30 @@ pub fn message(id: &str, channel_id: &Value, flags: u64, body: &Value) -> Value 
         "embeds": [],
         "components": [],
         "pinned": false,
-        "type": 20,
+        "type": 0,
         "flags": flags,
-        "application_id": APPLICATION_ID.to_string(),
-        "webhook_id": APPLICATION_ID.to_string(),
-    });
-    apply_edit(&mut message, body);
-    message
+    })
+}
+
+/// The bot user as a message `author`: a public user object, without the private fields of
+/// `GET /users/@me`.
+fn message_author() -> Value {
+    let mut author = user(BOT_USER_ID, BOT_USERNAME);
+    author["global_name"] = Value::Null;
+    author["bot"] = json!(true);
+    author
+}
+
+/// A DM channel (type 1) with `recipient`, as `POST /users/@me/channels` answers it. The
+/// recipient is named `user-<id>`: the bot asked by id only.
+pub fn dm_channel(channel_id: u64, recipient: u64) -> Value {
+    json!({
+        "id": channel_id.to_string(),
+        "type": channel_type::DM,
+        "last_message_id": null,
+        "flags": 0,
+        "recipients": [user(recipient, &format!("user-{recipient}"))],
+    })
 }
 
 /// Applies a message create/edit body to a message object, as Discord does: only the fields the
@@ -270,8 +315,155 @@ mod option_type {
     pub const SUB_COMMAND_GROUP: u8 = 2;
     pub const STRING: u8 = 3;
     pub const INTEGER: u8 = 4;
+    pub const BOOLEAN: u8 = 5;
     pub const USER: u8 = 6;
+    pub const CHANNEL: u8 = 7;
     pub const ROLE: u8 = 8;
+}
+
+/// Channel types, as in Discord's `ChannelType`.
+mod channel_type {
+    pub const GUILD_TEXT: u8 = 0;
+    pub const DM: u8 = 1;
+    pub const PUBLIC_THREAD: u8 = 11;
+}
+
+/// A thread's `thread_metadata`: open, unlocked, archiving after a day of inactivity.
+fn thread_metadata() -> Value {
+    json!({
+        "archived": false,
+        "auto_archive_duration": 1440,
+        "archive_timestamp": timestamp_now(),
+        "locked": false,
+        "create_timestamp": timestamp_now(),
+    })
+}
+
+/// A channel as Discord resolves it for a CHANNEL option: only `id`, `name`, `type` and the
+/// invoking member's `permissions` there, plus `parent_id` and `thread_metadata` for a thread.
+fn resolved_channel(id: u64, parent: Option<u64>, permissions: u64) -> Value {
+    let mut channel = json!({
+        "id": id.to_string(),
+        "name": format!("channel-{id}"),
+        "type": channel_type::GUILD_TEXT,
+        "permissions": permissions.to_string(),
+    });
+    if let Some(parent) = parent {
+        channel["name"] = json!(format!("thread-{id}"));
+        channel["type"] = json!(channel_type::PUBLIC_THREAD);
+        channel["parent_id"] = json!(parent.to_string());
+        channel["thread_metadata"] = thread_metadata();
+    }
+    channel
+}
+
+/// Where and by whom an interaction was triggered: the part of the payload a command and a
+/// component interaction share.
+#[derive(Clone, Debug)]
+struct Invoker {
+    guild_id: Option<u64>,
+    channel_id: u64,
+    /// The parent channel when `channel_id` is a public thread.
+    thread_parent: Option<u64>,
+    user_id: u64,
+    username: String,
+    roles: Vec<u64>,
+    permissions: u64,
+    locale: String,
+}
+
+impl Invoker {
+    fn new(channel_id: u64) -> Self {
+        Self {
+            guild_id: Some(GUILD_ID),
+            channel_id,
+            thread_parent: None,
+            user_id: USER_ID,
+            username: "tester".to_owned(),
+            roles: Vec::new(),
+            permissions: MEMBER_PERMISSIONS,
+            locale: "en-US".to_owned(),
+        }
+    }
+
+    /// The interaction `channel` object: a text channel or public thread in a guild, else the
+    /// DM with the bot.
+    fn channel(&self) -> Value {
+        let Some(guild_id) = self.guild_id else {
+            return json!({"id": self.channel_id.to_string(), "type": channel_type::DM});
+        };
+        let mut channel = json!({
+            "id": self.channel_id.to_string(), "type": channel_type::GUILD_TEXT,
+            "name": "general", "guild_id": guild_id.to_string(),
+            "permissions": self.permissions.to_string(),
+        });
+        if let Some(parent) = self.thread_parent {
+            let thread = json!({
+                "type": channel_type::PUBLIC_THREAD,
+                "name": format!("thread-{}", self.channel_id),
+                "parent_id": parent.to_string(),
+                "owner_id": self.user_id.to_string(),
+                "thread_metadata": thread_metadata(),
+                "flags": 0, "last_message_id": null, "rate_limit_per_user": 0,
+                "message_count": 0, "member_count": 1, "total_message_sent": 0,
+            });
+            for (key, value) in thread.as_object().into_iter().flatten() {
+                channel[key] = value.clone();
+            }
+        }
+        channel
+    }
+
+    /// The INTERACTION_CREATE `d` payload around `data` (and, for components, `message`).
+    fn interaction(&self, kind: u8, id: u64, token: &str, data: Value) -> Value {
+        let invoker = user(self.user_id, &self.username);
+        let mut interaction = json!({
+            "id": id.to_string(),
+            "application_id": APPLICATION_ID.to_string(),
+            "type": kind,
+            "token": token,
+            "version": 1,
+            "data": data,
+            "channel_id": self.channel_id.to_string(),
+            "channel": self.channel(),
+            "locale": self.locale,
+            "entitlements": [],
+            "attachment_size_limit": 10_485_760,
+            // What the bot itself may do in the channel: send messages and embed links.
+            "app_permissions": ((1u64 << 10) | (1 << 11) | (1 << 14)).to_string(),
+        });
+        match self.guild_id {
+            Some(guild_id) => {
+                interaction["guild_id"] = json!(guild_id.to_string());
+                interaction["guild"] = json!({
+                    "id": guild_id.to_string(), "locale": "en-US", "features": [],
+                });
+                interaction["guild_locale"] = json!("en-US");
+                interaction["member"] = json!({
+                    "user": invoker,
+                    "roles": self.roles.iter().map(u64::to_string).collect::<Vec<_>>(),
+                    "joined_at": "2024-01-01T00:00:00.000000+00:00",
+                    "premium_since": null,
+                    "deaf": false,
+                    "mute": false,
+                    "flags": 0,
+                    "pending": false,
+                    "nick": null,
+                    "avatar": null,
+                    "communication_disabled_until": null,
+                    "permissions": self.permissions.to_string(),
+                });
+                interaction["authorizing_integration_owners"] = json!({"0": guild_id.to_string()});
+                interaction["context"] = json!(0);
+            }
+            None => {
+                interaction["user"] = invoker;
+                interaction["authorizing_integration_owners"] = json!({"0": "0"});
+                interaction["context"] = json!(1);
+            }
+        }
+        interaction
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -279,6 +471,14 @@ struct LeafOption {
     name: String,
     kind: u8,
     value: Value,
+}
+
+/// A user an option resolves to, with the role ids of their guild membership.
+#[derive(Clone, Debug)]
+struct ResolvedUser {
+    id: u64,
+    username: String,
+    roles: Vec<u64>,
 }
 
 /// Builder for slash-command (type 2) and autocomplete (type 4) interaction payloads that
@@ -294,15 +494,11 @@ pub struct CommandInteraction {
     path: Vec<String>,
     options: Vec<LeafOption>,
     focused: Option<String>,
-    guild_id: Option<u64>,
-    channel_id: u64,
-    user_id: u64,
-    username: String,
-    roles: Vec<u64>,
-    permissions: u64,
-    locale: String,
+    invoker: Invoker,
     resolved_roles: Vec<(u64, String)>,
-    resolved_users: Vec<(u64, String)>,
+    resolved_users: Vec<ResolvedUser>,
+    /// Channel id and, for a thread, its parent.
+    resolved_channels: Vec<(u64, Option<u64>)>,
 }
 
 impl CommandInteraction {
@@ -315,15 +511,10 @@ impl CommandInteraction {
             path: path.iter().map(|p| (*p).to_owned()).collect(),
             options: Vec::new(),
             focused: None,
-            guild_id: Some(GUILD_ID),
-            channel_id: CHANNEL_ID,
-            user_id: USER_ID,
-            username: "tester".to_owned(),
-            roles: Vec::new(),
-            permissions: MEMBER_PERMISSIONS,
-            locale: "en-US".to_owned(),
+            invoker: Invoker::new(CHANNEL_ID),
             resolved_roles: Vec::new(),
             resolved_users: Vec::new(),
+            resolved_channels: Vec::new(),
         }
     }
 
@@ -356,6 +547,10 @@ impl CommandInteraction {
         self.set_option(name, option_type::INTEGER, json!(value))
     }
 
+    pub fn option_bool(self, name: &str, value: bool) -> Self {
+        self.set_option(name, option_type::BOOLEAN, json!(value))
+    }
+
     /// A role option; the resolved role is named `role-<id>`.
     pub fn option_role(self, name: &str, role_id: u64) -> Self {
         self.option_role_named(name, role_id, &format!("role-{role_id}"))
@@ -368,44 +563,93 @@ impl CommandInteraction {
         self.set_option(name, option_type::ROLE, json!(role_id.to_string()))
     }
 
-    /// A user option with `resolved.users` and `resolved.members` entries.
-    pub fn option_user(mut self, name: &str, user_id: u64, username: &str) -> Self {
-        self.resolved_users.retain(|(id, _)| *id != user_id);
-        self.resolved_users.push((user_id, username.to_owned()));
+    /// A user option with `resolved.users` and `resolved.members` entries; the member holds no
+    /// roles.
+    pub fn option_user(self, name: &str, user_id: u64, username: &str) -> Self {
+        self.option_member(name, user_id, username, [])
+    }
+
+    /// A user option whose `resolved.members` entry holds these role ids, as Discord sends it
+    /// for a member of the guild (what `/share-admin explain` reads the member's roles from).
+    pub fn option_member(
+        mut self,
+        name: &str,
+        user_id: u64,
+        username: &str,
+        roles: impl IntoIterator<Item = u64>,
+    ) -> Self {
+        self.resolved_users.retain(|u| u.id != user_id);
+        self.resolved_users.push(ResolvedUser {
+            id: user_id,
+            username: username.to_owned(),
+            roles: roles.into_iter().collect(),
+        });
         self.set_option(name, option_type::USER, json!(user_id.to_string()))
+    }
+
+    /// A channel option on a guild text channel, with its `resolved.channels` entry (named
+    /// `channel-<id>`).
+    pub fn option_channel(mut self, name: &str, channel_id: u64) -> Self {
+        self.resolved_channels.retain(|(id, _)| *id != channel_id);
+        self.resolved_channels.push((channel_id, None));
+        self.set_option(name, option_type::CHANNEL, json!(channel_id.to_string()))
+    }
+
+    /// A channel option on a public thread of `parent_id`: its `resolved.channels` entry has
+    /// type 11, `parent_id` and `thread_metadata`.
+    pub fn option_thread(mut self, name: &str, thread_id: u64, parent_id: u64) -> Self {
+        self.resolved_channels.retain(|(id, _)| *id != thread_id);
+        self.resolved_channels.push((thread_id, Some(parent_id)));
+        self.set_option(name, option_type::CHANNEL, json!(thread_id.to_string()))
     }
 
     /// Role ids of the invoking member.
     pub fn roles(mut self, roles: impl IntoIterator<Item = u64>) -> Self {
-        self.roles = roles.into_iter().collect();
+        self.invoker.roles = roles.into_iter().collect();
         self
     }
 
     /// Permission bits of the invoking member in the channel (e.g. [`MANAGE_GUILD`]).
     pub fn permissions(mut self, bits: u64) -> Self {
-        self.permissions = bits;
+        self.invoker.permissions = bits;
         self
     }
 
     pub fn user(mut self, user_id: u64, username: &str) -> Self {
-        self.user_id = user_id;
-        self.username = username.to_owned();
+        self.invoker.user_id = user_id;
+        self.invoker.username = username.to_owned();
         self
     }
 
     pub fn guild(mut self, guild_id: u64) -> Self {
-        self.guild_id = Some(guild_id);
+        self.invoker.guild_id = Some(guild_id);
+        self
+    }
+
+    /// Invoked in this guild text channel (default [`CHANNEL_ID`]).
+    pub fn channel(mut self, channel_id: u64) -> Self {
+        self.invoker.channel_id = channel_id;
+        self.invoker.thread_parent = None;
+        self
+    }
+
+    /// Invoked in a public thread (type 11) of `parent_id`: `channel_id` is the thread, and the
+    /// interaction's `channel` object carries `parent_id` (a thread counts as its parent in
+    /// SPEC §9's channel allowlist).
+    pub fn in_thread(mut self, thread_id: u64, parent_id: u64) -> Self {
+        self.invoker.channel_id = thread_id;
+        self.invoker.thread_parent = Some(parent_id);
         self
     }
 
     /// Invoked in a DM with the bot: no guild, no member, `user` at the top level.
     pub fn in_dm(mut self) -> Self {
-        self.guild_id = None;
+        self.invoker.guild_id = None;
         self
     }
 
     pub fn locale(mut self, locale: &str) -> Self {
-        self.locale = locale.to_owned();
+        self.invoker.locale = locale.to_owned();
         self
     }
 
@@ -480,26 +724,38 @@ impl CommandInteraction {
             let users: Map<String, Value> = self
                 .resolved_users
                 .iter()
-                .map(|(id, name)| (id.to_string(), user(*id, name)))
+                .map(|u| (u.id.to_string(), user(u.id, &u.username)))
                 .collect();
             resolved.insert("users".into(), Value::Object(users));
-            if self.guild_id.is_some() {
+            if self.invoker.guild_id.is_some() {
                 // Resolved members carry no `user` (it is in `users`), nor deaf/mute.
                 let members: Map<String, Value> = self
                     .resolved_users
                     .iter()
-                    .map(|(id, _)| {
+                    .map(|u| {
+                        let roles: Vec<String> = u.roles.iter().map(u64::to_string).collect();
                         let member = json!({
-                            "roles": [], "joined_at": timestamp_now(), "nick": null,
+                            "roles": roles, "joined_at": timestamp_now(), "nick": null,
                             "avatar": null, "premium_since": null, "pending": false,
                             "permissions": MEMBER_PERMISSIONS.to_string(),
                             "communication_disabled_until": null, "flags": 0,
                         });
-                        (id.to_string(), member)
+                        (u.id.to_string(), member)
                     })
                     .collect();
                 resolved.insert("members".into(), Value::Object(members));
             }
+        }
+        if !self.resolved_channels.is_empty() {
+            let channels: Map<String, Value> = self
+                .resolved_channels
+                .iter()
+                .map(|(id, parent)| {
+                    let channel = resolved_channel(*id, *parent, self.invoker.permissions);
+                    (id.to_string(), channel)
+                })
+                .collect();
+            resolved.insert("channels".into(), Value::Object(channels));
         }
         (!resolved.is_empty()).then_some(Value::Object(resolved))
     }
@@ -512,8 +768,6 @@ impl CommandInteraction {
             .clone()
             .unwrap_or_else(|| opaque_token("aW50ZXJhY3Rpb24"));
         let kind = if self.focused.is_some() { 4 } else { 2 };
-        let invoker = user(self.user_id, &self.username);
-
         let mut data = json!({
             // Replaced by the registered id in `DiscordServer::send_interaction`.
             "id": command_id_placeholder(&self.command).to_string(),
@@ -524,58 +778,105 @@ impl CommandInteraction {
         if let Some(resolved) = self.resolved() {
             data["resolved"] = resolved;
         }
+        self.invoker.interaction(kind, id, &token, data)
+    }
+}
 
-        let mut interaction = json!({
-            "id": id.to_string(),
-            "application_id": APPLICATION_ID.to_string(),
-            "type": kind,
-            "token": token,
-            "version": 1,
-            "data": data,
-            "channel_id": self.channel_id.to_string(),
-            "locale": self.locale,
-            "entitlements": [],
-            "attachment_size_limit": 10_485_760,
-            // What the bot itself may do in the channel: send messages and embed links.
-            "app_permissions": ((1u64 << 10) | (1 << 11) | (1 << 14)).to_string(),
-        });
-        match self.guild_id {
-            Some(guild_id) => {
-                interaction["guild_id"] = json!(guild_id.to_string());
-                interaction["guild"] = json!({
-                    "id": guild_id.to_string(), "locale": "en-US", "features": [],
-                });
-                interaction["guild_locale"] = json!("en-US");
-                interaction["channel"] = json!({
-                    "id": self.channel_id.to_string(), "type": 0, "name": "general",
-                    "guild_id": guild_id.to_string(), "permissions": self.permissions.to_string(),
-                });
-                interaction["member"] = json!({
-                    "user": invoker,
-                    "roles": self.roles.iter().map(u64::to_string).collect::<Vec<_>>(),
-                    "joined_at": "2024-01-01T00:00:00.000000+00:00",
-                    "premium_since": null,
-                    "deaf": false,
-                    "mute": false,
-                    "flags": 0,
-                    "pending": false,
-                    "nick": null,
-                    "avatar": null,
-                    "communication_disabled_until": null,
-                    "permissions": self.permissions.to_string(),
-                });
-                interaction["authorizing_integration_owners"] = json!({"0": guild_id.to_string()});
-                interaction["context"] = json!(0);
-            }
-            None => {
-                interaction["user"] = invoker;
-                interaction["channel"] = json!({
-                    "id": self.channel_id.to_string(), "type": 1,
-                });
-                interaction["authorizing_integration_owners"] = json!({"0": "0"});
-                interaction["context"] = json!(1);
-            }
+/// Builder for a button click (a message component interaction, type 3) that serenity 0.12.5
+/// parses as `Interaction::Component`. The click happens in the channel of the message the
+/// button is on; the other defaults are [`CommandInteraction`]'s.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ComponentInteraction {
+    id: Option<u64>,
+    token: Option<String>,
+    custom_id: String,
+    message: Value,
+    invoker: Invoker,
+}
+
+impl ComponentInteraction {
+    /// A click on the button `custom_id` of `message` (a message object, e.g. from
+    /// `DiscordServer::channel_messages`), which Discord sends along whole.
+    ///
+    /// # Panics
+    /// If `message` has no channel id or no button with that `custom_id`: Discord only
+    /// reports clicks on buttons that exist.
+    pub fn button(custom_id: &str, message: &Value) -> Self {
+        let channel_id = message["channel_id"]
+            .as_str()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or_else(|| panic!("message without a channel_id: {message}"));
+        let has_button = message["components"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|row| row["components"].as_array().into_iter().flatten())
+            .any(|c| c["type"] == 2 && c["custom_id"] == custom_id);
+        assert!(
+            has_button,
+            "no button with custom_id {custom_id:?} on message {message}"
+        );
+        Self {
+            id: None,
+            token: None,
+            custom_id: custom_id.to_owned(),
+            message: message.clone(),
+            invoker: Invoker::new(channel_id),
         }
+    }
+
+    pub fn user(mut self, user_id: u64, username: &str) -> Self {
+        self.invoker.user_id = user_id;
+        self.invoker.username = username.to_owned();
+        self
+    }
+
+    /// Role ids of the clicking member.
+    pub fn roles(mut self, roles: impl IntoIterator<Item = u64>) -> Self {
+        self.invoker.roles = roles.into_iter().collect();
+        self
+    }
+
+    /// Permission bits of the clicking member in the channel.
+    pub fn permissions(mut self, bits: u64) -> Self {
+        self.invoker.permissions = bits;
+        self
+    }
+
+    pub fn guild(mut self, guild_id: u64) -> Self {
+        self.invoker.guild_id = Some(guild_id);
+        self
+    }
+
+    /// A button on a message in a DM with the bot: no guild, no member, `user` at the top level.
+    pub fn in_dm(mut self) -> Self {
+        self.invoker.guild_id = None;
+        self
+    }
+
+    /// Fixed interaction id (otherwise each `build` gets a fresh one).
+    pub fn id(mut self, id: u64) -> Self {
+        self.id = Some(id);
+        self
+    }
+
+    /// Fixed interaction token (otherwise each `build` gets a fresh one).
+    pub fn token(mut self, token: &str) -> Self {
+        self.token = Some(token.to_owned());
+        self
+    }
+
+    /// The INTERACTION_CREATE `d` payload.
+    pub fn build(&self) -> Value {
+        let id = self.id.unwrap_or_else(snowflake);
+        let token = self
+            .token
+            .clone()
+            .unwrap_or_else(|| opaque_token("Y29tcG9uZW50"));
+        let data = json!({"custom_id": self.custom_id, "component_type": 2});
+        let mut interaction = self.invoker.interaction(3, id, &token, data);
+        interaction["message"] = self.message.clone();
         interaction
     }
 }

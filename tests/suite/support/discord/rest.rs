@@ -17,8 +17,9 @@ use axum::serve::ListenerExt;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use super::{APPLICATION_ID, EPHEMERAL, Fault, FaultedRequest, Route};
-use super::{CommandScope, RegisteredCommands, Shared, State, callback_type, payloads, validate};
+use super::{APPLICATION_ID, EPHEMERAL, Fault, FaultedRequest, INTERACTION_TOKEN_LIFETIME, Route};
+use super::{ChannelMessage, CommandScope, RegisteredCommands, Shared, State, callback_type};
+use super::{payloads, validate};
 
 pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let app = Router::new().fallback(handle).with_state(shared);
@@ -94,6 +95,11 @@ impl Answer {
 
     fn missing_access() -> Self {
         Self::error(StatusCode::FORBIDDEN, 50001, "Missing Access")
+    }
+
+    /// An interaction token past its 15 minutes.
+    fn invalid_webhook_token() -> Self {
+        Self::error(StatusCode::UNAUTHORIZED, 50027, "Invalid Webhook Token")
     }
 }
 
@@ -278,6 +284,13 @@ fn route(
             original(state, method, app, token, json_body())
         }
         ("POST", ["webhooks", app, token]) => followup(state, app, token, json_body()),
+        ("POST", ["users", "@me", "channels"]) => create_dm(state, json_body()),
+        ("POST", ["channels", channel, "messages"]) => {
+            create_message(state, path, channel, json_body())
+        }
+        ("PATCH", ["channels", channel, "messages", message]) => {
+            edit_message(state, path, channel, message, json_body())
+        }
         _ => Answer::not_found(),
     }
 }
@@ -463,7 +476,7 @@ pub(super) fn callback(
         );
         return refuse(state, id, answer);
     }
-    if record.created.elapsed() > shared.config.interaction_deadline {
+    if record.age() > shared.config.interaction_deadline {
         return refuse(state, id, Answer::unknown_interaction());
     }
 
@@ -503,11 +516,24 @@ pub(super) fn callback(
         return refuse(state, id, Answer::invalid_form_body(&reason));
     }
 
+    // For a component, types 6 and 7 make the message the component is on the original
+    // response; 7 edits it right away.
+    let updated = match kind {
+        DEFERRED_UPDATE_MESSAGE | UPDATE_MESSAGE => {
+            let edit = (kind == UPDATE_MESSAGE).then_some(&data);
+            Some(update_component_message(state, id, edit))
+        }
+        _ => None,
+    };
     let record = state
         .interactions
         .get_mut(id)
         .expect("looked up above under the same lock");
     let flags = data["flags"].as_u64().unwrap_or_default();
+    if let Some((message, in_channel)) = &updated {
+        record.message_id = message["id"].as_str().unwrap_or_default().to_owned();
+        record.original_in_channel = in_channel.clone();
+    }
     record.message = match kind {
         CHANNEL_MESSAGE_WITH_SOURCE => Some(payloads::message(
             &record.message_id,
@@ -522,6 +548,7 @@ pub(super) fn callback(
             (flags & EPHEMERAL) | 1 << 7,
             &Value::Null,
         )),
+        DEFERRED_UPDATE_MESSAGE | UPDATE_MESSAGE => updated.map(|(message, _)| message),
         _ => None,
     };
     record
@@ -534,6 +561,37 @@ pub(super) fn callback(
         record.answered.get_or_insert_with(Instant::now);
     }
     Answer::no_content()
+}
+
+/// The message a component interaction's component is on, after applying `edit` (a type 7
+/// callback's data): the one in the channel store when the bot posted it, else the copy that came
+/// with the interaction (e.g. an ephemeral reply). Returns it and, if stored, where it is.
+fn update_component_message(
+    state: &mut State,
+    interaction_id: &str,
+    edit: Option<&Value>,
+) -> (Value, Option<(u64, String)>) {
+    let source = state
+        .interactions
+        .get(interaction_id)
+        .map(|r| r.source_message.clone())
+        .unwrap_or_default();
+    let message_id = source["id"].as_str().unwrap_or_default().to_owned();
+    if let Some(channel) = source["channel_id"].as_str().and_then(|c| c.parse().ok()) {
+        let stored = match edit {
+            Some(body) => state.edit_channel_message(channel, &message_id, body),
+            None => state.channel_message_mut(channel, &message_id).cloned(),
+        };
+        if let Some(message) = stored {
+            return (message, Some((channel, message_id)));
+        }
+    }
+    let mut message = source;
+    if let Some(body) = edit {
+        payloads::apply_edit(&mut message, body);
+        message["edited_timestamp"] = json!(payloads::timestamp_now());
+    }
+    (message, None)
 }
 
 /// The interaction a webhook route refers to, by application id and interaction token.
@@ -554,10 +612,23 @@ fn original(
     let Some(id) = webhook_interaction(state, app, token).map(str::to_owned) else {
         return Answer::unknown_webhook();
     };
+    let record = &state.interactions[&id];
+    if record.age() > INTERACTION_TOKEN_LIFETIME {
+        return refuse(state, &id, Answer::invalid_webhook_token());
+    }
+    // A component's message may have been edited directly since: start from its current state.
+    let in_channel = record.original_in_channel.clone();
+    let current = in_channel
+        .as_ref()
+        .and_then(|(channel, message)| state.channel_message_mut(*channel, message))
+        .cloned();
     let record = state
         .interactions
         .get_mut(&id)
         .expect("token index points at a recorded interaction");
+    if current.is_some() {
+        record.message = current;
+    }
     // Before a type 4/5 callback there is no original response to read, edit or delete.
     let Some(message) = record.message.as_mut() else {
         return refuse(state, &id, Answer::unknown_message());
@@ -582,11 +653,17 @@ fn original(
             let flags = message["flags"].as_u64().unwrap_or_default() & !(1 << 7);
             message["flags"] = json!(flags);
             message["edited_timestamp"] = json!(payloads::timestamp_now());
-            let answer = Answer::ok(message.clone());
+            let edited = message.clone();
             record.reply.edits.push(body);
             record.reply.edit_times.push(Instant::now());
             record.answered.get_or_insert_with(Instant::now);
-            answer
+            // For a component after type 6/7, @original is the message the component is on.
+            if let Some((channel, message_id)) = in_channel
+                && let Some(stored) = state.channel_message_mut(channel, &message_id)
+            {
+                *stored = edited.clone();
+            }
+            Answer::ok(edited)
         }
         _ => Answer::not_found(),
     }
@@ -604,6 +681,9 @@ fn followup(state: &mut State, app: &str, token: &str, body: Result<Value, Answe
         .interactions
         .get_mut(&id)
         .expect("token index points at a recorded interaction");
+    if record.age() > INTERACTION_TOKEN_LIFETIME {
+        return refuse(state, &id, Answer::invalid_webhook_token());
+    }
     // The webhook only exists once the interaction has been acknowledged.
     if record.reply.callbacks.is_empty() {
         return refuse(state, &id, Answer::unknown_webhook());
@@ -621,4 +701,147 @@ fn followup(state: &mut State, app: &str, token: &str, body: Result<Value, Answe
         record.answered.get_or_insert_with(Instant::now);
     }
     Answer::ok(message)
+}
+
+/// A refusal Discord gives a correct bot too (no permission, a deleted channel, closed DMs):
+/// recorded in `refused_channel_posts` rather than as unexpected.
+fn expected_refusal(
+    state: &mut State,
+    line: String,
+    status: StatusCode,
+    code: u64,
+    message: &str,
+) -> Answer {
+    state
+        .refused_channel_posts
+        .push(format!("{line} -> {} {message}", status.as_u16()));
+    Answer {
+        status,
+        body: Some(payloads::error(code, message)),
+        refusal: None,
+    }
+}
+
+fn snowflake_in_path(value: &str, what: &str) -> Result<u64, Answer> {
+    value.parse().map_err(|_| {
+        Answer::invalid_form_body(&format!("{what}: value {value:?} is not snowflake"))
+    })
+}
+
+/// Flags a create or edit body may not set on a channel message (EPHEMERAL, for one).
+fn check_message_flags(body: &Value) -> Result<(), Answer> {
+    let flags = body["flags"].as_u64().unwrap_or_default();
+    let invalid = flags & !payloads::CREATE_MESSAGE_FLAGS;
+    if invalid == 0 {
+        Ok(())
+    } else {
+        Err(Answer::invalid_form_body(&format!(
+            "flags: {invalid} cannot be set on a channel message"
+        )))
+    }
+}
+
+/// `POST /users/@me/channels`: opens (or returns the existing) DM channel with a user.
+fn create_dm(state: &mut State, body: Result<Value, Answer>) -> Answer {
+    let body = match body {
+        Ok(body) => body,
+        Err(answer) => return answer,
+    };
+    let recipient = match &body["recipient_id"] {
+        Value::String(id) => id.parse::<u64>().ok(),
+        other => other.as_u64(),
+    };
+    let Some(recipient) = recipient else {
+        return Answer::invalid_form_body("recipient_id: a user id is required");
+    };
+    let channel = *state
+        .dm_channels
+        .entry(recipient)
+        .or_insert_with(payloads::snowflake);
+    Answer::ok(payloads::dm_channel(channel, recipient))
+}
+
+/// `POST /channels/{channel}/messages`: posts a message as the bot user.
+fn create_message(
+    state: &mut State,
+    path: &str,
+    channel: &str,
+    body: Result<Value, Answer>,
+) -> Answer {
+    let channel_id = match snowflake_in_path(channel, "channel_id") {
+        Ok(id) => id,
+        Err(answer) => return answer,
+    };
+    let line = format!("POST {path}");
+    if state.deleted_channels.contains(&channel_id) {
+        return expected_refusal(state, line, StatusCode::NOT_FOUND, 10003, "Unknown Channel");
+    }
+    if state.forbidden_channels.contains(&channel_id) {
+        return expected_refusal(
+            state,
+            line,
+            StatusCode::FORBIDDEN,
+            50013,
+            "Missing Permissions",
+        );
+    }
+    if state
+        .dm_recipient(channel_id)
+        .is_some_and(|user| state.closed_dms.contains(&user))
+    {
+        let reason = "Cannot send messages to this user";
+        return expected_refusal(state, line, StatusCode::FORBIDDEN, 50007, reason);
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(answer) => return answer,
+    };
+    if let Err(reason) = validate::message(&body, true) {
+        return Answer::invalid_form_body(&reason);
+    }
+    if let Err(answer) = check_message_flags(&body) {
+        return answer;
+    }
+    let message = payloads::channel_message(&payloads::snowflake().to_string(), channel_id, &body);
+    state
+        .channel_messages
+        .entry(channel_id)
+        .or_default()
+        .push(ChannelMessage {
+            message: message.clone(),
+            body,
+        });
+    Answer::ok(message)
+}
+
+/// `PATCH /channels/{channel}/messages/{message}`: edits one of the bot's messages.
+fn edit_message(
+    state: &mut State,
+    path: &str,
+    channel: &str,
+    message_id: &str,
+    body: Result<Value, Answer>,
+) -> Answer {
+    let channel_id = match snowflake_in_path(channel, "channel_id") {
+        Ok(id) => id,
+        Err(answer) => return answer,
+    };
+    if state.deleted_channels.contains(&channel_id) {
+        let line = format!("PATCH {path}");
+        return expected_refusal(state, line, StatusCode::NOT_FOUND, 10003, "Unknown Channel");
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(answer) => return answer,
+    };
+    if let Err(reason) = validate::message(&body, false) {
+        return Answer::invalid_form_body(&reason);
+    }
+    if let Err(answer) = check_message_flags(&body) {
+        return answer;
+    }
+    match state.edit_channel_message(channel_id, message_id, &body) {
+        Some(message) => Answer::ok(message),
+        None => Answer::unknown_message(),
+    }
 }
