@@ -11,6 +11,7 @@ mod cli_register;
 mod cli_token;
 mod discord_server;
 mod gettoken_client;
+mod guardrails_e2e;
 mod http_endpoints;
 mod http_mode;
 mod signing_vectors;
