@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use crate::aliyun::{GetTokenClient, credentials};
 use crate::clock::SystemClock;
 use crate::config::{DiscordMode, RateLimitBackend, Settings, secret_from_env};
+use crate::discord::approvals::ApprovalPoster;
 use crate::discord::audit_channel::AuditChannel;
 use crate::discord::responder::Responder;
 use crate::discord::{self, Bot, GatewayStatus};
@@ -169,6 +170,7 @@ impl Application {
             served,
             policy: settings.default_policy()?,
             admin_roles: settings.admin_roles(),
+            approval_timeout: settings.share.approval_timeout,
         });
         // governor in every process; with the postgres backend the database decides what it
         // lets through, with the same quotas.
@@ -205,14 +207,18 @@ impl Application {
         };
         let responder =
             Responder::new(&settings.discord.api_base).context("the Discord HTTP client")?;
+        // The bot's own REST client (bot token): audit-channel posts, approval cards, DMs.
+        let rest = Arc::new(discord::http_client(&token, &settings.discord.api_base));
         let bot = Arc::new(Bot::new(
             share,
             admin,
             settings.discord.guild_id.map(GuildId),
             GatewayStatus::new(),
             responder,
-            AuditChannel {
-                http: Arc::new(discord::http_client(&token, &settings.discord.api_base)),
+            AuditChannel { http: rest.clone() },
+            ApprovalPoster {
+                http: rest,
+                store: store.clone(),
             },
             settings.share.max_in_flight.get() as usize,
         ));
@@ -289,6 +295,16 @@ impl Application {
             }
         });
 
+        // Approvals past share.approval_timeout end here, whichever replica gets to them.
+        let sweeping = bot.clone();
+        let sweeper = tokio::spawn(async move {
+            let mut every = tokio::time::interval(discord::approvals::SWEEP_EVERY);
+            loop {
+                every.tick().await;
+                sweeping.sweep_approvals().await;
+            }
+        });
+
         let delivery_result = match delivery {
             Delivery::Gateway(client) => run_gateway(client, &bot, stop).await,
             Delivery::Http { listener, verifier } => {
@@ -297,6 +313,7 @@ impl Application {
         };
         retention.abort();
         eviction.abort();
+        sweeper.abort();
         let _ = stop_ops.send(());
         if let Ok(Err(e)) = ops.await {
             tracing::warn!(error = %e, "the operations endpoint stopped with an error");

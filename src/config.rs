@@ -138,6 +138,10 @@ pub struct ShareSettings {
     /// Shares worked on at once in this process; beyond it a `/share` is answered "busy" at
     /// once (and audited), so memory and latency stay bounded under any offered load.
     pub max_in_flight: NonZeroU32,
+    /// How long a request above a member's cap waits for a decision, and an approved one for
+    /// its claim (SPEC §10).
+    #[serde(with = "human_duration")]
+    pub approval_timeout: Duration,
 }
 
 /// Where the rate limits of SPEC §4 are kept (`ratelimit.backend`).
@@ -243,6 +247,7 @@ impl Default for Settings {
                 job_link_template: DEFAULT_JOB_LINK.into(),
                 tensorboard_link_template: DEFAULT_TENSORBOARD_LINK.into(),
                 max_in_flight: nz(256),
+                approval_timeout: Duration::from_secs(3_600),
             },
             ratelimit: RateLimitSettings {
                 backend: RateLimitBackend::Memory,
@@ -337,6 +342,15 @@ impl Settings {
             if value.is_zero() || value > MAX_TIMEOUT {
                 return Err(invalid(key, "must be between 1s and 2m".into()));
             }
+        }
+        // A minute at least, so a card can be read; a week at most, like a link.
+        if self.share.approval_timeout < Duration::from_secs(60)
+            || self.share.approval_timeout > Duration::from_secs(604_800)
+        {
+            return Err(invalid(
+                "share.approval_timeout",
+                "must be between 1m and 7d".into(),
+            ));
         }
         if let Err(e) = self.guild_scope()
             && e != GuildScopeError::NoneConfigured

@@ -176,6 +176,22 @@ fn policy_lines(view: &PolicyView) -> String {
         ),
         format!("• `{}`: {audit}", PolicySetting::AuditChannel.as_str()),
         format!(
+            "• `{}`: {}",
+            PolicySetting::ApprovalsChannel.as_str(),
+            s.approvals_channel.map_or_else(
+                || "none (requests above a member's cap are refused)".to_owned(),
+                |c| format!("<#{c}>")
+            )
+        ),
+        format!(
+            "• `{}`: {}",
+            PolicySetting::ApproverRole.as_str(),
+            s.approver_role.map_or_else(
+                || "none (server admins approve)".to_owned(),
+                |r| format!("<@&{r}> and server admins")
+            )
+        ),
+        format!(
             "The bot's defaults: default expiry {}, maximum {}. Roles and channels: `/share-admin roles list`, `/share-admin channels list`.",
             view.configured.default_expiry(),
             view.configured.max_expiry()

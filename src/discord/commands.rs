@@ -143,7 +143,20 @@ fn admin_command() -> CreateCommand {
                                 "Where the bot posts one line per /share attempt",
                             )
                             .channel_types(POST_CHANNEL_TYPES.to_vec()),
-                        ),
+                        )
+                        .add_sub_option(
+                            CreateCommandOption::new(
+                                CommandOptionType::Channel,
+                                "approvals_channel",
+                                "Where requests above a member's cap go for approval",
+                            )
+                            .channel_types(POST_CHANNEL_TYPES.to_vec()),
+                        )
+                        .add_sub_option(CreateCommandOption::new(
+                            CommandOptionType::Role,
+                            "approver_role",
+                            "Who may approve, besides server admins",
+                        )),
                 )
                 .add_sub_option(
                     sub("clear", "Reset one setting to the bot's default").add_sub_option(setting),
@@ -258,6 +271,12 @@ pub fn parse(cmd: &CommandInteraction) -> Result<Invocation, UnknownCommand> {
                 .find(|o| o.name == "require_reason")
                 .and_then(|o| o.value.as_bool()),
             audit_channel: channel_option(leaf, "audit_channel"),
+            approvals_channel: channel_option(leaf, "approvals_channel"),
+            approver_role: leaf
+                .iter()
+                .find(|o| o.name == "approver_role")
+                .and_then(|o| o.value.as_role_id())
+                .map(|r| RoleId(r.get())),
         })),
         (SHARE_ADMIN, ["policy", "clear"]) => Ok(admin(AdminCommand::PolicyClear {
             setting: string(leaf, "setting").unwrap_or_default(),
@@ -481,6 +500,8 @@ mod tests {
                     "max_expiry",
                     "require_reason",
                     "audit_channel",
+                    "approvals_channel",
+                    "approver_role",
                 ],
             ),
             (&["policy", "clear"], &["setting"]),
@@ -502,7 +523,9 @@ mod tests {
                 "default_expiry",
                 "max_expiry",
                 "require_reason",
-                "audit_channel"
+                "audit_channel",
+                "approvals_channel",
+                "approver_role"
             ]
         );
         assert_eq!(at(admin, &["policy", "set", "require_reason"])["type"], 5);

@@ -6,10 +6,10 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use serenity::all::{CommandInteraction, CreateInteractionResponse};
+use serenity::all::CreateInteractionResponse;
 use tokio::sync::oneshot;
 
-use super::responder::{RespondError, Responder, deferral};
+use super::responder::{Answerable, RespondError, Responder, deferral};
 
 /// Where an interaction's first answer goes. Consumed by sending it: an interaction is
 /// acknowledged once.
@@ -33,7 +33,7 @@ impl Ack {
     pub async fn defer(
         self,
         responder: &Responder,
-        cmd: &CommandInteraction,
+        cmd: &impl Answerable,
     ) -> Result<(), RespondError> {
         match self {
             Ack::Rest => responder.defer(cmd).await,
@@ -45,7 +45,7 @@ impl Ack {
     pub async fn respond(
         self,
         responder: &Responder,
-        cmd: &CommandInteraction,
+        cmd: &impl Answerable,
         response: &CreateInteractionResponse,
     ) -> Result<(), RespondError> {
         match self {

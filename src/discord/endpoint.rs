@@ -109,7 +109,7 @@ async fn interactions(
         .and_then(|v| v["type"].as_u64());
     match kind {
         Some(1) => return axum::Json(json!({ "type": 1 })).into_response(),
-        Some(2 | 4) => {}
+        Some(2..=4) => {}
         other => {
             tracing::debug!(kind = ?other, "interaction type not handled over HTTP");
             return (StatusCode::BAD_REQUEST, "unsupported interaction type\n").into_response();
@@ -129,6 +129,9 @@ async fn interactions(
         Interaction::Command(cmd) => tokio::spawn(async move { bot.on_command(cmd, ack).await }),
         Interaction::Autocomplete(cmd) => {
             tokio::spawn(async move { bot.on_autocomplete(cmd, ack).await })
+        }
+        Interaction::Component(click) => {
+            tokio::spawn(async move { bot.on_component(click, ack).await })
         }
         _ => return (StatusCode::BAD_REQUEST, "unsupported interaction type\n").into_response(),
     };

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::FutureExt;
 use serenity::all::{
-    CommandInteraction, ConnectionStage, Context, CreateAutocompleteResponse,
+    CommandInteraction, ComponentInteraction, ConnectionStage, Context, CreateAutocompleteResponse,
     CreateInteractionResponse, EditInteractionResponse, EventHandler, Interaction, Ready,
     ResumedEvent, ShardStageUpdateEvent,
 };
@@ -16,6 +16,7 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use super::GatewayStatus;
+use super::approvals::{self, ApprovalPoster};
 use super::audit_channel::AuditChannel;
 use super::commands::{self, Invocation, UnknownCommand};
 use super::dispatch::Ack;
@@ -25,8 +26,8 @@ use super::{admin, replies};
 use crate::aliyun::GetTokenClient;
 use crate::share::ports::Actor;
 use crate::share::{
-    AdminCaller, AdminPermissions, AdminService, AuditNotice, GuildId, LayeredLimits, RoleId,
-    ShareRequest, ShareService, UserId, suggest_expiries,
+    AdminCaller, AdminPermissions, AdminService, AuditNotice, ClickOutcome, GuildId, LayeredLimits,
+    RoleId, ShareOutcome, ShareRequest, ShareService, UserId, suggest_expiries,
 };
 use crate::store::{PgRateLimits, PgStore};
 
@@ -45,6 +46,8 @@ pub struct Bot {
     pub share_slots: Arc<Semaphore>,
     /// Where guilds' audit-channel posts go out.
     pub audit_channel: AuditChannel,
+    /// Approval cards and the requesters' notices.
+    pub approvals: ApprovalPoster,
     registered: AtomicBool,
 }
 
@@ -116,6 +119,7 @@ impl<'a> Incoming<'a> {
 }
 
 impl Bot {
+    #[allow(clippy::too_many_arguments)] // one call site (Application::build), each a distinct part
     pub fn new(
         share: ShareService<PgStore, PgStore, GetTokenClient, LayeredLimits<PgRateLimits>>,
         admin: AdminService<PgStore, LayeredLimits<PgRateLimits>>,
@@ -123,6 +127,7 @@ impl Bot {
         gateway: GatewayStatus,
         responder: Responder,
         audit_channel: AuditChannel,
+        approvals: ApprovalPoster,
         max_in_flight: usize,
     ) -> Self {
         Bot {
@@ -134,6 +139,7 @@ impl Bot {
             responder,
             share_slots: Arc::new(Semaphore::new(max_in_flight)),
             audit_channel,
+            approvals,
             registered: AtomicBool::new(false),
         }
     }
@@ -260,7 +266,28 @@ impl Bot {
                 let report = self.share.share(request).await;
                 crate::http::record::share(&report);
                 let label = report.outcome.label();
-                (replies::share(&report.outcome), label, report.notice)
+                let reply = match &report.outcome {
+                    ShareOutcome::PendingApproval {
+                        approval,
+                        channel,
+                        approver_role,
+                        cap,
+                    } => {
+                        let posted = self
+                            .approvals
+                            .post_card(
+                                approval,
+                                *cap,
+                                *channel,
+                                *approver_role,
+                                &incoming.cmd.token,
+                            )
+                            .await;
+                        approvals::sent_for_approval(approval, *cap, *channel, posted)
+                    }
+                    outcome => replies::share(outcome),
+                };
+                (reply, label, report.notice)
             }
             Ok(Invocation::Admin { command, role_name }) => {
                 let outcome = self
@@ -270,6 +297,75 @@ impl Bot {
                 let reply = admin::reply(&outcome, role_name.as_deref());
                 (reply, outcome.label(), None)
             }
+        }
+    }
+
+    /// A button click: approve, deny or claim (SPEC §10). Deferred ephemerally at once; the
+    /// clicker's answer is always ephemeral, and a card or requester is told over REST.
+    pub async fn on_component(&self, click: ComponentInteraction, ack: Ack) {
+        let span = tracing::info_span!(
+            "click",
+            interaction_id = %click.id,
+            user_id = %click.user.id,
+            custom_id = %click.data.custom_id,
+        );
+        async {
+            let Some(_guard) = self.inflight.enter() else {
+                let msg = "The bot is restarting and not taking requests; please try again in a moment.";
+                if let Err(e) = ack.respond(&self.responder, &click, &replies::immediate(msg)).await {
+                    tracing::warn!(error = %e, "could not answer during shutdown");
+                }
+                return;
+            };
+            let Some((action, id)) = approvals::parse_custom_id(&click.data.custom_id) else {
+                let msg = "This button is not known to this version of the bot.";
+                if let Err(e) = ack.respond(&self.responder, &click, &replies::immediate(msg)).await {
+                    tracing::warn!(error = %e, "could not answer an unknown button");
+                }
+                return;
+            };
+            if let Err(e) = ack.defer(&self.responder, &click).await {
+                // Unacknowledged: Discord shows the click as failed; nothing was decided.
+                tracing::warn!(error = %e, "could not acknowledge the click");
+                return;
+            }
+            let outcome = self
+                .share
+                .click(id, action, &approvals::clicker(&click))
+                .await;
+            tracing::info!(outcome = outcome.label(), "click answered");
+            metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => format!("button {}", action.as_str()), "outcome" => outcome.label()).increment(1);
+            if let ClickOutcome::Claimed { report, .. } = &outcome {
+                crate::http::record::share(report);
+            }
+            if let Err(e) = self.responder.finish(&click, &approvals::click_reply(&outcome)).await {
+                tracing::error!(error = %e, "could not deliver the answer to a click");
+            }
+            match &outcome {
+                ClickOutcome::Decided(approval) => {
+                    let app = click.application_id.to_string();
+                    self.approvals.tell_decision(approval, &self.responder, &app).await;
+                }
+                ClickOutcome::Expired(approval) => {
+                    self.approvals.show_expired(std::slice::from_ref(approval)).await;
+                }
+                _ => {}
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Ends approvals past their time and edits their cards (every replica may run it: each
+    /// approval is expired by exactly one).
+    pub async fn sweep_approvals(&self) {
+        match self.share.expire_due().await {
+            Ok(expired) if expired.is_empty() => {}
+            Ok(expired) => {
+                tracing::info!(count = expired.len(), "approvals expired");
+                self.approvals.show_expired(&expired).await;
+            }
+            Err(e) => tracing::warn!(error = %e, "could not expire approvals; retrying later"),
         }
     }
 
@@ -368,6 +464,7 @@ impl EventHandler for Handler {
         match interaction {
             Interaction::Command(cmd) => self.0.on_command(cmd, Ack::Rest).await,
             Interaction::Autocomplete(cmd) => self.0.on_autocomplete(cmd, Ack::Rest).await,
+            Interaction::Component(click) => self.0.on_component(click, Ack::Rest).await,
             other => tracing::debug!(kind = ?other.kind(), "ignoring interaction"),
         }
     }

@@ -2,6 +2,7 @@
 //! and replies. The decisions live in `share`; this module only translates.
 
 pub mod admin;
+pub mod approvals;
 pub mod audit_channel;
 pub mod commands;
 pub mod dispatch;

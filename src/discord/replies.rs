@@ -302,6 +302,12 @@ fn render(outcome: &ShareOutcome) -> EditInteractionResponse {
             "Cannot record requests right now",
             "The bot could not finish recording this request in its audit log, so it will not show the link. Please try again in a few minutes.",
         ),
+        ShareOutcome::PendingApproval {
+            approval,
+            channel,
+            cap,
+            ..
+        } => super::approvals::sent_for_approval(approval, *cap, *channel, true),
         ShareOutcome::Replayed => {
             text("This request was already handled; no second link was created.")
         }

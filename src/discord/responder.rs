@@ -10,9 +10,43 @@
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde_json::Value;
-use serenity::all::{CommandInteraction, CreateInteractionResponse, EditInteractionResponse};
+use serenity::all::{
+    CommandInteraction, ComponentInteraction, CreateInteractionResponse, EditInteractionResponse,
+};
+
+/// What the webhook routes need of an interaction: a command or a button click.
+pub trait Answerable: Sync {
+    fn interaction_id(&self) -> String;
+    fn application_id(&self) -> String;
+    fn token(&self) -> &str;
+}
+
+impl Answerable for CommandInteraction {
+    fn interaction_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn application_id(&self) -> String {
+        self.application_id.to_string()
+    }
+    fn token(&self) -> &str {
+        &self.token
+    }
+}
+
+impl Answerable for ComponentInteraction {
+    fn interaction_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn application_id(&self) -> String {
+        self.application_id.to_string()
+    }
+    fn token(&self) -> &str {
+        &self.token
+    }
+}
 
 /// Discord's window for the first answer is 3 s from its side; leave room for the trip.
 pub const ACKNOWLEDGE_WINDOW: Duration = Duration::from_millis(2_500);
@@ -107,14 +141,14 @@ impl Responder {
     }
 
     /// Acknowledges with an ephemeral deferral ("thinking…"), retried within the window.
-    pub async fn defer(&self, cmd: &CommandInteraction) -> Result<(), RespondError> {
+    pub async fn defer(&self, cmd: &impl Answerable) -> Result<(), RespondError> {
         self.callback(cmd, &deferral()).await
     }
 
     /// Acknowledges with a complete answer instead of a deferral (autocomplete, shutdown).
     pub async fn respond_now(
         &self,
-        cmd: &CommandInteraction,
+        cmd: &impl Answerable,
         response: &CreateInteractionResponse,
     ) -> Result<(), RespondError> {
         self.callback(cmd, response).await
@@ -122,12 +156,14 @@ impl Responder {
 
     async fn callback(
         &self,
-        cmd: &CommandInteraction,
+        cmd: &impl Answerable,
         body: &impl Serialize,
     ) -> Result<(), RespondError> {
         let url = format!(
             "{}/interactions/{}/{}/callback",
-            self.api, cmd.id, cmd.token
+            self.api,
+            cmd.interaction_id(),
+            cmd.token()
         );
         self.send_retrying(
             "acknowledgement",
@@ -143,10 +179,15 @@ impl Responder {
     /// [`EDIT_WINDOW`], then the answer goes out as an ephemeral follow-up.
     pub async fn finish(
         &self,
-        cmd: &CommandInteraction,
+        cmd: &impl Answerable,
         reply: &EditInteractionResponse,
     ) -> Result<Delivered, RespondError> {
-        let webhook = format!("{}/webhooks/{}/{}", self.api, cmd.application_id, cmd.token);
+        let webhook = format!(
+            "{}/webhooks/{}/{}",
+            self.api,
+            cmd.application_id(),
+            cmd.token()
+        );
         let edit_url = format!("{webhook}/messages/@original");
         let edited = self
             .send_retrying(
@@ -175,6 +216,30 @@ impl Responder {
         )
         .await
         .map(|()| Delivered::FollowUp)
+    }
+
+    /// Edits an earlier interaction's reply from its stored token (an approval's requester,
+    /// told of the decision). Discord honours the token for 15 minutes; after that this fails
+    /// and the caller relies on the DM. Retried briefly: it is best effort.
+    pub async fn edit_earlier_reply(
+        &self,
+        application_id: &str,
+        token: &SecretString,
+        reply: &EditInteractionResponse,
+    ) -> Result<(), RespondError> {
+        let url = format!(
+            "{}/webhooks/{application_id}/{}/messages/@original",
+            self.api,
+            token.expose_secret()
+        );
+        self.send_retrying(
+            "edit of the requester's reply",
+            reqwest::Method::PATCH,
+            &url,
+            reply,
+            FOLLOWUP_WINDOW,
+        )
+        .await
     }
 
     /// Sends one request, again while Discord answers 429/5xx or cannot be reached, waiting

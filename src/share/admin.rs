@@ -53,6 +53,8 @@ pub enum AdminCommand {
         max_expiry: Option<String>,
         require_reason: Option<bool>,
         audit_channel: Option<ChannelId>,
+        approvals_channel: Option<ChannelId>,
+        approver_role: Option<RoleId>,
     },
     PolicyClear {
         setting: String,
@@ -80,7 +82,7 @@ pub struct AdminCaller {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AdminRefusal {
     #[error(
-        "give at least one of `default_expiry`, `max_expiry`, `require_reason`, `audit_channel`"
+        "give at least one setting: `default_expiry`, `max_expiry`, `require_reason`, `audit_channel`, `approvals_channel` or `approver_role`"
     )]
     NothingToSet,
     #[error("`{option}`: {source}")]
@@ -92,7 +94,7 @@ pub enum AdminRefusal {
     #[error("{0}")]
     Policy(#[from] PolicyError),
     #[error(
-        "`{0}` is not a setting; choose one of default_expiry, max_expiry, require_reason, audit_channel"
+        "`{0}` is not a setting; choose one of default_expiry, max_expiry, require_reason, audit_channel, approvals_channel, approver_role"
     )]
     UnknownSetting(String),
     #[error("that user is not a member of this server")]
@@ -277,13 +279,17 @@ impl<S: SettingsStore + GuildDirectory, L: Limiter> AdminService<S, L> {
                 max_expiry,
                 require_reason,
                 audit_channel,
+                approvals_channel,
+                approver_role,
             } => {
-                let change = match self.parse_change(
-                    default_expiry,
-                    max_expiry,
-                    *require_reason,
-                    *audit_channel,
-                ) {
+                let others = PolicyChange {
+                    require_reason: *require_reason,
+                    audit_channel: *audit_channel,
+                    approvals_channel: *approvals_channel,
+                    approver_role: *approver_role,
+                    ..PolicyChange::default()
+                };
+                let change = match self.parse_change(default_expiry, max_expiry, others) {
                     Ok(change) => change,
                     Err(refusal) => return Ok(AdminOutcome::Refused(refusal)),
                 };
@@ -371,15 +377,13 @@ impl<S: SettingsStore + GuildDirectory, L: Limiter> AdminService<S, L> {
         &self,
         default_expiry: &Option<String>,
         max_expiry: &Option<String>,
-        require_reason: Option<bool>,
-        audit_channel: Option<ChannelId>,
+        others: PolicyChange,
     ) -> Result<PolicyChange, AdminRefusal> {
         let ceiling = self.operator.policy.max_expiry();
         let change = PolicyChange {
             default_expiry: parse_expiry("default_expiry", default_expiry, ceiling)?,
             max_expiry: parse_expiry("max_expiry", max_expiry, ceiling)?,
-            require_reason,
-            audit_channel,
+            ..others
         };
         if change.is_empty() {
             return Err(AdminRefusal::NothingToSet);
@@ -433,6 +437,7 @@ mod tests {
                 served: GuildScope::Listed(BTreeSet::from([GUILD])),
                 policy: policy("1d", "3d"),
                 admin_roles: vec![ADMIN_ROLE],
+                approval_timeout: std::time::Duration::from_secs(3_600),
             }),
             limits: FakeLimiter::default(),
         }
@@ -459,6 +464,8 @@ mod tests {
             max_expiry: max.map(str::to_owned),
             require_reason: None,
             audit_channel: None,
+            approvals_channel: None,
+            approver_role: None,
         }
     }
 
@@ -886,6 +893,8 @@ mod tests {
                 max_expiry: None,
                 require_reason: Some(true),
                 audit_channel: Some(ROOM),
+                approvals_channel: Some(ChannelId(41)),
+                approver_role: Some(RoleId(22)),
             },
         )
         .await;
@@ -894,6 +903,8 @@ mod tests {
         };
         assert!(view.stored.require_reason);
         assert_eq!(view.stored.audit_channel, Some(ROOM));
+        assert_eq!(view.stored.approvals_channel, Some(ChannelId(41)));
+        assert_eq!(view.stored.approver_role, Some(RoleId(22)));
         assert_eq!(view.stored.default_expiry, None, "untouched");
         assert_eq!(svc.store.get(GUILD).policy, view.stored);
     }
@@ -905,6 +916,8 @@ mod tests {
             max_expiry: Some(expiry("1d")),
             require_reason: true,
             audit_channel: Some(ROOM),
+            approvals_channel: Some(ChannelId(41)),
+            approver_role: Some(RoleId(22)),
         };
         for setting in PolicySetting::ALL {
             let svc = service();

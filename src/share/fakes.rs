@@ -7,14 +7,17 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use secrecy::SecretString;
 
+use chrono::{DateTime, Utc};
+
 use super::ports::{
-    Actor, AuditAttempt, AuditBegin, AuditCompletion, AuditLog, GuildDirectory, GuildSettings,
-    IssueFailure, IssuedToken, Limiter, PolicyAction, RoleChange, SettingsStore, StorageError,
-    TokenIssuer,
+    Actor, AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, GuildDirectory,
+    GuildSettings, IssueFailure, IssuedToken, Limiter, PolicyAction, RoleChange, SettingsStore,
+    StorageError, TokenIssuer,
 };
 use super::{
-    AllowedRole, ChannelId, Expiry, GuildId, PolicyError, PolicySettings, RateDecision, Remaining,
-    RoleId, TargetId, TargetType, UserId,
+    AllowedRole, Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, ChannelId,
+    Expiry, GuildId, NewApproval, Opened, PolicyError, PolicySettings, RateDecision, Remaining,
+    RoleId, TargetId, TargetType, Transition, UserId,
 };
 
 /// One stored audit row: what `begin`/`record` wrote and what `complete` added.
@@ -22,9 +25,13 @@ use super::{
 pub struct FakeRow {
     pub attempt: AuditAttempt,
     pub completion: Option<AuditCompletion>,
+    /// Who approved or denied (SPEC §10).
+    pub approved_by: Option<String>,
 }
 
-/// The audit log in memory; each kind of write can be made to fail.
+/// The audit log in memory, with the approvals that live beside it; each kind of write can be
+/// made to fail. Approvals follow the same compare-and-set rules as the PostgreSQL store, on
+/// the fake's own clock (`now`).
 #[derive(Debug, Default)]
 pub struct FakeAudit {
     pub rows: Mutex<BTreeMap<String, FakeRow>>,
@@ -32,6 +39,12 @@ pub struct FakeAudit {
     pub fail_complete: AtomicBool,
     pub fail_record: AtomicBool,
     pub complete_calls: AtomicUsize,
+    pub approvals: Mutex<BTreeMap<ApprovalId, Approval>>,
+    /// `(approval, actor id, action, result)` of every recorded click.
+    pub events: Mutex<Vec<(ApprovalId, String, &'static str, String)>>,
+    /// The approvals' clock; a test moves it to expire them.
+    pub now: Mutex<DateTime<Utc>>,
+    pub fail_approvals: AtomicBool,
 }
 
 impl FakeAudit {
@@ -53,9 +66,193 @@ impl FakeAudit {
             FakeRow {
                 attempt: a.clone(),
                 completion: c.cloned(),
+                approved_by: None,
             },
         );
         AuditBegin::Started
+    }
+
+    pub fn approval_now(&self, id: ApprovalId) -> Option<Approval> {
+        self.approvals.lock().unwrap().get(&id).cloned()
+    }
+
+    /// Sets the audit row's outcome as the store would at a transition.
+    fn set_outcome(&self, interaction_id: &str, outcome: AuditOutcome, code: Option<&str>) {
+        if let Some(row) = self.rows.lock().unwrap().get_mut(interaction_id) {
+            row.completion = Some(AuditCompletion {
+                outcome,
+                error_code: code.map(str::to_owned),
+                request_id: None,
+                latency_ms: 0,
+                token_sha256: None,
+                expire_seconds: None,
+            });
+        }
+    }
+
+    /// Expires `a` if it is open and past its time; what the store does on every transition.
+    fn expire_if_due(&self, a: &mut Approval) -> bool {
+        let open = matches!(a.status, ApprovalStatus::Pending | ApprovalStatus::Approved);
+        if !open || a.expires_at > *self.now.lock().unwrap() {
+            return false;
+        }
+        let code = if a.decided_by.is_some() {
+            "not_claimed"
+        } else {
+            "not_decided"
+        };
+        a.status = ApprovalStatus::Expired;
+        self.set_outcome(&a.interaction_id, AuditOutcome::ApprovalExpired, Some(code));
+        true
+    }
+
+    /// One compare-and-set: `change` runs only when the approval is in `from` and in time.
+    fn transition(
+        &self,
+        id: ApprovalId,
+        from: ApprovalStatus,
+        allowed: impl FnOnce(&Approval) -> bool,
+        change: impl FnOnce(&mut Approval),
+    ) -> Transition {
+        let mut approvals = self.approvals.lock().unwrap();
+        let Some(a) = approvals.get_mut(&id) else {
+            return Transition::NotFound;
+        };
+        if self.expire_if_due(a) || a.status == ApprovalStatus::Expired {
+            return Transition::Expired(a.clone());
+        }
+        if a.status != from || !allowed(a) {
+            return Transition::Lost(a.clone());
+        }
+        change(a);
+        Transition::Won(a.clone())
+    }
+}
+
+impl ApprovalStore for FakeAudit {
+    async fn open_approval(
+        &self,
+        attempt: &AuditAttempt,
+        new: &NewApproval,
+    ) -> Result<Opened, StorageError> {
+        failing(&self.fail_approvals)?;
+        let pending = AuditCompletion {
+            outcome: AuditOutcome::PendingApproval,
+            error_code: None,
+            request_id: None,
+            latency_ms: 0,
+            token_sha256: None,
+            expire_seconds: None,
+        };
+        let mut row = attempt.clone();
+        row.expire_seconds = Some(new.expiry.as_secs().into());
+        if self.insert(&row, Some(&pending)) == AuditBegin::Replayed {
+            return Ok(Opened::Replayed);
+        }
+        let mut approvals = self.approvals.lock().unwrap();
+        let id = ApprovalId(approvals.len() as i64 + 1);
+        let approval = Approval {
+            id,
+            interaction_id: attempt.interaction_id.clone(),
+            guild: attempt.guild_id.expect("an approval has a guild"),
+            requester: attempt.user_id.parse().expect("a Discord user"),
+            target_type: attempt.target_type,
+            target_id: new.target_id.clone(),
+            expiry: new.expiry,
+            reason: attempt.reason.clone(),
+            status: ApprovalStatus::Pending,
+            decided_by: None,
+            expires_at: *self.now.lock().unwrap()
+                + chrono::Duration::from_std(new.timeout).unwrap(),
+        };
+        approvals.insert(id, approval.clone());
+        Ok(Opened::Started(approval))
+    }
+
+    async fn approval(&self, id: ApprovalId) -> Result<Option<Approval>, StorageError> {
+        failing(&self.fail_approvals)?;
+        Ok(self.approval_now(id))
+    }
+
+    async fn decide(
+        &self,
+        id: ApprovalId,
+        approve: bool,
+        by: &Actor,
+        timeout: std::time::Duration,
+    ) -> Result<Transition, StorageError> {
+        failing(&self.fail_approvals)?;
+        let decider: UserId = by.id.parse().expect("a Discord user");
+        let now = *self.now.lock().unwrap();
+        let t = self.transition(
+            id,
+            ApprovalStatus::Pending,
+            |_| true,
+            |a| {
+                a.decided_by = Some(decider);
+                if approve {
+                    a.status = ApprovalStatus::Approved;
+                    a.expires_at = now + chrono::Duration::from_std(timeout).unwrap();
+                } else {
+                    a.status = ApprovalStatus::Denied;
+                }
+            },
+        );
+        if let Transition::Won(a) = &t {
+            if !approve {
+                self.set_outcome(
+                    &a.interaction_id,
+                    AuditOutcome::DeniedApproval,
+                    Some("denied"),
+                );
+            }
+            if let Some(row) = self.rows.lock().unwrap().get_mut(&a.interaction_id) {
+                row.approved_by = Some(by.id.clone());
+            }
+        }
+        Ok(t)
+    }
+
+    async fn claim(&self, id: ApprovalId, by: UserId) -> Result<Transition, StorageError> {
+        failing(&self.fail_approvals)?;
+        let t = self.transition(
+            id,
+            ApprovalStatus::Approved,
+            |a| a.requester == by,
+            |a| a.status = ApprovalStatus::Claimed,
+        );
+        if let Transition::Won(a) = &t
+            && let Some(row) = self.rows.lock().unwrap().get_mut(&a.interaction_id)
+        {
+            // Write-ahead again, for the GetToken call that follows.
+            row.completion = None;
+        }
+        Ok(t)
+    }
+
+    async fn expire_due(&self) -> Result<Vec<Approval>, StorageError> {
+        failing(&self.fail_approvals)?;
+        let mut approvals = self.approvals.lock().unwrap();
+        Ok(approvals
+            .values_mut()
+            .filter_map(|a| self.expire_if_due(a).then(|| a.clone()))
+            .collect())
+    }
+
+    async fn record_event(
+        &self,
+        id: ApprovalId,
+        actor: &Actor,
+        action: ApprovalAction,
+        result: &str,
+    ) -> Result<(), StorageError> {
+        self.events.lock().unwrap().push((
+            id,
+            actor.id.clone(),
+            action.as_str(),
+            result.to_owned(),
+        ));
+        Ok(())
     }
 }
 

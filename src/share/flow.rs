@@ -10,6 +10,7 @@ use chrono::DateTime;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
+use super::approval::{ApprovalStore, NewApproval, Opened};
 use super::guardrails::{self, Refusal};
 use super::jwt::jwt_expiry;
 use super::notice::AuditNotice;
@@ -112,7 +113,25 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
             }
         }
     }
+    issue_begun(
+        audit, issuer, links, clock, attempt, target_id, expiry, started,
+    )
+    .await
+}
 
+/// GetToken and the completion of a row that is already `pending` (written by `begin`, or
+/// put back to `pending` by an approval's claim).
+#[allow(clippy::too_many_arguments)] // the same values as issue_audited, minus nothing
+pub(crate) async fn issue_begun<A: AuditLog, I: TokenIssuer>(
+    audit: Option<&A>,
+    issuer: &I,
+    links: &LinkTemplates,
+    clock: &dyn Clock,
+    attempt: AuditAttempt,
+    target_id: TargetId,
+    expiry: Expiry,
+    started: Instant,
+) -> ShareReport {
     // The token's lifetime starts when upstream issues it, not when its answer arrives.
     let issued_at = clock.now();
     let called = Instant::now();
@@ -209,7 +228,9 @@ pub struct ShareService<A, G, I, L> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer, L: Limiter> ShareService<A, G, I, L> {
+impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
+    ShareService<A, G, I, L>
+{
     pub async fn share(&self, req: ShareRequest) -> ShareReport {
         let started = Instant::now();
         let requested = req.raw_expiry.as_deref().map(parse_duration);
@@ -295,8 +316,17 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer, L: Limiter> ShareService<A,
         // Channel, allowlist, the member's cap.
         let granted =
             guardrails::evaluate(settings, policy, req.place, &req.member_roles, requested);
+        // Above the cap, yet within the guild's maximum (input checked that): with approvals
+        // set up it waits for a second person instead of being refused (SPEC §10).
+        let approval = match (&granted, settings.policy.approvals_channel, requested) {
+            (Err(Refusal::AboveCap { cap }), Some(channel), Some(asked)) => {
+                Some((*cap, channel, asked))
+            }
+            _ => None,
+        };
         let expiry = match granted {
             Ok(expiry) => expiry,
+            Err(_) if approval.is_some() => requested.expect("an approval needs an expiry"),
             Err(refusal) => {
                 let code = refusal.code();
                 let outcome = match refusal {
@@ -313,6 +343,7 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer, L: Limiter> ShareService<A,
 
         match self.limits.check(req.guild_id, req.user_id).await {
             Ok(RateDecision::Allowed) => {}
+            // Allowed: on to the write-ahead row (below), or to the approvals channel.
             Ok(RateDecision::Limited { scope, retry_after }) => {
                 let refusal = ShareOutcome::RateLimited { scope, retry_after };
                 return self
@@ -333,6 +364,12 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer, L: Limiter> ShareService<A,
             }
         }
 
+        if let Some((cap, channel, asked)) = approval {
+            return self
+                .open_approval(settings, attempt, target_id, asked, cap, channel, started)
+                .await;
+        }
+
         issue_audited(
             Some(&self.audit),
             &self.issuer,
@@ -344,6 +381,49 @@ impl<A: AuditLog, G: GuildDirectory, I: TokenIssuer, L: Limiter> ShareService<A,
             started,
         )
         .await
+    }
+
+    /// Records the request as `pending_approval` with its approval, in one write.
+    #[allow(clippy::too_many_arguments)] // the pieces decide() has already worked out
+    async fn open_approval(
+        &self,
+        settings: &GuildSettings,
+        attempt: &AuditAttempt,
+        target_id: TargetId,
+        expiry: Expiry,
+        cap: Expiry,
+        channel: super::ChannelId,
+        started: Instant,
+    ) -> ShareReport {
+        let new = NewApproval {
+            target_id,
+            expiry,
+            timeout: self.operator.approval_timeout,
+        };
+        let mut report = match self.audit.open_approval(attempt, &new).await {
+            Ok(Opened::Started(approval)) => ShareReport::new(ShareOutcome::PendingApproval {
+                approval,
+                channel,
+                approver_role: settings.policy.approver_role,
+                cap,
+            }),
+            Ok(Opened::Replayed) => return ShareReport::new(ShareOutcome::Replayed),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot record the approval request; refusing");
+                let mut report = ShareReport::new(ShareOutcome::AuditUnavailable);
+                report.audit_failures = 1;
+                return report;
+            }
+        };
+        report.recorded = Some(AuditCompletion {
+            outcome: AuditOutcome::PendingApproval,
+            error_code: None,
+            request_id: None,
+            latency_ms: started.elapsed().as_millis() as i64,
+            token_sha256: None,
+            expire_seconds: None,
+        });
+        report
     }
 
     fn attempt(&self, req: &ShareRequest) -> AuditAttempt {
@@ -494,6 +574,7 @@ mod tests {
                 served: GuildScope::Listed(BTreeSet::from([GUILD])),
                 policy: GuildPolicy::new(expiry("1d"), Expiry::HARD_MAX).unwrap(),
                 admin_roles: vec![],
+                approval_timeout: std::time::Duration::from_secs(3_600),
             }),
             clock: Arc::new(FakeClock::at(NOW)),
         }

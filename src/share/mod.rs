@@ -3,6 +3,8 @@
 //! and count what the core reports.
 
 mod admin;
+mod approval;
+mod approval_flow;
 mod expiry;
 mod explain;
 #[cfg(test)]
@@ -25,6 +27,11 @@ pub use admin::{
     AUDIT_MAX_LIMIT, AdminCaller, AdminCommand, AdminOutcome, AdminRefusal, AdminService,
     ExplainTarget, PolicyView,
 };
+pub use approval::{
+    Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, ClickRefusal, Clicker,
+    NewApproval, Opened, Transition, may_act,
+};
+pub use approval_flow::ClickOutcome;
 pub use expiry::{
     DurationParseError, Expiry, ExpiryError, HARD_MAX_EXPIRY_SECS, MIN_EXPIRY_SECS,
     format_duration, parse_duration, suggest_expiries,

@@ -2,6 +2,8 @@
 //! where a guild's admins set none (and the ceiling where they did), and which roles count as
 //! admins. Held once and shared by the share and admin services.
 
+use std::time::Duration;
+
 use super::{GuildId, GuildPolicy, GuildScope, PolicySettings, RoleId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +14,9 @@ pub struct Operator {
     pub policy: GuildPolicy,
     /// Roles whose members count as admins besides ADMINISTRATOR / MANAGE_GUILD.
     pub admin_roles: Vec<RoleId>,
+    /// `share.approval_timeout`: how long a request waits for a decision, and an approved one
+    /// for its claim.
+    pub approval_timeout: Duration,
 }
 
 impl Operator {
@@ -49,6 +54,7 @@ mod tests {
             served: GuildScope::Every,
             policy: GuildPolicy::new(expiry("1d"), expiry("3d")).unwrap(),
             admin_roles: vec![],
+            approval_timeout: Duration::from_secs(3_600),
         };
         let of = |default: Option<&str>, max: Option<&str>| {
             let p = operator.effective_policy(&PolicySettings {

@@ -6,10 +6,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
+use super::approval::Approval;
 use super::notice::AuditNotice;
 use super::ports::{AuditCompletion, AuditOutcome, IssueFailure};
 use super::{
-    AccessDecision, ChannelId, Expiry, ExpiryError, LimitScope, ReasonError, TargetId,
+    AccessDecision, ChannelId, Expiry, ExpiryError, LimitScope, ReasonError, RoleId, TargetId,
     TargetIdError, TargetType,
 };
 
@@ -87,6 +88,16 @@ pub enum ShareOutcome {
     /// A token was issued but its audit row could not be completed, so the link is withheld:
     /// no link is ever shown that the audit log does not show as issued.
     AuditIncomplete,
+    /// Above the member's cap, within the guild's maximum, with approvals set up: recorded as
+    /// `pending_approval`; the card goes to `channel`.
+    PendingApproval {
+        approval: Approval,
+        channel: ChannelId,
+        /// The only role the card may ping.
+        approver_role: Option<RoleId>,
+        /// The member's own cap, for the reply.
+        cap: Expiry,
+    },
     /// This interaction was already handled; no second token.
     Replayed,
     /// The process already works on as many shares as it may (`share.max_in_flight`):
@@ -106,6 +117,7 @@ impl ShareOutcome {
             ShareOutcome::Upstream(_) => AuditOutcome::UpstreamError.as_str(),
             ShareOutcome::AuditUnavailable => "audit_unavailable",
             ShareOutcome::AuditIncomplete => AuditOutcome::InternalError.as_str(),
+            ShareOutcome::PendingApproval { .. } => AuditOutcome::PendingApproval.as_str(),
             ShareOutcome::Replayed => "replayed",
             ShareOutcome::Overloaded => AuditOutcome::RateLimited.as_str(),
         }

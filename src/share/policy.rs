@@ -84,6 +84,10 @@ pub struct PolicySettings {
     pub require_reason: bool,
     /// Where one message per `/share` attempt is posted.
     pub audit_channel: Option<ChannelId>,
+    /// Where requests above a member's cap go for approval (SPEC §10); `None`: refused.
+    pub approvals_channel: Option<ChannelId>,
+    /// Who may decide besides the guild's admins.
+    pub approver_role: Option<RoleId>,
 }
 
 /// An admin's `policy set`: only what was given changes.
@@ -93,6 +97,8 @@ pub struct PolicyChange {
     pub max_expiry: Option<Expiry>,
     pub require_reason: Option<bool>,
     pub audit_channel: Option<ChannelId>,
+    pub approvals_channel: Option<ChannelId>,
+    pub approver_role: Option<RoleId>,
 }
 
 impl PolicyChange {
@@ -108,14 +114,18 @@ pub enum PolicySetting {
     MaxExpiry,
     RequireReason,
     AuditChannel,
+    ApprovalsChannel,
+    ApproverRole,
 }
 
 impl PolicySetting {
-    pub const ALL: [PolicySetting; 4] = [
+    pub const ALL: [PolicySetting; 6] = [
         PolicySetting::DefaultExpiry,
         PolicySetting::MaxExpiry,
         PolicySetting::RequireReason,
         PolicySetting::AuditChannel,
+        PolicySetting::ApprovalsChannel,
+        PolicySetting::ApproverRole,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -124,6 +134,8 @@ impl PolicySetting {
             PolicySetting::MaxExpiry => "max_expiry",
             PolicySetting::RequireReason => "require_reason",
             PolicySetting::AuditChannel => "audit_channel",
+            PolicySetting::ApprovalsChannel => "approvals_channel",
+            PolicySetting::ApproverRole => "approver_role",
         }
     }
 
@@ -155,6 +167,8 @@ impl PolicySettings {
             max_expiry,
             require_reason: change.require_reason.unwrap_or(self.require_reason),
             audit_channel: change.audit_channel.or(self.audit_channel),
+            approvals_channel: change.approvals_channel.or(self.approvals_channel),
+            approver_role: change.approver_role.or(self.approver_role),
         })
     }
 
@@ -166,6 +180,8 @@ impl PolicySettings {
             PolicySetting::MaxExpiry => next.max_expiry = None,
             PolicySetting::RequireReason => next.require_reason = false,
             PolicySetting::AuditChannel => next.audit_channel = None,
+            PolicySetting::ApprovalsChannel => next.approvals_channel = None,
+            PolicySetting::ApproverRole => next.approver_role = None,
         }
         next
     }
@@ -379,6 +395,8 @@ mod tests {
             max_expiry: None,
             require_reason: true,
             audit_channel: Some(ChannelId(5)),
+            approvals_channel: None,
+            approver_role: Some(RoleId(3)),
         };
         let same = stored.updated(&change(), exp("7d")).unwrap();
         assert_eq!(same, stored);
@@ -387,6 +405,7 @@ mod tests {
                 &PolicyChange {
                     require_reason: Some(false),
                     audit_channel: Some(ChannelId(6)),
+                    approvals_channel: Some(ChannelId(8)),
                     ..change()
                 },
                 exp("7d"),
@@ -394,6 +413,8 @@ mod tests {
             .unwrap();
         assert!(!next.require_reason);
         assert_eq!(next.audit_channel, Some(ChannelId(6)));
+        assert_eq!(next.approvals_channel, Some(ChannelId(8)));
+        assert_eq!(next.approver_role, Some(RoleId(3)), "kept");
         assert_eq!(next.default_expiry, Some(exp("1h")));
     }
 
@@ -404,6 +425,8 @@ mod tests {
             max_expiry: Some(exp("2h")),
             require_reason: true,
             audit_channel: Some(ChannelId(5)),
+            approvals_channel: Some(ChannelId(6)),
+            approver_role: Some(RoleId(7)),
         };
         for setting in PolicySetting::ALL {
             let cleared = full.cleared(setting);
@@ -413,6 +436,8 @@ mod tests {
                 cleared.max_expiry != full.max_expiry,
                 cleared.require_reason != full.require_reason,
                 cleared.audit_channel != full.audit_channel,
+                cleared.approvals_channel != full.approvals_channel,
+                cleared.approver_role != full.approver_role,
             ];
             assert_eq!(differs.iter().filter(|d| **d).count(), 1, "{setting:?}");
         }
@@ -426,7 +451,9 @@ mod tests {
                 "default_expiry",
                 "max_expiry",
                 "require_reason",
-                "audit_channel"
+                "audit_channel",
+                "approvals_channel",
+                "approver_role"
             ]
         );
     }

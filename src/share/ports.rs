@@ -33,10 +33,13 @@ pub enum AuditOutcome {
     RateLimited,
     UpstreamError,
     InternalError,
+    PendingApproval,
+    DeniedApproval,
+    ApprovalExpired,
 }
 
 impl AuditOutcome {
-    pub const ALL: [AuditOutcome; 7] = [
+    pub const ALL: [AuditOutcome; 10] = [
         AuditOutcome::Issued,
         AuditOutcome::DeniedRole,
         AuditOutcome::DeniedChannel,
@@ -44,6 +47,9 @@ impl AuditOutcome {
         AuditOutcome::RateLimited,
         AuditOutcome::UpstreamError,
         AuditOutcome::InternalError,
+        AuditOutcome::PendingApproval,
+        AuditOutcome::DeniedApproval,
+        AuditOutcome::ApprovalExpired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +61,9 @@ impl AuditOutcome {
             AuditOutcome::RateLimited => "rate_limited",
             AuditOutcome::UpstreamError => "upstream_error",
             AuditOutcome::InternalError => "internal_error",
+            AuditOutcome::PendingApproval => "pending_approval",
+            AuditOutcome::DeniedApproval => "denied_approval",
+            AuditOutcome::ApprovalExpired => "approval_expired",
         }
     }
 }

@@ -102,6 +102,8 @@ struct SettingsRow {
     max_expire_seconds: Option<i32>,
     require_reason: Option<bool>,
     audit_channel_id: Option<String>,
+    approvals_channel_id: Option<String>,
+    approver_role_id: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -110,6 +112,8 @@ struct PolicyRow {
     max_expire_seconds: Option<i32>,
     require_reason: bool,
     audit_channel_id: Option<String>,
+    approvals_channel_id: Option<String>,
+    approver_role_id: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -163,6 +167,16 @@ impl PolicyRow {
                 .as_deref()
                 .map(parse_channel)
                 .transpose()?,
+            approvals_channel: self
+                .approvals_channel_id
+                .as_deref()
+                .map(parse_channel)
+                .transpose()?,
+            approver_role: self
+                .approver_role_id
+                .as_deref()
+                .map(parse_role)
+                .transpose()?,
         })
     }
 }
@@ -173,6 +187,8 @@ fn policy_json(p: &PolicySettings) -> serde_json::Value {
         "max_expire_seconds": p.max_expiry.map(Expiry::as_secs),
         "require_reason": p.require_reason,
         "audit_channel_id": p.audit_channel.map(|c| c.to_string()),
+        "approvals_channel_id": p.approvals_channel.map(|c| c.to_string()),
+        "approver_role_id": p.approver_role.map(|r| r.to_string()),
     })
 }
 
@@ -388,7 +404,8 @@ impl PgStore {
         self.bounded(async {
             let row: Option<PolicyRow> = sqlx::query_as(
                 "SELECT default_expire_seconds, max_expire_seconds, require_reason, \
-                 audit_channel_id FROM guild_policies WHERE guild_id = $1",
+                 audit_channel_id, approvals_channel_id, approver_role_id \
+                 FROM guild_policies WHERE guild_id = $1",
             )
             .bind(guild.to_string())
             .fetch_optional(&self.pool)
@@ -430,7 +447,8 @@ impl PgStore {
             .await?;
             let previous: Option<PolicyRow> = sqlx::query_as(
                 "SELECT default_expire_seconds, max_expire_seconds, require_reason, \
-                 audit_channel_id FROM guild_policies WHERE guild_id = $1 FOR UPDATE",
+                 audit_channel_id, approvals_channel_id, approver_role_id \
+                 FROM guild_policies WHERE guild_id = $1 FOR UPDATE",
             )
             .bind(guild.to_string())
             .fetch_optional(&mut *tx)
@@ -449,13 +467,15 @@ impl PgStore {
             sqlx::query(
                 "INSERT INTO guild_policies \
                  (guild_id, default_expire_seconds, max_expire_seconds, require_reason, \
-                  audit_channel_id, updated_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
+                  audit_channel_id, approvals_channel_id, approver_role_id, updated_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                  ON CONFLICT (guild_id) DO UPDATE SET \
                  default_expire_seconds = EXCLUDED.default_expire_seconds, \
                  max_expire_seconds = EXCLUDED.max_expire_seconds, \
                  require_reason = EXCLUDED.require_reason, \
                  audit_channel_id = EXCLUDED.audit_channel_id, \
+                 approvals_channel_id = EXCLUDED.approvals_channel_id, \
+                 approver_role_id = EXCLUDED.approver_role_id, \
                  updated_by = EXCLUDED.updated_by, updated_at = now()",
             )
             .bind(guild.to_string())
@@ -463,6 +483,8 @@ impl PgStore {
             .bind(secs(settings.max_expiry))
             .bind(settings.require_reason)
             .bind(settings.audit_channel.map(|c| c.to_string()))
+            .bind(settings.approvals_channel.map(|c| c.to_string()))
+            .bind(settings.approver_role.map(|r| r.to_string()))
             .bind(actor.id.clone())
             .execute(&mut *tx)
             .await?;
@@ -545,7 +567,7 @@ impl PgStore {
                         COALESCE((SELECT array_agg(channel_id ORDER BY added_at, channel_id) \
                                   FROM guild_allowed_channels WHERE guild_id = $1), '{}') AS channels, \
                         p.default_expire_seconds, p.max_expire_seconds, p.require_reason, \
-                        p.audit_channel_id \
+                        p.audit_channel_id, p.approvals_channel_id, p.approver_role_id \
                  FROM (SELECT 1) AS one \
                  LEFT JOIN (SELECT array_agg(role_id ORDER BY added_at, role_id) AS roles, \
                                    array_agg(max_expire_seconds ORDER BY added_at, role_id) AS caps \
@@ -582,6 +604,8 @@ impl PgStore {
             max_expire_seconds: row.max_expire_seconds,
             require_reason: row.require_reason.unwrap_or(false),
             audit_channel_id: row.audit_channel_id,
+            approvals_channel_id: row.approvals_channel_id,
+            approver_role_id: row.approver_role_id,
         }
         .into_settings()?;
         Ok(GuildSettings {

@@ -18,10 +18,12 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use crate::config::{ConfigError, DatabaseSettings, secret_from_env};
 use crate::share::ports::StorageError;
 
+mod approvals;
 mod audit;
 mod guilds;
 mod ratelimit;
 
+pub use approvals::Card;
 pub use audit::{
     AUDIT_COLUMNS, AuditFilter, AuditRow, PRUNE_BATCH_ROWS, RetentionReport, STALE_PENDING_AFTER,
     format_timestamp, spawn_retention,

@@ -1005,6 +1005,8 @@ async fn policy_changes_are_audited_and_bounded(pool: PgPool) {
         max_expiry: Some(exp("7d")),
         require_reason: true,
         audit_channel: Some(ChannelId(4242)),
+        approvals_channel: Some(ChannelId(4343)),
+        approver_role: Some(RoleId(4444)),
     };
     let (_, previous) = store
         .update_policy(GUILD, &admin, PolicyAction::Set, set(second.clone()))
@@ -1056,9 +1058,11 @@ async fn policy_changes_are_audited_and_bounded(pool: PgPool) {
         serde_json::json!({
             "default_expire_seconds": null, "max_expire_seconds": 604800,
             "require_reason": true, "audit_channel_id": "4242",
+            "approvals_channel_id": "4343", "approver_role_id": "4444",
             "previous": {
                 "default_expire_seconds": 7200, "max_expire_seconds": 86400,
                 "require_reason": false, "audit_channel_id": null,
+                "approvals_channel_id": null, "approver_role_id": null,
             },
         })
     );
@@ -1426,6 +1430,7 @@ async fn concurrent_partial_policy_updates_are_serialised(pool: PgPool) {
             served: GuildScope::Every,
             policy: operator,
             admin_roles: vec![],
+            approval_timeout: std::time::Duration::from_secs(3_600),
         }),
         limits: RateLimits::new(spec, spec),
     };
@@ -1434,12 +1439,16 @@ async fn concurrent_partial_policy_updates_are_serialised(pool: PgPool) {
         max_expiry: None,
         require_reason: None,
         audit_channel: None,
+        approvals_channel: None,
+        approver_role: None,
     };
     let lower_max = AdminCommand::PolicySet {
         default_expiry: None,
         max_expiry: Some("1d".into()),
         require_reason: None,
         audit_channel: None,
+        approvals_channel: None,
+        approver_role: None,
     };
     let caller = |id: &str| AdminCaller {
         actor: Actor::new(id, format!("admin-{id}")),
@@ -1581,6 +1590,7 @@ async fn no_link_is_shown_when_its_row_cannot_be_completed(
             served: GuildScope::Listed([GUILD].into()),
             policy: GuildPolicy::new(Expiry::MIN, Expiry::HARD_MAX).unwrap(),
             admin_roles: vec![],
+            approval_timeout: std::time::Duration::from_secs(3_600),
         }),
         clock: std::sync::Arc::new(dlc_share_bot::clock::SystemClock),
     };
@@ -1855,4 +1865,218 @@ async fn an_unreachable_shared_limiter_is_an_error_not_a_pass(pool: PgPool) {
     store.close().await;
     let result = limits.check(GuildId(1), UserId(7)).await;
     assert!(result.is_err(), "{result:?}");
+}
+
+// ---------------------------------------------------------------- SPEC §10 approvals
+
+mod approvals {
+    use super::*;
+    use dlc_share_bot::share::{
+        ApprovalId, ApprovalStatus, ApprovalStore, NewApproval, Opened, TargetId, Transition,
+    };
+    use dlc_share_bot::store::Card;
+
+    const REQUESTER: u64 = 300;
+
+    async fn open(store: &PgStore, id: &str, timeout: Duration) -> ApprovalId {
+        let mut a = attempt(id);
+        a.reason = Some("weekend run".into());
+        let new = NewApproval {
+            target_id: TargetId::parse("dlc-1").unwrap(),
+            expiry: "2d".parse().unwrap(),
+            timeout,
+        };
+        match store.open_approval(&a, &new).await.unwrap() {
+            Opened::Started(approval) => {
+                assert_eq!(approval.status, ApprovalStatus::Pending);
+                assert_eq!(approval.requester, UserId(REQUESTER));
+                approval.id
+            }
+            Opened::Replayed => panic!("replayed"),
+        }
+    }
+
+    fn approver(n: u64) -> Actor {
+        Actor::new((1_000 + n).to_string(), format!("approver-{n}"))
+    }
+
+    #[sqlx::test(migrations = "./migrations")]
+    async fn a_request_and_its_row_open_together_once(pool: PgPool) {
+        let store = PgStore::from_pool(pool.clone());
+        open(&store, "13001", Duration::from_secs(3_600)).await;
+        let row = fetch_row(&pool, "13001").await;
+        assert_eq!(row.outcome, "pending_approval");
+        assert_eq!(row.expire_seconds, Some(172_800));
+        assert_eq!(row.reason.as_deref(), Some("weekend run"));
+        let replay = store
+            .open_approval(
+                &attempt("13001"),
+                &NewApproval {
+                    target_id: TargetId::parse("dlc-1").unwrap(),
+                    expiry: "2d".parse().unwrap(),
+                    timeout: Duration::from_secs(60),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(replay, Opened::Replayed);
+        assert_eq!(count(&pool, "SELECT count(*) FROM approvals").await, 1);
+    }
+
+    /// Twenty approvers and deniers at once, over separate connections: one decision.
+    #[sqlx::test(migrations = "./migrations")]
+    async fn concurrent_decisions_make_exactly_one(pool: PgPool) {
+        let store = PgStore::from_pool(pool.clone());
+        for trial in 0..10 {
+            let id = open(&store, &format!("1310{trial}"), Duration::from_secs(3_600)).await;
+            let clicks = (0..20u64).map(|n| {
+                let store = store.clone();
+                async move {
+                    store
+                        .decide(id, n % 2 == 0, &approver(n), Duration::from_secs(3_600))
+                        .await
+                        .unwrap()
+                }
+            });
+            let results = futures::future::join_all(clicks).await;
+            let won: Vec<&Transition> = results
+                .iter()
+                .filter(|t| matches!(t, Transition::Won(_)))
+                .collect();
+            assert_eq!(won.len(), 1, "trial {trial}: {results:?}");
+            assert!(
+                results
+                    .iter()
+                    .all(|t| matches!(t, Transition::Won(_) | Transition::Lost(_)))
+            );
+            let Transition::Won(decided) = won[0] else {
+                unreachable!()
+            };
+            let row = fetch_row(&pool, &format!("1310{trial}")).await;
+            let expected = if decided.status == ApprovalStatus::Approved {
+                "pending_approval"
+            } else {
+                "denied_approval"
+            };
+            assert_eq!(row.outcome, expected, "trial {trial}");
+            assert_eq!(row.approved_by, decided.decided_by.map(|u| u.to_string()));
+        }
+    }
+
+    /// Ten claims of one approved request at once: one wins, and only its row goes back to
+    /// `pending` for GetToken.
+    #[sqlx::test(migrations = "./migrations")]
+    async fn concurrent_claims_let_one_through(pool: PgPool) {
+        let store = PgStore::from_pool(pool.clone());
+        let id = open(&store, "13201", Duration::from_secs(3_600)).await;
+        assert!(
+            matches!(
+                store.claim(id, UserId(REQUESTER)).await.unwrap(),
+                Transition::Lost(_)
+            ),
+            "not approved yet"
+        );
+        store
+            .decide(id, true, &approver(1), Duration::from_secs(3_600))
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                store.claim(id, UserId(999)).await.unwrap(),
+                Transition::Lost(_)
+            ),
+            "someone else"
+        );
+        let claims = (0..10).map(|_| {
+            let store = store.clone();
+            async move { store.claim(id, UserId(REQUESTER)).await.unwrap() }
+        });
+        let results = futures::future::join_all(claims).await;
+        let won = results
+            .iter()
+            .filter(|t| matches!(t, Transition::Won(_)))
+            .count();
+        assert_eq!(won, 1, "{results:?}");
+        let row = fetch_row(&pool, "13201").await;
+        assert_eq!((row.outcome.as_str(), row.completed_at), ("pending", None));
+        assert_eq!(row.approved_by.as_deref(), Some("1001"));
+        store
+            .complete("13201", &issued("tok-claimed"))
+            .await
+            .unwrap();
+        assert_eq!(fetch_row(&pool, "13201").await.outcome, "issued");
+    }
+
+    #[sqlx::test(migrations = "./migrations")]
+    async fn approvals_expire_on_the_database_clock_once(pool: PgPool) {
+        let store = PgStore::from_pool(pool.clone());
+        let undecided = open(&store, "13301", Duration::from_secs(1)).await;
+        let unclaimed = open(&store, "13302", Duration::from_secs(3_600)).await;
+        let open_one = open(&store, "13303", Duration::from_secs(3_600)).await;
+        store
+            .decide(unclaimed, true, &approver(1), Duration::from_secs(1))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(1_200)).await;
+        let late = store
+            .decide(undecided, true, &approver(2), Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert!(matches!(late, Transition::Expired(_)), "{late:?}");
+        let swept = store.expire_due().await.unwrap();
+        assert_eq!(swept.iter().map(|a| a.id).collect::<Vec<_>>(), [unclaimed]);
+        assert!(store.expire_due().await.unwrap().is_empty(), "once");
+        let row = |id: &'static str| fetch_row(&pool, id);
+        let (a, b, c) = (row("13301").await, row("13302").await, row("13303").await);
+        assert_eq!(
+            (a.outcome.as_str(), a.error_code.as_deref()),
+            ("approval_expired", Some("not_decided"))
+        );
+        assert_eq!(
+            (b.outcome.as_str(), b.error_code.as_deref()),
+            ("approval_expired", Some("not_claimed"))
+        );
+        assert_eq!(c.outcome, "pending_approval");
+        assert!(matches!(
+            store.claim(unclaimed, UserId(REQUESTER)).await.unwrap(),
+            Transition::Expired(_)
+        ));
+        let events = store.approval_events(unclaimed).await.unwrap();
+        assert_eq!(events.last().unwrap().0, "expire");
+        assert_eq!(
+            store.approval(open_one).await.unwrap().unwrap().status,
+            ApprovalStatus::Pending
+        );
+    }
+
+    #[sqlx::test(migrations = "./migrations")]
+    async fn the_requester_token_is_handed_out_once_and_a_cardless_request_ends(pool: PgPool) {
+        let store = PgStore::from_pool(pool.clone());
+        let id = open(&store, "13401", Duration::from_secs(3_600)).await;
+        let card = Card {
+            channel: ChannelId(77),
+            message: 88,
+        };
+        store
+            .attach_card(id, card, &SecretString::from("interaction-token-secret"))
+            .await
+            .unwrap();
+        assert_eq!(store.card(id).await.unwrap(), Some(card));
+        let (found, token) = store.take_card_and_token(id).await.unwrap();
+        assert_eq!(found, Some(card));
+        assert_eq!(
+            token.map(|t| secrecy::ExposeSecret::expose_secret(&t).to_owned()),
+            Some("interaction-token-secret".to_owned())
+        );
+        let (_, again) = store.take_card_and_token(id).await.unwrap();
+        assert!(again.is_none(), "cleared on first use");
+
+        let lost = open(&store, "13402", Duration::from_secs(3_600)).await;
+        store.abandon_approval(lost).await.unwrap();
+        let row = fetch_row(&pool, "13402").await;
+        assert_eq!(
+            (row.outcome.as_str(), row.error_code.as_deref()),
+            ("approval_expired", Some("card_not_posted"))
+        );
+    }
 }

@@ -1,0 +1,537 @@
+//! The buttons of SPEC §10 as one method: who clicked, on what, and what came of it. The
+//! rule of who may act is [`may_act`]; the store's compare-and-set decides races and time; a
+//! won claim issues the token through the same write-ahead path as `/share`.
+
+use std::time::Instant;
+
+use super::ShareService;
+use super::approval::{
+    Approval, ApprovalAction, ApprovalId, ApprovalStore, ClickRefusal, Clicker, Transition, may_act,
+};
+use super::flow::issue_begun;
+use super::outcome::ShareReport;
+use super::ports::{AuditAttempt, AuditLog, GuildDirectory, Limiter, StorageError, TokenIssuer};
+
+/// Every way a click on an approval button ends.
+#[derive(Debug)]
+pub enum ClickOutcome {
+    /// No such approval (or it was pruned with its audit row).
+    NotFound,
+    /// The clicker may not press this button; nothing changed.
+    Refused(ClickRefusal),
+    /// This click approved or denied it (see the approval's status).
+    Decided(Approval),
+    /// Someone acted first, or it is not at that stage: nothing changed.
+    AlreadyDecided(Approval),
+    /// Its time had passed; it is expired now.
+    Expired(Approval),
+    /// The requester's claim won: the token, or why there is none, on the share's own row.
+    Claimed {
+        approval: Approval,
+        report: Box<ShareReport>,
+    },
+    /// The store could not answer; nothing changed.
+    StorageUnavailable,
+}
+
+impl ClickOutcome {
+    /// For `approval_events.result` and metrics.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ClickOutcome::NotFound => "not_found",
+            ClickOutcome::Refused(ClickRefusal::NotApprover) => "not_approver",
+            ClickOutcome::Refused(ClickRefusal::OwnRequest) => "own_request",
+            ClickOutcome::Refused(ClickRefusal::NotRequester) => "not_requester",
+            ClickOutcome::Decided(a) => a.status.as_str(),
+            ClickOutcome::AlreadyDecided(_) => "already_decided",
+            ClickOutcome::Expired(_) => "expired",
+            ClickOutcome::Claimed { report, .. } => report.outcome.label(),
+            ClickOutcome::StorageUnavailable => "storage_unavailable",
+        }
+    }
+}
+
+impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
+    ShareService<A, G, I, L>
+{
+    /// One click on `share-approve:`, `share-deny:` or `share-claim:`; recorded in
+    /// `approval_events` whatever it ends in.
+    pub async fn click(
+        &self,
+        id: ApprovalId,
+        action: ApprovalAction,
+        clicker: &Clicker,
+    ) -> ClickOutcome {
+        let outcome = match self.act(id, action, clicker).await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                tracing::warn!(error = %e, approval = %id, "approval click failed on the store");
+                ClickOutcome::StorageUnavailable
+            }
+        };
+        if !matches!(
+            outcome,
+            ClickOutcome::NotFound | ClickOutcome::StorageUnavailable
+        ) && let Err(e) = self
+            .audit
+            .record_event(id, &clicker.actor, action, outcome.label())
+            .await
+        {
+            tracing::warn!(error = %e, approval = %id, "could not record an approval click");
+        }
+        outcome
+    }
+
+    async fn act(
+        &self,
+        id: ApprovalId,
+        action: ApprovalAction,
+        clicker: &Clicker,
+    ) -> Result<ClickOutcome, StorageError> {
+        let Some(approval) = self.audit.approval(id).await? else {
+            return Ok(ClickOutcome::NotFound);
+        };
+        if !self.operator.serves(approval.guild) {
+            return Ok(ClickOutcome::Refused(ClickRefusal::NotApprover));
+        }
+        // The approver role as the guild has it now, not as it was when the card was posted.
+        let approver_role = match action {
+            ApprovalAction::Claim => None,
+            _ => {
+                self.guilds
+                    .settings(approval.guild)
+                    .await?
+                    .policy
+                    .approver_role
+            }
+        };
+        if let Err(refusal) = may_act(
+            action,
+            &approval,
+            clicker,
+            &self.operator.admin_roles,
+            approver_role,
+        ) {
+            return Ok(ClickOutcome::Refused(refusal));
+        }
+        let transition = match action {
+            ApprovalAction::Approve | ApprovalAction::Deny => {
+                let approve = action == ApprovalAction::Approve;
+                self.audit
+                    .decide(id, approve, &clicker.actor, self.operator.approval_timeout)
+                    .await?
+            }
+            ApprovalAction::Claim => self.audit.claim(id, clicker.user).await?,
+        };
+        Ok(match transition {
+            Transition::NotFound => ClickOutcome::NotFound,
+            Transition::Lost(a) => ClickOutcome::AlreadyDecided(a),
+            Transition::Expired(a) => ClickOutcome::Expired(a),
+            Transition::Won(a) if action == ApprovalAction::Claim => {
+                let report = Box::new(self.issue_claimed(&a).await);
+                ClickOutcome::Claimed {
+                    approval: a,
+                    report,
+                }
+            }
+            Transition::Won(a) => ClickOutcome::Decided(a),
+        })
+    }
+
+    /// GetToken with the approved expiry, the link's lifetime starting now; the claim already
+    /// put the share's row back to `pending`.
+    async fn issue_claimed(&self, approval: &Approval) -> ShareReport {
+        let attempt = AuditAttempt {
+            interaction_id: approval.interaction_id.clone(),
+            guild_id: Some(approval.guild),
+            channel_id: None,
+            user_id: approval.requester.to_string(),
+            user_name: String::new(),
+            target_type: approval.target_type,
+            target_id: approval.target_id.as_str().to_owned(),
+            requested_expire_seconds: Some(approval.expiry.as_secs().into()),
+            expire_seconds: Some(approval.expiry.as_secs().into()),
+            reason: approval.reason.clone(),
+        };
+        issue_begun(
+            Some(&self.audit),
+            &self.issuer,
+            &self.links,
+            self.clock.as_ref(),
+            attempt,
+            approval.target_id.clone(),
+            approval.expiry,
+            Instant::now(),
+        )
+        .await
+    }
+
+    /// Ends every approval past its time (audit rows `approval_expired`); the adapter edits
+    /// their cards.
+    pub async fn expire_due(&self) -> Result<Vec<Approval>, StorageError> {
+        self.audit.expire_due().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+
+    use chrono::DateTime;
+    use secrecy::ExposeSecret;
+
+    use super::*;
+    use crate::share::fakes::{FakeAudit, FakeClock, FakeGuilds, FakeIssuer};
+    use crate::share::ports::{Actor, AuditOutcome, GuildSettings};
+    use crate::share::{
+        AdminPermissions, AllowedRole, ApprovalStatus, ChannelId, ChannelPlace, Expiry, GuildId,
+        GuildPolicy, GuildScope, LinkTemplate, LinkTemplates, Operator, RateLimits, RateSpec,
+        RoleId, ShareOutcome, ShareRequest, TargetType, UserId,
+    };
+
+    const GUILD: GuildId = GuildId(10);
+    const MEMBER_ROLE: RoleId = RoleId(20);
+    const APPROVER_ROLE: RoleId = RoleId(21);
+    const REQUESTER: u64 = 40;
+    const APPROVER: u64 = 41;
+    const NOW: i64 = 1_700_000_000;
+
+    type Service = ShareService<FakeAudit, FakeGuilds, FakeIssuer, Arc<RateLimits>>;
+
+    fn exp(s: &str) -> Expiry {
+        s.parse().unwrap()
+    }
+
+    fn service() -> Service {
+        let guilds = FakeGuilds::default();
+        let mut settings = GuildSettings {
+            allowed_roles: vec![AllowedRole {
+                role: MEMBER_ROLE,
+                max_expiry: Some(exp("1h")),
+            }],
+            ..GuildSettings::default()
+        };
+        settings.policy.approvals_channel = Some(ChannelId(77));
+        settings.policy.approver_role = Some(APPROVER_ROLE);
+        guilds.settings.lock().unwrap().insert(GUILD, settings);
+        let audit = FakeAudit::default();
+        *audit.now.lock().unwrap() = DateTime::from_timestamp(NOW, 0).unwrap();
+        let spec = RateSpec {
+            per_minute: 100.try_into().unwrap(),
+            burst: 100.try_into().unwrap(),
+        };
+        let template = LinkTemplate::parse("https://pai.example/{target_id}?t={token}").unwrap();
+        ShareService {
+            audit,
+            guilds,
+            issuer: FakeIssuer::token("tok-approved"),
+            limits: Arc::new(RateLimits::new(spec, spec)),
+            links: LinkTemplates {
+                job: template.clone(),
+                tensorboard: template,
+            },
+            operator: Arc::new(Operator {
+                served: GuildScope::Listed(BTreeSet::from([GUILD])),
+                policy: GuildPolicy::new(exp("1d"), exp("7d")).unwrap(),
+                admin_roles: vec![],
+                approval_timeout: std::time::Duration::from_secs(3_600),
+            }),
+            clock: Arc::new(FakeClock::at(NOW)),
+        }
+    }
+
+    fn request(id: &str, expiry: &str) -> ShareRequest {
+        ShareRequest {
+            interaction_id: id.into(),
+            guild_id: GUILD,
+            place: Some(ChannelPlace {
+                channel: ChannelId(30),
+                parent: None,
+            }),
+            user_id: UserId(REQUESTER),
+            user_name: "member".into(),
+            member_roles: vec![MEMBER_ROLE],
+            target_type: TargetType::Job,
+            raw_id: "dlc1".into(),
+            raw_expiry: Some(expiry.into()),
+            raw_reason: Some("weekend run".into()),
+        }
+    }
+
+    fn who(user: u64, roles: &[RoleId], manage_guild: bool) -> Clicker {
+        Clicker {
+            actor: Actor::new(user.to_string(), format!("user-{user}")),
+            user: UserId(user),
+            guild: Some(GUILD),
+            permissions: AdminPermissions {
+                administrator: false,
+                manage_guild,
+            },
+            roles: roles.to_vec(),
+        }
+    }
+
+    fn requester() -> Clicker {
+        who(REQUESTER, &[MEMBER_ROLE], false)
+    }
+
+    fn approver() -> Clicker {
+        who(APPROVER, &[APPROVER_ROLE], false)
+    }
+
+    /// A `/share` above the cap, sent for approval; its approval id.
+    async fn pending(svc: &Service, id: &str) -> ApprovalId {
+        let report = svc.share(request(id, "2d")).await;
+        match report.outcome {
+            ShareOutcome::PendingApproval {
+                approval,
+                channel,
+                approver_role,
+                cap,
+            } => {
+                assert_eq!(channel, ChannelId(77));
+                assert_eq!(approver_role, Some(APPROVER_ROLE));
+                assert_eq!(cap, exp("1h"));
+                assert_eq!(approval.expiry, exp("2d"));
+                assert_eq!(approval.status, ApprovalStatus::Pending);
+                approval.id
+            }
+            other => panic!("not sent for approval: {other:?}"),
+        }
+    }
+
+    fn outcome_of(svc: &Service, id: &str) -> (AuditOutcome, Option<String>) {
+        let row = svc.audit.row(id).unwrap();
+        let done = row.completion.expect("a completed row");
+        (done.outcome, done.error_code)
+    }
+
+    #[tokio::test]
+    async fn above_the_cap_a_request_waits_for_approval_and_nothing_is_issued() {
+        let svc = service();
+        pending(&svc, "i1").await;
+        assert_eq!(outcome_of(&svc, "i1").0, AuditOutcome::PendingApproval);
+        let row = svc.audit.row("i1").unwrap();
+        assert_eq!(row.attempt.reason.as_deref(), Some("weekend run"));
+        assert_eq!(row.attempt.expire_seconds, Some(172_800));
+        assert_eq!(svc.issuer.calls.load(Ordering::SeqCst), 0);
+        // Within the cap: issued at once, no approval.
+        let ShareOutcome::Issued(_) = svc.share(request("i2", "30m")).await.outcome else {
+            panic!("within the cap")
+        };
+        // Above the guild's maximum: invalid, approvals or not.
+        let report = svc.share(request("i3", "8d")).await;
+        assert_eq!(report.outcome.label(), "invalid_input");
+        assert_eq!(svc.audit.approvals.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn approve_then_claim_issues_one_token_with_the_approved_expiry() {
+        let svc = service();
+        let id = pending(&svc, "i1").await;
+        let ClickOutcome::Decided(a) = svc.click(id, ApprovalAction::Approve, &approver()).await
+        else {
+            panic!("approved")
+        };
+        assert_eq!(a.status, ApprovalStatus::Approved);
+        assert_eq!(a.decided_by, Some(UserId(APPROVER)));
+        assert_eq!(
+            a.expires_at.timestamp(),
+            NOW + 3_600,
+            "claimable for the timeout"
+        );
+        assert_eq!(
+            svc.issuer.calls.load(Ordering::SeqCst),
+            0,
+            "approval issues nothing"
+        );
+
+        // Someone else's claim issues nothing.
+        let other = svc
+            .click(id, ApprovalAction::Claim, &who(99, &[], true))
+            .await;
+        assert!(matches!(
+            other,
+            ClickOutcome::Refused(ClickRefusal::NotRequester)
+        ));
+
+        let ClickOutcome::Claimed { report, .. } =
+            svc.click(id, ApprovalAction::Claim, &requester()).await
+        else {
+            panic!("claimed")
+        };
+        let ShareOutcome::Issued(share) = report.outcome else {
+            panic!("{:?}", report.outcome)
+        };
+        assert_eq!(share.expiry, exp("2d"));
+        assert_eq!(
+            share.expires_at.timestamp(),
+            NOW + 172_800,
+            "lifetime from the claim"
+        );
+        assert!(share.link.expose_secret().contains("tok-approved"));
+        let row = svc.audit.row("i1").unwrap();
+        assert_eq!(row.completion.unwrap().outcome, AuditOutcome::Issued);
+        assert_eq!(row.approved_by.as_deref(), Some("41"));
+
+        // A second claim (a double click) issues nothing.
+        let again = svc.click(id, ApprovalAction::Claim, &requester()).await;
+        assert!(
+            matches!(&again, ClickOutcome::AlreadyDecided(a) if a.status == ApprovalStatus::Claimed),
+            "{again:?}"
+        );
+        assert_eq!(svc.issuer.calls.load(Ordering::SeqCst), 1);
+        let events: Vec<(&str, String)> = svc
+            .audit
+            .events
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, _, action, result)| (*action, result.clone()))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                ("approve", "approved".to_owned()),
+                ("claim", "not_requester".to_owned()),
+                ("claim", "issued".to_owned()),
+                ("claim", "already_decided".to_owned())
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn deny_ends_it_and_later_buttons_do_nothing() {
+        let svc = service();
+        let id = pending(&svc, "i1").await;
+        let admin = who(50, &[], true);
+        let ClickOutcome::Decided(a) = svc.click(id, ApprovalAction::Deny, &admin).await else {
+            panic!("denied")
+        };
+        assert_eq!(a.status, ApprovalStatus::Denied);
+        assert_eq!(
+            outcome_of(&svc, "i1"),
+            (AuditOutcome::DeniedApproval, Some("denied".into()))
+        );
+        assert_eq!(
+            svc.audit.row("i1").unwrap().approved_by.as_deref(),
+            Some("50")
+        );
+        for (action, clicker) in [
+            (ApprovalAction::Approve, approver()),
+            (ApprovalAction::Claim, requester()),
+        ] {
+            let late = svc.click(id, action, &clicker).await;
+            assert!(
+                matches!(&late, ClickOutcome::AlreadyDecided(a) if a.status == ApprovalStatus::Denied),
+                "{action:?}: {late:?}"
+            );
+        }
+        assert_eq!(svc.issuer.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn nobody_approves_their_own_request_and_members_decide_nothing() {
+        let svc = service();
+        let id = pending(&svc, "i1").await;
+        let admin_requester = who(REQUESTER, &[MEMBER_ROLE, APPROVER_ROLE], true);
+        for (clicker, refusal) in [
+            (admin_requester, ClickRefusal::OwnRequest),
+            (who(60, &[MEMBER_ROLE], false), ClickRefusal::NotApprover),
+        ] {
+            for action in [ApprovalAction::Approve, ApprovalAction::Deny] {
+                let outcome = svc.click(id, action, &clicker).await;
+                assert!(
+                    matches!(outcome, ClickOutcome::Refused(r) if r == refusal),
+                    "{outcome:?}"
+                );
+            }
+        }
+        // A claim before approval issues nothing either.
+        let early = svc.click(id, ApprovalAction::Claim, &requester()).await;
+        assert!(
+            matches!(&early, ClickOutcome::AlreadyDecided(a) if a.status == ApprovalStatus::Pending),
+            "{early:?}"
+        );
+        assert_eq!(
+            svc.audit.approval_now(id).unwrap().status,
+            ApprovalStatus::Pending
+        );
+        assert_eq!(outcome_of(&svc, "i1").0, AuditOutcome::PendingApproval);
+    }
+
+    #[tokio::test]
+    async fn undecided_and_unclaimed_requests_expire() {
+        let svc = service();
+        let undecided = pending(&svc, "i1").await;
+        let unclaimed = pending(&svc, "i2").await;
+        svc.click(unclaimed, ApprovalAction::Approve, &approver())
+            .await;
+        let later = |secs: i64| {
+            *svc.audit.now.lock().unwrap() = DateTime::from_timestamp(NOW + secs, 0).unwrap()
+        };
+
+        later(3_599);
+        assert!(svc.expire_due().await.unwrap().is_empty(), "not yet");
+        later(3_600);
+        let late = svc
+            .click(undecided, ApprovalAction::Approve, &approver())
+            .await;
+        assert!(matches!(late, ClickOutcome::Expired(_)), "{late:?}");
+        assert_eq!(
+            outcome_of(&svc, "i1"),
+            (AuditOutcome::ApprovalExpired, Some("not_decided".into()))
+        );
+        // Approved at NOW: claimable until NOW + 1h, and then swept.
+        let swept = svc.expire_due().await.unwrap();
+        assert_eq!(swept.iter().map(|a| a.id).collect::<Vec<_>>(), [unclaimed]);
+        assert_eq!(
+            outcome_of(&svc, "i2"),
+            (AuditOutcome::ApprovalExpired, Some("not_claimed".into()))
+        );
+        let claim = svc
+            .click(unclaimed, ApprovalAction::Claim, &requester())
+            .await;
+        assert!(matches!(claim, ClickOutcome::Expired(_)), "{claim:?}");
+        assert_eq!(svc.issuer.calls.load(Ordering::SeqCst), 0);
+        assert!(
+            svc.expire_due().await.unwrap().is_empty(),
+            "each expires once"
+        );
+    }
+
+    #[tokio::test]
+    async fn two_approvers_at_once_make_one_decision() {
+        let svc = service();
+        let id = pending(&svc, "i1").await;
+        let (a, b) = (approver(), who(51, &[], true));
+        let (first, second) = tokio::join!(
+            svc.click(id, ApprovalAction::Approve, &a),
+            svc.click(id, ApprovalAction::Deny, &b),
+        );
+        let decided = [&first, &second]
+            .iter()
+            .filter(|o| matches!(o, ClickOutcome::Decided(_)))
+            .count();
+        assert_eq!(decided, 1, "{first:?} / {second:?}");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_approval_or_a_failing_store_changes_nothing() {
+        let svc = service();
+        let none = svc
+            .click(ApprovalId(999), ApprovalAction::Approve, &approver())
+            .await;
+        assert!(matches!(none, ClickOutcome::NotFound));
+        let id = pending(&svc, "i1").await;
+        svc.audit.fail_approvals.store(true, Ordering::SeqCst);
+        let down = svc.click(id, ApprovalAction::Approve, &approver()).await;
+        assert!(matches!(down, ClickOutcome::StorageUnavailable));
+        assert_eq!(down.label(), "storage_unavailable");
+        let report = svc.share(request("i2", "2d")).await;
+        assert!(matches!(report.outcome, ShareOutcome::AuditUnavailable));
+        assert_eq!(report.audit_failures, 1);
+    }
+}
