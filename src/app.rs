@@ -298,7 +298,8 @@ impl Application {
         // Approvals past share.approval_timeout end here, whichever replica gets to them.
         let sweeping = bot.clone();
         let sweeper = tokio::spawn(async move {
-            let mut every = tokio::time::interval(discord::approvals::SWEEP_EVERY);
+            let timeout = sweeping.share.operator.approval_timeout;
+            let mut every = tokio::time::interval(discord::approvals::sweep_every(timeout));
             loop {
                 every.tick().await;
                 sweeping.sweep_approvals().await;

@@ -343,13 +343,16 @@ impl Settings {
                 return Err(invalid(key, "must be between 1s and 2m".into()));
             }
         }
-        // A minute at least, so a card can be read; a week at most, like a link.
-        if self.share.approval_timeout < Duration::from_secs(60)
-            || self.share.approval_timeout > Duration::from_secs(604_800)
+        // A week at most, like a link; whole seconds, the database's interval precision
+        // being no concern then.
+        let timeout = self.share.approval_timeout;
+        if timeout < Duration::from_secs(1)
+            || timeout > Duration::from_secs(604_800)
+            || timeout.subsec_nanos() != 0
         {
             return Err(invalid(
                 "share.approval_timeout",
-                "must be between 1m and 7d".into(),
+                "must be whole seconds between 1s and 7d".into(),
             ));
         }
         if let Err(e) = self.guild_scope()

@@ -363,8 +363,11 @@ impl ApprovalPoster {
     }
 }
 
-/// How often the sweeper looks for approvals past their time.
-pub const SWEEP_EVERY: Duration = Duration::from_secs(15);
+/// How often the sweeper looks for approvals past their time: a quarter of the timeout, from
+/// once a second to every 15 s, so a card says "expired" soon after it is.
+pub fn sweep_every(approval_timeout: Duration) -> Duration {
+    (approval_timeout / 4).clamp(Duration::from_secs(1), Duration::from_secs(15))
+}
 
 #[cfg(test)]
 mod tests {
@@ -385,6 +388,16 @@ mod tests {
             decided_by: decided_by.map(UserId),
             expires_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
         }
+    }
+
+    #[test]
+    fn the_sweeper_runs_often_enough_for_the_timeout() {
+        assert_eq!(
+            sweep_every(Duration::from_secs(3_600)),
+            Duration::from_secs(15)
+        );
+        assert_eq!(sweep_every(Duration::from_secs(8)), Duration::from_secs(2));
+        assert_eq!(sweep_every(Duration::from_secs(1)), Duration::from_secs(1));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod approvals_e2e;
 mod bot_e2e;
 mod bot_lifecycle;
 mod cli_check;
