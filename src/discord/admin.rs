@@ -207,6 +207,11 @@ fn explanation_text(user: UserId, e: &Explanation) -> String {
         .map_or_else(|| "here".to_owned(), |p| format!("in <#{}>", p.channel));
     let headline = if e.would_share() {
         format!("✅ {who} could share {here} right now.")
+    } else if e.sent_for_approval()
+        && matches!(e.verdict, Err(Refusal::AboveCap { .. }))
+        && e.remaining.is_some_and(|r| r.requests() > 0)
+    {
+        format!("⏳ {who} could ask {here}; it would need approval.")
     } else {
         format!("⛔ {who} could not share {here} right now.")
     };

@@ -35,6 +35,9 @@ pub struct Explanation {
     pub member: Option<MemberCap>,
     pub policy: GuildPolicy,
     pub require_reason: bool,
+    /// Requests above a member's cap go to an approvals channel (SPEC §10) rather than
+    /// being refused.
+    pub approvals: bool,
     /// The expiry asked about, if any.
     pub expiry: Option<ExpiryVerdict>,
     /// `/share` here, with that expiry (or the member's default), before rate limits: the
@@ -45,6 +48,11 @@ pub struct Explanation {
 }
 
 impl Explanation {
+    /// Whether the expiry asked about would be sent for approval instead of refused.
+    pub fn sent_for_approval(&self) -> bool {
+        self.approvals && matches!(self.expiry, Some(ExpiryVerdict::AboveCap { .. }))
+    }
+
     /// Whether the member's `/share` would go through right now (given a reason if one is
     /// required).
     pub fn would_share(&self) -> bool {
@@ -83,6 +91,7 @@ pub fn explain(
         member,
         policy,
         require_reason: settings.policy.require_reason,
+        approvals: settings.policy.approvals_channel.is_some(),
         expiry,
         verdict: evaluate(settings, policy, place, member_roles, valid),
         remaining,
@@ -161,6 +170,40 @@ mod tests {
         let default = explain(&settings(), policy(), &[CAPPED], at(ROOM), None, PLENTY);
         assert_eq!(default.verdict, Ok(exp("1h")), "their default is their cap");
         assert_eq!(default.expiry, None);
+    }
+
+    #[test]
+    fn above_the_cap_with_approvals_set_up_it_goes_for_approval() {
+        let mut with_approvals = settings();
+        with_approvals.policy.approvals_channel = Some(ChannelId(99));
+        let e = explain(
+            &with_approvals,
+            policy(),
+            &[CAPPED],
+            at(ROOM),
+            Some("2h"),
+            PLENTY,
+        );
+        assert!(e.sent_for_approval());
+        assert!(!e.would_share(), "not at once");
+        let without = explain(
+            &settings(),
+            policy(),
+            &[CAPPED],
+            at(ROOM),
+            Some("2h"),
+            PLENTY,
+        );
+        assert!(!without.sent_for_approval());
+        let within = explain(
+            &with_approvals,
+            policy(),
+            &[CAPPED],
+            at(ROOM),
+            Some("1h"),
+            PLENTY,
+        );
+        assert!(!within.sent_for_approval() && within.would_share());
     }
 
     #[test]
