@@ -3,7 +3,7 @@
 
 use tracing::Subscriber;
 use tracing::level_filters::LevelFilter;
-use tracing_subscriber::filter::{FilterExt, Targets};
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::layer::SubscriberExt;
@@ -68,20 +68,25 @@ pub fn subscriber<W>(
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let filter = filter.and(secret_caps());
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_span_events(FmtSpan::NONE);
-    let layer = match format {
-        LogFormat::Pretty => fmt.with_filter(filter).boxed(),
+    let fmt = match format {
+        LogFormat::Pretty => fmt.boxed(),
         LogFormat::Json => fmt
             .json()
             .flatten_event(true)
             .with_current_span(true)
-            .with_filter(filter)
             .boxed(),
     };
-    Registry::default().with(layer)
+    // Both as global filters, each of which every event and span must pass. As one per-layer
+    // filter (`filter.and(caps).with_filter(..)`), events inside spans the caps disable
+    // (serenity's instrumented dispatch, which calls our handler) were dropped now and then
+    // under `info,dlc_share_bot=debug`: per-layer filter state is kept per thread.
+    Registry::default()
+        .with(filter)
+        .with(secret_caps())
+        .with(fmt)
 }
 
 /// Metric names, in one place for the code that records them and the exporter that describes

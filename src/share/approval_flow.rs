@@ -315,7 +315,8 @@ mod tests {
         assert_eq!(outcome_of(&svc, "i1").0, AuditOutcome::PendingApproval);
         let row = svc.audit.row("i1").unwrap();
         assert_eq!(row.attempt.reason.as_deref(), Some("weekend run"));
-        assert_eq!(row.attempt.expire_seconds, Some(172_800));
+        assert_eq!(row.attempt.requested_expire_seconds, Some(172_800));
+        assert_eq!(row.attempt.expire_seconds, None, "nothing granted yet");
         assert_eq!(svc.issuer.calls.load(Ordering::SeqCst), 0);
         // Within the cap: issued at once, no approval.
         let ShareOutcome::Issued(_) = svc.share(request("i2", "30m")).await.outcome else {
@@ -373,7 +374,9 @@ mod tests {
         );
         assert!(share.link.expose_secret().contains("tok-approved"));
         let row = svc.audit.row("i1").unwrap();
-        assert_eq!(row.completion.unwrap().outcome, AuditOutcome::Issued);
+        let done = row.completion.unwrap();
+        assert_eq!(done.outcome, AuditOutcome::Issued);
+        assert_eq!(done.expire_seconds, Some(172_800), "granted at the claim");
         assert_eq!(row.approved_by.as_deref(), Some("41"));
 
         // A second claim (a double click) issues nothing.

@@ -144,9 +144,7 @@ impl ApprovalStore for FakeAudit {
             token_sha256: None,
             expire_seconds: None,
         };
-        let mut row = attempt.clone();
-        row.expire_seconds = Some(new.expiry.as_secs().into());
-        if self.insert(&row, Some(&pending)) == AuditBegin::Replayed {
+        if self.insert(attempt, Some(&pending)) == AuditBegin::Replayed {
             return Ok(Opened::Replayed);
         }
         let mut approvals = self.approvals.lock().unwrap();

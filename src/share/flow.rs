@@ -339,7 +339,10 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
                 return self.refuse(attempt, started, code, outcome).await;
             }
         };
-        attempt.expire_seconds = Some(expiry.as_secs().into());
+        // Nothing is granted yet while a request waits for approval.
+        if approval.is_none() {
+            attempt.expire_seconds = Some(expiry.as_secs().into());
+        }
 
         match self.limits.check(req.guild_id, req.user_id).await {
             Ok(RateDecision::Allowed) => {}

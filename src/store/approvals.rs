@@ -174,7 +174,8 @@ impl PgStore {
         .bind(a.target_type.as_str())
         .bind(a.target_id.clone())
         .bind(a.requested_expire_seconds)
-        .bind(i64::from(new.expiry.as_secs()))
+        // Granted only at the claim (the completion writes the token's lifetime).
+        .bind(a.expire_seconds)
         .bind(a.reason.clone())
         .execute(&mut *tx)
         .await?

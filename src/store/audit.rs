@@ -325,13 +325,17 @@ impl PgStore {
     /// Closes pending rows older than `older_than` as `internal_error` with error code
     /// `incomplete`: their process died between the write-ahead insert and the completion.
     /// Whether a token was issued is unknown; the row says so rather than staying pending.
+    /// An approved request is pending again from its claim on, so its age counts from then.
     pub async fn close_stale_pending(&self, older_than: Duration) -> Result<u64, StoreError> {
         let done = self
             .bounded(
                 sqlx::query(
                     "UPDATE audit_log SET outcome = 'internal_error', error_code = 'incomplete', \
                      completed_at = now() \
-                     WHERE outcome = 'pending' AND created_at < now() - make_interval(secs => $1)",
+                     WHERE outcome = 'pending' AND created_at < now() - make_interval(secs => $1) \
+                     AND NOT EXISTS (SELECT 1 FROM approvals a \
+                       WHERE a.interaction_id = audit_log.interaction_id \
+                       AND a.claimed_at >= now() - make_interval(secs => $1))",
                 )
                 .bind(older_than.as_secs_f64())
                 .execute(&self.pool),

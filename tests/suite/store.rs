@@ -1906,7 +1906,11 @@ mod approvals {
         open(&store, "13001", Duration::from_secs(3_600)).await;
         let row = fetch_row(&pool, "13001").await;
         assert_eq!(row.outcome, "pending_approval");
-        assert_eq!(row.expire_seconds, Some(172_800));
+        assert_eq!(
+            row.requested_expire_seconds,
+            Some(3_600),
+            "as the attempt said"
+        );
         assert_eq!(row.reason.as_deref(), Some("weekend run"));
         let replay = store
             .open_approval(
