@@ -68,13 +68,7 @@ async fn sigterm_finishes_the_share_in_flight_then_exits_zero() {
         (Some("internal_error"), Some("shutting_down"))
     );
     assert_eq!(h.gettoken.arrivals(), 1);
-    let sessions: (i64,) = sqlx::query_as(
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dlc-share-bot' AND datname = current_database()",
-    )
-    .fetch_one(&h.pool)
-    .await
-    .unwrap();
-    assert_eq!(sessions.0, 0, "the pool was closed");
+    assert_eq!(h.sessions_left_after_exit().await, 0, "the pool was closed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

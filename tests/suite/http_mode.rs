@@ -308,14 +308,7 @@ async fn sigterm_drains_the_share_in_flight_in_http_mode() {
     let status = tokio::task::block_in_place(|| h.terminate_wait());
     assert_eq!(status.code(), Some(0), "log:\n{}", h.logs());
     assert_eq!(h.audit_row(&id).await["outcome"], "issued");
-    let sessions: (i64,) = sqlx::query_as(
-        "SELECT count(*) FROM pg_stat_activity \
-         WHERE application_name = 'dlc-share-bot' AND datname = current_database()",
-    )
-    .fetch_one(&h.pool)
-    .await
-    .unwrap();
-    assert_eq!(sessions.0, 0, "the pool was closed");
+    assert_eq!(h.sessions_left_after_exit().await, 0, "the pool was closed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

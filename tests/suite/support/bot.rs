@@ -356,6 +356,26 @@ impl BotHarness {
         }
     }
 
+    /// The bot's PostgreSQL sessions once its process has exited. Its sockets are closed
+    /// then, but a backend leaves `pg_stat_activity` only a moment after it reads the EOF,
+    /// so this waits up to 5 s for the count to reach 0.
+    pub async fn sessions_left_after_exit(&self) -> i64 {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let (sessions,): (i64,) = sqlx::query_as(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE application_name = 'dlc-share-bot' AND datname = current_database()",
+            )
+            .fetch_one(&self.pool)
+            .await
+            .expect("read pg_stat_activity");
+            if sessions == 0 || std::time::Instant::now() > deadline {
+                return sessions;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn audit_row(&self, interaction_id: &str) -> Value {
         let row: (Value,) =
             sqlx::query_as("SELECT to_jsonb(a) FROM audit_log a WHERE interaction_id = $1")
