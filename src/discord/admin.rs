@@ -1,18 +1,16 @@
 //! `/share-admin` answers: each [`AdminOutcome`] of the core in words. Nothing is decided here.
 
-use std::time::Duration;
-
 use serenity::all::EditInteractionResponse;
 
 use crate::safe_text::{ECHO_MAX_CHARS, shorten, visible};
 use crate::share::{
     AccessDecision, AdminOutcome, ChannelDecision, ExpiryVerdict, Explanation, PolicySetting,
-    PolicyView, Refusal, UserId, format_duration,
+    PolicyView, Refusal, UserId,
 };
 
 use crate::share::ports::RoleChange;
 
-use super::replies::{self, GUILD_NOT_ENABLED, channel_list, code, escape, timestamps};
+use super::replies::{self, GUILD_NOT_ENABLED, channel_list, code, escape, lifetime, timestamps};
 
 /// Discord messages stop at 2,000 characters; the audit listing stops a little before.
 const LISTING_MAX_CHARS: usize = 1_900;
@@ -115,7 +113,7 @@ pub fn render(outcome: &AdminOutcome, role_name: Option<&str>) -> String {
             for r in rows {
                 let expiry = r
                     .expire_seconds
-                    .map(|s| format!(" for {}", format_duration(Duration::from_secs(s.max(0).unsigned_abs()))))
+                    .map(|s| format!(" for {}", lifetime(s)))
                     .unwrap_or_default();
                 let why = r
                     .error_code

@@ -4,13 +4,12 @@
 //! for it or depends on it.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serenity::all::{CreateAllowedMentions, CreateMessage, Http};
 
-use super::replies::{code, escape};
+use super::replies::{code, escape, lifetime};
 use crate::safe_text::{ECHO_MAX_CHARS, shorten};
-use crate::share::{AuditNotice, format_duration};
+use crate::share::AuditNotice;
 use crate::telemetry::metric;
 
 /// Posts over the bot's REST client (bot token; not an interaction webhook).
@@ -43,12 +42,7 @@ impl AuditChannel {
 pub fn message(n: &AuditNotice) -> CreateMessage {
     let expiry = n
         .expire_seconds
-        .map(|s| {
-            format!(
-                " for {}",
-                format_duration(Duration::from_secs(s.max(0).unsigned_abs()))
-            )
-        })
+        .map(|s| format!(" for {}", lifetime(s)))
         .unwrap_or_default();
     let why = n
         .error_code

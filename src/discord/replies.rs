@@ -187,6 +187,11 @@ pub fn immediate(content: impl Into<String>) -> CreateInteractionResponse {
     )
 }
 
+/// A stored lifetime in seconds (`expire_seconds`), as `1h30m`; a negative one as `0s`.
+pub fn lifetime(secs: i64) -> String {
+    format_duration(Duration::from_secs(secs.max(0).unsigned_abs()))
+}
+
 /// `<t:UNIX:f>` (absolute, in the reader's time zone) and `<t:UNIX:R>` (relative).
 pub fn timestamps(unix: i64) -> String {
     format!("<t:{unix}:f> (<t:{unix}:R>)")

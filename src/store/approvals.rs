@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{PgConnection, Postgres, Transaction};
 
+use super::audit::bind_attempt;
 use super::{PgStore, StoreError};
 use crate::share::ports::{Actor, AuditAttempt, StorageError};
 use crate::share::{
@@ -159,27 +160,19 @@ impl PgStore {
         new: &NewApproval,
     ) -> Result<Opened, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(
+        // `expire_seconds` (granted) is empty from the flow: granted only at the claim, when
+        // the completion writes the token's lifetime.
+        let query = sqlx::query(
             "INSERT INTO audit_log (interaction_id, guild_id, channel_id, user_id, user_name, \
              target_type, target_id, requested_expire_seconds, expire_seconds, reason, \
              outcome, latency_ms, completed_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending_approval', 0, now()) \
              ON CONFLICT (interaction_id) DO NOTHING",
-        )
-        .bind(a.interaction_id.clone())
-        .bind(a.guild_id.map(|g| g.to_string()))
-        .bind(a.channel_id.map(|c| c.to_string()))
-        .bind(a.user_id.clone())
-        .bind(a.user_name.clone())
-        .bind(a.target_type.as_str())
-        .bind(a.target_id.clone())
-        .bind(a.requested_expire_seconds)
-        // Granted only at the claim (the completion writes the token's lifetime).
-        .bind(a.expire_seconds)
-        .bind(a.reason.clone())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        );
+        let inserted = bind_attempt(query, a)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if inserted == 0 {
             return Ok(Opened::Replayed);
         }

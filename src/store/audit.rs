@@ -157,8 +157,8 @@ pub struct AuditFilter {
     pub user: Option<String>,
 }
 
-/// Binds `$1..=$9`: the part of a row known before anything is decided.
-fn bind_attempt<'q>(
+/// Binds `$1..=$10`: the part of a row known before anything is decided (`reason` last).
+pub(super) fn bind_attempt<'q>(
     query: Query<'q, Postgres, PgArguments>,
     a: &AuditAttempt,
 ) -> Query<'q, Postgres, PgArguments> {
