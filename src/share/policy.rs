@@ -363,6 +363,21 @@ mod tests {
             )
             .unwrap();
         assert_eq!(raised.default_expiry, Some(exp("3d")));
+        let at_the_max = stored
+            .updated(
+                &PolicyChange {
+                    default_expiry: Some(exp("1d")),
+                    max_expiry: Some(exp("1d")),
+                    ..change()
+                },
+                ceiling,
+            )
+            .unwrap();
+        assert_eq!(
+            (at_the_max.default_expiry, at_the_max.max_expiry),
+            (Some(exp("1d")), Some(exp("1d"))),
+            "a default equal to the maximum is allowed"
+        );
         // No stored maximum: the ceiling in force bounds a named default.
         assert!(
             PolicySettings::default()

@@ -341,9 +341,14 @@ mod tests {
             1_001,
             "cells not yet replenished stay"
         );
+        assert!(!limits.user.limiter.is_empty() && !limits.guild.limiter.is_empty());
         clock.advance(Duration::from_secs(120));
         limits.evict_idle();
         assert_eq!(limits.tracked_keys(), 0);
+        assert!(
+            limits.user.limiter.is_empty() && limits.guild.limiter.is_empty(),
+            "the peekable store answers for governor's own"
+        );
     }
 
     #[test]
