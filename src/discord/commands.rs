@@ -51,7 +51,7 @@ fn share_command() -> CreateCommand {
                 CreateCommandOption::new(
                     CommandOptionType::String,
                     OPT_EXPIRY,
-                    "How long the link works: 90s, 30m, 12h, 7d, 1h30m (default: the guild's)",
+                    "How long the link works: 90s, 30m, 12h, 7d, 1h30m, 1小时30分 (default: the guild's)",
                 )
                 .set_autocomplete(true),
             )

@@ -22,9 +22,42 @@ pub enum DurationParseError {
     Overflow(String),
 }
 
-/// Parses `90s`, `30m`, `12h`, `7d`, `1w`, combinations such as `1h30m` or `1d 12h`, or plain
-/// seconds (`3600`). Units may repeat only in decreasing order so that `30m1h` is rejected as
-/// a likely typo rather than silently summed.
+/// Units and their length in seconds: Latin letters (any case) and the Chinese and Japanese
+/// words SPEC §12 names, with their traditional spellings. Longer words first, so `分钟` is
+/// not read as `分` followed by garbage.
+const UNITS: [(&str, u64); 17] = [
+    ("分钟", 60),
+    ("分鐘", 60),
+    ("小时", 3_600),
+    ("小時", 3_600),
+    ("時間", 3_600),
+    ("週間", 604_800),
+    ("s", 1),
+    ("m", 60),
+    ("h", 3_600),
+    ("d", 86_400),
+    ("w", 604_800),
+    ("秒", 1),
+    ("分", 60),
+    ("天", 86_400),
+    ("日", 86_400),
+    ("周", 604_800),
+    ("週", 604_800),
+];
+
+/// The unit at the start of `rest` and its length in bytes.
+fn unit_at(rest: &str) -> Option<(u64, usize)> {
+    UNITS.iter().find_map(|(word, secs)| {
+        let head = rest.get(..word.len())?;
+        head.eq_ignore_ascii_case(word)
+            .then_some((*secs, word.len()))
+    })
+}
+
+/// Parses `90s`, `30m`, `12h`, `7d`, `1w`, combinations such as `1h30m` or `1d 12h`, plain
+/// seconds (`3600`), and the same with Chinese or Japanese units (`1小时30分`, `2時間`, `3天`,
+/// `1週`). Units may repeat only in decreasing order so that `30m1h` is rejected as a likely
+/// typo rather than silently summed.
 pub fn parse_duration(input: &str) -> Result<Duration, DurationParseError> {
     let s = input.trim();
     if s.is_empty() {
@@ -44,30 +77,18 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationParseError> {
 
     let mut total: u64 = 0;
     let mut last_unit_secs = u64::MAX;
-    let mut chars = s.chars().peekable();
-    while chars.peek().is_some() {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        let mut digits = String::new();
-        while let Some(c) = chars.peek().copied().filter(char::is_ascii_digit) {
-            digits.push(c);
-            chars.next();
-        }
-        if digits.is_empty() {
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits_len == 0 {
             return Err(malformed("expected a number"));
         }
-        let unit = chars
-            .next()
-            .ok_or_else(|| malformed("a number needs a unit"))?;
-        let unit_secs = match unit.to_ascii_lowercase() {
-            's' => 1,
-            'm' => 60,
-            'h' => 3_600,
-            'd' => 86_400,
-            'w' => 604_800,
-            _ => return Err(malformed("units are s, m, h, d and w")),
-        };
+        let (digits, after) = rest.split_at(digits_len);
+        if after.is_empty() {
+            return Err(malformed("a number needs a unit"));
+        }
+        let (unit_secs, unit_len) = unit_at(after)
+            .ok_or_else(|| malformed("units are s, m, h, d, w (or 秒, 分, 小时, 天, 周)"))?;
         if unit_secs >= last_unit_secs {
             return Err(malformed(
                 "units must go from largest to smallest, each once",
@@ -79,9 +100,7 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationParseError> {
             .checked_mul(unit_secs)
             .and_then(|v| total.checked_add(v))
             .ok_or_else(overflow)?;
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
+        rest = after[unit_len..].trim_start();
     }
     Ok(Duration::from_secs(total))
 }
@@ -214,6 +233,72 @@ mod tests {
         assert_eq!(secs("1d 12h"), 129_600);
         assert_eq!(secs("3600"), 3_600);
         assert_eq!(secs(" 2H "), 7_200);
+    }
+
+    #[test]
+    fn chinese_and_japanese_units_alone_and_combined() {
+        let cases: [(&str, u64); 16] = [
+            ("90秒", 90),
+            ("30分", 1_800),
+            ("30分钟", 1_800),
+            ("30分鐘", 1_800),
+            ("12小时", 43_200),
+            ("12小時", 43_200),
+            ("2時間", 7_200),
+            ("3天", 259_200),
+            ("3日", 259_200),
+            ("1周", 604_800),
+            ("1週", 604_800),
+            ("1週間", 604_800),
+            ("1小时30分", 5_400),
+            ("1天 12小时", 129_600),
+            ("1時間30分", 5_400),
+            ("1d 2小时 30m", 95_400),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(secs(input), expected, "{input}");
+        }
+        for bad in [
+            "30分1小时",
+            "1小时1小时",
+            "小时",
+            "1时",
+            "1小",
+            "1分钟钟",
+            "１小时",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad} should not parse");
+        }
+        assert_eq!(
+            Expiry::parse("7天", Expiry::HARD_MAX).unwrap(),
+            Expiry::HARD_MAX,
+            "the same bounds in every unit"
+        );
+        assert!(Expiry::parse("59秒", Expiry::HARD_MAX).is_err());
+        assert!(Expiry::parse("8天", Expiry::HARD_MAX).is_err());
+    }
+
+    proptest::proptest! {
+        /// No input panics; whatever parses is what its parts add up to, below overflow.
+        #[test]
+        fn no_input_panics(input in "\\PC{0,40}") {
+            let _ = parse_duration(&input);
+        }
+
+        #[test]
+        fn unit_sums_parse_to_their_total(
+            w in 0u64..10, d in 0u64..10, h in 0u64..30, m in 0u64..100, s in 0u64..100,
+            chinese in proptest::bool::ANY,
+        ) {
+            let units = if chinese { ["周", "天", "小时", "分钟", "秒"] } else { ["w", "d", "h", "m", "s"] };
+            let text: String = [w, d, h, m, s]
+                .iter()
+                .zip(units)
+                .map(|(n, u)| format!("{n}{u}"))
+                .collect();
+            let expected = w * 604_800 + d * 86_400 + h * 3_600 + m * 60 + s;
+            proptest::prop_assert_eq!(parse_duration(&text).unwrap().as_secs(), expected);
+        }
     }
 
     #[test]
