@@ -384,13 +384,16 @@ impl Bot {
             }
             return;
         }
-        let max = match (option == commands::OPT_EXPIRY, guild) {
+        // `/share`'s and explain's expiry, and a role's cap, are bounded by the guild's
+        // maximum; the policy's own options by the operator's ceiling.
+        let within_guild = option == commands::OPT_EXPIRY
+            || (option == "max_expiry" && commands::command_path(&cmd).ends_with("roles add"));
+        let max = match (within_guild, guild) {
             (true, Some(g)) => {
                 // Suggestions only: an unreadable policy falls back to the operator's.
                 let stored = self.admin.store.policy(g).await.unwrap_or_default();
                 operator.effective_policy(&stored).max_expiry()
             }
-            // The admin's policy options, or a /share outside a guild.
             _ => operator.policy.max_expiry(),
         };
         let choices = suggest_expiries(typed, max)

@@ -480,4 +480,26 @@ async fn explain_is_a_dry_run_from_the_members_resolved_roles() {
     )
     .await;
     has(&again, "2 more request(s)");
+
+    // A role's cap is offered only up to the guild's maximum.
+    run(
+        &h,
+        admin(Some("policy"), "set").option_str("max_expiry", "1d"),
+    )
+    .await;
+    let auto = admin(Some("roles"), "add")
+        .option_role("role", OTHER_ROLE)
+        .autocomplete("max_expiry")
+        .build();
+    let id = h.discord.send_interaction(auto).await;
+    let offered: Vec<String> = h
+        .discord
+        .wait_for_reply(&id, REPLY_TIMEOUT)
+        .await
+        .expect("autocomplete answered")
+        .choices()
+        .iter()
+        .map(|c| c["value"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(offered, ["15m", "30m", "1h", "6h", "12h", "1d"]);
 }
