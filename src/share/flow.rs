@@ -107,9 +107,7 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
             Ok(AuditBegin::Replayed) => return ShareReport::new(ShareOutcome::Replayed),
             Err(e) => {
                 tracing::error!(error = %e, "audit begin failed; not requesting a token");
-                let mut report = ShareReport::new(ShareOutcome::AuditUnavailable);
-                report.audit_failures = 1;
-                return report;
+                return ShareReport::audit_unavailable();
             }
         }
     }
@@ -413,9 +411,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
             Ok(Opened::Replayed) => return ShareReport::new(ShareOutcome::Replayed),
             Err(e) => {
                 tracing::error!(error = %e, "cannot record the approval request; refusing");
-                let mut report = ShareReport::new(ShareOutcome::AuditUnavailable);
-                report.audit_failures = 1;
-                return report;
+                return ShareReport::audit_unavailable();
             }
         };
         report.recorded = Some(AuditCompletion {
@@ -501,9 +497,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
             Ok(AuditBegin::Replayed) => ShareReport::new(ShareOutcome::Replayed),
             Err(e) => {
                 tracing::error!(error = %e, "audit write failed for a refusal");
-                let mut report = ShareReport::new(ShareOutcome::AuditUnavailable);
-                report.audit_failures = 1;
-                report
+                ShareReport::audit_unavailable()
             }
         };
         report.recorded = Some(completion);

@@ -149,6 +149,14 @@ impl ShareReport {
             notice: None,
         }
     }
+
+    /// The audit log refused the write that had to come first: nothing was requested.
+    pub(crate) fn audit_unavailable() -> Self {
+        ShareReport {
+            audit_failures: 1,
+            ..ShareReport::new(ShareOutcome::AuditUnavailable)
+        }
+    }
 }
 
 #[cfg(test)]
