@@ -431,3 +431,25 @@ async fn buttons_work_on_another_replica_after_a_restart() {
     assert_eq!(outcome(&h, &share_id).await.0, "issued");
     assert_eq!(h.gettoken.arrivals(), 1);
 }
+
+/// An approvals channel the bot may not post in: the member is told at once, nobody waits for
+/// a card nobody can see, and the row says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_that_cannot_be_posted_ends_the_request_at_once() {
+    let h = BotHarness::start("e2e_approval_no_card", &[]).await;
+    for command in setup() {
+        h.ask(command).await;
+    }
+    h.discord.forbid_channel(APPROVALS_ROOM);
+    let (share_id, r) = h.ask(share_for("1d")).await;
+    assert_says(&r, "could not post the request");
+    assert_says(&r, "Nothing was shared");
+    let (row_outcome, code, _) = outcome(&h, &share_id).await;
+    assert_eq!(
+        (row_outcome.as_str(), code.as_deref()),
+        ("approval_expired", Some("card_not_posted"))
+    );
+    assert_eq!(h.discord.refused_channel_posts().len(), 1);
+    assert!(h.discord.channel_messages(APPROVALS_ROOM).is_empty());
+    assert_eq!(h.gettoken.arrivals(), 0);
+}
