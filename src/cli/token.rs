@@ -11,7 +11,7 @@ use crate::aliyun::{GetTokenClient, credentials, signer};
 use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::share::ports::AuditAttempt;
-use crate::share::{Expiry, IssuedShare, ShareOutcome, TargetId, TargetType, issue_audited};
+use crate::share::{Expiry, Grant, IssuedShare, ShareOutcome, TargetId, TargetType, issue_audited};
 use crate::store::{self, PgStore};
 
 pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
@@ -59,10 +59,12 @@ pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
         &client,
         &links,
         &SystemClock,
-        attempt,
-        target_id,
-        expiry,
-        Instant::now(),
+        Grant {
+            attempt,
+            target_id,
+            expiry,
+            started: Instant::now(),
+        },
     )
     .await;
     if let Some(store) = store {

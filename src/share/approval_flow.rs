@@ -8,7 +8,7 @@ use super::ShareService;
 use super::approval::{
     Approval, ApprovalAction, ApprovalId, ApprovalStore, ClickRefusal, Clicker, Transition, may_act,
 };
-use super::flow::issue_begun;
+use super::flow::{Grant, issue_begun};
 use super::outcome::ShareReport;
 use super::ports::{AuditAttempt, AuditLog, GuildDirectory, Limiter, StorageError, TokenIssuer};
 
@@ -158,10 +158,12 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
             &self.issuer,
             &self.links,
             self.clock.as_ref(),
-            attempt,
-            approval.target_id.clone(),
-            approval.expiry,
-            Instant::now(),
+            Grant {
+                attempt,
+                target_id: approval.target_id.clone(),
+                expiry: approval.expiry,
+                started: Instant::now(),
+            },
         )
         .await
     }

@@ -88,21 +88,26 @@ fn rate_limit_code(scope: LimitScope) -> &'static str {
     }
 }
 
+/// One token to issue: the audit row it belongs to, the target and expiry asked of GetToken,
+/// and when the request began (for the row's latency).
+pub struct Grant {
+    pub attempt: AuditAttempt,
+    pub target_id: TargetId,
+    pub expiry: Expiry,
+    pub started: Instant,
+}
+
 /// Issues one token behind a write-ahead audit row; shared by `/share` and the `token` command.
 /// With `audit = None` (command line without a database) nothing is recorded.
-#[allow(clippy::too_many_arguments)] // one call site each in chat and CLI; a struct would only rename them
 pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
     audit: Option<&A>,
     issuer: &I,
     links: &LinkTemplates,
     clock: &dyn Clock,
-    attempt: AuditAttempt,
-    target_id: TargetId,
-    expiry: Expiry,
-    started: Instant,
+    grant: Grant,
 ) -> ShareReport {
     if let Some(audit) = audit {
-        match audit.begin(&attempt).await {
+        match audit.begin(&grant.attempt).await {
             Ok(AuditBegin::Started) => {}
             Ok(AuditBegin::Replayed) => return ShareReport::new(ShareOutcome::Replayed),
             Err(e) => {
@@ -111,25 +116,24 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
             }
         }
     }
-    issue_begun(
-        audit, issuer, links, clock, attempt, target_id, expiry, started,
-    )
-    .await
+    issue_begun(audit, issuer, links, clock, grant).await
 }
 
 /// GetToken and the completion of a row that is already `pending` (written by `begin`, or
 /// put back to `pending` by an approval's claim).
-#[allow(clippy::too_many_arguments)] // the same values as issue_audited, minus nothing
 pub(crate) async fn issue_begun<A: AuditLog, I: TokenIssuer>(
     audit: Option<&A>,
     issuer: &I,
     links: &LinkTemplates,
     clock: &dyn Clock,
-    attempt: AuditAttempt,
-    target_id: TargetId,
-    expiry: Expiry,
-    started: Instant,
+    grant: Grant,
 ) -> ShareReport {
+    let Grant {
+        attempt,
+        target_id,
+        expiry,
+        started,
+    } = grant;
     // The token's lifetime starts when upstream issues it, not when its answer arrives.
     let issued_at = clock.now();
     let called = Instant::now();
@@ -376,10 +380,12 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
             &self.issuer,
             &self.links,
             self.clock.as_ref(),
-            attempt.clone(),
-            target_id,
-            expiry,
-            started,
+            Grant {
+                attempt: attempt.clone(),
+                target_id,
+                expiry,
+                started,
+            },
         )
         .await
     }
@@ -1589,10 +1595,12 @@ mod tests {
             &svc.issuer,
             &svc.links,
             &FakeClock::at(NOW),
-            attempt,
-            TargetId::parse("dlc1").unwrap(),
-            expiry("1h"),
-            Instant::now(),
+            Grant {
+                attempt,
+                target_id: TargetId::parse("dlc1").unwrap(),
+                expiry: expiry("1h"),
+                started: Instant::now(),
+            },
         )
         .await;
         let ShareOutcome::Issued(share) = report.outcome else {

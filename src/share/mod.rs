@@ -37,7 +37,9 @@ pub use expiry::{
     format_duration, parse_duration, suggest_expiries,
 };
 pub use explain::{ExpiryVerdict, Explanation, explain};
-pub use flow::{LinkTemplates, ShareRequest, ShareService, issue_audited, token_fingerprint};
+pub use flow::{
+    Grant, LinkTemplates, ShareRequest, ShareService, issue_audited, token_fingerprint,
+};
 pub use guardrails::{
     ChannelDecision, ChannelPlace, MemberCap, REASON_MAX_CHARS, Reason, ReasonError, Refusal,
     decide_channel, evaluate,
