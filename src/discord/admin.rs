@@ -1,44 +1,62 @@
-//! `/share-admin` answers: each [`AdminOutcome`] of the core in words. Nothing is decided here.
+//! `/share-admin` answers: each [`AdminOutcome`] of the core in the admin's words (the
+//! messages are in `locales/*/admin.ftl`). Nothing is decided here.
 
 use serenity::all::EditInteractionResponse;
 
+use super::i18n::{Lang, sentences, tr};
+use super::replies::{self, channel_list, code, escape, lifetime, timestamps};
 use crate::safe_text::{ECHO_MAX_CHARS, shorten, visible};
+use crate::share::ports::{AuditEntry, RoleChange};
 use crate::share::{
-    AccessDecision, AdminOutcome, ChannelDecision, ExpiryVerdict, Explanation, PolicySetting,
-    PolicyView, Refusal, UserId,
+    AccessDecision, AdminOutcome, AdminRefusal, ChannelDecision, Expiry, ExpiryVerdict,
+    Explanation, PolicyError, PolicySetting, PolicyView, Refusal, TargetType, UserId,
 };
-
-use crate::share::ports::RoleChange;
-
-use super::replies::{self, GUILD_NOT_ENABLED, channel_list, code, escape, lifetime, timestamps};
 
 /// Discord messages stop at 2,000 characters; the audit listing stops a little before.
 const LISTING_MAX_CHARS: usize = 1_900;
 
-/// The ephemeral reply, mentioning nobody (role and channel mentions render without pinging).
-pub fn reply(outcome: &AdminOutcome, role_name: Option<&str>) -> EditInteractionResponse {
-    replies::text(render(outcome, role_name))
+/// The ephemeral reply in the admin's language, mentioning nobody (role and channel mentions
+/// render without pinging).
+pub fn reply(
+    lang: Lang,
+    outcome: &AdminOutcome,
+    role_name: Option<&str>,
+) -> EditInteractionResponse {
+    replies::text(render(lang, outcome, role_name))
 }
 
 /// The reply text. `role_name` is the display name Discord resolved for a `role` option.
-pub fn render(outcome: &AdminOutcome, role_name: Option<&str>) -> String {
+pub fn render(lang: Lang, outcome: &AdminOutcome, role_name: Option<&str>) -> String {
+    let exp = |e: Expiry| replies::expiry(lang, e);
     match outcome {
-        AdminOutcome::GuildNotEnabled => GUILD_NOT_ENABLED.into(),
-        AdminOutcome::NotAdmin => "Only server admins (Manage Server or Administrator, or a configured admin role) can use `/share-admin`.".into(),
+        AdminOutcome::GuildNotEnabled => tr!(lang, "guild-not-enabled"),
+        AdminOutcome::NotAdmin => tr!(lang, "not-admin"),
         AdminOutcome::RoleAdded { role, change, cap } => {
-            let name = role_label(role.role.get(), role_name);
+            let name = role_label(lang, role.role.get(), role_name);
             let limit = match role.max_expiry {
-                Some(own) if own == *cap => format!("for up to **{cap}**"),
-                Some(own) => format!("for up to **{cap}** (its own cap of {own} is above the server's maximum)"),
-                None => format!("for up to the server's maximum, now **{cap}**"),
+                Some(own) if own == *cap => tr!(lang, "role-limit-own", cap = exp(*cap)),
+                Some(own) => tr!(
+                    lang,
+                    "role-limit-own-above-max",
+                    cap = exp(*cap),
+                    own = exp(own)
+                ),
+                None => tr!(lang, "role-limit-server-max", cap = exp(*cap)),
             };
             match change {
-                RoleChange::Added => format!("{name} may now share links with `/share`, {limit}."),
+                RoleChange::Added => tr!(lang, "role-added", role = name, limit = limit),
                 RoleChange::CapChanged { previous } => {
-                    let before = previous.map_or_else(|| "the server's maximum".to_owned(), |p| p.to_string());
-                    format!("{name} was allowed already; its cap changed from {before}: it may now share {limit}.")
+                    let before = previous
+                        .map_or_else(|| tr!(lang, "role-cap-before-server-max"), &exp);
+                    tr!(
+                        lang,
+                        "role-cap-changed",
+                        role = name,
+                        before = before,
+                        limit = limit
+                    )
                 }
-                RoleChange::Unchanged => format!("{name} was already allowed {limit}; nothing changed."),
+                RoleChange::Unchanged => tr!(lang, "role-unchanged", role = name, limit = limit),
             }
         }
         AdminOutcome::RoleRemoved {
@@ -46,247 +64,373 @@ pub fn render(outcome: &AdminOutcome, role_name: Option<&str>) -> String {
             changed,
             none_left,
         } => {
-            let name = role_label(role.get(), role_name);
-            let mut reply = if *changed {
-                format!("{name} may no longer share links.")
+            let name = role_label(lang, role.get(), role_name);
+            let mut reply = vec![if *changed {
+                tr!(lang, "role-removed", role = name)
             } else {
-                format!("{name} was not on the allowlist; nothing changed.")
-            };
+                tr!(lang, "role-not-listed", role = name)
+            }];
             if *none_left {
-                reply.push_str(" No role is allowed now, so nobody can share until one is added.");
+                reply.push(tr!(lang, "roles-none-left"));
             }
-            reply
+            sentences(lang, &reply)
         }
-        AdminOutcome::Roles(roles) if roles.is_empty() => {
-            "No role may share yet. Add one with `/share-admin roles add`.".into()
-        }
+        AdminOutcome::Roles(roles) if roles.is_empty() => tr!(lang, "roles-empty"),
         AdminOutcome::Roles(roles) => {
-            let mut out = String::from("Roles allowed to share, with the longest expiry each may ask for:");
+            let mut out = vec![tr!(lang, "roles-heading")];
             for (role, cap) in roles {
-                let note = match role.max_expiry {
-                    Some(own) if own != *cap => format!(" (own cap {own}, limited by the server's maximum)"),
-                    Some(_) => String::new(),
-                    None => " (the server's maximum)".into(),
-                };
-                out.push_str(&format!("\n• <@&{}>: **{cap}**{note}", role.role));
+                let mention = format!("<@&{}>", role.role);
+                out.push(match role.max_expiry {
+                    Some(own) if own != *cap => tr!(
+                        lang,
+                        "roles-line-limited",
+                        role = mention,
+                        cap = exp(*cap),
+                        own = exp(own)
+                    ),
+                    Some(_) => tr!(lang, "roles-line", role = mention, cap = exp(*cap)),
+                    None => tr!(
+                        lang,
+                        "roles-line-server-max",
+                        role = mention,
+                        cap = exp(*cap)
+                    ),
+                });
             }
-            out
+            out.join("\n")
         }
-        AdminOutcome::ChannelAdded { channel, changed: true } => format!(
-            "<#{channel}> is listed: `/share` now works only in the listed channels (and their threads)."
+        AdminOutcome::ChannelAdded {
+            channel,
+            changed: true,
+        } => tr!(lang, "channel-added", channel = format!("<#{channel}>")),
+        AdminOutcome::ChannelAdded {
+            channel,
+            changed: false,
+        } => tr!(
+            lang,
+            "channel-already-listed",
+            channel = format!("<#{channel}>")
         ),
-        AdminOutcome::ChannelAdded { channel, changed: false } => {
-            format!("<#{channel}> was listed already; nothing changed.")
-        }
-        AdminOutcome::ChannelRemoved { channel, changed, none_left } => {
-            let mut reply = if *changed {
-                format!("<#{channel}> is no longer listed.")
+        AdminOutcome::ChannelRemoved {
+            channel,
+            changed,
+            none_left,
+        } => {
+            let channel = format!("<#{channel}>");
+            let mut reply = vec![if *changed {
+                tr!(lang, "channel-removed", channel = channel)
             } else {
-                format!("<#{channel}> was not listed; nothing changed.")
-            };
+                tr!(lang, "channel-not-listed", channel = channel)
+            }];
             if *none_left {
-                reply.push_str(" No channel is listed now, so `/share` works in every channel.");
+                reply.push(tr!(lang, "channels-none-left"));
             }
-            reply
+            sentences(lang, &reply)
         }
-        AdminOutcome::Channels(channels) if channels.is_empty() => {
-            "No channel is listed: `/share` works in every channel. Restrict it with `/share-admin channels add`.".into()
-        }
-        AdminOutcome::Channels(channels) => format!(
-            "`/share` works only in: {} (threads count as their channel).",
-            channel_list(channels)
+        AdminOutcome::Channels(channels) if channels.is_empty() => tr!(lang, "channels-empty"),
+        AdminOutcome::Channels(channels) => tr!(
+            lang,
+            "channels-list",
+            channels = channel_list(lang, channels)
         ),
-        AdminOutcome::Policy(view) => format!("This server's settings:\n{}", policy_lines(view)),
-        AdminOutcome::PolicyUpdated(view) => format!("Settings updated:\n{}", policy_lines(view)),
+        AdminOutcome::Policy(view) => {
+            format!(
+                "{}\n{}",
+                tr!(lang, "policy-heading"),
+                policy_lines(lang, view)
+            )
+        }
+        AdminOutcome::PolicyUpdated(view) => format!(
+            "{}\n{}",
+            tr!(lang, "policy-updated-heading"),
+            policy_lines(lang, view)
+        ),
         AdminOutcome::PolicyCleared { setting, view } => format!(
-            "`{}` is back to the bot's default:\n{}",
-            setting.as_str(),
-            policy_lines(view)
+            "{}\n{}",
+            tr!(lang, "policy-cleared-heading", setting = setting.as_str()),
+            policy_lines(lang, view)
         ),
-        AdminOutcome::Refused(refusal) => {
-            format!("Nothing was changed: {}.", escape(&refusal.to_string()))
-        }
-        AdminOutcome::StorageUnavailable => "The bot cannot reach its database right now; nothing was changed. Please try again shortly.".into(),
-        AdminOutcome::Audit(rows) if rows.is_empty() => "No share attempts recorded yet.".into(),
+        AdminOutcome::Refused(refusal) => tr!(lang, "refused", why = refusal_text(lang, refusal)),
+        AdminOutcome::StorageUnavailable => tr!(lang, "storage-unavailable"),
+        AdminOutcome::Audit(rows) if rows.is_empty() => tr!(lang, "audit-empty"),
         AdminOutcome::Audit(rows) => {
-            let mut out = format!("Last {} share attempt(s), newest first:\n", rows.len());
+            let mut out = tr!(lang, "audit-heading", count = rows.len());
+            out.push('\n');
             for r in rows {
-                let expiry = r
-                    .expire_seconds
-                    .map(|s| format!(" for {}", lifetime(s)))
-                    .unwrap_or_default();
-                let why = r
-                    .error_code
-                    .as_deref()
-                    .map(|c| format!(" ({})", code(c)))
-                    .unwrap_or_default();
-                // Rows hold what members typed: an invalid target id can be anything.
-                let line = format!(
-                    "• {} <@{}> {} {}{expiry} → **{}**{why}\n",
-                    timestamps(r.created_at.timestamp()),
-                    escape(&r.user_id),
-                    visible(&r.target_type),
-                    code(&shorten(&r.target_id, ECHO_MAX_CHARS)),
-                    visible(&r.outcome),
-                );
-                if out.len() + line.len() > LISTING_MAX_CHARS {
+                let line = audit_line(lang, r);
+                if out.len() + line.len() + 1 > LISTING_MAX_CHARS {
                     out.push('…');
                     break;
                 }
                 out.push_str(&line);
+                out.push('\n');
             }
             out
         }
-        AdminOutcome::Explained { user, explanation } => explanation_text(*user, explanation),
+        AdminOutcome::Explained { user, explanation } => explanation_text(lang, *user, explanation),
+    }
+}
+
+/// One row of `/share-admin audit`. Rows hold what members typed: an invalid target id can be
+/// anything, so it is cut and shown as inline code.
+fn audit_line(lang: Lang, r: &AuditEntry) -> String {
+    let when = timestamps(lang, r.created_at.timestamp());
+    let user = format!("<@{}>", escape(&r.user_id));
+    let target = match r.target_type.parse::<TargetType>() {
+        Ok(t) => replies::target(lang, t),
+        Err(_) => visible(&r.target_type).into_owned(),
+    };
+    let id = code(&shorten(&r.target_id, ECHO_MAX_CHARS));
+    let outcome = replies::outcome(lang, &r.outcome);
+    match (r.expire_seconds, r.error_code.as_deref()) {
+        (None, None) => tr!(
+            lang,
+            "audit-line",
+            when = when,
+            user = user,
+            target = target,
+            id = id,
+            outcome = outcome
+        ),
+        (Some(s), None) => tr!(
+            lang,
+            "audit-line-expiry",
+            when = when,
+            user = user,
+            target = target,
+            id = id,
+            expiry = lifetime(lang, s),
+            outcome = outcome
+        ),
+        (None, Some(c)) => tr!(
+            lang,
+            "audit-line-code",
+            when = when,
+            user = user,
+            target = target,
+            id = id,
+            outcome = outcome,
+            code = code(c)
+        ),
+        (Some(s), Some(c)) => tr!(
+            lang,
+            "audit-line-expiry-code",
+            when = when,
+            user = user,
+            target = target,
+            id = id,
+            expiry = lifetime(lang, s),
+            outcome = outcome,
+            code = code(c)
+        ),
+    }
+}
+
+/// Why an admin's change was refused, as the middle of "Nothing was changed: …".
+fn refusal_text(lang: Lang, refusal: &AdminRefusal) -> String {
+    match refusal {
+        AdminRefusal::NothingToSet => tr!(lang, "refusal-nothing-to-set"),
+        AdminRefusal::Expiry { option, source } => tr!(
+            lang,
+            "refusal-expiry",
+            option = *option,
+            error = replies::expiry_error(lang, source)
+        ),
+        AdminRefusal::Policy(PolicyError::DefaultAboveMax { default, max }) => tr!(
+            lang,
+            "refusal-default-above-max",
+            default = replies::expiry(lang, *default),
+            max = replies::expiry(lang, *max)
+        ),
+        AdminRefusal::UnknownSetting(setting) => tr!(
+            lang,
+            "refusal-unknown-setting",
+            setting = code(&shorten(setting, ECHO_MAX_CHARS))
+        ),
+        AdminRefusal::NotAMember => tr!(lang, "refusal-not-a-member"),
     }
 }
 
 /// Every setting of SPEC §9, each saying whether it is this server's own or the default.
-fn policy_lines(view: &PolicyView) -> String {
-    let source = |own: bool| if own { "set here" } else { "the bot's default" };
+fn policy_lines(lang: Lang, view: &PolicyView) -> String {
+    let exp = |e: Expiry| replies::expiry(lang, e);
+    let source = |own: bool| {
+        if own {
+            tr!(lang, "policy-source-here")
+        } else {
+            tr!(lang, "policy-source-default")
+        }
+    };
     let s = &view.stored;
-    let audit = s
-        .audit_channel
-        .map_or_else(|| "none".to_owned(), |c| format!("<#{c}>"));
+    let line = |setting: PolicySetting, value: String, source: String| {
+        tr!(
+            lang,
+            "policy-line",
+            setting = setting.as_str(),
+            value = value,
+            source = source
+        )
+    };
+    let plain = |setting: PolicySetting, value: String| {
+        tr!(
+            lang,
+            "policy-line-plain",
+            setting = setting.as_str(),
+            value = value
+        )
+    };
+    let default_source = match s.default_expiry {
+        Some(_) => source(true),
+        None if view.effective.default_expiry() != view.configured.default_expiry() => tr!(
+            lang,
+            "policy-source-default-lowered",
+            configured = exp(view.configured.default_expiry())
+        ),
+        None => source(false),
+    };
+    let yes_no = if s.require_reason {
+        tr!(lang, "policy-yes")
+    } else {
+        tr!(lang, "policy-no")
+    };
     [
-        format!(
-            "• `{}`: **{}** ({})",
-            PolicySetting::DefaultExpiry.as_str(),
-            view.effective.default_expiry(),
-            match s.default_expiry {
-                Some(_) => source(true).to_owned(),
-                None if view.effective.default_expiry() != view.configured.default_expiry() => {
-                    format!("the bot's default of {}, lowered to the maximum", view.configured.default_expiry())
-                }
-                None => source(false).to_owned(),
-            }
+        line(
+            PolicySetting::DefaultExpiry,
+            exp(view.effective.default_expiry()),
+            default_source,
         ),
-        format!(
-            "• `{}`: **{}** ({})",
-            PolicySetting::MaxExpiry.as_str(),
-            view.effective.max_expiry(),
-            source(s.max_expiry.is_some())
+        line(
+            PolicySetting::MaxExpiry,
+            exp(view.effective.max_expiry()),
+            source(s.max_expiry.is_some()),
         ),
-        format!(
-            "• `{}`: **{}**",
-            PolicySetting::RequireReason.as_str(),
-            if s.require_reason { "yes" } else { "no" }
+        plain(PolicySetting::RequireReason, format!("**{yes_no}**")),
+        plain(
+            PolicySetting::AuditChannel,
+            s.audit_channel
+                .map_or_else(|| tr!(lang, "policy-none"), |c| format!("<#{c}>")),
         ),
-        format!("• `{}`: {audit}", PolicySetting::AuditChannel.as_str()),
-        format!(
-            "• `{}`: {}",
-            PolicySetting::ApprovalsChannel.as_str(),
-            s.approvals_channel.map_or_else(
-                || "none (requests above a member's cap are refused)".to_owned(),
-                |c| format!("<#{c}>")
-            )
+        plain(
+            PolicySetting::ApprovalsChannel,
+            s.approvals_channel
+                .map_or_else(|| tr!(lang, "policy-approvals-none"), |c| format!("<#{c}>")),
         ),
-        format!(
-            "• `{}`: {}",
-            PolicySetting::ApproverRole.as_str(),
+        plain(
+            PolicySetting::ApproverRole,
             s.approver_role.map_or_else(
-                || "none (server admins approve)".to_owned(),
-                |r| format!("<@&{r}> and server admins")
-            )
+                || tr!(lang, "policy-approver-none"),
+                |r| tr!(lang, "policy-approver-role", role = format!("<@&{r}>")),
+            ),
         ),
-        format!(
-            "The bot's defaults: default expiry {}, maximum {}. Roles and channels: `/share-admin roles list`, `/share-admin channels list`.",
-            view.configured.default_expiry(),
-            view.configured.max_expiry()
+        tr!(
+            lang,
+            "policy-defaults",
+            default = exp(view.configured.default_expiry()),
+            max = exp(view.configured.max_expiry())
         ),
     ]
     .join("\n")
 }
 
-fn explanation_text(user: UserId, e: &Explanation) -> String {
+fn explanation_text(lang: Lang, user: UserId, e: &Explanation) -> String {
+    let exp = |x: Expiry| replies::expiry(lang, x);
     let who = format!("<@{user}>");
-    let here = e
-        .place
-        .map_or_else(|| "here".to_owned(), |p| format!("in <#{}>", p.channel));
+    let here = e.place.map_or_else(
+        || tr!(lang, "explain-here"),
+        |p| tr!(lang, "explain-in", channel = format!("<#{}>", p.channel)),
+    );
     let headline = if e.would_share() {
-        format!("✅ {who} could share {here} right now.")
+        tr!(lang, "explain-would-share", user = who, place = here)
     } else if e.sent_for_approval()
         && matches!(e.verdict, Err(Refusal::AboveCap { .. }))
         && e.remaining.is_some_and(|r| r.requests() > 0)
     {
-        format!("⏳ {who} could ask {here}; it would need approval.")
+        tr!(lang, "explain-needs-approval", user = who, place = here)
     } else {
-        format!("⛔ {who} could not share {here} right now.")
+        tr!(lang, "explain-would-not", user = who, place = here)
     };
     let channel = match &e.channel {
-        ChannelDecision::Anywhere => {
-            "Channel: no channel is listed, so every channel works.".to_owned()
-        }
-        ChannelDecision::Listed => {
-            "Channel: allowed (it, or the thread's parent, is listed).".to_owned()
-        }
-        ChannelDecision::NotAllowed { allowed } => {
-            format!(
-                "Channel: not allowed; `/share` works only in {}.",
-                channel_list(allowed)
-            )
-        }
+        ChannelDecision::Anywhere => tr!(lang, "explain-channel-anywhere"),
+        ChannelDecision::Listed => tr!(lang, "explain-channel-listed"),
+        ChannelDecision::NotAllowed { allowed } => tr!(
+            lang,
+            "explain-channel-not-allowed",
+            channels = channel_list(lang, allowed)
+        ),
     };
     let roles = match (&e.access, &e.member) {
-        (AccessDecision::EmptyAllowlist, _) => {
-            "Roles: no role is allowed in this server yet.".to_owned()
-        }
+        (AccessDecision::EmptyAllowlist, _) => tr!(lang, "explain-roles-empty"),
         (_, Some(m)) => {
             let list: Vec<String> = m
                 .roles
                 .iter()
-                .map(|(r, cap)| format!("<@&{r}> (up to {cap})"))
+                .map(|(r, cap)| {
+                    tr!(
+                        lang,
+                        "explain-role-cap",
+                        role = format!("<@&{r}>"),
+                        cap = exp(*cap)
+                    )
+                })
                 .collect();
-            format!(
-                "Roles: allowed through {}. Their cap: **{}**; their default: **{}**.",
-                list.join(", "),
-                m.cap,
-                m.default
+            tr!(
+                lang,
+                "explain-roles",
+                roles = list.join(&tr!(lang, "list-joiner")),
+                cap = exp(m.cap),
+                default = exp(m.default)
             )
         }
-        _ => "Roles: none of their roles is allowed.".to_owned(),
+        _ => tr!(lang, "explain-roles-none"),
     };
-    let policy = format!(
-        "Server: default {}, maximum {}; a reason is {}.",
-        e.policy.default_expiry(),
-        e.policy.max_expiry(),
-        if e.require_reason {
-            "required"
-        } else {
-            "optional"
-        }
-    );
+    let (default, max) = (exp(e.policy.default_expiry()), exp(e.policy.max_expiry()));
+    let policy = if e.require_reason {
+        tr!(
+            lang,
+            "explain-server-reason-required",
+            default = default,
+            max = max
+        )
+    } else {
+        tr!(
+            lang,
+            "explain-server-reason-optional",
+            default = default,
+            max = max
+        )
+    };
     let expiry = match &e.expiry {
         None => None,
         Some(ExpiryVerdict::Granted(x)) if e.member.is_some() => {
-            Some(format!("Expiry {x}: would be granted."))
+            Some(tr!(lang, "explain-expiry-granted", expiry = exp(*x)))
         }
-        Some(ExpiryVerdict::Granted(x)) => Some(format!(
-            "Expiry {x}: within the server's bounds, but their roles do not allow sharing."
-        )),
-        Some(ExpiryVerdict::AboveCap { cap }) => Some(format!(
-            "Expiry: would be refused, above their cap of {cap}."
-        )),
-        Some(ExpiryVerdict::Invalid(err)) => Some(format!(
-            "Expiry: would be refused: {}.",
-            escape(&err.to_string())
+        Some(ExpiryVerdict::Granted(x)) => {
+            Some(tr!(lang, "explain-expiry-no-role", expiry = exp(*x)))
+        }
+        Some(ExpiryVerdict::AboveCap { cap }) => {
+            Some(tr!(lang, "explain-expiry-above-cap", cap = exp(*cap)))
+        }
+        Some(ExpiryVerdict::Invalid(err)) => Some(tr!(
+            lang,
+            "explain-expiry-invalid",
+            error = replies::expiry_error(lang, err)
         )),
     };
     let verdict = match &e.verdict {
-        Ok(x) if e.expiry.is_none() => Some(format!("Without an expiry they would get {x}.")),
+        Ok(x) if e.expiry.is_none() => Some(tr!(lang, "explain-default", expiry = exp(*x))),
         Ok(_) => None,
         Err(Refusal::AboveCap { .. }) => None,
-        Err(r) => Some(format!("First refusal: {}.", code(r.code()))),
+        Err(r) => Some(tr!(lang, "explain-first-refusal", code = code(r.code()))),
     };
     let limit = match e.remaining {
-        Some(r) => format!(
-            "Rate limit: {} more request(s) right now ({} of their own, {} for the server).",
-            r.requests(),
-            r.user,
-            r.guild
+        Some(r) => tr!(
+            lang,
+            "explain-rate-limit",
+            requests = r.requests(),
+            user = r.user,
+            guild = r.guild
         ),
-        None => "Rate limit: cannot be read right now (a /share would be refused until it can)."
-            .to_owned(),
+        None => tr!(lang, "explain-rate-limit-unknown"),
     };
     [
         Some(headline),
@@ -303,10 +447,16 @@ fn explanation_text(user: UserId, e: &Explanation) -> String {
     .join("\n")
 }
 
-fn role_label(id: u64, name: Option<&str>) -> String {
+fn role_label(lang: Lang, id: u64, name: Option<&str>) -> String {
+    let role = format!("<@&{id}>");
     match name {
-        Some(n) => format!("<@&{id}> ({})", escape(&shorten(n, ECHO_MAX_CHARS))),
-        None => format!("<@&{id}>"),
+        Some(n) => tr!(
+            lang,
+            "role-with-name",
+            role = role,
+            name = escape(&shorten(n, ECHO_MAX_CHARS))
+        ),
+        None => role,
     }
 }
 
@@ -326,6 +476,7 @@ mod tests {
     #[test]
     fn role_names_are_escaped_and_cut() {
         let text = render(
+            Lang::En,
             &AdminOutcome::RoleAdded {
                 role: AllowedRole::new(RoleId(5)),
                 change: RoleChange::Added,
@@ -344,6 +495,7 @@ mod tests {
             max_expiry: Some(exp("12h")),
         };
         let changed = render(
+            Lang::En,
             &AdminOutcome::RoleAdded {
                 role: capped,
                 change: RoleChange::CapChanged { previous: None },
@@ -356,6 +508,7 @@ mod tests {
             "{changed}"
         );
         let listed = render(
+            Lang::En,
             &AdminOutcome::Roles(vec![
                 (capped, exp("12h")),
                 (AllowedRole::new(RoleId(6)), exp("7d")),
@@ -383,6 +536,7 @@ mod tests {
     #[test]
     fn channels_and_policy_settings_are_listed() {
         let text = render(
+            Lang::En,
             &AdminOutcome::Channels(vec![ChannelId(1), ChannelId(2)]),
             None,
         );
@@ -397,7 +551,7 @@ mod tests {
             },
             configured: GuildPolicy::new(exp("1d"), exp("7d")).unwrap(),
         };
-        let shown = render(&AdminOutcome::Policy(view), None);
+        let shown = render(Lang::En, &AdminOutcome::Policy(view), None);
         for expected in [
             "`default_expiry`: **1h** (set here)",
             "`max_expiry`: **7d** (the bot's default)",
@@ -427,6 +581,7 @@ mod tests {
         let over =
             crate::share::explain(&settings, policy, &[RoleId(5)], at, Some("2h"), remaining);
         let text = render(
+            Lang::En,
             &AdminOutcome::Explained {
                 user: UserId(42),
                 explanation: Box::new(over),
@@ -438,13 +593,14 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("above their cap of 1h"), "{text}");
-        assert!(text.contains("2 more request(s)"), "{text}");
+        assert!(text.contains("2 more requests right now"), "{text}");
         let fine = crate::share::explain(&settings, policy, &[RoleId(5)], at, None, remaining);
         assert_eq!(
             fine.member,
             MemberCap::of(policy, &settings.allowed_roles, &[RoleId(5)])
         );
         let text = render(
+            Lang::En,
             &AdminOutcome::Explained {
                 user: UserId(42),
                 explanation: Box::new(fine),
@@ -468,6 +624,7 @@ mod tests {
             remaining,
         );
         let text = render(
+            Lang::En,
             &AdminOutcome::Explained {
                 user: UserId(42),
                 explanation: Box::new(elsewhere),
@@ -482,6 +639,7 @@ mod tests {
     #[test]
     fn removing_the_last_role_says_nobody_can_share() {
         let text = render(
+            Lang::En,
             &AdminOutcome::RoleRemoved {
                 role: RoleId(5),
                 changed: true,
@@ -497,6 +655,7 @@ mod tests {
         let max = Expiry::parse("1d", Expiry::HARD_MAX).unwrap();
         let default = Expiry::parse("2d", Expiry::HARD_MAX).unwrap();
         let text = render(
+            Lang::En,
             &AdminOutcome::Refused(AdminRefusal::Policy(PolicyError::DefaultAboveMax {
                 default,
                 max,
@@ -508,10 +667,11 @@ mod tests {
             "{text}"
         );
         let shown = render(
+            Lang::En,
             &AdminOutcome::Refused(AdminRefusal::UnknownSetting("**x**".into())),
             None,
         );
-        assert!(shown.contains("\\*\\*x\\*\\*"), "{shown}");
+        assert!(shown.contains("`**x**` is not a setting"), "{shown}");
     }
 
     #[test]
@@ -525,7 +685,7 @@ mod tests {
             outcome: "invalid_input".into(),
             error_code: Some("invalid_id".into()),
         };
-        let text = render(&AdminOutcome::Audit(vec![entry; 25]), None);
+        let text = render(Lang::En, &AdminOutcome::Audit(vec![entry; 25]), None);
         assert!(text.chars().count() <= 2_000, "{}", text.chars().count());
         assert!(!text.contains('\u{202e}'));
         assert!(

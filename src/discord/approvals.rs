@@ -10,6 +10,7 @@ use serenity::all::{
     CreateEmbed, CreateMessage, EditInteractionResponse, EditMessage, Http, MessageId, RoleId,
 };
 
+use super::i18n::{Lang, tr};
 use super::replies::{self, code, escape, timestamps};
 use crate::safe_text::{ECHO_MAX_CHARS, shorten};
 use crate::share::ports::Actor;
@@ -17,7 +18,7 @@ use crate::share::{
     AdminPermissions, Approval, ApprovalAction, ApprovalId, ApprovalStatus, ChannelId,
     ClickOutcome, ClickRefusal, Clicker, Expiry, GuildId, UserId,
 };
-use crate::store::{Card, PgStore};
+use crate::store::{Card, Decision, PgStore};
 
 pub const APPROVE: &str = "share-approve:";
 pub const DENY: &str = "share-deny:";
@@ -79,42 +80,51 @@ pub fn clicker(click: &ComponentInteraction) -> Clicker {
     }
 }
 
-fn describe(a: &Approval) -> String {
-    let reason = a
-        .reason
-        .as_deref()
-        .map(|r| format!("\nReason: {}", escape(r)))
-        .unwrap_or_default();
-    format!(
-        "<@{}> asks to share {} {} for **{}**.{reason}",
-        a.requester,
-        a.target_type.label(),
-        code(&shorten(a.target_id.as_str(), ECHO_MAX_CHARS)),
-        a.expiry,
-    )
+fn describe(lang: Lang, a: &Approval) -> String {
+    let asks = tr!(
+        lang,
+        "approval-asks",
+        requester = format!("<@{}>", a.requester),
+        target = replies::target(lang, a.target_type),
+        id = code(&shorten(a.target_id.as_str(), ECHO_MAX_CHARS)),
+        expiry = replies::expiry(lang, a.expiry)
+    );
+    match a.reason.as_deref() {
+        Some(r) => format!(
+            "{asks}\n{}",
+            tr!(lang, "approval-reason", reason = escape(r))
+        ),
+        None => asks,
+    }
 }
 
-/// The card: the member (a mention that pings nobody), target, expiry, reason, and the two
-/// buttons. It may ping the approver role and nobody else.
+/// The card, in the server's language: the member (a mention that pings nobody), target,
+/// expiry, reason, and the two buttons. It may ping the approver role and nobody else.
 pub fn card(
+    lang: Lang,
     a: &Approval,
     cap: Expiry,
     approver_role: Option<crate::share::RoleId>,
 ) -> CreateMessage {
     let embed = CreateEmbed::new()
         .color(COLOR_PENDING)
-        .title("Share request awaiting approval")
+        .title(tr!(lang, "approval-card-title"))
         .description(format!(
-            "{}\nTheir roles allow up to {cap}. Decide before {}.",
-            describe(a),
-            timestamps(a.expires_at.timestamp())
+            "{}\n{}",
+            describe(lang, a),
+            tr!(
+                lang,
+                "approval-card-decide",
+                cap = replies::expiry(lang, cap),
+                deadline = timestamps(lang, a.expires_at.timestamp())
+            )
         ));
     let buttons = CreateActionRow::Buttons(vec![
         CreateButton::new(custom_id(ApprovalAction::Approve, a.id))
-            .label("Approve")
+            .label(tr!(lang, "approval-approve"))
             .style(ButtonStyle::Success),
         CreateButton::new(custom_id(ApprovalAction::Deny, a.id))
-            .label("Deny")
+            .label(tr!(lang, "approval-deny"))
             .style(ButtonStyle::Danger),
     ]);
     let mut mentions = CreateAllowedMentions::new();
@@ -127,67 +137,86 @@ pub fn card(
 }
 
 /// The card once it has ended: the decision and who made it, no buttons.
-pub fn ended_card(a: &Approval) -> EditMessage {
+pub fn ended_card(lang: Lang, a: &Approval) -> EditMessage {
     let (title, color, by) = match (a.status, a.decided_by) {
-        (ApprovalStatus::Approved | ApprovalStatus::Claimed, Some(by)) => {
-            ("Approved", COLOR_APPROVED, format!("Approved by <@{by}>."))
-        }
-        (ApprovalStatus::Denied, Some(by)) => {
-            ("Denied", COLOR_ENDED, format!("Denied by <@{by}>."))
-        }
-        (ApprovalStatus::Expired, Some(by)) => (
-            "Expired",
-            COLOR_ENDED,
-            format!("Approved by <@{by}>, but not claimed in time."),
+        (ApprovalStatus::Approved | ApprovalStatus::Claimed, Some(by)) => (
+            tr!(lang, "approval-ended-approved"),
+            COLOR_APPROVED,
+            tr!(lang, "approval-approved-by", by = format!("<@{by}>")),
         ),
-        _ => ("Expired", COLOR_ENDED, "Nobody decided in time.".to_owned()),
+        (ApprovalStatus::Denied, Some(by)) => (
+            tr!(lang, "approval-ended-denied"),
+            COLOR_ENDED,
+            tr!(lang, "approval-denied-by", by = format!("<@{by}>")),
+        ),
+        (ApprovalStatus::Expired, Some(by)) => (
+            tr!(lang, "approval-ended-expired"),
+            COLOR_ENDED,
+            tr!(
+                lang,
+                "approval-approved-not-claimed",
+                by = format!("<@{by}>")
+            ),
+        ),
+        _ => (
+            tr!(lang, "approval-ended-expired"),
+            COLOR_ENDED,
+            tr!(lang, "approval-nobody-decided"),
+        ),
     };
     EditMessage::new()
         .content("")
         .embed(
             CreateEmbed::new()
                 .color(color)
-                .title(format!("Share request: {title}"))
-                .description(format!("{}\n{by}", describe(a))),
+                .title(tr!(lang, "approval-ended-title", status = title))
+                .description(format!("{}\n{by}", describe(lang, a))),
         )
         .components(vec![])
         .allowed_mentions(CreateAllowedMentions::new())
 }
 
-/// What the requester is told of the decision: the text, and on approval the claim button.
-fn requester_text(a: &Approval) -> (String, Option<CreateActionRow>) {
-    let what = format!(
-        "{} {} for {}",
-        a.target_type.label(),
-        code(&shorten(a.target_id.as_str(), ECHO_MAX_CHARS)),
-        a.expiry
+/// What the requester is told of the decision, in their language: the text, and on approval
+/// the claim button.
+fn requester_text(lang: Lang, a: &Approval) -> (String, Option<CreateActionRow>) {
+    let what = tr!(
+        lang,
+        "approval-what",
+        target = replies::target(lang, a.target_type),
+        id = code(&shorten(a.target_id.as_str(), ECHO_MAX_CHARS)),
+        expiry = replies::expiry(lang, a.expiry)
     );
     match (a.status, a.decided_by) {
         (ApprovalStatus::Approved, Some(by)) => (
-            format!(
-                "Your request to share {what} was approved by <@{by}>. Press **Claim link** before {} to get it; only you will see it, and its lifetime starts then.",
-                timestamps(a.expires_at.timestamp())
+            tr!(
+                lang,
+                "approval-told-approved",
+                what = what,
+                by = format!("<@{by}>"),
+                deadline = timestamps(lang, a.expires_at.timestamp())
             ),
             Some(CreateActionRow::Buttons(vec![
                 CreateButton::new(custom_id(ApprovalAction::Claim, a.id))
-                    .label("Claim link")
+                    .label(tr!(lang, "approval-claim-button"))
                     .style(ButtonStyle::Primary),
             ])),
         ),
         (_, Some(by)) => (
-            format!("Your request to share {what} was denied by <@{by}>. Nothing was shared."),
+            tr!(
+                lang,
+                "approval-told-denied",
+                what = what,
+                by = format!("<@{by}>")
+            ),
             None,
         ),
-        _ => (
-            format!("Your request to share {what} expired. Nothing was shared."),
-            None,
-        ),
+        _ => (tr!(lang, "approval-told-expired", what = what), None),
     }
 }
 
 /// The requester's earlier ephemeral reply, edited.
-pub fn requester_edit(a: &Approval) -> EditInteractionResponse {
-    let (text, button) = requester_text(a);
+pub fn requester_edit(lang: Lang, a: &Approval) -> EditInteractionResponse {
+    let (text, button) = requester_text(lang, a);
     let reply = replies::text(text);
     match button {
         Some(row) => reply.components(vec![row]),
@@ -196,8 +225,8 @@ pub fn requester_edit(a: &Approval) -> EditInteractionResponse {
 }
 
 /// The direct message to the requester.
-pub fn requester_dm(a: &Approval) -> CreateMessage {
-    let (text, button) = requester_text(a);
+pub fn requester_dm(lang: Lang, a: &Approval) -> CreateMessage {
+    let (text, button) = requester_text(lang, a);
     let message = CreateMessage::new()
         .content(text)
         .allowed_mentions(CreateAllowedMentions::new());
@@ -207,56 +236,71 @@ pub fn requester_dm(a: &Approval) -> CreateMessage {
     }
 }
 
-/// The ephemeral answer to a click.
-pub fn click_reply(outcome: &ClickOutcome) -> EditInteractionResponse {
+/// The ephemeral answer to a click, in the clicker's language.
+pub fn click_reply(lang: Lang, outcome: &ClickOutcome) -> EditInteractionResponse {
     let text = match outcome {
-        ClickOutcome::NotFound => "This request no longer exists.".to_owned(),
-        ClickOutcome::Refused(ClickRefusal::NotApprover) => {
-            "Only server admins and holders of the approver role can decide share requests. Nothing changed.".to_owned()
-        }
-        ClickOutcome::Refused(ClickRefusal::OwnRequest) => {
-            "You cannot approve or deny your own request, even as an admin. Nothing changed.".to_owned()
-        }
-        ClickOutcome::Refused(ClickRefusal::NotRequester) => {
-            "Only the member who asked can claim this link. Nothing was shared.".to_owned()
-        }
-        ClickOutcome::Decided(a) if a.status == ApprovalStatus::Approved => format!(
-            "You approved it. <@{}> has been told and can claim the link until {}.",
-            a.requester,
-            timestamps(a.expires_at.timestamp())
+        ClickOutcome::NotFound => tr!(lang, "click-not-found"),
+        ClickOutcome::Refused(ClickRefusal::NotApprover) => tr!(lang, "click-not-approver"),
+        ClickOutcome::Refused(ClickRefusal::OwnRequest) => tr!(lang, "click-own-request"),
+        ClickOutcome::Refused(ClickRefusal::NotRequester) => tr!(lang, "click-not-requester"),
+        ClickOutcome::Decided(a) if a.status == ApprovalStatus::Approved => tr!(
+            lang,
+            "click-approved",
+            requester = format!("<@{}>", a.requester),
+            deadline = timestamps(lang, a.expires_at.timestamp())
         ),
-        ClickOutcome::Decided(a) => format!("You denied it. <@{}> has been told.", a.requester),
-        ClickOutcome::AlreadyDecided(a) => match a.status {
-            ApprovalStatus::Pending => "It has not been approved yet.".to_owned(),
-            ApprovalStatus::Claimed => "This link was claimed already; no second link is issued.".to_owned(),
-            status => format!(
-                "This request was already {}{}. Nothing changed.",
-                status.as_str(),
-                a.decided_by.map(|by| format!(" by <@{by}>")).unwrap_or_default()
-            ),
-        },
-        ClickOutcome::Expired(_) => "This request expired; its buttons do nothing now. Nothing was shared.".to_owned(),
-        ClickOutcome::StorageUnavailable => "The bot cannot reach its database right now; nothing changed. Please try again shortly.".to_owned(),
-        ClickOutcome::Claimed { report, .. } => return replies::share(&report.outcome),
+        ClickOutcome::Decided(a) => tr!(
+            lang,
+            "click-denied",
+            requester = format!("<@{}>", a.requester)
+        ),
+        ClickOutcome::AlreadyDecided(a) => {
+            let by = a.decided_by.map(|by| format!("<@{by}>"));
+            match (a.status, by) {
+                (ApprovalStatus::Pending, _) => tr!(lang, "click-not-approved-yet"),
+                (ApprovalStatus::Claimed, _) => tr!(lang, "click-claimed-already"),
+                (ApprovalStatus::Approved, Some(by)) => {
+                    tr!(lang, "click-already-approved-by", by = by)
+                }
+                (ApprovalStatus::Approved, None) => tr!(lang, "click-already-approved"),
+                (ApprovalStatus::Denied, Some(by)) => {
+                    tr!(lang, "click-already-denied-by", by = by)
+                }
+                (ApprovalStatus::Denied, None) => tr!(lang, "click-already-denied"),
+                (ApprovalStatus::Expired, _) => tr!(lang, "click-already-expired"),
+            }
+        }
+        ClickOutcome::Expired(_) => tr!(lang, "click-expired"),
+        ClickOutcome::StorageUnavailable => tr!(lang, "storage-unavailable-nothing-changed"),
+        ClickOutcome::Claimed { report, .. } => return replies::share(lang, &report.outcome),
     };
     replies::text(text)
 }
 
 /// The reply to a `/share` sent for approval (or that could not be).
 pub fn sent_for_approval(
+    lang: Lang,
     a: &Approval,
     cap: Expiry,
     channel: ChannelId,
     posted: bool,
 ) -> EditInteractionResponse {
+    let cap = replies::expiry(lang, cap);
+    let channel = format!("<#{channel}>");
     if !posted {
-        return replies::text(format!(
-            "Your roles allow up to {cap}, so this needs approval, but the bot could not post the request in <#{channel}>. Nothing was shared; please tell a server admin."
+        return replies::text(tr!(
+            lang,
+            "approval-not-posted",
+            cap = cap,
+            channel = channel
         ));
     }
-    replies::text(format!(
-        "Your roles allow up to {cap}, so your request for {} was sent for approval in <#{channel}>. You will be told here and by direct message; nothing is shared until you claim it.",
-        a.expiry
+    replies::text(tr!(
+        lang,
+        "sent-for-approval",
+        cap = cap,
+        expiry = replies::expiry(lang, a.expiry),
+        channel = channel
     ))
 }
 
@@ -268,28 +312,35 @@ pub struct ApprovalPoster {
 }
 
 impl ApprovalPoster {
-    /// Posts the card and remembers where, with the requester's interaction token. `false`
-    /// when it could not be posted: the approval is ended at once.
+    /// Posts the card in the server's language and remembers where, with the requester's
+    /// interaction token and language. `false` when it could not be posted: the approval is
+    /// ended at once.
     pub async fn post_card(
         &self,
         a: &Approval,
         cap: Expiry,
         channel: ChannelId,
         approver_role: Option<crate::share::RoleId>,
-        requester_token: &str,
+        requester: &Requester<'_>,
     ) -> bool {
         let target = serenity::all::ChannelId::new(channel.get());
+        let lang = Lang::from_discord(requester.guild_locale);
         match target
-            .send_message(&self.http, card(a, cap, approver_role))
+            .send_message(&self.http, card(lang, a, cap, approver_role))
             .await
         {
             Ok(message) => {
                 let posted = Card {
                     channel,
                     message: message.id.get(),
+                    locale: requester.guild_locale.map(str::to_owned),
                 };
-                let token = secrecy::SecretString::from(requester_token.to_owned());
-                if let Err(e) = self.store.attach_card(a.id, posted, &token).await {
+                let token = secrecy::SecretString::from(requester.token.to_owned());
+                if let Err(e) = self
+                    .store
+                    .attach_card(a.id, &posted, &token, Some(requester.locale))
+                    .await
+                {
                     // The card is up and its buttons work; only the reply edit is lost.
                     tracing::warn!(error = %e, approval = %a.id, "could not remember the card");
                 }
@@ -305,27 +356,29 @@ impl ApprovalPoster {
         }
     }
 
-    /// After a decision: the card shows it, and the requester hears of it in their reply
-    /// (while Discord still honours its token) and by DM (best effort).
+    /// After a decision: the card shows it (in the server's language), and the requester
+    /// hears of it (in theirs) in their reply while Discord still honours its token, and by DM
+    /// (best effort).
     pub async fn tell_decision(
         &self,
         a: &Approval,
         responder: &super::responder::Responder,
         application_id: &str,
     ) {
-        let (card, token) = match self.store.take_card_and_token(a.id).await {
+        let decision = match self.store.take_card_and_token(a.id).await {
             Ok(found) => found,
             Err(e) => {
                 tracing::warn!(error = %e, approval = %a.id, "could not read the card");
-                (None, None)
+                Decision::default()
             }
         };
-        if let Some(card) = card {
+        if let Some(card) = decision.card {
             self.edit_card(card, a).await;
         }
-        if let Some(token) = token
+        let lang = Lang::from_discord(decision.requester_locale.as_deref());
+        if let Some(token) = decision.requester_token
             && let Err(e) = responder
-                .edit_earlier_reply(application_id, &token, &requester_edit(a))
+                .edit_earlier_reply(application_id, &token, &requester_edit(lang, a))
                 .await
         {
             tracing::info!(error = %e, approval = %a.id, "the requester's reply could not be edited; the DM remains");
@@ -333,18 +386,26 @@ impl ApprovalPoster {
         let user = serenity::all::UserId::new(a.requester.get());
         let dm = async {
             let channel = user.create_dm_channel(&self.http).await?;
-            channel.id.send_message(&self.http, requester_dm(a)).await
+            channel
+                .id
+                .send_message(&self.http, requester_dm(lang, a))
+                .await
         };
         if let Err(e) = dm.await {
             tracing::info!(error = %e, approval = %a.id, "could not DM the requester");
         }
     }
 
-    /// Edits a card to show how its approval ended.
+    /// Edits a card, in the language it was posted in, to show how its approval ended.
     pub async fn edit_card(&self, card: Card, a: &Approval) {
         let channel = serenity::all::ChannelId::new(card.channel.get());
+        let lang = Lang::from_discord(card.locale.as_deref());
         if let Err(e) = channel
-            .edit_message(&self.http, MessageId::new(card.message), ended_card(a))
+            .edit_message(
+                &self.http,
+                MessageId::new(card.message),
+                ended_card(lang, a),
+            )
             .await
         {
             tracing::warn!(error = %e, approval = %a.id, "could not edit the approval card");
@@ -361,6 +422,16 @@ impl ApprovalPoster {
             }
         }
     }
+}
+
+/// The requester's interaction, as far as the card needs it.
+pub struct Requester<'a> {
+    /// Their interaction token, for editing their reply when the decision comes.
+    pub token: &'a str,
+    /// Their Discord locale: they are told of the decision in it.
+    pub locale: &'a str,
+    /// The server's locale: the card is written in it.
+    pub guild_locale: Option<&'a str>,
 }
 
 /// How often the sweeper looks for approvals past their time: a quarter of the timeout, from
@@ -430,6 +501,7 @@ mod tests {
     fn the_card_pings_only_the_approver_role() {
         let a = approval(ApprovalStatus::Pending, None);
         let json = serde_json::to_value(card(
+            Lang::En,
             &a,
             "1h".parse().unwrap(),
             Some(crate::share::RoleId(9)),
@@ -459,7 +531,7 @@ mod tests {
             .map(|b| b["custom_id"].as_str().unwrap())
             .collect();
         assert_eq!(ids, ["share-approve:12", "share-deny:12"]);
-        let quiet = serde_json::to_value(card(&a, "1h".parse().unwrap(), None)).unwrap();
+        let quiet = serde_json::to_value(card(Lang::En, &a, "1h".parse().unwrap(), None)).unwrap();
         assert!(quiet.get("content").is_none(), "{quiet}");
         assert_eq!(quiet["allowed_mentions"]["parse"], serde_json::json!([]));
     }
@@ -472,7 +544,7 @@ mod tests {
             (ApprovalStatus::Expired, None, "Nobody decided in time."),
             (ApprovalStatus::Expired, Some(7), "not claimed in time"),
         ] {
-            let json = serde_json::to_value(ended_card(&approval(status, by))).unwrap();
+            let json = serde_json::to_value(ended_card(Lang::En, &approval(status, by))).unwrap();
             assert_eq!(json["components"], serde_json::json!([]), "{status:?}");
             let text = json["embeds"][0]["description"].as_str().unwrap();
             assert!(text.contains(says), "{status:?}: {text}");
@@ -481,17 +553,21 @@ mod tests {
 
     #[test]
     fn the_requester_gets_a_claim_button_only_on_approval() {
-        let approved =
-            serde_json::to_value(requester_dm(&approval(ApprovalStatus::Approved, Some(7))))
-                .unwrap();
+        let approved = serde_json::to_value(requester_dm(
+            Lang::En,
+            &approval(ApprovalStatus::Approved, Some(7)),
+        ))
+        .unwrap();
         assert_eq!(
             approved["components"][0]["components"][0]["custom_id"],
             "share-claim:12"
         );
         assert_eq!(approved["allowed_mentions"]["parse"], serde_json::json!([]));
-        let denied =
-            serde_json::to_value(requester_edit(&approval(ApprovalStatus::Denied, Some(7))))
-                .unwrap();
+        let denied = serde_json::to_value(requester_edit(
+            Lang::En,
+            &approval(ApprovalStatus::Denied, Some(7)),
+        ))
+        .unwrap();
         assert_eq!(denied["components"], serde_json::json!([]));
         assert!(
             denied["content"]

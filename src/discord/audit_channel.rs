@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use serenity::all::{CreateAllowedMentions, CreateMessage, Http};
 
-use super::replies::{code, escape, lifetime};
+use super::i18n::{Lang, tr};
+use super::replies::{self, code, escape, lifetime};
 use crate::safe_text::{ECHO_MAX_CHARS, shorten};
 use crate::share::AuditNotice;
 use crate::telemetry::metric;
@@ -19,9 +20,12 @@ pub struct AuditChannel {
 }
 
 impl AuditChannel {
-    pub async fn post(&self, notice: &AuditNotice) {
+    pub async fn post(&self, lang: Lang, notice: &AuditNotice) {
         let channel = serenity::all::ChannelId::new(notice.channel.get());
-        match channel.send_message(&self.http, message(notice)).await {
+        match channel
+            .send_message(&self.http, message(lang, notice))
+            .await
+        {
             Ok(_) => {
                 metrics::counter!(metric::AUDIT_CHANNEL_POSTS_TOTAL, "result" => "ok").increment(1)
             }
@@ -38,32 +42,61 @@ impl AuditChannel {
     }
 }
 
-/// One line per attempt; the user is a mention that pings nobody (`allowed_mentions` empty).
-pub fn message(n: &AuditNotice) -> CreateMessage {
-    let expiry = n
-        .expire_seconds
-        .map(|s| format!(" for {}", lifetime(s)))
-        .unwrap_or_default();
-    let why = n
-        .error_code
-        .as_deref()
-        .map(|c| format!(" ({})", code(c)))
-        .unwrap_or_default();
-    let reason = n
-        .reason
-        .as_deref()
-        .map(|r| format!("\nReason: {}", escape(r)))
-        .unwrap_or_default();
+/// One line per attempt, in the server's language; the user is a mention that pings nobody
+/// (`allowed_mentions` empty).
+pub fn message(lang: Lang, n: &AuditNotice) -> CreateMessage {
     let user = n
         .user_id
         .parse::<u64>()
         .map_or_else(|_| escape(&n.user_id), |id| format!("<@{id}>"));
-    let content = format!(
-        "{user} `/share {}` {}{expiry} → **{}**{why}{reason}",
-        n.target_type.as_str(),
-        code(&shorten(&n.target_id, ECHO_MAX_CHARS)),
-        n.outcome.as_str(),
-    );
+    let command = n.target_type.as_str();
+    let id = code(&shorten(&n.target_id, ECHO_MAX_CHARS));
+    let outcome = replies::outcome(lang, n.outcome.as_str());
+    let line = match (n.expire_seconds, n.error_code.as_deref()) {
+        (None, None) => tr!(
+            lang,
+            "audit-post",
+            user = user,
+            command = command,
+            id = id,
+            outcome = outcome
+        ),
+        (Some(s), None) => tr!(
+            lang,
+            "audit-post-expiry",
+            user = user,
+            command = command,
+            id = id,
+            expiry = lifetime(lang, s),
+            outcome = outcome
+        ),
+        (None, Some(c)) => tr!(
+            lang,
+            "audit-post-code",
+            user = user,
+            command = command,
+            id = id,
+            outcome = outcome,
+            code = code(c)
+        ),
+        (Some(s), Some(c)) => tr!(
+            lang,
+            "audit-post-expiry-code",
+            user = user,
+            command = command,
+            id = id,
+            expiry = lifetime(lang, s),
+            outcome = outcome,
+            code = code(c)
+        ),
+    };
+    let content = match n.reason.as_deref() {
+        Some(r) => format!(
+            "{line}\n{}",
+            tr!(lang, "approval-reason", reason = escape(r))
+        ),
+        None => line,
+    };
     CreateMessage::new()
         .content(content)
         .allowed_mentions(CreateAllowedMentions::new())
@@ -90,7 +123,7 @@ mod tests {
 
     #[test]
     fn a_post_names_everything_and_pings_nobody() {
-        let json = serde_json::to_value(message(&notice())).unwrap();
+        let json = serde_json::to_value(message(Lang::En, &notice())).unwrap();
         let content = json["content"].as_str().unwrap();
         assert_eq!(
             content,
@@ -109,7 +142,7 @@ mod tests {
             expire_seconds: None,
             ..notice()
         };
-        let json = serde_json::to_value(message(&n)).unwrap();
+        let json = serde_json::to_value(message(Lang::En, &n)).unwrap();
         let content = json["content"].as_str().unwrap();
         assert!(
             content.contains("→ **denied_channel** (`channel_not_allowed`)"),

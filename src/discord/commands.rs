@@ -1,11 +1,13 @@
 //! The slash commands of SPEC §3: their definitions for registration, and the parse of an
-//! incoming interaction into a typed [`Invocation`]. Names and option names live only here.
+//! incoming interaction into a typed [`Invocation`]. Names and option names live only here;
+//! descriptions, in every language, in `locales/*/commands.ftl`.
 
 use serenity::all::{
     ChannelType, CommandDataOption, CommandDataOptionValue, CommandInteraction, CommandOptionType,
     CreateCommand, CreateCommandOption, InteractionContext, PartialChannel, Permissions,
 };
 
+use super::i18n::{Lang, tr};
 use crate::share::{
     AUDIT_MAX_LIMIT, AdminCommand, ChannelId, ChannelPlace, ExplainTarget, PolicySetting,
     REASON_MAX_CHARS, RoleId, TargetType, UserId,
@@ -36,163 +38,155 @@ pub fn definitions() -> Vec<CreateCommand> {
     vec![share_command(), admin_command()]
 }
 
+/// An option whose description is the message `about`, in English and with a
+/// `description_localizations` entry for every translated language.
+fn option(kind: CommandOptionType, name: &str, about: &str) -> CreateCommandOption {
+    Lang::TRANSLATED.into_iter().fold(
+        CreateCommandOption::new(kind, name, described(Lang::En, about)),
+        |o, lang| o.description_localized(lang.code(), described(lang, about)),
+    )
+}
+
+fn command(name: &str, about: &str) -> CreateCommand {
+    Lang::TRANSLATED.into_iter().fold(
+        CreateCommand::new(name).description(described(Lang::En, about)),
+        |c, lang| c.description_localized(lang.code(), described(lang, about)),
+    )
+}
+
+/// A description's text, as the catalogue says it. `about` is always one of the literal ids
+/// below; the catalogue test checks each against the `.ftl` files.
+fn described(lang: Lang, about: &str) -> String {
+    super::i18n::message(lang, about, Vec::new())
+}
+
 fn share_command() -> CreateCommand {
-    let target = |t: TargetType, about: &str| {
-        CreateCommandOption::new(CommandOptionType::SubCommand, t.as_str(), about)
+    let target = |t: TargetType, about: &str, id_about: &str| {
+        option(CommandOptionType::SubCommand, t.as_str(), about)
+            .add_sub_option(option(CommandOptionType::String, OPT_ID, id_about).required(true))
             .add_sub_option(
-                CreateCommandOption::new(
-                    CommandOptionType::String,
-                    OPT_ID,
-                    format!("{} id, e.g. dlc1a2b3c4d5e6f", t.label()),
-                )
-                .required(true),
+                option(CommandOptionType::String, OPT_EXPIRY, "opt-expiry").set_autocomplete(true),
             )
             .add_sub_option(
-                CreateCommandOption::new(
-                    CommandOptionType::String,
-                    OPT_EXPIRY,
-                    "How long the link works: 90s, 30m, 12h, 7d, 1h30m, 1小时30分 (default: the guild's)",
-                )
-                .set_autocomplete(true),
-            )
-            .add_sub_option(
-                CreateCommandOption::new(
-                    CommandOptionType::String,
-                    OPT_REASON,
-                    "Why you share it (kept in the audit log)",
-                )
-                .min_length(1)
-                .max_length(REASON_MAX_CHARS as u16),
+                option(CommandOptionType::String, OPT_REASON, "opt-reason")
+                    .min_length(1)
+                    .max_length(REASON_MAX_CHARS as u16),
             )
     };
-    CreateCommand::new(SHARE)
-        .description("Share a PAI-DLC job or TensorBoard with a time-limited link")
+    command(SHARE, "cmd-share")
         .contexts(vec![InteractionContext::Guild])
-        .add_option(target(TargetType::Job, "Share a DLC training job"))
-        .add_option(target(TargetType::Tensorboard, "Share a TensorBoard"))
+        .add_option(target(TargetType::Job, "cmd-share-job", "opt-id-job"))
+        .add_option(target(
+            TargetType::Tensorboard,
+            "cmd-share-tensorboard",
+            "opt-id-tensorboard",
+        ))
+}
+
+/// The label of a `policy clear setting` choice, by setting.
+fn setting_label(lang: Lang, s: PolicySetting) -> String {
+    match s {
+        PolicySetting::DefaultExpiry => tr!(lang, "setting-default_expiry"),
+        PolicySetting::MaxExpiry => tr!(lang, "setting-max_expiry"),
+        PolicySetting::RequireReason => tr!(lang, "setting-require_reason"),
+        PolicySetting::AuditChannel => tr!(lang, "setting-audit_channel"),
+        PolicySetting::ApprovalsChannel => tr!(lang, "setting-approvals_channel"),
+        PolicySetting::ApproverRole => tr!(lang, "setting-approver_role"),
+    }
 }
 
 fn admin_command() -> CreateCommand {
-    let sub = |name: &str, about: &str| {
-        CreateCommandOption::new(CommandOptionType::SubCommand, name, about)
-    };
-    let role =
-        || CreateCommandOption::new(CommandOptionType::Role, "role", "The role").required(true);
+    let sub = |name: &str, about: &str| option(CommandOptionType::SubCommand, name, about);
+    let group = |name: &str, about: &str| option(CommandOptionType::SubCommandGroup, name, about);
+    let role = || option(CommandOptionType::Role, "role", "opt-role").required(true);
     let channel = || {
-        CreateCommandOption::new(CommandOptionType::Channel, "channel", "The channel")
+        option(CommandOptionType::Channel, "channel", "opt-channel")
             .required(true)
             .channel_types(SHARE_CHANNEL_TYPES.to_vec())
     };
     let expiry = |name: &str, about: &str| {
-        CreateCommandOption::new(CommandOptionType::String, name, about).set_autocomplete(true)
+        option(CommandOptionType::String, name, about).set_autocomplete(true)
     };
     let setting = PolicySetting::ALL.iter().fold(
-        CreateCommandOption::new(CommandOptionType::String, "setting", "The setting to reset")
-            .required(true),
-        |option, s| option.add_string_choice(s.as_str(), s.as_str()),
+        option(CommandOptionType::String, "setting", "opt-setting").required(true),
+        |option, s| {
+            let localized = Lang::TRANSLATED.map(|lang| (lang.code(), setting_label(lang, *s)));
+            option.add_string_choice_localized(setting_label(Lang::En, *s), s.as_str(), localized)
+        },
     );
-    CreateCommand::new(SHARE_ADMIN)
-        .description("Manage who may share, where, and for how long")
+    command(SHARE_ADMIN, "cmd-admin")
         .contexts(vec![InteractionContext::Guild])
         .default_member_permissions(Permissions::MANAGE_GUILD)
         .add_option(
-            CreateCommandOption::new(CommandOptionType::SubCommandGroup, "roles", "Allowed roles")
+            group("roles", "grp-roles")
                 .add_sub_option(
-                    sub("add", "Allow a role to share, or change its cap")
+                    sub("add", "cmd-roles-add")
                         .add_sub_option(role())
-                        .add_sub_option(expiry(
-                            "max_expiry",
-                            "The longest expiry this role may ask for (default: the server's maximum)",
-                        )),
+                        .add_sub_option(expiry("max_expiry", "opt-role-max-expiry")),
                 )
-                .add_sub_option(sub("remove", "Stop allowing a role").add_sub_option(role()))
-                .add_sub_option(sub("list", "List the allowed roles and their caps")),
+                .add_sub_option(sub("remove", "cmd-roles-remove").add_sub_option(role()))
+                .add_sub_option(sub("list", "cmd-roles-list")),
         )
         .add_option(
-            CreateCommandOption::new(
-                CommandOptionType::SubCommandGroup,
-                "channels",
-                "Channels where /share works",
-            )
-            .add_sub_option(
-                sub("add", "Let /share work in a channel (then only in listed ones)")
-                    .add_sub_option(channel()),
-            )
-            .add_sub_option(sub("remove", "Unlist a channel").add_sub_option(channel()))
-            .add_sub_option(sub("list", "List the channels where /share works")),
+            group("channels", "grp-channels")
+                .add_sub_option(sub("add", "cmd-channels-add").add_sub_option(channel()))
+                .add_sub_option(sub("remove", "cmd-channels-remove").add_sub_option(channel()))
+                .add_sub_option(sub("list", "cmd-channels-list")),
         )
         .add_option(
-            CreateCommandOption::new(CommandOptionType::SubCommandGroup, "policy", "Share policy")
-                .add_sub_option(sub("show", "Show every setting of this server"))
+            group("policy", "grp-policy")
+                .add_sub_option(sub("show", "cmd-policy-show"))
                 .add_sub_option(
-                    sub("set", "Change one or more settings")
-                        .add_sub_option(expiry("default_expiry", "Used when /share has no expiry"))
-                        .add_sub_option(expiry(
-                            "max_expiry",
-                            "The longest expiry members may ask for",
-                        ))
-                        .add_sub_option(CreateCommandOption::new(
+                    sub("set", "cmd-policy-set")
+                        .add_sub_option(expiry("default_expiry", "opt-default-expiry"))
+                        .add_sub_option(expiry("max_expiry", "opt-max-expiry"))
+                        .add_sub_option(option(
                             CommandOptionType::Boolean,
                             "require_reason",
-                            "Whether /share needs a reason",
+                            "opt-require-reason",
                         ))
                         .add_sub_option(
-                            CreateCommandOption::new(
+                            option(
                                 CommandOptionType::Channel,
                                 "audit_channel",
-                                "Where the bot posts one line per /share attempt",
+                                "opt-audit-channel",
                             )
                             .channel_types(POST_CHANNEL_TYPES.to_vec()),
                         )
                         .add_sub_option(
-                            CreateCommandOption::new(
+                            option(
                                 CommandOptionType::Channel,
                                 "approvals_channel",
-                                "Where requests above a member's cap go for approval",
+                                "opt-approvals-channel",
                             )
                             .channel_types(POST_CHANNEL_TYPES.to_vec()),
                         )
-                        .add_sub_option(CreateCommandOption::new(
+                        .add_sub_option(option(
                             CommandOptionType::Role,
                             "approver_role",
-                            "Who may approve, besides server admins",
+                            "opt-approver-role",
                         )),
                 )
+                .add_sub_option(sub("clear", "cmd-policy-clear").add_sub_option(setting)),
+        )
+        .add_option(
+            sub("audit", "cmd-audit")
+                .add_sub_option(option(CommandOptionType::User, "user", "opt-audit-user"))
                 .add_sub_option(
-                    sub("clear", "Reset one setting to the bot's default").add_sub_option(setting),
+                    option(CommandOptionType::Integer, "limit", "opt-audit-limit")
+                        .min_int_value(1)
+                        .max_int_value(AUDIT_MAX_LIMIT as u64),
                 ),
         )
         .add_option(
-            sub("audit", "Recent share attempts")
-                .add_sub_option(CreateCommandOption::new(
-                    CommandOptionType::User,
-                    "user",
-                    "Only this member",
-                ))
+            sub("explain", "cmd-explain")
                 .add_sub_option(
-                    CreateCommandOption::new(
-                        CommandOptionType::Integer,
-                        "limit",
-                        "How many rows (1–25)",
-                    )
-                    .min_int_value(1)
-                    .max_int_value(AUDIT_MAX_LIMIT as u64),
-                ),
-        )
-        .add_option(
-            sub("explain", "Dry run: could this member share here, for how long, and why")
-                .add_sub_option(
-                    CreateCommandOption::new(CommandOptionType::User, "user", "The member")
-                        .required(true),
+                    option(CommandOptionType::User, "user", "opt-explain-user").required(true),
                 )
-                .add_sub_option(expiry(OPT_EXPIRY, "An expiry to check"))
+                .add_sub_option(expiry(OPT_EXPIRY, "opt-explain-expiry"))
                 .add_sub_option(
-                    CreateCommandOption::new(
-                        CommandOptionType::Channel,
-                        "channel",
-                        "Where (default: this channel)",
-                    )
-                    .channel_types(SHARE_CHANNEL_TYPES.to_vec()),
+                    option(CommandOptionType::Channel, "channel", "opt-explain-channel")
+                        .channel_types(SHARE_CHANNEL_TYPES.to_vec()),
                 ),
         )
 }

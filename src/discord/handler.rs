@@ -20,6 +20,7 @@ use super::approvals::{self, ApprovalPoster};
 use super::audit_channel::AuditChannel;
 use super::commands::{self, Invocation, UnknownCommand};
 use super::dispatch::Ack;
+use super::i18n::{Lang, tr};
 use super::inflight::Inflight;
 use super::responder::{Delivered, Responder};
 use super::{admin, replies};
@@ -61,6 +62,10 @@ struct Incoming<'a> {
     /// The member's roles, `@everyone` included.
     roles: Vec<RoleId>,
     invocation: Result<Invocation, UnknownCommand>,
+    /// The member's language: replies are written in it.
+    lang: Lang,
+    /// The server's language: audit-channel posts and approval cards are written in it.
+    guild_lang: Lang,
 }
 
 impl<'a> Incoming<'a> {
@@ -72,6 +77,8 @@ impl<'a> Incoming<'a> {
             guild,
             roles: guild.map(|g| member_roles(cmd, g)).unwrap_or_default(),
             invocation: commands::parse(cmd),
+            lang: Lang::from_discord(Some(&cmd.locale)),
+            guild_lang: Lang::from_discord(cmd.guild_locale.as_deref()),
         }
     }
 
@@ -156,7 +163,7 @@ impl Bot {
         );
         async {
             let Some(_guard) = self.inflight.enter() else {
-                let msg = "The bot is restarting and not taking requests; please try again in a moment.";
+                let msg = tr!(incoming.lang, "restarting");
                 if let Err(e) = ack.respond(&self.responder, &cmd, &replies::immediate(msg)).await {
                     tracing::warn!(error = %e, "could not answer during shutdown");
                 }
@@ -193,7 +200,7 @@ impl Bot {
                 Ok(answer) => answer,
                 Err(_) => {
                     tracing::error!("handling the interaction panicked");
-                    (replies::internal_error(), "internal_error", None)
+                    (replies::internal_error(incoming.lang), "internal_error", None)
                 }
             };
             tracing::info!(outcome, "interaction answered");
@@ -207,7 +214,7 @@ impl Bot {
             // After the member has their answer, so a slow or failing post cannot delay it;
             // still inside the in-flight guard, so shutdown waits for it.
             if let Some(notice) = notice {
-                self.audit_channel.post(&notice).await;
+                self.audit_channel.post(incoming.guild_lang, &notice).await;
             }
         }
         .instrument(span)
@@ -222,7 +229,7 @@ impl Bot {
             .respond(
                 &self.responder,
                 incoming.cmd,
-                &replies::immediate(replies::BUSY),
+                &replies::immediate(tr!(incoming.lang, "busy")),
             )
             .await
         {
@@ -245,7 +252,7 @@ impl Bot {
     ) -> (EditInteractionResponse, &'static str, Option<AuditNotice>) {
         let Some(guild) = incoming.guild else {
             return (
-                replies::text("These commands only work inside a server."),
+                replies::text(tr!(incoming.lang, "only-in-servers")),
                 "invalid_input",
                 None,
             );
@@ -254,7 +261,7 @@ impl Bot {
             Err(e) => {
                 tracing::warn!(error = %e, "unknown command");
                 (
-                    replies::text("This command is not known to this version of the bot."),
+                    replies::text(tr!(incoming.lang, "unknown-command")),
                     "invalid_input",
                     None,
                 )
@@ -280,12 +287,22 @@ impl Bot {
                                 *cap,
                                 *channel,
                                 *approver_role,
-                                &incoming.cmd.token,
+                                &approvals::Requester {
+                                    token: &incoming.cmd.token,
+                                    locale: &incoming.cmd.locale,
+                                    guild_locale: incoming.cmd.guild_locale.as_deref(),
+                                },
                             )
                             .await;
-                        approvals::sent_for_approval(approval, *cap, *channel, posted)
+                        approvals::sent_for_approval(
+                            incoming.lang,
+                            approval,
+                            *cap,
+                            *channel,
+                            posted,
+                        )
                     }
-                    outcome => replies::share(outcome),
+                    outcome => replies::share(incoming.lang, outcome),
                 };
                 (reply, label, report.notice)
             }
@@ -294,7 +311,7 @@ impl Bot {
                     .admin
                     .run(guild, &incoming.admin_caller(), command)
                     .await;
-                let reply = admin::reply(&outcome, role_name.as_deref());
+                let reply = admin::reply(incoming.lang, &outcome, role_name.as_deref());
                 (reply, outcome.label(), None)
             }
         }
@@ -310,15 +327,16 @@ impl Bot {
             custom_id = %click.data.custom_id,
         );
         async {
+            let lang = Lang::from_discord(Some(&click.locale));
             let Some(_guard) = self.inflight.enter() else {
-                let msg = "The bot is restarting and not taking requests; please try again in a moment.";
+                let msg = tr!(lang, "restarting");
                 if let Err(e) = ack.respond(&self.responder, &click, &replies::immediate(msg)).await {
                     tracing::warn!(error = %e, "could not answer during shutdown");
                 }
                 return;
             };
             let Some((action, id)) = approvals::parse_custom_id(&click.data.custom_id) else {
-                let msg = "This button is not known to this version of the bot.";
+                let msg = tr!(lang, "unknown-button");
                 if let Err(e) = ack.respond(&self.responder, &click, &replies::immediate(msg)).await {
                     tracing::warn!(error = %e, "could not answer an unknown button");
                 }
@@ -338,7 +356,7 @@ impl Bot {
             if let ClickOutcome::Claimed { report, .. } = &outcome {
                 crate::http::record::share(report);
             }
-            if let Err(e) = self.responder.finish(&click, &approvals::click_reply(&outcome)).await {
+            if let Err(e) = self.responder.finish(&click, &approvals::click_reply(lang, &outcome)).await {
                 tracing::error!(error = %e, "could not deliver the answer to a click");
             }
             match &outcome {
@@ -396,10 +414,11 @@ impl Bot {
             }
             _ => operator.policy.max_expiry(),
         };
+        let lang = Lang::from_discord(Some(&cmd.locale));
         let choices = suggest_expiries(typed, max)
             .into_iter()
-            .fold(CreateAutocompleteResponse::new(), |r, (label, value)| {
-                r.add_string_choice(label, value)
+            .fold(CreateAutocompleteResponse::new(), |r, s| {
+                r.add_string_choice(replies::suggestion(lang, &s), s.value)
             });
         if let Err(e) = ack
             .respond(

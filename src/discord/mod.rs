@@ -9,6 +9,7 @@ pub mod dispatch;
 pub mod endpoint;
 mod gateway_status;
 pub mod handler;
+pub mod i18n;
 pub mod inflight;
 pub mod replies;
 pub mod responder;

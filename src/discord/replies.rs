@@ -1,5 +1,6 @@
-//! What the bot says: every outcome rendered as an ephemeral edit of the deferred response,
-//! mentioning nobody, with user-supplied text escaped, and cut to fit Discord's limits.
+//! What the bot says: every outcome rendered, in the member's language, as an ephemeral edit
+//! of the deferred response, mentioning nobody, with user-supplied text escaped, and cut to fit
+//! Discord's limits. The words are in `locales/` (see [`super::i18n`]).
 
 use std::time::Duration;
 
@@ -10,11 +11,13 @@ use serenity::all::{
     CreateInteractionResponseMessage, EditInteractionResponse, Embed,
 };
 
+use super::i18n::{Lang, duration, tr};
 use crate::safe_text::{shorten, visible};
-use crate::share::ports::IssueFailureKind;
+use crate::share::ports::{AuditOutcome, IssueFailureKind};
 use crate::share::{
-    AccessDecision, ChannelId, InvalidInput, IssuedShare, LimitScope, REASON_MAX_CHARS,
-    ShareOutcome, format_duration,
+    AccessDecision, ChannelId, DurationParseError, Expiry, ExpiryError, InvalidInput, IssuedShare,
+    LimitScope, MalformedDuration, REASON_MAX_CHARS, ReasonError, ShareOutcome, Suggestion,
+    TARGET_ID_MAX_LEN, TargetIdError, TargetType,
 };
 
 /// Discord refuses link buttons whose URL is longer than this.
@@ -22,15 +25,6 @@ const BUTTON_URL_MAX: usize = 512;
 const COLOR_OK: u32 = 0x2e_cc_71;
 const COLOR_REFUSED: u32 = 0xe6_7e_22;
 const COLOR_ERROR: u32 = 0xe7_4c_3c;
-
-/// The refusal for any interaction from a guild this deployment does not serve: it names no
-/// internals (no configuration key, no operator).
-pub const GUILD_NOT_ENABLED: &str =
-    "This bot does not share links in this server. Nothing was shared.";
-
-/// The immediate answer to a `/share` beyond `share.max_in_flight`.
-pub const BUSY: &str =
-    "The bot is busy right now and did not share anything; please try again in a few seconds.";
 
 /// Discord's limits, in characters: beyond them it refuses the whole edit and the member is
 /// left on "thinking".
@@ -187,141 +181,257 @@ pub fn immediate(content: impl Into<String>) -> CreateInteractionResponse {
     )
 }
 
-/// A stored lifetime in seconds (`expire_seconds`), as `1h30m`; a negative one as `0s`.
-pub fn lifetime(secs: i64) -> String {
-    format_duration(Duration::from_secs(secs.max(0).unsigned_abs()))
+/// A stored lifetime in seconds (`expire_seconds`) in the reader's words; a negative one as
+/// zero.
+pub fn lifetime(lang: Lang, secs: i64) -> String {
+    duration(lang, Duration::from_secs(secs.max(0).unsigned_abs()))
 }
 
-/// `<t:UNIX:f>` (absolute, in the reader's time zone) and `<t:UNIX:R>` (relative).
-pub fn timestamps(unix: i64) -> String {
-    format!("<t:{unix}:f> (<t:{unix}:R>)")
+/// An expiry in the reader's words.
+pub fn expiry(lang: Lang, e: Expiry) -> String {
+    duration(lang, e.as_duration())
 }
 
-/// The reply for a `/share` outcome, within Discord's limits.
-pub fn share(outcome: &ShareOutcome) -> EditInteractionResponse {
-    fit(render(outcome))
+/// `<t:UNIX:f>` (absolute, in the reader's time zone) and `<t:UNIX:R>` (relative); Discord
+/// writes both in the reader's language.
+pub fn timestamps(lang: Lang, unix: i64) -> String {
+    tr!(
+        lang,
+        "timestamps",
+        absolute = format!("<t:{unix}:f>"),
+        relative = format!("<t:{unix}:R>")
+    )
 }
 
-fn render(outcome: &ShareOutcome) -> EditInteractionResponse {
+/// "DLC job" / "TensorBoard", in the reader's language.
+pub fn target(lang: Lang, t: TargetType) -> String {
+    match t {
+        TargetType::Job => tr!(lang, "target-job"),
+        TargetType::Tensorboard => tr!(lang, "target-tensorboard"),
+    }
+}
+
+/// An audit outcome as the reader's language names it; a value this version does not know
+/// (a newer replica's) is shown as stored.
+pub fn outcome(lang: Lang, stored: &str) -> String {
+    let known = AuditOutcome::ALL.into_iter().find(|o| o.as_str() == stored);
+    match known {
+        Some(AuditOutcome::Issued) => tr!(lang, "outcome-issued"),
+        Some(AuditOutcome::DeniedRole) => tr!(lang, "outcome-denied_role"),
+        Some(AuditOutcome::DeniedChannel) => tr!(lang, "outcome-denied_channel"),
+        Some(AuditOutcome::InvalidInput) => tr!(lang, "outcome-invalid_input"),
+        Some(AuditOutcome::RateLimited) => tr!(lang, "outcome-rate_limited"),
+        Some(AuditOutcome::UpstreamError) => tr!(lang, "outcome-upstream_error"),
+        Some(AuditOutcome::InternalError) => tr!(lang, "outcome-internal_error"),
+        Some(AuditOutcome::PendingApproval) => tr!(lang, "outcome-pending_approval"),
+        Some(AuditOutcome::DeniedApproval) => tr!(lang, "outcome-denied_approval"),
+        Some(AuditOutcome::ApprovalExpired) => tr!(lang, "outcome-approval_expired"),
+        None => visible(stored).into_owned(),
+    }
+}
+
+/// An autocomplete label: the expiry in the member's words, after what they typed if the
+/// choice is theirs. Choices are plain text, so nothing is escaped.
+pub fn suggestion(lang: Lang, s: &Suggestion) -> String {
+    let meaning = expiry(lang, s.expiry);
+    if s.typed {
+        tr!(
+            lang,
+            "suggestion-typed",
+            typed = s.value.as_str(),
+            duration = meaning
+        )
+    } else {
+        meaning
+    }
+}
+
+/// What is wrong with a duration, echoing the member's input as inline code.
+pub fn duration_error(lang: Lang, e: &DurationParseError) -> String {
+    match e {
+        DurationParseError::Empty => tr!(lang, "error-duration-empty"),
+        DurationParseError::Malformed { input, reason } => {
+            let reason = match reason {
+                MalformedDuration::ExpectedNumber => tr!(lang, "error-duration-expected-number"),
+                MalformedDuration::NeedsUnit => tr!(lang, "error-duration-needs-unit"),
+                MalformedDuration::UnknownUnit => tr!(lang, "error-duration-unknown-unit"),
+                MalformedDuration::UnitOrder => tr!(lang, "error-duration-unit-order"),
+            };
+            tr!(
+                lang,
+                "error-duration-malformed",
+                input = code(input),
+                reason = reason
+            )
+        }
+        DurationParseError::Overflow(input) => {
+            tr!(lang, "error-duration-overflow", input = code(input))
+        }
+    }
+}
+
+/// What is wrong with an expiry: unreadable, below the floor or above the maximum.
+pub fn expiry_error(lang: Lang, e: &ExpiryError) -> String {
+    match e {
+        ExpiryError::Parse(e) => duration_error(lang, e),
+        ExpiryError::TooShort(requested) => tr!(
+            lang,
+            "error-expiry-too-short",
+            requested = duration(lang, *requested),
+            min = expiry(lang, Expiry::MIN)
+        ),
+        ExpiryError::TooLong { requested, max } => tr!(
+            lang,
+            "error-expiry-too-long",
+            requested = duration(lang, *requested),
+            max = expiry(lang, *max)
+        ),
+    }
+}
+
+fn id_error(lang: Lang, e: &TargetIdError) -> String {
+    match e {
+        TargetIdError::Empty => tr!(lang, "error-id-empty"),
+        TargetIdError::TooLong(length) => tr!(
+            lang,
+            "error-id-too-long",
+            length = *length,
+            max = TARGET_ID_MAX_LEN
+        ),
+        // `Debug` quotes and escapes it: a NUL or U+202E shows as `'\0'`, `'\u{202e}'`.
+        TargetIdError::InvalidChar(c) => {
+            tr!(
+                lang,
+                "error-id-invalid-char",
+                char = escape(&format!("{c:?}"))
+            )
+        }
+    }
+}
+
+fn reason_error(lang: Lang, e: &ReasonError) -> String {
+    match e {
+        ReasonError::Empty => tr!(lang, "error-reason-empty"),
+        ReasonError::TooLong(length) => tr!(
+            lang,
+            "error-reason-too-long",
+            length = *length,
+            max = REASON_MAX_CHARS
+        ),
+    }
+}
+
+/// The reply for a `/share` outcome in the member's language, within Discord's limits.
+pub fn share(lang: Lang, outcome: &ShareOutcome) -> EditInteractionResponse {
+    fit(render(lang, outcome))
+}
+
+fn render(lang: Lang, outcome: &ShareOutcome) -> EditInteractionResponse {
     match outcome {
-        ShareOutcome::Issued(s) => issued(s),
+        ShareOutcome::Issued(s) => issued(lang, s),
         ShareOutcome::Invalid(InvalidInput::Id(e)) => embed(
             COLOR_REFUSED,
-            "That id is not valid",
-            format!(
-                "{}. Ids are 1–128 characters of letters, digits, `_`, `.` and `-`, e.g. `dlc1a2b3c4d5e6f`. Nothing was shared.",
-                escape(&e.to_string())
-            ),
+            tr!(lang, "invalid-id-title"),
+            tr!(lang, "invalid-id", error = id_error(lang, e)),
         ),
         ShareOutcome::Invalid(InvalidInput::Expiry(e)) => embed(
             COLOR_REFUSED,
-            "That expiry is not valid",
-            format!(
-                "{}. Use a duration such as `90s`, `30m`, `12h`, `7d` or `1h30m` (at least 1 minute), or leave it out for the server's default. Nothing was shared.",
-                escape(&e.to_string()),
-            ),
+            tr!(lang, "invalid-expiry-title"),
+            tr!(lang, "invalid-expiry", error = expiry_error(lang, e)),
         ),
         ShareOutcome::Invalid(InvalidInput::Reason(e)) => embed(
             COLOR_REFUSED,
-            "That reason is not valid",
-            format!(
-                "{}. Give a reason of 1–{REASON_MAX_CHARS} characters, or leave it out. Nothing was shared.",
-                escape(&e.to_string())
+            tr!(lang, "invalid-reason-title"),
+            tr!(
+                lang,
+                "invalid-reason",
+                error = reason_error(lang, e),
+                max = REASON_MAX_CHARS
             ),
         ),
         ShareOutcome::Invalid(InvalidInput::ReasonRequired) => embed(
             COLOR_REFUSED,
-            "A reason is required",
-            "This server asks for a reason with every share. Run the command again with `reason:` (for example `reason: debugging the loss spike`). Nothing was shared.",
+            tr!(lang, "reason-required-title"),
+            tr!(lang, "reason-required"),
         ),
         ShareOutcome::Invalid(InvalidInput::AboveRoleCap { cap }) => embed(
             COLOR_REFUSED,
-            "That expiry is longer than your roles allow",
-            format!(
-                "Your roles let you share for at most **{cap}**. Ask for {cap} or less, or leave the expiry out. Nothing was shared."
-            ),
+            tr!(lang, "above-role-cap-title"),
+            tr!(lang, "above-role-cap", cap = expiry(lang, *cap)),
         ),
         ShareOutcome::ChannelNotAllowed { allowed } => embed(
             COLOR_REFUSED,
-            "Not in this channel",
-            format!(
-                "In this server, `/share` works only in {}. Nothing was shared.",
-                channel_list(allowed)
+            tr!(lang, "channel-not-allowed-title"),
+            tr!(
+                lang,
+                "channel-not-allowed",
+                channels = channel_list(lang, allowed)
             ),
         ),
         ShareOutcome::Denied(AccessDecision::GuildNotEnabled) => embed(
             COLOR_REFUSED,
-            "Not available in this server",
-            GUILD_NOT_ENABLED,
+            tr!(lang, "guild-not-enabled-title"),
+            tr!(lang, "guild-not-enabled"),
         ),
         ShareOutcome::Denied(AccessDecision::EmptyAllowlist) => embed(
             COLOR_REFUSED,
-            "Sharing is not set up in this server",
-            "No role is allowed to share links yet. An admin must run `/share-admin roles add` first.",
+            tr!(lang, "empty-allowlist-title"),
+            tr!(lang, "empty-allowlist"),
         ),
         ShareOutcome::Denied(_) => embed(
             COLOR_REFUSED,
-            "You cannot share links here",
-            "None of your roles is allowed to share. Ask a server admin to allow one of your roles with `/share-admin roles add`.",
+            tr!(lang, "missing-role-title"),
+            tr!(lang, "missing-role"),
         ),
-        ShareOutcome::RateLimited { scope, retry_after } => rate_limited(*scope, *retry_after),
+        ShareOutcome::RateLimited { scope, retry_after } => {
+            rate_limited(lang, *scope, *retry_after)
+        }
         ShareOutcome::Upstream(f) => {
             let what = match f.kind {
-                IssueFailureKind::Rejected => {
-                    "Alibaba Cloud refused the request. Check that the id exists in this region and that you typed it correctly."
-                }
-                IssueFailureKind::Unauthorized => {
-                    "Alibaba Cloud refused the bot's credentials or permissions. Please tell a server admin; retrying will not help."
-                }
-                IssueFailureKind::Throttled => {
-                    "Alibaba Cloud is throttling requests right now. Please try again in a minute."
-                }
-                IssueFailureKind::Unavailable => {
-                    "Alibaba Cloud could not be reached or did not answer in time. Please try again shortly."
-                }
-                IssueFailureKind::BadResponse => {
-                    "Alibaba Cloud sent an answer the bot could not read. Please try again shortly."
-                }
+                IssueFailureKind::Rejected => tr!(lang, "upstream-rejected"),
+                IssueFailureKind::Unauthorized => tr!(lang, "upstream-unauthorized"),
+                IssueFailureKind::Throttled => tr!(lang, "upstream-throttled"),
+                IssueFailureKind::Unavailable => tr!(lang, "upstream-unavailable"),
+                IssueFailureKind::BadResponse => tr!(lang, "upstream-bad-response"),
             };
             let support = match &f.request_id {
-                Some(id) => format!(
-                    "\nError {}, RequestId {} (for support).",
-                    code(&f.code),
-                    code(id)
+                Some(id) => tr!(
+                    lang,
+                    "upstream-support-request",
+                    code = code(&f.code),
+                    request_id = code(id)
                 ),
-                None => format!("\nError {}.", code(&f.code)),
+                None => tr!(lang, "upstream-support", code = code(&f.code)),
             };
             embed(
                 COLOR_ERROR,
-                "Could not create the link",
-                format!("{what}{support}"),
+                tr!(lang, "upstream-title"),
+                format!("{what}\n{support}"),
             )
         }
         ShareOutcome::AuditUnavailable => embed(
             COLOR_ERROR,
-            "Cannot record requests right now",
-            "The bot cannot write to its audit log at the moment, so no link was created. Please try again in a few minutes.",
+            tr!(lang, "audit-unavailable-title"),
+            tr!(lang, "audit-unavailable"),
         ),
         ShareOutcome::AuditIncomplete => embed(
             COLOR_ERROR,
-            "Cannot record requests right now",
-            "The bot could not finish recording this request in its audit log, so it will not show the link. Please try again in a few minutes.",
+            tr!(lang, "audit-unavailable-title"),
+            tr!(lang, "audit-incomplete"),
         ),
         ShareOutcome::PendingApproval {
             approval,
             channel,
             cap,
             ..
-        } => super::approvals::sent_for_approval(approval, *cap, *channel, true),
-        ShareOutcome::Replayed => {
-            text("This request was already handled; no second link was created.")
-        }
-        ShareOutcome::Overloaded => text(BUSY),
+        } => super::approvals::sent_for_approval(lang, approval, *cap, *channel, true),
+        ShareOutcome::Replayed => text(tr!(lang, "replayed")),
+        ShareOutcome::Overloaded => text(tr!(lang, "busy")),
     }
 }
 
 /// Channel mentions (they ping nobody), cut to a readable number.
-pub fn channel_list(channels: &[ChannelId]) -> String {
+pub fn channel_list(lang: Lang, channels: &[ChannelId]) -> String {
     const SHOWN: usize = 20;
     let mut list: Vec<String> = channels
         .iter()
@@ -329,69 +439,77 @@ pub fn channel_list(channels: &[ChannelId]) -> String {
         .map(|c| format!("<#{c}>"))
         .collect();
     if channels.len() > SHOWN {
-        list.push(format!("and {} more", channels.len() - SHOWN));
+        list.push(tr!(lang, "list-more", count = channels.len() - SHOWN));
     }
-    list.join(", ")
+    list.join(&tr!(lang, "list-joiner"))
 }
 
-fn issued(s: &IssuedShare) -> EditInteractionResponse {
+fn issued(lang: Lang, s: &IssuedShare) -> EditInteractionResponse {
     let link = s.link.expose_secret();
     let unix = s.expires_at.timestamp();
+    let what = target(lang, s.target_type);
     let embed = CreateEmbed::new()
         .color(COLOR_OK)
-        .title(format!(
-            "{} {} shared",
-            s.target_type.label(),
-            escape(s.target_id.as_str())
+        .title(tr!(
+            lang,
+            "issued-title",
+            target = what.as_str(),
+            id = escape(s.target_id.as_str())
         ))
         .description(format!(
-            "[Open the {}]({link})\n{link}",
-            s.target_type.label()
+            "{}\n{link}",
+            tr!(lang, "issued-open", target = what.as_str(), link = link)
         ))
         .field(
-            "Target",
-            format!("{} `{}`", s.target_type.label(), s.target_id),
+            tr!(lang, "issued-field-target"),
+            format!("{what} `{}`", s.target_id),
             true,
         )
-        .field("Valid for", format_duration(s.lifetime), true)
-        .field("Expires", timestamps(unix), false)
-        .field("RequestId", code(&s.request_id), false);
+        .field(
+            tr!(lang, "issued-field-valid-for"),
+            duration(lang, s.lifetime),
+            true,
+        )
+        .field(
+            tr!(lang, "issued-field-expires"),
+            timestamps(lang, unix),
+            false,
+        )
+        .field(
+            tr!(lang, "issued-field-request-id"),
+            code(&s.request_id),
+            false,
+        );
     let mut reply = EditInteractionResponse::new()
-        .content("Here is your share link. Only you can see this message.")
+        .content(tr!(lang, "issued-content"))
         .embed(embed)
         .allowed_mentions(CreateAllowedMentions::new());
     if link.len() <= BUTTON_URL_MAX {
         reply = reply.components(vec![CreateActionRow::Buttons(vec![
-            CreateButton::new_link(link).label(format!("Open {}", s.target_type.label())),
+            CreateButton::new_link(link).label(tr!(lang, "issued-button", target = what)),
         ])]);
     }
     reply
 }
 
-fn rate_limited(scope: LimitScope, retry_after: Duration) -> EditInteractionResponse {
+fn rate_limited(lang: Lang, scope: LimitScope, retry_after: Duration) -> EditInteractionResponse {
     // Round up so "retry at" is never a moment too early.
     let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-    let at = Utc::now().timestamp() + secs as i64;
-    let who = match scope {
-        LimitScope::User => "You are sharing links faster than allowed.",
-        LimitScope::Guild => "This server is sharing links faster than allowed.",
+    let at = format!("<t:{}:R>", Utc::now().timestamp() + secs as i64);
+    let wait = duration(lang, Duration::from_secs(secs.max(1)));
+    let text = match scope {
+        LimitScope::User => tr!(lang, "rate-limited-user", at = at, wait = wait),
+        LimitScope::Guild => tr!(lang, "rate-limited-guild", at = at, wait = wait),
     };
-    embed(
-        COLOR_REFUSED,
-        "Slow down",
-        format!(
-            "{who} Try again <t:{at}:R> (in {}). Nothing was shared.",
-            format_duration(Duration::from_secs(secs.max(1)))
-        ),
-    )
+    embed(COLOR_REFUSED, tr!(lang, "rate-limited-title"), text)
 }
 
 /// Shown when something inside the bot failed; says nothing of internals.
-pub fn internal_error() -> EditInteractionResponse {
+pub fn internal_error(lang: Lang) -> EditInteractionResponse {
     embed(
         COLOR_ERROR,
-        "Something went wrong",
-        "The bot hit an internal error and nothing was shared. Please try again; if it keeps happening, tell a server admin.",
+        tr!(lang, "internal-error-title"),
+        tr!(lang, "internal-error"),
     )
 }
 
@@ -471,7 +589,7 @@ mod tests {
 
     #[test]
     fn fit_leaves_replies_within_limits_alone() {
-        let reply = share(&ShareOutcome::Denied(AccessDecision::MissingRole));
+        let reply = share(Lang::En, &ShareOutcome::Denied(AccessDecision::MissingRole));
         assert_eq!(json(&fit(reply.clone())), json(&reply));
     }
 
@@ -480,11 +598,12 @@ mod tests {
         // An error carrying a whole paste, as no parser of ours builds it.
         let pasted = crate::share::DurationParseError::Malformed {
             input: "<@1>*".repeat(2_000),
-            reason: "expected a number",
+            reason: MalformedDuration::ExpectedNumber,
         };
-        let v = json(&share(&ShareOutcome::Invalid(InvalidInput::Expiry(
-            pasted.into(),
-        ))));
+        let v = json(&share(
+            Lang::En,
+            &ShareOutcome::Invalid(InvalidInput::Expiry(pasted.into())),
+        ));
         assert_within_discord_limits(&v);
         assert!(
             v["embeds"][0]["description"]
@@ -511,7 +630,7 @@ mod tests {
         ];
         for o in &outcomes {
             assert_eq!(
-                json(&share(o))["allowed_mentions"]["parse"],
+                json(&share(Lang::En, o))["allowed_mentions"]["parse"],
                 serde_json::json!([]),
                 "{o:?}"
             );
@@ -520,9 +639,10 @@ mod tests {
 
     #[test]
     fn empty_allowlist_names_the_admin_command() {
-        let v = json(&share(&ShareOutcome::Denied(
-            AccessDecision::EmptyAllowlist,
-        )));
+        let v = json(&share(
+            Lang::En,
+            &ShareOutcome::Denied(AccessDecision::EmptyAllowlist),
+        ));
         assert!(
             v["embeds"][0]["description"]
                 .as_str()
@@ -534,6 +654,7 @@ mod tests {
     #[test]
     fn rate_limit_says_when_to_retry() {
         let v = json(&rate_limited(
+            Lang::En,
             LimitScope::User,
             Duration::from_millis(11_500),
         ));
@@ -552,7 +673,7 @@ mod tests {
             message: "secret internals".into(),
             request_id: Some("REQ-1".into()),
         };
-        let v = json(&share(&ShareOutcome::Upstream(f)));
+        let v = json(&share(Lang::En, &ShareOutcome::Upstream(f)));
         let d = v["embeds"][0]["description"].as_str().unwrap();
         assert!(
             d.contains("`Forbidden.RAM`") && d.contains("`REQ-1`"),

@@ -17,9 +17,25 @@ pub enum DurationParseError {
     #[error("the duration is empty")]
     Empty,
     #[error("`{input}` is not a duration: {reason} (examples: 90s, 30m, 12h, 7d, 1w, 1h30m, 3600)")]
-    Malformed { input: String, reason: &'static str },
+    Malformed {
+        input: String,
+        reason: MalformedDuration,
+    },
     #[error("`{0}` is too large")]
     Overflow(String),
+}
+
+/// What is wrong with a malformed duration; the Discord adapter words it per language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MalformedDuration {
+    #[error("expected a number")]
+    ExpectedNumber,
+    #[error("a number needs a unit")]
+    NeedsUnit,
+    #[error("units are s, m, h, d, w (or 秒, 分, 小时, 天, 周)")]
+    UnknownUnit,
+    #[error("units must go from largest to smallest, each once")]
+    UnitOrder,
 }
 
 /// Units and their length in seconds: Latin letters (any case) and the Chinese and Japanese
@@ -81,18 +97,16 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationParseError> {
     while !rest.is_empty() {
         let digits_len = rest.bytes().take_while(u8::is_ascii_digit).count();
         if digits_len == 0 {
-            return Err(malformed("expected a number"));
+            return Err(malformed(MalformedDuration::ExpectedNumber));
         }
         let (digits, after) = rest.split_at(digits_len);
         if after.is_empty() {
-            return Err(malformed("a number needs a unit"));
+            return Err(malformed(MalformedDuration::NeedsUnit));
         }
-        let (unit_secs, unit_len) = unit_at(after)
-            .ok_or_else(|| malformed("units are s, m, h, d, w (or 秒, 分, 小时, 天, 周)"))?;
+        let (unit_secs, unit_len) =
+            unit_at(after).ok_or_else(|| malformed(MalformedDuration::UnknownUnit))?;
         if unit_secs >= last_unit_secs {
-            return Err(malformed(
-                "units must go from largest to smallest, each once",
-            ));
+            return Err(malformed(MalformedDuration::UnitOrder));
         }
         last_unit_secs = unit_secs;
         let n: u64 = digits.parse().map_err(|_| overflow())?;
@@ -187,16 +201,30 @@ impl std::str::FromStr for Expiry {
 /// Values offered by autocomplete, filtered to what the guild allows.
 const COMMON_EXPIRIES: [&str; 8] = ["15m", "1h", "6h", "12h", "1d", "3d", "7d", "30m"];
 
-/// Autocomplete choices `(label, value)` for what a member has typed so far: the typed value
-/// first when it is already valid, then the common values within `max` that start with it.
-pub fn suggest_expiries(typed: &str, max: Expiry) -> Vec<(String, String)> {
+/// One autocomplete choice: the value sent back when picked, and the expiry it means (the
+/// adapter writes the label in the member's language).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub value: String,
+    pub expiry: Expiry,
+    /// The value is what the member typed (shown with its meaning), not a common value.
+    pub typed: bool,
+}
+
+/// Autocomplete choices for what a member has typed so far: the typed value first when it is
+/// already valid, then the common values within `max` that start with it.
+pub fn suggest_expiries(typed: &str, max: Expiry) -> Vec<Suggestion> {
     let typed = typed.trim();
     let mut out = Vec::new();
     // Discord refuses the whole answer if one choice is longer than 100 characters.
-    if typed.len() <= 40
-        && let Ok(e) = Expiry::parse(typed, max)
+    if typed.chars().count() <= 40
+        && let Ok(expiry) = Expiry::parse(typed, max)
     {
-        out.push((format!("{typed} ({e})"), typed.to_owned()));
+        out.push(Suggestion {
+            value: typed.to_owned(),
+            expiry,
+            typed: true,
+        });
     }
     let mut common: Vec<Expiry> = COMMON_EXPIRIES
         .iter()
@@ -204,10 +232,14 @@ pub fn suggest_expiries(typed: &str, max: Expiry) -> Vec<(String, String)> {
         .filter_map(|c| Expiry::parse(c, max).ok())
         .collect();
     common.sort();
-    for e in common {
-        let value = e.to_string();
-        if !out.iter().any(|(_, v)| *v == value) {
-            out.push((value.clone(), value));
+    for expiry in common {
+        let value = expiry.to_string();
+        if !out.iter().any(|s| s.value == value) {
+            out.push(Suggestion {
+                value,
+                expiry,
+                typed: false,
+            });
         }
     }
     out.truncate(25); // Discord's limit on choices
@@ -374,14 +406,22 @@ mod tests {
         let day = Expiry::parse("1d", Expiry::HARD_MAX).unwrap();
         let values: Vec<String> = suggest_expiries("", day)
             .into_iter()
-            .map(|(_, v)| v)
+            .map(|s| s.value)
             .collect();
         assert_eq!(values, ["15m", "30m", "1h", "6h", "12h", "1d"]);
         let typed = suggest_expiries("2h", Expiry::HARD_MAX);
-        assert_eq!(typed[0], ("2h (2h)".to_owned(), "2h".to_owned()));
+        assert_eq!(
+            typed[0],
+            Suggestion {
+                value: "2h".to_owned(),
+                expiry: Expiry::parse("2h", Expiry::HARD_MAX).unwrap(),
+                typed: true
+            }
+        );
+        assert!(typed[1..].iter().all(|s| !s.typed));
         let prefixed: Vec<String> = suggest_expiries("1", Expiry::HARD_MAX)
             .into_iter()
-            .map(|(_, v)| v)
+            .map(|s| s.value)
             .collect();
         assert_eq!(
             prefixed,

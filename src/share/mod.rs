@@ -34,7 +34,7 @@ pub use approval::{
 pub use approval_flow::ClickOutcome;
 pub use expiry::{
     DurationParseError, Expiry, ExpiryError, HARD_MAX_EXPIRY_SECS, MIN_EXPIRY_SECS,
-    format_duration, parse_duration, suggest_expiries,
+    MalformedDuration, Suggestion, format_duration, parse_duration, suggest_expiries,
 };
 pub use explain::{ExpiryVerdict, Explanation, explain};
 pub use flow::{

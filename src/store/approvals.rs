@@ -78,10 +78,21 @@ fn rows(rows: Vec<ApprovalRow>) -> Result<Vec<Approval>, StoreError> {
 }
 
 /// Where an approval's card is, for the edits that follow a decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Card {
     pub channel: ChannelId,
     pub message: u64,
+    /// The server's Discord locale when the card was posted: every later edit keeps it.
+    pub locale: Option<String>,
+}
+
+/// What telling the requester of a decision needs: the card, their interaction token (handed
+/// out once) and their Discord locale.
+#[derive(Debug, Default)]
+pub struct Decision {
+    pub card: Option<Card>,
+    pub requester_token: Option<SecretString>,
+    pub requester_locale: Option<String>,
 }
 
 /// Expires the open approvals past their time (all, or one), with their audit rows and an
@@ -279,23 +290,27 @@ impl PgStore {
         won(tx, row).await
     }
 
-    /// Remembers where the card is and the requester's interaction token (for editing their
-    /// reply when the decision comes).
+    /// Remembers where the card is, the requester's interaction token (for editing their
+    /// reply when the decision comes) and their locale.
     pub async fn attach_card(
         &self,
         id: ApprovalId,
-        card: Card,
+        card: &Card,
         requester_token: &SecretString,
+        requester_locale: Option<&str>,
     ) -> Result<(), StoreError> {
         self.bounded(
             sqlx::query(
                 "UPDATE approvals SET card_channel_id = $2, card_message_id = $3, \
-                 requester_token = $4 WHERE id = $1",
+                 requester_token = $4, card_locale = left($5, 16), \
+                 requester_locale = left($6, 16) WHERE id = $1",
             )
             .bind(id.0)
             .bind(card.channel.to_string())
             .bind(card.message.to_string())
             .bind(requester_token.expose_secret().to_owned())
+            .bind(card.locale.as_deref())
+            .bind(requester_locale)
             .execute(&self.pool),
         )
         .await?;
@@ -304,40 +319,50 @@ impl PgStore {
 
     /// The card, and the requester's interaction token, which is handed out once: it is
     /// cleared in the same statement.
-    pub async fn take_card_and_token(
-        &self,
-        id: ApprovalId,
-    ) -> Result<(Option<Card>, Option<SecretString>), StoreError> {
-        let row: Option<(Option<String>, Option<String>, Option<String>)> = self
+    pub async fn take_card_and_token(&self, id: ApprovalId) -> Result<Decision, StoreError> {
+        type Row = (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let row: Option<Row> = self
             .bounded(
                 sqlx::query_as(
-                    "WITH old AS (SELECT id, card_channel_id, card_message_id, requester_token \
-                     FROM approvals WHERE id = $1 FOR UPDATE) \
+                    "WITH old AS (SELECT id, card_channel_id, card_message_id, card_locale, \
+                     requester_token, requester_locale FROM approvals WHERE id = $1 FOR UPDATE) \
                      UPDATE approvals a SET requester_token = NULL FROM old WHERE a.id = old.id \
-                     RETURNING old.card_channel_id, old.card_message_id, old.requester_token",
+                     RETURNING old.card_channel_id, old.card_message_id, old.card_locale, \
+                     old.requester_token, old.requester_locale",
                 )
                 .bind(id.0)
                 .fetch_optional(&self.pool),
             )
             .await?;
-        let Some((channel, message, token)) = row else {
-            return Ok((None, None));
+        let Some((channel, message, card_locale, token, requester_locale)) = row else {
+            return Ok(Decision::default());
         };
-        Ok((card_of(channel, message), token.map(SecretString::from)))
+        Ok(Decision {
+            card: card_of(channel, message, card_locale),
+            requester_token: token.map(SecretString::from),
+            requester_locale,
+        })
     }
 
     /// Where the card is, if it was posted.
     pub async fn card(&self, id: ApprovalId) -> Result<Option<Card>, StoreError> {
-        let row: Option<(Option<String>, Option<String>)> = self
+        let row: Option<(Option<String>, Option<String>, Option<String>)> = self
             .bounded(
                 sqlx::query_as(
-                    "SELECT card_channel_id, card_message_id FROM approvals WHERE id = $1",
+                    "SELECT card_channel_id, card_message_id, card_locale FROM approvals \
+                     WHERE id = $1",
                 )
                 .bind(id.0)
                 .fetch_optional(&self.pool),
             )
             .await?;
-        Ok(row.and_then(|(c, m)| card_of(c, m)))
+        Ok(row.and_then(|(c, m, l)| card_of(c, m, l)))
     }
 
     /// An approval that never got its card (the post failed): it ends at once, so nobody
@@ -384,10 +409,15 @@ impl PgStore {
     }
 }
 
-fn card_of(channel: Option<String>, message: Option<String>) -> Option<Card> {
+fn card_of(
+    channel: Option<String>,
+    message: Option<String>,
+    locale: Option<String>,
+) -> Option<Card> {
     Some(Card {
         channel: channel?.parse().ok()?,
         message: message?.parse().ok()?,
+        locale,
     })
 }
 

@@ -23,7 +23,7 @@ mod audit;
 mod guilds;
 mod ratelimit;
 
-pub use approvals::Card;
+pub use approvals::{Card, Decision};
 pub use audit::{
     AUDIT_COLUMNS, AuditFilter, AuditRow, PRUNE_BATCH_ROWS, RetentionReport, STALE_PENDING_AFTER,
     format_timestamp, spawn_retention,

@@ -444,7 +444,7 @@ async fn explain_is_a_dry_run_from_the_members_resolved_roles() {
         &format!("⛔ <@{USER_ID}> could not share in <#{SHARE_ROOM}>"),
     );
     has(&over, "above their cap of 1h");
-    has(&over, "2 more request(s) right now (2 of their own");
+    has(&over, "2 more requests right now (2 of their own");
 
     let fine = run(
         &h,
@@ -479,7 +479,7 @@ async fn explain_is_a_dry_run_from_the_members_resolved_roles() {
         explain(vec![ALLOWED_ROLE]).option_channel("channel", SHARE_ROOM),
     )
     .await;
-    has(&again, "2 more request(s)");
+    has(&again, "2 more requests");
 
     // A role's cap is offered only up to the guild's maximum.
     run(

@@ -2060,20 +2060,34 @@ mod approvals {
         let card = Card {
             channel: ChannelId(77),
             message: 88,
+            locale: Some("ja".to_owned()),
         };
         store
-            .attach_card(id, card, &SecretString::from("interaction-token-secret"))
+            .attach_card(
+                id,
+                &card,
+                &SecretString::from("interaction-token-secret"),
+                Some("zh-TW"),
+            )
             .await
             .unwrap();
-        assert_eq!(store.card(id).await.unwrap(), Some(card));
-        let (found, token) = store.take_card_and_token(id).await.unwrap();
-        assert_eq!(found, Some(card));
+        assert_eq!(store.card(id).await.unwrap(), Some(card.clone()));
+        let found = store.take_card_and_token(id).await.unwrap();
+        assert_eq!(found.card, Some(card));
+        assert_eq!(found.requester_locale.as_deref(), Some("zh-TW"));
         assert_eq!(
-            token.map(|t| secrecy::ExposeSecret::expose_secret(&t).to_owned()),
+            found
+                .requester_token
+                .map(|t| secrecy::ExposeSecret::expose_secret(&t).to_owned()),
             Some("interaction-token-secret".to_owned())
         );
-        let (_, again) = store.take_card_and_token(id).await.unwrap();
-        assert!(again.is_none(), "cleared on first use");
+        let again = store.take_card_and_token(id).await.unwrap();
+        assert!(again.requester_token.is_none(), "cleared on first use");
+        assert_eq!(
+            again.requester_locale.as_deref(),
+            Some("zh-TW"),
+            "the language stays for the sweeper's edits"
+        );
 
         let lost = open(&store, "13402", Duration::from_secs(3_600)).await;
         store.abandon_approval(lost).await.unwrap();

@@ -1,0 +1,91 @@
+## `/share-admin` replies (SPEC §3, §9). `$role` and `$channel` are mentions, which ping nobody.
+
+not-admin = Only server admins (Manage Server or Administrator, or a configured admin role) can use `/share-admin`.
+role-with-name = { $role } ({ $name })
+
+role-limit-own = for up to **{ $cap }**
+role-limit-own-above-max = for up to **{ $cap }** (its own cap of { $own } is above the server's maximum)
+role-limit-server-max = for up to the server's maximum, now **{ $cap }**
+role-added = { $role } may now share links with `/share`, { $limit }.
+role-cap-changed = { $role } was allowed already; its cap changed from { $before }: it may now share { $limit }.
+role-cap-before-server-max = the server's maximum
+role-unchanged = { $role } was already allowed { $limit }; nothing changed.
+role-removed = { $role } may no longer share links.
+role-not-listed = { $role } was not on the allowlist; nothing changed.
+roles-none-left = No role is allowed now, so nobody can share until one is added.
+roles-empty = No role may share yet. Add one with `/share-admin roles add`.
+roles-heading = Roles allowed to share, with the longest expiry each may ask for:
+roles-line = • { $role }: **{ $cap }**
+roles-line-limited = • { $role }: **{ $cap }** (own cap { $own }, limited by the server's maximum)
+roles-line-server-max = • { $role }: **{ $cap }** (the server's maximum)
+
+channel-added = { $channel } is listed: `/share` now works only in the listed channels (and their threads).
+channel-already-listed = { $channel } was listed already; nothing changed.
+channel-removed = { $channel } is no longer listed.
+channel-not-listed = { $channel } was not listed; nothing changed.
+channels-none-left = No channel is listed now, so `/share` works in every channel.
+channels-empty = No channel is listed: `/share` works in every channel. Restrict it with `/share-admin channels add`.
+channels-list = `/share` works only in: { $channels } (threads count as their channel).
+
+policy-heading = This server's settings:
+policy-updated-heading = Settings updated:
+policy-cleared-heading = `{ $setting }` is back to the bot's default:
+policy-line = • `{ $setting }`: **{ $value }** ({ $source })
+policy-line-plain = • `{ $setting }`: { $value }
+policy-source-here = set here
+policy-source-default = the bot's default
+policy-source-default-lowered = the bot's default of { $configured }, lowered to the maximum
+policy-yes = yes
+policy-no = no
+policy-none = none
+policy-approvals-none = none (requests above a member's cap are refused)
+policy-approver-none = none (server admins approve)
+policy-approver-role = { $role } and server admins
+policy-defaults = The bot's defaults: default expiry { $default }, maximum { $max }. Roles and channels: `/share-admin roles list`, `/share-admin channels list`.
+
+refused = Nothing was changed: { $why }.
+refusal-nothing-to-set = give at least one setting: `default_expiry`, `max_expiry`, `require_reason`, `audit_channel`, `approvals_channel` or `approver_role`
+refusal-expiry = `{ $option }`: { $error }
+refusal-default-above-max = the default expiry ({ $default }) is longer than the maximum ({ $max })
+refusal-unknown-setting = { $setting } is not a setting; choose one of default_expiry, max_expiry, require_reason, audit_channel, approvals_channel, approver_role
+refusal-not-a-member = that user is not a member of this server
+storage-unavailable = The bot cannot reach its database right now; nothing was changed. Please try again shortly.
+
+audit-empty = No share attempts recorded yet.
+audit-heading =
+    { $count ->
+        [one] The last share attempt:
+       *[other] Last { $count } share attempts, newest first:
+    }
+audit-line = • { $when } { $user } { $target } { $id } → **{ $outcome }**
+audit-line-expiry = • { $when } { $user } { $target } { $id } for { $expiry } → **{ $outcome }**
+audit-line-code = • { $when } { $user } { $target } { $id } → **{ $outcome }** ({ $code })
+audit-line-expiry-code = • { $when } { $user } { $target } { $id } for { $expiry } → **{ $outcome }** ({ $code })
+
+## `/share-admin explain`: a dry run, one line per rule.
+explain-here = here
+explain-in = in { $channel }
+explain-would-share = ✅ { $user } could share { $place } right now.
+explain-needs-approval = ⏳ { $user } could ask { $place }; it would need approval.
+explain-would-not = ⛔ { $user } could not share { $place } right now.
+explain-channel-anywhere = Channel: no channel is listed, so every channel works.
+explain-channel-listed = Channel: allowed (it, or the thread's parent, is listed).
+explain-channel-not-allowed = Channel: not allowed; `/share` works only in { $channels }.
+explain-roles-empty = Roles: no role is allowed in this server yet.
+explain-role-cap = { $role } (up to { $cap })
+explain-roles = Roles: allowed through { $roles }. Their cap: **{ $cap }**; their default: **{ $default }**.
+explain-roles-none = Roles: none of their roles is allowed.
+explain-server-reason-required = Server: default { $default }, maximum { $max }; a reason is required.
+explain-server-reason-optional = Server: default { $default }, maximum { $max }; a reason is optional.
+explain-expiry-granted = Expiry { $expiry }: would be granted.
+explain-expiry-no-role = Expiry { $expiry }: within the server's bounds, but their roles do not allow sharing.
+explain-expiry-above-cap = Expiry: would be refused, above their cap of { $cap }.
+explain-expiry-invalid = Expiry: would be refused: { $error }.
+explain-default = Without an expiry they would get { $expiry }.
+explain-first-refusal = First refusal: { $code }.
+explain-rate-limit =
+    { $requests ->
+        [one] Rate limit: 1 more request right now ({ $user } of their own, { $guild } for the server).
+       *[other] Rate limit: { $requests } more requests right now ({ $user } of their own, { $guild } for the server).
+    }
+explain-rate-limit-unknown = Rate limit: cannot be read right now (a /share would be refused until it can).
