@@ -1,0 +1,88 @@
+## `/share-admin` replies (SPEC §3, §9). `$role` and `$channel` are mentions, which ping nobody.
+
+not-admin = `/share-admin` を使用できるのはサーバー管理者（「サーバー管理」権限または「管理者」権限を持つメンバー、または設定された管理者ロールを持つメンバー）のみです。
+role-with-name = { $role }（{ $name }）
+
+# $limit is a full clause; the messages below add the final 。.
+role-limit-own = 有効期限は最長 **{ $cap }** までです
+role-limit-own-above-max = 有効期限は最長 **{ $cap }** までです（このロール自体の上限 { $own }がサーバーの最大有効期限を超えているため）
+role-limit-server-max = 有効期限はサーバーの最大有効期限（現在 **{ $cap }**）までです
+role-added = { $role } が `/share` で共有リンクを作成できるようになりました。{ $limit }。
+role-cap-changed = { $role } はすでに許可されていました。上限を変更しました（変更前：{ $before }）。{ $limit }。
+role-cap-before-server-max = サーバーの最大有効期限
+role-unchanged = { $role } はすでに許可されています。{ $limit }。何も変更されていません。
+role-removed = { $role } は共有リンクを作成できなくなりました。
+role-not-listed = { $role } は許可リストにありませんでした。何も変更されていません。
+roles-none-left = 許可されたロールがなくなったため、ロールを追加するまで誰も共有できません。
+roles-empty = 共有を許可されたロールはまだありません。`/share-admin roles add` で追加してください。
+roles-heading = 共有を許可されたロールと、それぞれがリクエストできる最長の有効期限：
+roles-line = • { $role }：**{ $cap }**
+roles-line-limited = • { $role }：**{ $cap }**（ロール自体の上限は { $own }ですが、サーバーの最大有効期限により制限されています）
+roles-line-server-max = • { $role }：**{ $cap }**（サーバーの最大有効期限）
+
+channel-added = { $channel } をリストに追加しました。`/share` はリストにあるチャンネル（とそのスレッド）でのみ使用できるようになりました。
+channel-already-listed = { $channel } はすでにリストにあります。何も変更されていません。
+channel-removed = { $channel } をリストから外しました。
+channel-not-listed = { $channel } はリストにありませんでした。何も変更されていません。
+channels-none-left = リストにチャンネルがなくなったため、`/share` はすべてのチャンネルで使用できます。
+channels-empty = リストにチャンネルがないため、`/share` はすべてのチャンネルで使用できます。`/share-admin channels add` で使用できるチャンネルを制限できます。
+channels-list = `/share` を使用できるのは次のチャンネルのみです：{ $channels }（スレッドは親チャンネルとして扱われます）。
+
+policy-heading = このサーバーの設定：
+policy-updated-heading = 設定を更新しました：
+policy-cleared-heading = `{ $setting }` をボットのデフォルトに戻しました：
+policy-line = • `{ $setting }`：**{ $value }**（{ $source }）
+policy-line-plain = • `{ $setting }`：{ $value }
+policy-source-here = このサーバーで設定
+policy-source-default = ボットのデフォルト
+policy-source-default-lowered = ボットのデフォルト { $configured }を最大有効期限まで引き下げ
+policy-yes = はい
+policy-no = いいえ
+policy-none = なし
+policy-approvals-none = なし（メンバーの上限を超えるリクエストは拒否されます）
+policy-approver-none = なし（サーバー管理者が承認します）
+policy-approver-role = { $role } とサーバー管理者
+policy-defaults = ボットのデフォルト：デフォルトの有効期限 { $default }、最大有効期限 { $max }。ロールとチャンネルの確認：`/share-admin roles list`、`/share-admin channels list`。
+
+# $why is a clause without final punctuation.
+refused = 何も変更されていません：{ $why }。
+refusal-nothing-to-set = 設定を 1 つ以上指定してください：`default_expiry`、`max_expiry`、`require_reason`、`audit_channel`、`approvals_channel`、`approver_role`
+refusal-expiry = `{ $option }`：{ $error }
+refusal-default-above-max = デフォルトの有効期限（{ $default }）が最大有効期限（{ $max }）より長くなっています
+refusal-unknown-setting = { $setting } という設定はありません。default_expiry、max_expiry、require_reason、audit_channel、approvals_channel、approver_role のいずれかを選んでください
+refusal-not-a-member = そのユーザーはこのサーバーのメンバーではありません
+storage-unavailable = ボットは現在データベースに接続できません。何も変更されていません。しばらくしてからもう一度お試しください。
+
+audit-empty = 共有の試行はまだ記録されていません。
+# No plural in Japanese: one form for every count.
+audit-heading = 直近 { $count } 件の共有の試行（新しい順）：
+audit-line = • { $when } { $user } { $target } { $id } → **{ $outcome }**
+audit-line-expiry = • { $when } { $user } { $target } { $id }（有効期限 { $expiry }） → **{ $outcome }**
+audit-line-code = • { $when } { $user } { $target } { $id } → **{ $outcome }**（{ $code }）
+audit-line-expiry-code = • { $when } { $user } { $target } { $id }（有効期限 { $expiry }） → **{ $outcome }**（{ $code }）
+
+## `/share-admin explain`: a dry run, one line per rule.
+# $place follows は directly: "ここで" or " #channel で" (the leading space is deliberate).
+explain-here = ここで
+explain-in = {" "}{ $channel } で
+explain-would-share = ✅ { $user } は{ $place }今すぐ共有できます。
+explain-needs-approval = ⏳ { $user } は{ $place }リクエストできますが、承認が必要です。
+explain-would-not = ⛔ { $user } は{ $place }今は共有できません。
+explain-channel-anywhere = チャンネル：リストにチャンネルがないため、すべてのチャンネルで使用できます。
+explain-channel-listed = チャンネル：許可されています（このチャンネル、またはスレッドの親チャンネルがリストにあります）。
+explain-channel-not-allowed = チャンネル：許可されていません。`/share` は { $channels } でのみ使用できます。
+explain-roles-empty = ロール：このサーバーではまだどのロールも許可されていません。
+explain-role-cap = { $role }（最長 { $cap }）
+explain-roles = ロール：{ $roles } により許可されています。このメンバーの上限：**{ $cap }**、デフォルト：**{ $default }**。
+explain-roles-none = ロール：このメンバーのロールはいずれも許可されていません。
+explain-server-reason-required = サーバー：デフォルト { $default }、最大 { $max }。理由は必須です。
+explain-server-reason-optional = サーバー：デフォルト { $default }、最大 { $max }。理由は任意です。
+explain-expiry-granted = 有効期限 { $expiry }：許可されます。
+explain-expiry-no-role = 有効期限 { $expiry }：サーバーの範囲内ですが、このメンバーのロールでは共有が許可されていません。
+explain-expiry-above-cap = 有効期限：このメンバーの上限 { $cap }を超えるため、拒否されます。
+explain-expiry-invalid = 有効期限：拒否されます。{ $error }。
+explain-default = 有効期限を指定しない場合は { $expiry }になります。
+explain-first-refusal = 最初の拒否理由：{ $code }。
+# No plural in Japanese: one form for every count.
+explain-rate-limit = レート制限：現在あと { $requests } 件リクエストできます（本人の残り { $user } 件、サーバー全体の残り { $guild } 件）。
+explain-rate-limit-unknown = レート制限：現在読み取れません（読み取れるようになるまで /share は拒否されます）。

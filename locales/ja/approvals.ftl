@@ -1,0 +1,47 @@
+## Approvals (SPEC §10): the card in the approvals channel (in the server's language), what a
+## click is told, and the requester's notices (in the requester's language).
+
+approval-asks = { $requester } が { $target } { $id } を有効期限 **{ $expiry }** で共有するリクエストを送信しました。
+approval-reason = 理由：{ $reason }
+approval-card-title = 承認待ちの共有リクエスト
+approval-card-decide = このメンバーのロールで許可されている上限は { $cap }です。{ $deadline } までに承認または却下してください。
+approval-approve = 承認
+approval-deny = 却下
+approval-ended-approved = 承認済み
+approval-ended-denied = 却下済み
+approval-ended-expired = 期限切れ
+approval-ended-title = 共有リクエスト：{ $status }
+approval-approved-by = { $by } が承認しました。
+approval-denied-by = { $by } が却下しました。
+approval-approved-not-claimed = { $by } が承認しましたが、期限内にリンクが受け取られませんでした。
+approval-nobody-decided = 期限内に承認も却下もされませんでした。
+
+approval-what = { $target } { $id }（有効期限 { $expiry }）
+approval-claim-button = リンクを受け取る
+approval-told-approved = { $what } の共有リクエストが { $by } によって承認されました。{ $deadline } までに **リンクを受け取る** を押してリンクを取得してください。リンクはあなただけに表示され、有効期間はその時点から始まります。
+approval-told-denied = { $what } の共有リクエストは { $by } によって却下されました。何も共有されていません。
+approval-told-expired = { $what } の共有リクエストは期限切れになりました。何も共有されていません。
+
+click-not-found = このリクエストはもう存在しません。
+click-not-approver = 共有リクエストを承認・却下できるのは、サーバー管理者と承認者ロールを持つメンバーのみです。何も変更されていません。
+click-own-request = 管理者であっても、自分のリクエストを承認・却下することはできません。何も変更されていません。
+click-not-requester = このリンクを受け取れるのは、リクエストしたメンバーのみです。何も共有されていません。
+click-approved = 承認しました。{ $requester } に通知済みで、{ $deadline } までリンクを受け取れます。
+click-denied = 却下しました。{ $requester } に通知済みです。
+click-not-approved-yet = まだ承認されていません。
+click-claimed-already = このリンクはすでに受け取られています。2 つ目のリンクは発行されません。
+click-already-approved = このリクエストはすでに承認されています。何も変更されていません。
+click-already-approved-by = このリクエストはすでに { $by } によって承認されています。何も変更されていません。
+click-already-denied = このリクエストはすでに却下されています。何も変更されていません。
+click-already-denied-by = このリクエストはすでに { $by } によって却下されています。何も変更されていません。
+click-already-expired = このリクエストはすでに期限切れです。何も変更されていません。
+click-expired = このリクエストは期限切れになりました。ボタンはもう機能しません。何も共有されていません。
+
+sent-for-approval = あなたのロールで許可されている上限は { $cap }のため、有効期限 { $expiry }のリクエストを { $channel } に送信し、承認を依頼しました。結果はこことダイレクトメッセージ（DM）でお知らせします。リンクを受け取るまで何も共有されません。
+approval-not-posted = あなたのロールで許可されている上限は { $cap }のため承認が必要ですが、ボットは { $channel } にリクエストを投稿できませんでした。何も共有されていません。サーバー管理者に連絡してください。
+
+## The audit channel: one line per `/share` attempt (in the server's language).
+audit-post = { $user } `/share { $command }` { $id } → **{ $outcome }**
+audit-post-expiry = { $user } `/share { $command }` { $id }（有効期限 { $expiry }） → **{ $outcome }**
+audit-post-code = { $user } `/share { $command }` { $id } → **{ $outcome }**（{ $code }）
+audit-post-expiry-code = { $user } `/share { $command }` { $id }（有効期限 { $expiry }） → **{ $outcome }**（{ $code }）

@@ -1,0 +1,84 @@
+## `/share-admin` 的回复（SPEC §3、§9）。`$role` 和 `$channel` 是不会通知任何人的提及。
+
+not-admin = 只有服务器管理员（拥有“管理服务器”或“管理员”权限，或拥有已配置的管理员身份组）才能使用 `/share-admin`。
+role-with-name = { $role }（{ $name }）
+
+# 以下三条接在“可分享的”或句中逗号之后。
+role-limit-own = 有效期最长 **{ $cap }**
+role-limit-own-above-max = 有效期最长 **{ $cap }**（其自身上限 { $own } 超出了服务器的最长有效期）
+role-limit-server-max = 有效期最长为服务器的最长有效期，目前为 **{ $cap }**
+role-added = { $role } 现在可以使用 `/share` 分享链接，{ $limit }。
+role-cap-changed = { $role } 此前已获允许；其上限原为 { $before }，现在可分享的{ $limit }。
+role-cap-before-server-max = 服务器的最长有效期
+role-unchanged = { $role } 此前已获允许，{ $limit }；未做任何更改。
+role-removed = { $role } 已不能再分享链接。
+role-not-listed = { $role } 不在允许列表中；未做任何更改。
+roles-none-left = 现在没有任何身份组获准分享，在添加身份组之前，任何人都无法分享。
+roles-empty = 目前还没有任何身份组可以分享。请使用 `/share-admin roles add` 添加。
+roles-heading = 允许分享的身份组，以及各自可申请的最长有效期：
+roles-line = • { $role }：**{ $cap }**
+roles-line-limited = • { $role }：**{ $cap }**（自身上限为 { $own }，受服务器的最长有效期限制）
+roles-line-server-max = • { $role }：**{ $cap }**（服务器的最长有效期）
+
+channel-added = { $channel } 已加入列表：`/share` 现在只能在已列出的频道（及其子区）中使用。
+channel-already-listed = { $channel } 已在列表中；未做任何更改。
+channel-removed = { $channel } 已移出列表。
+channel-not-listed = { $channel } 不在列表中；未做任何更改。
+channels-none-left = 现在列表中没有任何频道，因此 `/share` 可在所有频道中使用。
+channels-empty = 列表中没有任何频道：`/share` 可在所有频道中使用。可使用 `/share-admin channels add` 加以限制。
+channels-list = `/share` 只能在以下频道中使用：{ $channels }（子区视同其所属频道）。
+
+policy-heading = 本服务器的设置：
+policy-updated-heading = 设置已更新：
+policy-cleared-heading = `{ $setting }` 已恢复为机器人的默认值：
+policy-line = • `{ $setting }`：**{ $value }**（{ $source }）
+policy-line-plain = • `{ $setting }`：{ $value }
+policy-source-here = 本服务器设置
+policy-source-default = 机器人的默认值
+policy-source-default-lowered = 机器人的默认值为 { $configured }，已降至最长有效期
+policy-yes = 是
+policy-no = 否
+policy-none = 无
+policy-approvals-none = 无（超出成员有效期上限的请求将被拒绝）
+policy-approver-none = 无（由服务器管理员审批）
+policy-approver-role = { $role } 和服务器管理员
+policy-defaults = 机器人的默认值：默认有效期 { $default }，最长有效期 { $max }。身份组和频道：`/share-admin roles list`、`/share-admin channels list`。
+
+refused = 未做任何更改：{ $why }。
+refusal-nothing-to-set = 请至少提供一项设置：`default_expiry`、`max_expiry`、`require_reason`、`audit_channel`、`approvals_channel` 或 `approver_role`
+refusal-expiry = `{ $option }`：{ $error }
+refusal-default-above-max = 默认有效期（{ $default }）超过了最长有效期（{ $max }）
+refusal-unknown-setting = { $setting } 不是有效的设置；请从 default_expiry、max_expiry、require_reason、audit_channel、approvals_channel、approver_role 中选择一项
+refusal-not-a-member = 该用户不是本服务器的成员
+storage-unavailable = 机器人暂时无法连接数据库；未做任何更改。请稍后重试。
+
+audit-empty = 尚无分享尝试记录。
+audit-heading = 最近 { $count } 次分享尝试（最新的在前）：
+audit-line = • { $when } { $user } { $target } { $id } → **{ $outcome }**
+audit-line-expiry = • { $when } { $user } { $target } { $id }，有效期 { $expiry } → **{ $outcome }**
+audit-line-code = • { $when } { $user } { $target } { $id } → **{ $outcome }**（{ $code }）
+audit-line-expiry-code = • { $when } { $user } { $target } { $id }，有效期 { $expiry } → **{ $outcome }**（{ $code }）
+
+## `/share-admin explain`：模拟检查，每条规则一行。
+explain-here = 在此处
+explain-in = 在 { $channel } 中
+explain-would-share = ✅ { $user } 现在可以{ $place }分享。
+explain-needs-approval = ⏳ { $user } 可以{ $place }提出请求，但需要审批。
+explain-would-not = ⛔ { $user } 现在无法{ $place }分享。
+explain-channel-anywhere = 频道：列表中没有任何频道，因此所有频道均可使用。
+explain-channel-listed = 频道：允许（该频道或该子区的所属频道已在列表中）。
+explain-channel-not-allowed = 频道：不允许；`/share` 只能在 { $channels } 中使用。
+explain-roles-empty = 身份组：本服务器尚未允许任何身份组。
+explain-role-cap = { $role }（最长 { $cap }）
+explain-roles = 身份组：通过 { $roles } 获准。该成员的上限：**{ $cap }**；默认有效期：**{ $default }**。
+explain-roles-none = 身份组：该成员的身份组均未获准。
+explain-server-reason-required = 服务器：默认有效期 { $default }，最长有效期 { $max }；必须填写理由。
+explain-server-reason-optional = 服务器：默认有效期 { $default }，最长有效期 { $max }；理由可选填。
+explain-expiry-granted = 有效期 { $expiry }：将被允许。
+explain-expiry-no-role = 有效期 { $expiry }：在服务器允许的范围内，但该成员的身份组不允许分享。
+explain-expiry-above-cap = 有效期：将被拒绝，超出了该成员的上限 { $cap }。
+explain-expiry-invalid = 有效期：将被拒绝：{ $error }。
+explain-default = 如果不指定有效期，该成员将获得 { $expiry }。
+explain-first-refusal = 首个拒绝原因：{ $code }。
+explain-rate-limit = 频率限制：目前还可发送 { $requests } 个请求（本人剩余 { $user } 个，服务器剩余 { $guild } 个）。
+explain-rate-limit-unknown = 频率限制：暂时无法读取（恢复读取之前，/share 会被拒绝）。

@@ -1,0 +1,47 @@
+## 审批（SPEC §10）：审批频道中的卡片（使用服务器语言）、点击按钮后的提示，
+## 以及发给请求者的通知（使用请求者的语言）。
+
+approval-asks = { $requester } 请求分享 { $target } { $id }，有效期 **{ $expiry }**。
+approval-reason = 理由：{ $reason }
+approval-card-title = 待审批的分享请求
+approval-card-decide = 该成员的身份组允许的有效期最长为 { $cap }。请在以下时间前做出决定：{ $deadline }。
+approval-approve = 批准
+approval-deny = 拒绝
+approval-ended-approved = 已批准
+approval-ended-denied = 已拒绝
+approval-ended-expired = 已过期
+approval-ended-title = 分享请求：{ $status }
+approval-approved-by = { $by } 已批准。
+approval-denied-by = { $by } 已拒绝。
+approval-approved-not-claimed = { $by } 已批准，但未在时限内领取。
+approval-nobody-decided = 无人在时限内做出决定。
+
+approval-what = { $target } { $id }，有效期 { $expiry }
+approval-claim-button = 领取链接
+approval-told-approved = 您的分享请求（{ $what }）已由 { $by } 批准。请在以下时间前点击 **领取链接** 获取链接：{ $deadline }。只有您能看到该链接，其有效期从领取时开始计算。
+approval-told-denied = 您的分享请求（{ $what }）已被 { $by } 拒绝。未分享任何内容。
+approval-told-expired = 您的分享请求（{ $what }）已过期。未分享任何内容。
+
+click-not-found = 此请求已不存在。
+click-not-approver = 只有服务器管理员和拥有审批身份组的成员才能处理分享请求。未做任何更改。
+click-own-request = 您不能批准或拒绝自己的请求，即使您是管理员也不行。未做任何更改。
+click-not-requester = 只有提出请求的成员才能领取此链接。未分享任何内容。
+click-approved = 您已批准该请求。已通知 { $requester }，其可在以下时间前领取链接：{ $deadline }。
+click-denied = 您已拒绝该请求。已通知 { $requester }。
+click-not-approved-yet = 该请求尚未获得批准。
+click-claimed-already = 此链接已被领取；不会再发放第二个链接。
+click-already-approved = 此请求已被批准。未做任何更改。
+click-already-approved-by = 此请求已由 { $by } 批准。未做任何更改。
+click-already-denied = 此请求已被拒绝。未做任何更改。
+click-already-denied-by = 此请求已被 { $by } 拒绝。未做任何更改。
+click-already-expired = 此请求已过期。未做任何更改。
+click-expired = 此请求已过期，其按钮已失效。未分享任何内容。
+
+sent-for-approval = 您的身份组允许的有效期最长为 { $cap }，因此您申请 { $expiry } 的请求已发送至 { $channel } 等待审批。您将在此处及通过私信收到通知；在您领取之前，不会分享任何内容。
+approval-not-posted = 您的身份组允许的有效期最长为 { $cap }，因此此请求需要审批，但机器人无法在 { $channel } 中发布该请求。未分享任何内容；请告知服务器管理员。
+
+## 审计频道：每次 `/share` 尝试一行（使用服务器语言）。
+audit-post = { $user } `/share { $command }` { $id } → **{ $outcome }**
+audit-post-expiry = { $user } `/share { $command }` { $id }，有效期 { $expiry } → **{ $outcome }**
+audit-post-code = { $user } `/share { $command }` { $id } → **{ $outcome }**（{ $code }）
+audit-post-expiry-code = { $user } `/share { $command }` { $id }，有效期 { $expiry } → **{ $outcome }**（{ $code }）

@@ -1,0 +1,85 @@
+## `/share-admin` 的回覆（SPEC §3、§9）。`$role` 和 `$channel` 是提及，不會通知任何人。
+
+not-admin = 只有伺服器管理員（具有「管理伺服器」或「管理員」權限，或擁有已設定的管理身分組）才能使用 `/share-admin`。
+role-with-name = { $role }（{ $name }）
+
+role-limit-own = 最長 **{ $cap }**
+role-limit-own-above-max = 最長 **{ $cap }**（其自身上限 { $own } 超過伺服器的最長有效期限）
+role-limit-server-max = 最長為伺服器的最長有效期限，目前為 **{ $cap }**
+role-added = { $role } 現在可以使用 `/share` 分享連結，有效期限{ $limit }。
+role-cap-changed = { $role } 原本就已獲准分享；上限已變更（原為 { $before }），現在可分享的有效期限{ $limit }。
+role-cap-before-server-max = 伺服器的最長有效期限
+role-unchanged = { $role } 原本就已獲准分享，有效期限{ $limit }；未做任何變更。
+role-removed = { $role } 已無法再分享連結。
+role-not-listed = { $role } 原本就不在允許清單中；未做任何變更。
+roles-none-left = 目前沒有任何身分組獲准分享，在新增身分組之前，沒有人能分享。
+roles-empty = 目前還沒有身分組可以分享。請使用 `/share-admin roles add` 新增。
+roles-heading = 獲准分享的身分組，以及各自可要求的最長有效期限：
+roles-line = • { $role }：**{ $cap }**
+roles-line-limited = • { $role }：**{ $cap }**（自身上限為 { $own }，受伺服器的最長有效期限限制）
+roles-line-server-max = • { $role }：**{ $cap }**（伺服器的最長有效期限）
+
+channel-added = 已將 { $channel } 加入清單：`/share` 現在只能在清單中的頻道（及其討論串）使用。
+channel-already-listed = { $channel } 原本就已在清單中；未做任何變更。
+channel-removed = 已將 { $channel } 從清單中移除。
+channel-not-listed = { $channel } 原本就不在清單中；未做任何變更。
+channels-none-left = 清單中已沒有任何頻道，因此 `/share` 可在所有頻道使用。
+channels-empty = 清單中沒有任何頻道：`/share` 可在所有頻道使用。可使用 `/share-admin channels add` 加以限制。
+channels-list = `/share` 只能在以下頻道使用：{ $channels }（討論串視同其所屬頻道）。
+
+policy-heading = 此伺服器的設定：
+policy-updated-heading = 已更新設定：
+policy-cleared-heading = `{ $setting }` 已恢復為機器人的預設值：
+policy-line = • `{ $setting }`：**{ $value }**（{ $source }）
+policy-line-plain = • `{ $setting }`：{ $value }
+policy-source-here = 在此伺服器設定
+policy-source-default = 機器人的預設值
+policy-source-default-lowered = 機器人的預設值為 { $configured }，已降至最長有效期限
+policy-yes = 是
+policy-no = 否
+policy-none = 無
+policy-approvals-none = 無（超過成員上限的請求會被拒絕）
+policy-approver-none = 無（由伺服器管理員核准）
+policy-approver-role = { $role } 及伺服器管理員
+policy-defaults = 機器人的預設值：預設有效期限 { $default }，最長有效期限 { $max }。身分組與頻道：`/share-admin roles list`、`/share-admin channels list`。
+
+refused = 未做任何變更：{ $why }。
+refusal-nothing-to-set = 請至少提供一項設定：`default_expiry`、`max_expiry`、`require_reason`、`audit_channel`、`approvals_channel` 或 `approver_role`
+refusal-expiry = `{ $option }`：{ $error }
+refusal-default-above-max = 預設有效期限（{ $default }）比最長有效期限（{ $max }）還長
+refusal-unknown-setting = { $setting } 不是有效的設定；請從 default_expiry、max_expiry、require_reason、audit_channel、approvals_channel、approver_role 中選擇一項
+refusal-not-a-member = 該使用者不是此伺服器的成員
+storage-unavailable = 機器人目前無法連線至資料庫；未做任何變更。請稍後再試。
+
+audit-empty = 目前還沒有任何分享嘗試的記錄。
+# 中文沒有複數形式，因此不用選擇器。
+audit-heading = 最近 { $count } 次分享嘗試（由新到舊）：
+audit-line = • { $when } { $user } { $target } { $id } → **{ $outcome }**
+audit-line-expiry = • { $when } { $user } { $target } { $id }，有效期限 { $expiry } → **{ $outcome }**
+audit-line-code = • { $when } { $user } { $target } { $id } → **{ $outcome }**（{ $code }）
+audit-line-expiry-code = • { $when } { $user } { $target } { $id }，有效期限 { $expiry } → **{ $outcome }**（{ $code }）
+
+## `/share-admin explain`：模擬檢查，每條規則一行。
+explain-here = 在這裡
+explain-in = 在 { $channel } 中
+explain-would-share = ✅ { $user } 目前可以{ $place }分享。
+explain-needs-approval = ⏳ { $user } 可以{ $place }提出請求，但需要經過審核。
+explain-would-not = ⛔ { $user } 目前無法{ $place }分享。
+explain-channel-anywhere = 頻道：清單中沒有任何頻道，因此所有頻道都可以使用。
+explain-channel-listed = 頻道：允許（此頻道或討論串所屬的頻道在清單中）。
+explain-channel-not-allowed = 頻道：不允許；`/share` 只能在 { $channels } 使用。
+explain-roles-empty = 身分組：此伺服器尚未允許任何身分組。
+explain-role-cap = { $role }（最長 { $cap }）
+explain-roles = 身分組：透過 { $roles } 獲准。上限：**{ $cap }**；預設有效期限：**{ $default }**。
+explain-roles-none = 身分組：該成員的身分組都未獲准。
+explain-server-reason-required = 伺服器：預設 { $default }，最長 { $max }；必須填寫理由。
+explain-server-reason-optional = 伺服器：預設 { $default }，最長 { $max }；理由為選填。
+explain-expiry-granted = 有效期限 { $expiry }：會獲准。
+explain-expiry-no-role = 有效期限 { $expiry }：在伺服器允許的範圍內，但該成員的身分組不允許分享。
+explain-expiry-above-cap = 有效期限：會被拒絕，因為超過其上限 { $cap }。
+explain-expiry-invalid = 有效期限：會被拒絕，原因：{ $error }。
+explain-default = 若未指定有效期限，該成員會獲得 { $expiry } 的有效期限。
+explain-first-refusal = 第一個拒絕原因：{ $code }。
+# 中文沒有複數形式，因此不用選擇器。
+explain-rate-limit = 頻率限制：目前還能再提出 { $requests } 個請求（個人剩餘 { $user } 個，伺服器剩餘 { $guild } 個）。
+explain-rate-limit-unknown = 頻率限制：目前無法讀取（在能夠讀取之前，/share 都會被拒絕）。

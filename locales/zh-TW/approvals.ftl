@@ -1,0 +1,47 @@
+## 審核（SPEC §10）：審核頻道中的卡片（使用伺服器的語言）、按下按鈕後的回覆，
+## 以及給請求者的通知（使用請求者的語言）。
+
+approval-asks = { $requester } 請求分享 { $target } { $id }，有效期限 **{ $expiry }**。
+approval-reason = 理由：{ $reason }
+approval-card-title = 待審核的分享請求
+approval-card-decide = 請求者的身分組最長允許 { $cap }。請在 { $deadline } 之前做出決定。
+approval-approve = 核准
+approval-deny = 拒絕
+approval-ended-approved = 已核准
+approval-ended-denied = 已拒絕
+approval-ended-expired = 已逾期
+approval-ended-title = 分享請求：{ $status }
+approval-approved-by = 由 { $by } 核准。
+approval-denied-by = 由 { $by } 拒絕。
+approval-approved-not-claimed = 已由 { $by } 核准，但未在時限內領取。
+approval-nobody-decided = 無人在時限內做出決定。
+
+approval-what = { $target } { $id }（有效期限 { $expiry }）
+approval-claim-button = 領取連結
+approval-told-approved = 您分享 { $what } 的請求已由 { $by } 核准。請在 { $deadline } 之前按下**領取連結**以取得連結；只有您能看到連結，且有效期限會從那時開始計算。
+approval-told-denied = 您分享 { $what } 的請求已被 { $by } 拒絕。未分享任何內容。
+approval-told-expired = 您分享 { $what } 的請求已逾期。未分享任何內容。
+
+click-not-found = 此請求已不存在。
+click-not-approver = 只有伺服器管理員和擁有審核身分組的成員才能決定分享請求。未做任何變更。
+click-own-request = 您無法核准或拒絕自己的請求，即使您是伺服器管理員也一樣。未做任何變更。
+click-not-requester = 只有提出請求的成員才能領取此連結。未分享任何內容。
+click-approved = 您已核准此請求。已通知 { $requester }，對方可在 { $deadline } 之前領取連結。
+click-denied = 您已拒絕此請求。已通知 { $requester }。
+click-not-approved-yet = 此請求尚未獲得核准。
+click-claimed-already = 此連結已被領取；不會再核發第二個連結。
+click-already-approved = 此請求已被核准。未做任何變更。
+click-already-approved-by = 此請求已由 { $by } 核准。未做任何變更。
+click-already-denied = 此請求已被拒絕。未做任何變更。
+click-already-denied-by = 此請求已由 { $by } 拒絕。未做任何變更。
+click-already-expired = 此請求已逾期。未做任何變更。
+click-expired = 此請求已逾期；按鈕已失效。未分享任何內容。
+
+sent-for-approval = 您的身分組最長允許 { $cap }，因此您要求 { $expiry } 的請求已送至 { $channel } 等待審核。您會在這裡及透過私人訊息收到通知；在您領取之前，不會分享任何內容。
+approval-not-posted = 您的身分組最長允許 { $cap }，因此這項請求需要審核，但機器人無法在 { $channel } 張貼請求。未分享任何內容；請通知伺服器管理員。
+
+## 稽核頻道：每次 `/share` 嘗試一行（使用伺服器的語言）。
+audit-post = { $user } `/share { $command }` { $id } → **{ $outcome }**
+audit-post-expiry = { $user } `/share { $command }` { $id }，有效期限 { $expiry } → **{ $outcome }**
+audit-post-code = { $user } `/share { $command }` { $id } → **{ $outcome }**（{ $code }）
+audit-post-expiry-code = { $user } `/share { $command }` { $id }，有效期限 { $expiry } → **{ $outcome }**（{ $code }）
