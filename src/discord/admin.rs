@@ -46,8 +46,8 @@ pub fn render(lang: Lang, outcome: &AdminOutcome, role_name: Option<&str>) -> St
             match change {
                 RoleChange::Added => tr!(lang, "role-added", role = name, limit = limit),
                 RoleChange::CapChanged { previous } => {
-                    let before = previous
-                        .map_or_else(|| tr!(lang, "role-cap-before-server-max"), &exp);
+                    let before =
+                        previous.map_or_else(|| tr!(lang, "role-cap-before-server-max"), &exp);
                     tr!(
                         lang,
                         "role-cap-changed",

@@ -438,6 +438,69 @@ mod tests {
         })
     }
 
+    /// Every node of a definition: the command, its groups, subcommands and options.
+    fn nodes<'a>(node: &'a Value, out: &mut Vec<&'a Value>) {
+        out.push(node);
+        for o in node["options"].as_array().into_iter().flatten() {
+            nodes(o, out);
+        }
+    }
+
+    #[test]
+    fn every_description_and_choice_is_localized_within_discords_limits() {
+        let defs: Vec<Value> = definitions()
+            .iter()
+            .map(|c| serde_json::to_value(c).unwrap())
+            .collect();
+        let mut all = Vec::new();
+        defs.iter().for_each(|d| nodes(d, &mut all));
+        assert!(all.len() > 40, "{} nodes", all.len());
+        let chars = |v: &Value| v.as_str().unwrap().chars().count();
+        for node in &all {
+            let english = node["description"].as_str().unwrap();
+            assert!(
+                (1..=100).contains(&chars(&node["description"])),
+                "{english}"
+            );
+            let localized = node["description_localizations"].as_object().unwrap();
+            let codes: Vec<&str> = localized.keys().map(String::as_str).collect();
+            assert_eq!(codes.len(), 3, "{english}: {codes:?}");
+            for lang in Lang::TRANSLATED {
+                let text = &localized[lang.code()];
+                assert!((1..=100).contains(&chars(text)), "{}: {text}", lang.code());
+                assert_ne!(
+                    text.as_str().unwrap(),
+                    english,
+                    "{}: untranslated",
+                    lang.code()
+                );
+                assert!(!text.as_str().unwrap().starts_with("cmd-"), "{text}");
+            }
+            // Names stay as SPEC §3 gives them: people type them, and the docs use them.
+            assert!(
+                node["name_localizations"]
+                    .as_object()
+                    .is_none_or(|m| m.is_empty()),
+                "{node}"
+            );
+            for choice in node["choices"].as_array().into_iter().flatten() {
+                let names = choice["name_localizations"].as_object().unwrap();
+                assert_eq!(names.len(), 3, "{choice}");
+                for name in names.values() {
+                    assert!((1..=100).contains(&chars(name)), "{name}");
+                }
+            }
+        }
+        let share = &defs[0];
+        assert_eq!(
+            share["description_localizations"]["zh-CN"],
+            "通过限时链接分享 PAI-DLC 任务或 TensorBoard"
+        );
+        let clear = at(&defs[1], &["policy", "clear", "setting"]);
+        assert_eq!(clear["choices"][0]["value"], "default_expiry");
+        assert_eq!(clear["choices"][0]["name"], "default_expiry");
+    }
+
     #[test]
     fn definitions_follow_the_spec() {
         let json = serde_json::to_value(definitions()).unwrap();

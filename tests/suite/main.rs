@@ -15,5 +15,6 @@ mod gettoken_client;
 mod guardrails_e2e;
 mod http_endpoints;
 mod http_mode;
+mod languages_e2e;
 mod signing_vectors;
 mod store;

@@ -370,6 +370,8 @@ struct Invoker {
     roles: Vec<u64>,
     permissions: u64,
     locale: String,
+    /// The server's language (`guild_locale` and `guild.locale`).
+    guild_locale: String,
 }
 
 impl Invoker {
@@ -383,6 +385,7 @@ impl Invoker {
             roles: Vec::new(),
             permissions: MEMBER_PERMISSIONS,
             locale: "en-US".to_owned(),
+            guild_locale: "en-US".to_owned(),
         }
     }
 
@@ -436,9 +439,9 @@ impl Invoker {
             Some(guild_id) => {
                 interaction["guild_id"] = json!(guild_id.to_string());
                 interaction["guild"] = json!({
-                    "id": guild_id.to_string(), "locale": "en-US", "features": [],
+                    "id": guild_id.to_string(), "locale": self.guild_locale, "features": [],
                 });
-                interaction["guild_locale"] = json!("en-US");
+                interaction["guild_locale"] = json!(self.guild_locale);
                 interaction["member"] = json!({
                     "user": invoker,
                     "roles": self.roles.iter().map(u64::to_string).collect::<Vec<_>>(),
@@ -653,6 +656,12 @@ impl CommandInteraction {
         self
     }
 
+    /// The server's language, as Discord sends it in `guild_locale`.
+    pub fn guild_locale(mut self, locale: &str) -> Self {
+        self.invoker.guild_locale = locale.to_owned();
+        self
+    }
+
     /// Fixed interaction id (otherwise each `build` gets a fresh one).
     pub fn id(mut self, id: u64) -> Self {
         self.id = Some(id);
@@ -852,6 +861,18 @@ impl ComponentInteraction {
     /// A button on a message in a DM with the bot: no guild, no member, `user` at the top level.
     pub fn in_dm(mut self) -> Self {
         self.invoker.guild_id = None;
+        self
+    }
+
+    /// The clicker's language (`locale`).
+    pub fn locale(mut self, locale: &str) -> Self {
+        self.invoker.locale = locale.to_owned();
+        self
+    }
+
+    /// The server's language (`guild_locale`).
+    pub fn guild_locale(mut self, locale: &str) -> Self {
+        self.invoker.guild_locale = locale.to_owned();
         self
     }
 
