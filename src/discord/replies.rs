@@ -665,6 +665,84 @@ mod tests {
         );
     }
 
+    /// The five replies members see most, in Chinese and Japanese: each in the reader's
+    /// words, durations included, with the values the code filled in.
+    #[test]
+    fn the_most_common_replies_read_in_the_members_language() {
+        let issued = ShareOutcome::Issued(IssuedShare {
+            target_type: TargetType::Job,
+            target_id: crate::share::TargetId::parse("dlc1a2b3").unwrap(),
+            link: "https://pai.example/share?token=t".to_owned().into(),
+            token: "t".to_owned().into(),
+            expiry: "1h30m".parse().unwrap(),
+            expires_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            lifetime: Duration::from_secs(5_400),
+            request_id: "REQ-1".into(),
+        });
+        let bad_expiry = ShareOutcome::Invalid(InvalidInput::Expiry(
+            crate::share::Expiry::parse("5年", Expiry::HARD_MAX).unwrap_err(),
+        ));
+        let cases: [(&ShareOutcome, [&str; 2], [&str; 2]); 5] = [
+            (
+                &issued,
+                ["这是您的分享链接", "1 小时 30 分钟"],
+                ["共有リンクはこちらです", "1 時間 30 分"],
+            ),
+            (
+                &ShareOutcome::Denied(AccessDecision::MissingRole),
+                ["您无法在此分享链接", "/share-admin roles add"],
+                [
+                    "ここでは共有リンクを作成できません",
+                    "/share-admin roles add",
+                ],
+            ),
+            (
+                &bad_expiry,
+                ["`5年`", "未分享任何内容"],
+                ["`5年`", "何も共有されていません"],
+            ),
+            (
+                &ShareOutcome::RateLimited {
+                    scope: LimitScope::User,
+                    retry_after: Duration::from_secs(90),
+                },
+                ["1 分钟 30 秒", "未分享任何内容"],
+                ["1 分 30 秒", "何も共有されていません"],
+            ),
+            (
+                &ShareOutcome::Invalid(InvalidInput::AboveRoleCap {
+                    cap: "12h".parse().unwrap(),
+                }),
+                ["**12 小时**", "未分享任何内容"],
+                ["**12 時間**", "何も共有されていません"],
+            ),
+        ];
+        let visible = |v: &serde_json::Value| {
+            let e = &v["embeds"][0];
+            let fields = e["fields"].as_array().into_iter().flatten();
+            [&v["content"], &e["title"], &e["description"]]
+                .into_iter()
+                .chain(fields.flat_map(|f| [&f["name"], &f["value"]]))
+                .filter_map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        for (outcome, zh, ja) in cases {
+            for (lang, needles) in [(Lang::ZhCn, zh), (Lang::Ja, ja)] {
+                let text = visible(&json(&share(lang, outcome)));
+                println!("--- {} {outcome:?}\n{text}", lang.code());
+                for needle in needles {
+                    assert!(
+                        text.contains(needle),
+                        "{}: {needle:?} in {text}",
+                        lang.code()
+                    );
+                }
+                assert!(!text.contains("Nothing"), "{text}");
+            }
+        }
+    }
+
     #[test]
     fn upstream_errors_carry_code_and_request_id() {
         let f = IssueFailure {
