@@ -77,6 +77,27 @@ async fn a_share_is_deferred_inline_and_answered_by_a_rest_edit() {
     assert_says(&reply, "dlc1a2b3c4d5e6f");
     assert_eq!(h.audit_row(&id).await["outcome"], "issued");
 
+    // Each member is answered in their language here too.
+    let (_, _, ja) = h
+        .ask_http(
+            share("dlc-ja")
+                .option_str("expiry", "2時間")
+                .locale("ja")
+                .build(),
+        )
+        .await;
+    assert_says(&ja, "共有リンクはこちらです");
+    assert_says(&ja, "2 時間");
+    let (_, _, refused) = h
+        .ask_http(
+            CommandInteraction::share("job")
+                .option_str("id", "dlc-tw")
+                .locale("zh-TW")
+                .build(),
+        )
+        .await;
+    assert_says(&refused, "您的身分組都未獲准分享");
+
     // Autocomplete is answered inline too, with choices.
     let typing = CommandInteraction::share("job")
         .option_str("id", "dlc-x")
