@@ -57,10 +57,7 @@ audit-heading =
         [one] The last share attempt:
        *[other] Last { $count } share attempts, newest first:
     }
-audit-line = • { $when } { $user } { $target } { $id } → **{ $outcome }**
-audit-line-expiry = • { $when } { $user } { $target } { $id } for { $expiry } → **{ $outcome }**
-audit-line-code = • { $when } { $user } { $target } { $id } → **{ $outcome }** ({ $code })
-audit-line-expiry-code = • { $when } { $user } { $target } { $id } for { $expiry } → **{ $outcome }** ({ $code })
+audit-line-what = • { $when } { $user } { $target } { $id }
 
 ## `/share-admin explain`: a dry run, one line per rule.
 explain-here = here

@@ -41,7 +41,4 @@ sent-for-approval = Your roles allow up to { $cap }, so your request for { $expi
 approval-not-posted = Your roles allow up to { $cap }, so this needs approval, but the bot could not post the request in { $channel }. Nothing was shared; please tell a server admin.
 
 ## The audit channel: one line per `/share` attempt (in the server's language).
-audit-post = { $user } `/share { $command }` { $id } → **{ $outcome }**
-audit-post-expiry = { $user } `/share { $command }` { $id } for { $expiry } → **{ $outcome }**
-audit-post-code = { $user } `/share { $command }` { $id } → **{ $outcome }** ({ $code })
-audit-post-expiry-code = { $user } `/share { $command }` { $id } for { $expiry } → **{ $outcome }** ({ $code })
+audit-post-what = { $user } `/share { $command }` { $id }

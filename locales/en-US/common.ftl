@@ -41,3 +41,9 @@ storage-unavailable-nothing-changed = The bot cannot reach its database right no
 
 # Autocomplete: what the member typed, and what it means.
 suggestion-typed = { $typed } ({ $duration })
+
+# One recorded attempt: who and what ($what), then the expiry, outcome and error code.
+attempt = { $what } → **{ $outcome }**
+attempt-expiry = { $what } for { $expiry } → **{ $outcome }**
+attempt-code = { $what } → **{ $outcome }** ({ $code })
+attempt-expiry-code = { $what } for { $expiry } → **{ $outcome }** ({ $code })

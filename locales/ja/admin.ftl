@@ -56,10 +56,7 @@ storage-unavailable = ボットは現在データベースに接続できませ�
 audit-empty = 共有の試行はまだ記録されていません。
 # No plural in Japanese: one form for every count.
 audit-heading = 直近 { $count } 件の共有の試行（新しい順）：
-audit-line = • { $when } { $user } { $target } { $id } → **{ $outcome }**
-audit-line-expiry = • { $when } { $user } { $target } { $id }（有効期限 { $expiry }） → **{ $outcome }**
-audit-line-code = • { $when } { $user } { $target } { $id } → **{ $outcome }**（{ $code }）
-audit-line-expiry-code = • { $when } { $user } { $target } { $id }（有効期限 { $expiry }） → **{ $outcome }**（{ $code }）
+audit-line-what = • { $when } { $user } { $target } { $id }
 
 ## `/share-admin explain`: a dry run, one line per rule.
 # $place follows は directly: "ここで" or " #channel で" (the leading space is deliberate).

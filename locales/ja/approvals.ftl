@@ -41,7 +41,4 @@ sent-for-approval = あなたのロールで許可されている上限は { $ca
 approval-not-posted = あなたのロールで許可されている上限は { $cap }のため承認が必要ですが、ボットは { $channel } にリクエストを投稿できませんでした。何も共有されていません。サーバー管理者に連絡してください。
 
 ## The audit channel: one line per `/share` attempt (in the server's language).
-audit-post = { $user } `/share { $command }` { $id } → **{ $outcome }**
-audit-post-expiry = { $user } `/share { $command }` { $id }（有効期限 { $expiry }） → **{ $outcome }**
-audit-post-code = { $user } `/share { $command }` { $id } → **{ $outcome }**（{ $code }）
-audit-post-expiry-code = { $user } `/share { $command }` { $id }（有効期限 { $expiry }） → **{ $outcome }**（{ $code }）
+audit-post-what = { $user } `/share { $command }` { $id }

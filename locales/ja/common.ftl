@@ -40,3 +40,9 @@ storage-unavailable-nothing-changed = ボットは現在データベースに接
 
 # Autocomplete: what the member typed, and what it means.
 suggestion-typed = { $typed }（{ $duration }）
+
+# 記録された 1 件の試行：誰が何を（$what）、続いて有効期限、結果、エラーコード。
+attempt = { $what } → **{ $outcome }**
+attempt-expiry = { $what }（有効期限 { $expiry }） → **{ $outcome }**
+attempt-code = { $what } → **{ $outcome }**（{ $code }）
+attempt-expiry-code = { $what }（有効期限 { $expiry }） → **{ $outcome }**（{ $code }）

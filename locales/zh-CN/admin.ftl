@@ -54,10 +54,7 @@ storage-unavailable = 机器人暂时无法连接数据库；未做任何更改�
 
 audit-empty = 尚无分享尝试记录。
 audit-heading = 最近 { $count } 次分享尝试（最新的在前）：
-audit-line = • { $when } { $user } { $target } { $id } → **{ $outcome }**
-audit-line-expiry = • { $when } { $user } { $target } { $id }，有效期 { $expiry } → **{ $outcome }**
-audit-line-code = • { $when } { $user } { $target } { $id } → **{ $outcome }**（{ $code }）
-audit-line-expiry-code = • { $when } { $user } { $target } { $id }，有效期 { $expiry } → **{ $outcome }**（{ $code }）
+audit-line-what = • { $when } { $user } { $target } { $id }
 
 ## `/share-admin explain`：模拟检查，每条规则一行。
 explain-here = 在此处

@@ -41,7 +41,4 @@ sent-for-approval = 您的身份组允许的有效期最长为 { $cap }，因此
 approval-not-posted = 您的身份组允许的有效期最长为 { $cap }，因此此请求需要审批，但机器人无法在 { $channel } 中发布该请求。未分享任何内容；请告知服务器管理员。
 
 ## 审计频道：每次 `/share` 尝试一行（使用服务器语言）。
-audit-post = { $user } `/share { $command }` { $id } → **{ $outcome }**
-audit-post-expiry = { $user } `/share { $command }` { $id }，有效期 { $expiry } → **{ $outcome }**
-audit-post-code = { $user } `/share { $command }` { $id } → **{ $outcome }**（{ $code }）
-audit-post-expiry-code = { $user } `/share { $command }` { $id }，有效期 { $expiry } → **{ $outcome }**（{ $code }）
+audit-post-what = { $user } `/share { $command }` { $id }

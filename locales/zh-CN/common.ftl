@@ -40,3 +40,9 @@ storage-unavailable-nothing-changed = 机器人暂时无法连接数据库，未
 
 # 自动补全：成员输入的内容及其含义。
 suggestion-typed = { $typed }（{ $duration }）
+
+# 一次记录的尝试：谁和什么（$what），然后是有效期、结果和错误代码。
+attempt = { $what } → **{ $outcome }**
+attempt-expiry = { $what }，有效期 { $expiry } → **{ $outcome }**
+attempt-code = { $what } → **{ $outcome }**（{ $code }）
+attempt-expiry-code = { $what }，有效期 { $expiry } → **{ $outcome }**（{ $code }）

@@ -54,10 +54,7 @@ storage-unavailable = 機器人目前無法連線至資料庫；未做任何變�
 audit-empty = 目前還沒有任何分享嘗試的記錄。
 # 中文沒有複數形式，因此不用選擇器。
 audit-heading = 最近 { $count } 次分享嘗試（由新到舊）：
-audit-line = • { $when } { $user } { $target } { $id } → **{ $outcome }**
-audit-line-expiry = • { $when } { $user } { $target } { $id }，有效期限 { $expiry } → **{ $outcome }**
-audit-line-code = • { $when } { $user } { $target } { $id } → **{ $outcome }**（{ $code }）
-audit-line-expiry-code = • { $when } { $user } { $target } { $id }，有效期限 { $expiry } → **{ $outcome }**（{ $code }）
+audit-line-what = • { $when } { $user } { $target } { $id }
 
 ## `/share-admin explain`：模擬檢查，每條規則一行。
 explain-here = 在這裡

@@ -41,7 +41,4 @@ sent-for-approval = 您的身分組最長允許 { $cap }，因此您要求 { $ex
 approval-not-posted = 您的身分組最長允許 { $cap }，因此這項請求需要審核，但機器人無法在 { $channel } 張貼請求。未分享任何內容；請通知伺服器管理員。
 
 ## 稽核頻道：每次 `/share` 嘗試一行（使用伺服器的語言）。
-audit-post = { $user } `/share { $command }` { $id } → **{ $outcome }**
-audit-post-expiry = { $user } `/share { $command }` { $id }，有效期限 { $expiry } → **{ $outcome }**
-audit-post-code = { $user } `/share { $command }` { $id } → **{ $outcome }**（{ $code }）
-audit-post-expiry-code = { $user } `/share { $command }` { $id }，有效期限 { $expiry } → **{ $outcome }**（{ $code }）
+audit-post-what = { $user } `/share { $command }` { $id }

@@ -40,3 +40,9 @@ storage-unavailable-nothing-changed = 機器人目前無法連線至資料庫；
 
 # 自動完成：成員輸入的內容及其代表的時長。
 suggestion-typed = { $typed }（{ $duration }）
+
+# 一次記錄的嘗試：誰與什麼（$what），接著是有效期限、結果與錯誤代碼。
+attempt = { $what } → **{ $outcome }**
+attempt-expiry = { $what }，有效期限 { $expiry } → **{ $outcome }**
+attempt-code = { $what } → **{ $outcome }**（{ $code }）
+attempt-expiry-code = { $what }，有效期限 { $expiry } → **{ $outcome }**（{ $code }）

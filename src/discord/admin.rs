@@ -4,7 +4,7 @@
 use serenity::all::EditInteractionResponse;
 
 use super::i18n::{Lang, sentences, tr};
-use super::replies::{self, channel_list, code, escape, lifetime, timestamps};
+use super::replies::{self, channel_list, code, escape, timestamps};
 use crate::safe_text::{ECHO_MAX_CHARS, shorten, visible};
 use crate::share::ports::{AuditEntry, RoleChange};
 use crate::share::{
@@ -174,56 +174,25 @@ pub fn render(lang: Lang, outcome: &AdminOutcome, role_name: Option<&str>) -> St
 /// One row of `/share-admin audit`. Rows hold what members typed: an invalid target id can be
 /// anything, so it is cut and shown as inline code.
 fn audit_line(lang: Lang, r: &AuditEntry) -> String {
-    let when = timestamps(lang, r.created_at.timestamp());
-    let user = format!("<@{}>", escape(&r.user_id));
     let target = match r.target_type.parse::<TargetType>() {
         Ok(t) => replies::target(lang, t),
         Err(_) => visible(&r.target_type).into_owned(),
     };
-    let id = code(&shorten(&r.target_id, ECHO_MAX_CHARS));
-    let outcome = replies::outcome(lang, &r.outcome);
-    match (r.expire_seconds, r.error_code.as_deref()) {
-        (None, None) => tr!(
-            lang,
-            "audit-line",
-            when = when,
-            user = user,
-            target = target,
-            id = id,
-            outcome = outcome
-        ),
-        (Some(s), None) => tr!(
-            lang,
-            "audit-line-expiry",
-            when = when,
-            user = user,
-            target = target,
-            id = id,
-            expiry = lifetime(lang, s),
-            outcome = outcome
-        ),
-        (None, Some(c)) => tr!(
-            lang,
-            "audit-line-code",
-            when = when,
-            user = user,
-            target = target,
-            id = id,
-            outcome = outcome,
-            code = code(c)
-        ),
-        (Some(s), Some(c)) => tr!(
-            lang,
-            "audit-line-expiry-code",
-            when = when,
-            user = user,
-            target = target,
-            id = id,
-            expiry = lifetime(lang, s),
-            outcome = outcome,
-            code = code(c)
-        ),
-    }
+    let what = tr!(
+        lang,
+        "audit-line-what",
+        when = timestamps(lang, r.created_at.timestamp()),
+        user = format!("<@{}>", escape(&r.user_id)),
+        target = target,
+        id = code(&shorten(&r.target_id, ECHO_MAX_CHARS))
+    );
+    replies::attempt(
+        lang,
+        what,
+        r.expire_seconds,
+        &r.outcome,
+        r.error_code.as_deref(),
+    )
 }
 
 /// Why an admin's change was refused, as the middle of "Nothing was changed: …".

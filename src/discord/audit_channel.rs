@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serenity::all::{CreateAllowedMentions, CreateMessage, Http};
 
 use super::i18n::{Lang, tr};
-use super::replies::{self, code, escape, lifetime};
+use super::replies::{self, code, escape};
 use crate::safe_text::{ECHO_MAX_CHARS, shorten};
 use crate::share::AuditNotice;
 use crate::telemetry::metric;
@@ -49,47 +49,20 @@ pub fn message(lang: Lang, n: &AuditNotice) -> CreateMessage {
         .user_id
         .parse::<u64>()
         .map_or_else(|_| escape(&n.user_id), |id| format!("<@{id}>"));
-    let command = n.target_type.as_str();
-    let id = code(&shorten(&n.target_id, ECHO_MAX_CHARS));
-    let outcome = replies::outcome(lang, n.outcome.as_str());
-    let line = match (n.expire_seconds, n.error_code.as_deref()) {
-        (None, None) => tr!(
-            lang,
-            "audit-post",
-            user = user,
-            command = command,
-            id = id,
-            outcome = outcome
-        ),
-        (Some(s), None) => tr!(
-            lang,
-            "audit-post-expiry",
-            user = user,
-            command = command,
-            id = id,
-            expiry = lifetime(lang, s),
-            outcome = outcome
-        ),
-        (None, Some(c)) => tr!(
-            lang,
-            "audit-post-code",
-            user = user,
-            command = command,
-            id = id,
-            outcome = outcome,
-            code = code(c)
-        ),
-        (Some(s), Some(c)) => tr!(
-            lang,
-            "audit-post-expiry-code",
-            user = user,
-            command = command,
-            id = id,
-            expiry = lifetime(lang, s),
-            outcome = outcome,
-            code = code(c)
-        ),
-    };
+    let what = tr!(
+        lang,
+        "audit-post-what",
+        user = user,
+        command = n.target_type.as_str(),
+        id = code(&shorten(&n.target_id, ECHO_MAX_CHARS))
+    );
+    let line = replies::attempt(
+        lang,
+        what,
+        n.expire_seconds,
+        n.outcome.as_str(),
+        n.error_code.as_deref(),
+    );
     let content = match n.reason.as_deref() {
         Some(r) => format!(
             "{line}\n{}",

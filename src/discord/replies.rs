@@ -246,6 +246,43 @@ pub fn suggestion(lang: Lang, s: &Suggestion) -> String {
     }
 }
 
+/// One recorded attempt, as the audit listing and the audit channel show it: `what` (who asked
+/// for which target), then the lifetime, the outcome and the error code when there are any.
+pub fn attempt(
+    lang: Lang,
+    what: String,
+    expire_seconds: Option<i64>,
+    stored_outcome: &str,
+    error_code: Option<&str>,
+) -> String {
+    let outcome = outcome(lang, stored_outcome);
+    match (expire_seconds, error_code) {
+        (None, None) => tr!(lang, "attempt", what = what, outcome = outcome),
+        (Some(s), None) => tr!(
+            lang,
+            "attempt-expiry",
+            what = what,
+            expiry = lifetime(lang, s),
+            outcome = outcome
+        ),
+        (None, Some(c)) => tr!(
+            lang,
+            "attempt-code",
+            what = what,
+            outcome = outcome,
+            code = code(c)
+        ),
+        (Some(s), Some(c)) => tr!(
+            lang,
+            "attempt-expiry-code",
+            what = what,
+            expiry = lifetime(lang, s),
+            outcome = outcome,
+            code = code(c)
+        ),
+    }
+}
+
 /// What is wrong with a duration, echoing the member's input as inline code.
 pub fn duration_error(lang: Lang, e: &DurationParseError) -> String {
     match e {

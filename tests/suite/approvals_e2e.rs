@@ -1,11 +1,9 @@
 //! End to end for SPEC §10: approvals through the real bot binary, the local Discord server
 //! (cards in a channel, button clicks, DMs), the verifying GetToken endpoint and PostgreSQL.
 
-use std::time::Duration;
-
 use crate::support;
 use serde_json::Value;
-use support::bot::{ALLOWED_ROLE, BotHarness, REPLY_TIMEOUT, assert_says};
+use support::bot::{ALLOWED_ROLE, BotHarness, REPLY_TIMEOUT, assert_says, wait_until};
 use support::discord::{CommandInteraction, ComponentInteraction, MANAGE_GUILD, Reply, USER_ID};
 
 const ADMIN: u64 = 1_180_000_000_000_000_900;
@@ -82,17 +80,6 @@ async fn outcome(h: &BotHarness, id: &str) -> (String, Option<String>, Option<St
         row["error_code"].as_str().map(str::to_owned),
         row["approved_by"].as_str().map(str::to_owned),
     )
-}
-
-async fn wait_until(mut done: impl FnMut() -> bool) -> bool {
-    let deadline = std::time::Instant::now() + REPLY_TIMEOUT;
-    while !done() {
-        if std::time::Instant::now() > deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    true
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,10 +1,8 @@
 //! End to end for SPEC §12: the real bot answers each member in their Discord locale, posts in
 //! the server's, registers its commands with every localization, and reads Chinese units.
 
-use std::time::Duration;
-
 use crate::support;
-use support::bot::{ALLOWED_ROLE, BotHarness, OTHER_ROLE, REPLY_TIMEOUT};
+use support::bot::{ALLOWED_ROLE, BotHarness, OTHER_ROLE, REPLY_TIMEOUT, wait_until};
 use support::discord::{
     CommandInteraction, CommandScope, ComponentInteraction, GUILD_ID, MANAGE_GUILD, Reply, USER_ID,
 };
@@ -181,17 +179,6 @@ async fn each_member_is_answered_in_their_language_and_chinese_units_work_everyw
         clear["choices"][0]["name_localizations"]["zh-CN"],
         "默认有效期"
     );
-}
-
-async fn wait_until(mut done: impl FnMut() -> bool) -> bool {
-    let deadline = std::time::Instant::now() + REPLY_TIMEOUT;
-    while !done() {
-        if std::time::Instant::now() > deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    true
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -439,6 +439,18 @@ impl Drop for BotHarness {
 
 /// SPEC §3: deferred ephemerally before any work, answered by one edit that Discord accepted,
 /// mentioning nobody.
+/// Polls `done` until it holds or [`REPLY_TIMEOUT`] passes; whether it held.
+pub async fn wait_until(mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + REPLY_TIMEOUT;
+    while !done() {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    true
+}
+
 #[track_caller]
 pub fn assert_well_formed(reply: &Reply) {
     assert!(
