@@ -15,9 +15,9 @@ channel-not-allowed-title = Not in this channel
 channel-not-allowed = In this server, `/share` works only in { $channels }. Nothing was shared.
 guild-not-enabled-title = Not available in this server
 empty-allowlist-title = Sharing is not set up in this server
-empty-allowlist = No role is allowed to share links yet. An admin must run `/share-admin roles add` first.
+empty-allowlist = No role is allowed to share links yet. An admin must run `/share-admin roles add` first. Nothing was shared.
 missing-role-title = You cannot share links here
-missing-role = None of your roles is allowed to share. Ask a server admin to allow one of your roles with `/share-admin roles add`.
+missing-role = None of your roles is allowed to share. Ask a server admin to allow one of your roles with `/share-admin roles add`. Nothing was shared.
 
 upstream-title = Could not create the link
 upstream-rejected = Alibaba Cloud refused the request. Check that the id exists in this region and that you typed it correctly.

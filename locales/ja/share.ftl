@@ -15,9 +15,9 @@ channel-not-allowed-title = このチャンネルでは使用できません
 channel-not-allowed = このサーバーでは、`/share` は { $channels } でのみ使用できます。何も共有されていません。
 guild-not-enabled-title = このサーバーでは利用できません
 empty-allowlist-title = このサーバーでは共有が設定されていません
-empty-allowlist = 共有リンクの作成を許可されたロールがまだありません。まず管理者が `/share-admin roles add` を実行する必要があります。
+empty-allowlist = 共有リンクの作成を許可されたロールがまだありません。まず管理者が `/share-admin roles add` を実行する必要があります。何も共有されていません。
 missing-role-title = ここでは共有リンクを作成できません
-missing-role = あなたのロールはいずれも共有を許可されていません。`/share-admin roles add` であなたのロールを許可するよう、サーバー管理者に依頼してください。
+missing-role = あなたのロールはいずれも共有を許可されていません。`/share-admin roles add` であなたのロールを許可するよう、サーバー管理者に依頼してください。何も共有されていません。
 
 upstream-title = 共有リンクを作成できませんでした
 upstream-rejected = Alibaba Cloud がリクエストを拒否しました。ID がこのリージョンに存在するか、正しく入力されているかを確認してください。

@@ -15,9 +15,9 @@ channel-not-allowed-title = 不能在此频道中使用
 channel-not-allowed = 在本服务器中，`/share` 只能在 { $channels } 中使用。未分享任何内容。
 guild-not-enabled-title = 本服务器未启用此功能
 empty-allowlist-title = 本服务器尚未设置分享
-empty-allowlist = 目前还没有任何身份组获准分享链接。服务器管理员需要先运行 `/share-admin roles add`。
+empty-allowlist = 目前还没有任何身份组获准分享链接。服务器管理员需要先运行 `/share-admin roles add`。未分享任何内容。
 missing-role-title = 您无法在此分享链接
-missing-role = 您的身份组均未获准分享。请联系服务器管理员，使用 `/share-admin roles add` 允许您的某个身份组。
+missing-role = 您的身份组均未获准分享。请联系服务器管理员，使用 `/share-admin roles add` 允许您的某个身份组。未分享任何内容。
 
 upstream-title = 无法创建链接
 upstream-rejected = 阿里云拒绝了该请求。请检查该 ID 是否存在于此地域，以及是否输入正确。

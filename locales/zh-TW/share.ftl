@@ -15,9 +15,9 @@ channel-not-allowed-title = 無法在此頻道使用
 channel-not-allowed = 在此伺服器中，`/share` 只能在 { $channels } 使用。未分享任何內容。
 guild-not-enabled-title = 無法在此伺服器使用
 empty-allowlist-title = 此伺服器尚未設定分享功能
-empty-allowlist = 目前還沒有任何身分組獲准分享連結。伺服器管理員須先執行 `/share-admin roles add`。
+empty-allowlist = 目前還沒有任何身分組獲准分享連結。伺服器管理員須先執行 `/share-admin roles add`。未分享任何內容。
 missing-role-title = 您無法在這裡分享連結
-missing-role = 您的身分組都未獲准分享。請伺服器管理員使用 `/share-admin roles add` 允許您的其中一個身分組。
+missing-role = 您的身分組都未獲准分享。請伺服器管理員使用 `/share-admin roles add` 允許您的其中一個身分組。未分享任何內容。
 
 upstream-title = 無法建立連結
 upstream-rejected = 阿里雲拒絕了此請求。請確認此 ID 存在於這個地域，且輸入無誤。
