@@ -9,7 +9,9 @@
 //! Knobs: LOAD_RATE (interactions/s, default 400), LOAD_SECONDS (default 10), LOAD_MODE
 //! (`gateway`, default, or `http`: two replicas on one database, deliveries alternating between
 //! them), LOAD_GETTOKEN_MS (GetToken answers after this long; default instant) and
-//! LOAD_MAX_IN_FLIGHT (`share.max_in_flight`; default the shipped 256) for a shedding run.
+//! LOAD_MAX_IN_FLIGHT (`share.max_in_flight`; default the shipped 256) for a shedding run, and
+//! LOAD_RUNTIME (`runtime.flavor` of the bot: `multi_thread`, the shipped default, or
+//! `current_thread`).
 
 // The integration tests' support tree, of which this harness uses only the bot harness.
 #[path = "../tests/suite/support/mod.rs"]
@@ -134,8 +136,10 @@ fn main() {
     runtime.block_on(async {
         let http = std::env::var("LOAD_MODE").is_ok_and(|m| m == "http");
         let max_in_flight = env_num("LOAD_MAX_IN_FLIGHT", 256).to_string();
+        let flavor = std::env::var("LOAD_RUNTIME").unwrap_or_else(|_| "multi_thread".into());
         let env = [
             ("RUST_LOG", "warn"),
+            ("DLCSHARE_RUNTIME__FLAVOR", flavor.as_str()),
             ("DLCSHARE_RATELIMIT__GUILD_PER_MINUTE", "1000000"),
             ("DLCSHARE_RATELIMIT__GUILD_BURST", "100000"),
             ("DLCSHARE_SHARE__MAX_IN_FLIGHT", max_in_flight.as_str()),
@@ -189,7 +193,7 @@ fn main() {
         let replica_rss: Vec<Option<u64>> = h.replica_pids().into_iter().map(peak_rss_kib).collect();
 
         let mode = if http { "http, 2 replicas" } else { "gateway" };
-        println!("load: mode {mode}; GetToken delay {slow_ms} ms; share.max_in_flight {max_in_flight}");
+        println!("load: mode {mode}; runtime {flavor}; GetToken delay {slow_ms} ms; share.max_in_flight {max_in_flight}");
         println!("load: offered {count} interactions at {rate}/s over {:.2}s", sent_in.as_secs_f64());
         println!("load: answered busy (audited rate_limited/overloaded): {}", shed.0);
         println!("load: answered {answered}/{count}; audited as issued: {} (incl. {} warm-up)", rows.0, warm.len());
