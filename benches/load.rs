@@ -1,13 +1,17 @@
 //! Load harness (not a test): drives interactions through the local Discord-compatible server
 //! into the real bot binary, against the local GetToken endpoint and a real PostgreSQL, and
-//! reports sustained throughput, dispatch→final-reply latency and the bot's peak RSS.
+//! reports sustained throughput, dispatch→final-reply latency, the bot's peak RSS and the
+//! bot's CPU time per interaction (user + system, from `/proc/<pid>/stat`, summed over the
+//! replicas in HTTP mode, counted from the end of the warm-up to the last answer).
 //!
 //!     scripts/with-postgres.sh cargo bench --bench load
 //!
 //! Knobs: LOAD_RATE (interactions/s, default 400), LOAD_SECONDS (default 10), LOAD_MODE
 //! (`gateway`, default, or `http`: two replicas on one database, deliveries alternating between
 //! them), LOAD_GETTOKEN_MS (GetToken answers after this long; default instant) and
-//! LOAD_MAX_IN_FLIGHT (`share.max_in_flight`; default the shipped 256) for a shedding run.
+//! LOAD_MAX_IN_FLIGHT (`share.max_in_flight`; default the shipped 256) for a shedding run, and
+//! LOAD_RUNTIME (`runtime.flavor` of the bot: `multi_thread`, the shipped default, or
+//! `current_thread`).
 
 // The integration tests' support tree, of which this harness uses only the bot harness.
 #[path = "../tests/suite/support/mod.rs"]
@@ -42,6 +46,25 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// utime + stime of a process, in seconds (`/proc/<pid>/stat` fields 14 and 15, in clock
+/// ticks of `sysconf(_SC_CLK_TCK)`).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces: count after it.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_ascii_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    Some((utime + stime) as f64 / ticks.max(1) as f64)
+}
+
+/// CPU seconds of all the bot processes together.
+fn bot_cpu_seconds(pids: &[u32]) -> Option<f64> {
+    pids.iter().map(|p| cpu_seconds(*p)).sum()
 }
 
 /// Delivers `count` shares at `rate`: over the gateway, or (with `endpoints`) by signed HTTP
@@ -113,8 +136,10 @@ fn main() {
     runtime.block_on(async {
         let http = std::env::var("LOAD_MODE").is_ok_and(|m| m == "http");
         let max_in_flight = env_num("LOAD_MAX_IN_FLIGHT", 256).to_string();
+        let flavor = std::env::var("LOAD_RUNTIME").unwrap_or_else(|_| "multi_thread".into());
         let env = [
             ("RUST_LOG", "warn"),
+            ("DLCSHARE_RUNTIME__FLAVOR", flavor.as_str()),
             ("DLCSHARE_RATELIMIT__GUILD_PER_MINUTE", "1000000"),
             ("DLCSHARE_RATELIMIT__GUILD_BURST", "100000"),
             ("DLCSHARE_SHARE__MAX_IN_FLIGHT", max_in_flight.as_str()),
@@ -141,10 +166,14 @@ fn main() {
             h.gettoken.set_default(Behavior::Slow(Duration::from_millis(slow_ms)));
         }
         let count = rate * seconds;
+        let mut pids = vec![h.pid()];
+        pids.extend(h.replica_pids());
+        let cpu_before = bot_cpu_seconds(&pids);
         let (ids, started) = drive(&h, &endpoints, rate, count, 2_000_000).await;
         let sent_in = started.elapsed();
         let both = wait_all(&h, &ids, Duration::from_secs(60)).await;
         let total = started.elapsed();
+        let cpu_after = bot_cpu_seconds(&pids);
         let answered = both.len();
         let mut acks: Vec<Duration> = both.iter().map(|(a, _)| *a).collect();
         let mut latencies: Vec<Duration> = both.iter().map(|(_, f)| *f).collect();
@@ -164,7 +193,7 @@ fn main() {
         let replica_rss: Vec<Option<u64>> = h.replica_pids().into_iter().map(peak_rss_kib).collect();
 
         let mode = if http { "http, 2 replicas" } else { "gateway" };
-        println!("load: mode {mode}; GetToken delay {slow_ms} ms; share.max_in_flight {max_in_flight}");
+        println!("load: mode {mode}; runtime {flavor}; GetToken delay {slow_ms} ms; share.max_in_flight {max_in_flight}");
         println!("load: offered {count} interactions at {rate}/s over {:.2}s", sent_in.as_secs_f64());
         println!("load: answered busy (audited rate_limited/overloaded): {}", shed.0);
         println!("load: answered {answered}/{count}; audited as issued: {} (incl. {} warm-up)", rows.0, warm.len());
@@ -185,6 +214,14 @@ fn main() {
                 percentile(&latencies, 0.50).as_secs_f64() * 1e3,
                 percentile(&latencies, 0.99).as_secs_f64() * 1e3,
                 latencies.last().unwrap().as_secs_f64() * 1e3
+            );
+        }
+        if let (Some(before), Some(after)) = (cpu_before, cpu_after) {
+            let cpu = after - before;
+            println!(
+                "load: bot CPU {:.2} s (user+system) for {answered} answered: {:.3} ms per interaction",
+                cpu,
+                cpu * 1e3 / answered.max(1) as f64
             );
         }
         let logs = h.logs();

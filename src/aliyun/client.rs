@@ -158,6 +158,8 @@ impl SigningEnv for SystemSigningEnv {
 pub struct GetTokenClient {
     http: reqwest::Client,
     base: url::Url,
+    /// `{base}/api/v1/tokens?`: every request's URL up to its query.
+    prefix: String,
     host: String,
     region: String,
     version: SignatureVersion,
@@ -219,9 +221,14 @@ impl GetTokenClient {
         if let Some(v) = settings.enable_log_download_job {
             token_settings.push(("TokenSettings.EnableLogDownloadJob", v));
         }
+        let mut prefix = base.clone();
+        prefix.set_path(PATH);
+        prefix.set_query(None);
+        let prefix = format!("{prefix}?");
         Ok(GetTokenClient {
             http,
             base,
+            prefix,
             host,
             region: settings.region.clone(),
             version: settings.signature_version,
@@ -299,13 +306,18 @@ impl GetTokenClient {
                 user_agent: USER_AGENT,
             },
         );
-        let mut url = self.base.clone();
-        url.set_path(PATH);
-        url.set_query(Some(&signer::encode_query(query)));
+        // One parse of the whole URL; `set_path` + `set_query` on a clone of the base parsed
+        // the base's path and the query again on every attempt.
+        let mut url = String::with_capacity(self.prefix.len() + 96);
+        url.push_str(&self.prefix);
+        url.push_str(&signer::encode_query(query));
+        let url = url::Url::parse(&url)
+            .map_err(|e| AliyunError::Endpoint(format!("{}: {e}", self.base)))?;
         let mut map = HeaderMap::with_capacity(headers.len());
-        for (k, v) in &headers {
+        for (k, v) in headers {
             let name = HeaderName::from_bytes(k.as_bytes()).expect("static header names");
-            let mut value = HeaderValue::from_str(v)
+            // The value's own bytes become the header: no copy.
+            let mut value = HeaderValue::try_from(v)
                 .map_err(|_| AliyunError::Endpoint(format!("header {k} is not valid ASCII")))?;
             if k == "authorization" || k == "x-acs-security-token" {
                 value.set_sensitive(true);

@@ -111,12 +111,14 @@ pub struct AuditArgs {
     pub format: AuditFormat,
 }
 
-/// Runs the parsed command line; errors become one line on stderr and exit status 1.
-pub async fn run(cli: Cli) -> ExitCode {
-    let settings = match Settings::load(cli.config.as_deref()) {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
+/// The settings the command line names (before any runtime exists: they pick its flavour).
+pub fn load_settings(cli: &Cli) -> Result<Settings, crate::config::ConfigError> {
+    Settings::load(cli.config.as_deref())
+}
+
+/// Runs the parsed command line with its settings; errors become one line on stderr and exit
+/// status 1.
+pub async fn run(cli: Cli, settings: Settings) -> ExitCode {
     let command = cli.command.unwrap_or(Command::Run);
     let verbosity = match command {
         Command::Run => crate::telemetry::Verbosity::Service,

@@ -1,0 +1,160 @@
+//! CPU per whole GetToken call, in process: `GetTokenClient::get_token` (signing, the HTTP
+//! exchange over a kept-alive loopback connection, parsing) against a minimal responder, with
+//! v1 and v3 signatures, on a multi-thread and on a current-thread tokio runtime.
+//!
+//!     cargo bench --bench gettoken
+//!
+//! What is reported as "time" is CPU time, not wall time: each sample is the process's CPU
+//! clock (`CLOCK_PROCESS_CPUTIME_ID`, every thread, user + system) over the sample, minus the
+//! CPU the responder's threads spent (each keeps its own thread CPU clock). So it is what the
+//! bot's side of one call costs, independent of how busy the shared cores are. The calls run in
+//! a task spawned on the runtime, as the bot's interactions do, not on `block_on`'s thread.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use dlc_share_bot::aliyun::{Credentials, GetTokenClient, GetTokenRequest};
+use dlc_share_bot::config::{Settings, SignatureVersion};
+use dlc_share_bot::share::TargetType;
+
+/// CPU nanoseconds the responder's threads have used, over all of them.
+static RESPONDER_CPU_NS: AtomicU64 = AtomicU64::new(0);
+
+fn clock_ns(clock: libc::clockid_t) -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; both clocks exist on Linux.
+    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime");
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+const BODY: &str =
+    r#"{"RequestId":"6A1B2C3D-0000-4000-8000-BENCH0000001","Token":"tok-bench-000000"}"#;
+
+fn response() -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json;charset=utf-8\r\ncontent-length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    )
+    .into_bytes()
+}
+
+/// Answers every request on a connection with the same 200, keeping the connection alive.
+fn serve(mut conn: TcpStream) {
+    conn.set_nodelay(true).expect("nodelay");
+    let response = response();
+    let mut last = clock_ns(libc::CLOCK_THREAD_CPUTIME_ID);
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut filled = 0;
+    loop {
+        match conn.read(&mut buf[filled..]) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => filled += n,
+        }
+        // GET requests carry no body: a request ends at its blank line.
+        while let Some(end) = buf[..filled].windows(4).position(|w| w == b"\r\n\r\n") {
+            if conn.write_all(&response).is_err() {
+                return;
+            }
+            buf.copy_within(end + 4..filled, 0);
+            filled -= end + 4;
+        }
+        let now = clock_ns(libc::CLOCK_THREAD_CPUTIME_ID);
+        RESPONDER_CPU_NS.fetch_add(now - last, Ordering::Relaxed);
+        last = now;
+    }
+}
+
+fn start_responder() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            std::thread::spawn(move || serve(conn));
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn client(endpoint: &str, version: SignatureVersion) -> GetTokenClient {
+    let mut settings = Settings::default().aliyun;
+    settings.endpoint = Some(endpoint.to_owned());
+    settings.signature_version = version;
+    settings.max_retries = 0;
+    let creds = Credentials::new(
+        "LTAI5tBenchKeyId",
+        "bench/Secret+Key=".to_owned().into(),
+        None,
+        "bench",
+    );
+    GetTokenClient::new(&settings, creds).expect("client")
+}
+
+fn gettoken(c: &mut Criterion) {
+    let endpoint = start_responder();
+    let request = GetTokenRequest {
+        target_type: TargetType::Job,
+        target_id: "dlc1a2b3c4d5e6f".into(),
+        expire_seconds: 3600,
+    };
+    let runtimes = [
+        (
+            "multi_thread",
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime"),
+        ),
+        (
+            "current_thread",
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime"),
+        ),
+    ];
+    let mut group = c.benchmark_group("gettoken_cpu");
+    group.measurement_time(Duration::from_secs(4));
+    for (rt_name, rt) in &runtimes {
+        for (v_name, version) in [("v1", SignatureVersion::V1), ("v3", SignatureVersion::V3)] {
+            let client = {
+                let _enter = rt.enter();
+                client(&endpoint, version)
+            };
+            // One connection, opened before measuring (the bot keeps its connection too).
+            rt.block_on(client.get_token(&request))
+                .expect("warm-up call");
+            group.bench_function(format!("{v_name}_{rt_name}"), |b| {
+                b.iter_custom(|iters| {
+                    let client = client.clone();
+                    let request = request.clone();
+                    let responder_before = RESPONDER_CPU_NS.load(Ordering::Relaxed);
+                    let before = clock_ns(libc::CLOCK_PROCESS_CPUTIME_ID);
+                    rt.block_on(async move {
+                        tokio::spawn(async move {
+                            for _ in 0..iters {
+                                client.get_token(&request).await.expect("GetToken");
+                            }
+                        })
+                        .await
+                        .expect("calls")
+                    });
+                    let spent = clock_ns(libc::CLOCK_PROCESS_CPUTIME_ID) - before;
+                    let responder = RESPONDER_CPU_NS.load(Ordering::Relaxed) - responder_before;
+                    Duration::from_nanos(spent.saturating_sub(responder))
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, gettoken);
+criterion_main!(benches);
