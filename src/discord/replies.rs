@@ -82,9 +82,15 @@ pub fn fit(reply: EditInteractionResponse) -> EditInteractionResponse {
     {
         reply = reply.content(shorten(content, CONTENT_MAX));
     }
-    let Some(raw) = json.get("embeds").filter(|e| e.is_array()) else {
+    let Some(raw) = json.get("embeds").and_then(|e| e.as_array()) else {
         return reply;
     };
+    // Nearly every reply is within the limits: measured on the JSON, it is left as it is
+    // without reading the embeds back (that round trip was most of this function's cost).
+    if !embeds_over_limits(raw) {
+        return reply;
+    }
+    let raw = &json["embeds"];
     let mut embeds: Vec<Embed> =
         serde_json::from_value(raw.clone()).expect("our embeds read back as embeds");
     let before = embeds.clone();
@@ -93,6 +99,34 @@ pub fn fit(reply: EditInteractionResponse) -> EditInteractionResponse {
         reply = reply.embeds(embeds.into_iter().map(CreateEmbed::from).collect());
     }
     reply
+}
+
+/// Whether any embed part, or all of them together, is over Discord's limits.
+fn embeds_over_limits(embeds: &[serde_json::Value]) -> bool {
+    let len = |v: &serde_json::Value| v.as_str().map_or(0, |s| s.chars().count());
+    let mut total = 0;
+    for e in embeds {
+        let parts = [
+            (len(&e["title"]), EMBED_TITLE_MAX),
+            (len(&e["description"]), EMBED_DESCRIPTION_MAX),
+            (len(&e["footer"]["text"]), FOOTER_MAX),
+            (len(&e["author"]["name"]), AUTHOR_NAME_MAX),
+        ];
+        let fields = e["fields"].as_array().map_or(&[][..], Vec::as_slice);
+        let fields = fields.iter().flat_map(|f| {
+            [
+                (len(&f["name"]), FIELD_NAME_MAX),
+                (len(&f["value"]), FIELD_VALUE_MAX),
+            ]
+        });
+        for (chars, max) in parts.into_iter().chain(fields) {
+            if chars > max {
+                return true;
+            }
+            total += chars;
+        }
+    }
+    total > EMBED_TOTAL_MAX
 }
 
 fn fit_embeds(embeds: &mut [Embed]) {
@@ -622,6 +656,19 @@ mod tests {
         assert_eq!(e["fields"].as_array().unwrap().len(), 5, "nothing dropped");
         assert_eq!(e["color"], serde_json::Value::Null, "nothing added");
         assert_eq!(v["allowed_mentions"]["parse"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn fit_cuts_embeds_whose_parts_fit_but_whose_total_does_not() {
+        let mut embed = CreateEmbed::new().title("t");
+        for i in 0..6 {
+            embed = embed.field(format!("f{i}"), "v".repeat(1_024), false);
+        }
+        let reply = EditInteractionResponse::new().embed(embed);
+        let before = json(&reply);
+        let v = json(&fit(reply));
+        assert_ne!(v, before, "6,144 characters in all");
+        assert_within_discord_limits(&v);
     }
 
     #[test]
