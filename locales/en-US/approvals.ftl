@@ -2,7 +2,6 @@
 ## click is told, and the requester's notices (in the requester's language).
 
 approval-asks = { $requester } asks to share { $target } { $id } for **{ $expiry }**.
-approval-reason = Reason: { $reason }
 approval-card-title = Share request awaiting approval
 approval-card-decide = Their roles allow up to { $cap }. Decide before { $deadline }.
 approval-approve = Approve

@@ -31,6 +31,9 @@ outcome-approval_expired = approval_expired
 # Discord's own timestamps render in the reader's language and time zone.
 timestamps = { $absolute } ({ $relative })
 
+# What the member gave as the reason, on its own line (approval cards, audit posts).
+reason-line = Reason: { $reason }
+
 guild-not-enabled = This bot does not share links in this server. Nothing was shared.
 busy = The bot is busy right now and did not share anything; please try again in a few seconds.
 restarting = The bot is restarting and not taking requests; please try again in a moment.

@@ -2,7 +2,6 @@
 ## click is told, and the requester's notices (in the requester's language).
 
 approval-asks = { $requester } が { $target } { $id } を有効期限 **{ $expiry }** で共有するリクエストを送信しました。
-approval-reason = 理由：{ $reason }
 approval-card-title = 承認待ちの共有リクエスト
 approval-card-decide = このメンバーのロールで許可されている上限は { $cap }です。{ $deadline } までに承認または却下してください。
 approval-approve = 承認

@@ -30,6 +30,9 @@ outcome-approval_expired = 承認期限切れ
 # Discord's own timestamps render in the reader's language and time zone.
 timestamps = { $absolute }（{ $relative }）
 
+# What the member gave as the reason, on its own line (approval cards, audit posts).
+reason-line = 理由：{ $reason }
+
 guild-not-enabled = このボットはこのサーバーでは共有リンクを発行していません。何も共有されていません。
 busy = ボットは現在混み合っているため、何も共有されていません。数秒後にもう一度お試しください。
 restarting = ボットは再起動中のため、リクエストを受け付けていません。しばらくしてからもう一度お試しください。

@@ -2,7 +2,6 @@
 ## 以及发给请求者的通知（使用请求者的语言）。
 
 approval-asks = { $requester } 请求分享 { $target } { $id }，有效期 **{ $expiry }**。
-approval-reason = 理由：{ $reason }
 approval-card-title = 待审批的分享请求
 approval-card-decide = 该成员的身份组允许的有效期最长为 { $cap }。请在以下时间前做出决定：{ $deadline }。
 approval-approve = 批准

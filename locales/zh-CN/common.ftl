@@ -30,6 +30,9 @@ outcome-approval_expired = 审批已过期
 # Discord 时间戳按读者的语言和时区显示。
 timestamps = { $absolute }（{ $relative }）
 
+# What the member gave as the reason, on its own line (approval cards, audit posts).
+reason-line = 理由：{ $reason }
+
 guild-not-enabled = 此机器人不在本服务器中分享链接。未分享任何内容。
 busy = 机器人当前繁忙，未分享任何内容；请几秒后重试。
 restarting = 机器人正在重启，暂不处理请求；请稍后重试。

@@ -2,7 +2,6 @@
 ## 以及給請求者的通知（使用請求者的語言）。
 
 approval-asks = { $requester } 請求分享 { $target } { $id }，有效期限 **{ $expiry }**。
-approval-reason = 理由：{ $reason }
 approval-card-title = 待審核的分享請求
 approval-card-decide = 請求者的身分組最長允許 { $cap }。請在 { $deadline } 之前做出決定。
 approval-approve = 核准

@@ -30,6 +30,9 @@ outcome-approval_expired = 審核逾期
 # Discord 的時間戳記會依讀者的語言和時區顯示。
 timestamps = { $absolute }（{ $relative }）
 
+# What the member gave as the reason, on its own line (approval cards, audit posts).
+reason-line = 理由：{ $reason }
+
 guild-not-enabled = 此機器人不會在這個伺服器分享連結。未分享任何內容。
 busy = 機器人目前忙碌中，未分享任何內容；請過幾秒再試一次。
 restarting = 機器人正在重新啟動，暫不受理請求；請稍後再試。

@@ -90,10 +90,7 @@ fn describe(lang: Lang, a: &Approval) -> String {
         expiry = replies::expiry(lang, a.expiry)
     );
     match a.reason.as_deref() {
-        Some(r) => format!(
-            "{asks}\n{}",
-            tr!(lang, "approval-reason", reason = escape(r))
-        ),
+        Some(r) => format!("{asks}\n{}", tr!(lang, "reason-line", reason = escape(r))),
         None => asks,
     }
 }

@@ -64,10 +64,7 @@ pub fn message(lang: Lang, n: &AuditNotice) -> CreateMessage {
         n.error_code.as_deref(),
     );
     let content = match n.reason.as_deref() {
-        Some(r) => format!(
-            "{line}\n{}",
-            tr!(lang, "approval-reason", reason = escape(r))
-        ),
+        Some(r) => format!("{line}\n{}", tr!(lang, "reason-line", reason = escape(r))),
         None => line,
     };
     CreateMessage::new()
