@@ -13,7 +13,7 @@ use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
 use tokio::task::JoinHandle;
 
-use super::{PgStore, StoreError, retry_on_dead_connection};
+use super::{PgStore, StoreError, on_warm_connection};
 use crate::share::ports::{AuditAttempt, AuditBegin, AuditCompletion, AuditLog, StorageError};
 use crate::share::{GuildId, UserId};
 
@@ -199,33 +199,31 @@ fn begin_result(rows_affected: u64) -> AuditBegin {
 
 impl PgStore {
     async fn insert_pending(&self, a: &AuditAttempt) -> Result<AuditBegin, StoreError> {
-        let done = retry_on_dead_connection(&self.pool, || {
+        let done = on_warm_connection!(self, |conn| {
             let query = sqlx::query(
                 "INSERT INTO audit_log (interaction_id, guild_id, channel_id, user_id, user_name, \
-                 target_type, target_id, requested_expire_seconds, expire_seconds, reason) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                 ON CONFLICT (interaction_id) DO NOTHING",
+                     target_type, target_id, requested_expire_seconds, expire_seconds, reason) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     ON CONFLICT (interaction_id) DO NOTHING",
             );
-            bind_attempt(query, a).execute(&self.pool)
-        })
-        .await?;
+            bind_attempt(query, a).execute(conn)
+        })?;
         Ok(begin_result(done.rows_affected()))
     }
 
     async fn complete_pending(&self, id: &str, c: &AuditCompletion) -> Result<(), StoreError> {
-        let done = retry_on_dead_connection(&self.pool, || {
+        let done = on_warm_connection!(self, |conn| {
             let query = sqlx::query(
                 "UPDATE audit_log SET outcome = $2, error_code = $3, request_id = $4, \
-                 latency_ms = $5, token_sha256 = $6, \
-                 expire_seconds = COALESCE($7, expire_seconds), completed_at = now() \
-                 WHERE interaction_id = $1 AND outcome = 'pending'",
+                     latency_ms = $5, token_sha256 = $6, \
+                     expire_seconds = COALESCE($7, expire_seconds), completed_at = now() \
+                     WHERE interaction_id = $1 AND outcome = 'pending'",
             )
             .bind(id.to_owned());
             bind_completion(query, c)
                 .bind(c.expire_seconds)
-                .execute(&self.pool)
-        })
-        .await?;
+                .execute(conn)
+        })?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotPending(id.to_owned()));
         }
@@ -237,17 +235,16 @@ impl PgStore {
         a: &AuditAttempt,
         c: &AuditCompletion,
     ) -> Result<AuditBegin, StoreError> {
-        let done = retry_on_dead_connection(&self.pool, || {
+        let done = on_warm_connection!(self, |conn| {
             let query = sqlx::query(
                 "INSERT INTO audit_log (interaction_id, guild_id, channel_id, user_id, user_name, \
-                 target_type, target_id, requested_expire_seconds, expire_seconds, reason, \
-                 outcome, error_code, request_id, latency_ms, token_sha256, completed_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now()) \
-                 ON CONFLICT (interaction_id) DO NOTHING",
+                     target_type, target_id, requested_expire_seconds, expire_seconds, reason, \
+                     outcome, error_code, request_id, latency_ms, token_sha256, completed_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now()) \
+                     ON CONFLICT (interaction_id) DO NOTHING",
             );
-            bind_completion(bind_attempt(query, a), c).execute(&self.pool)
-        })
-        .await?;
+            bind_completion(bind_attempt(query, a), c).execute(conn)
+        })?;
         Ok(begin_result(done.rows_affected()))
     }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::PgConnection;
 
-use super::{PgStore, StoreError, retry_on_dead_connection};
+use super::{PgStore, StoreError, on_warm_connection};
 pub use crate::share::ports::Actor;
 use crate::share::ports::{
     AuditEntry, GuildDirectory, GuildSettings, PolicyAction, RoleChange, SettingsStore,
@@ -561,7 +561,7 @@ impl PgStore {
 
     /// Allowed roles, channels and policy in one round trip: this runs before every `/share`.
     async fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
-        let row: SettingsRow = retry_on_dead_connection(&self.pool, || {
+        let row: SettingsRow = on_warm_connection!(self, |conn| {
             sqlx::query_as(
                 "SELECT COALESCE(r.roles, '{}') AS roles, COALESCE(r.caps, '{}') AS role_caps, \
                         COALESCE((SELECT array_agg(channel_id ORDER BY added_at, channel_id) \
@@ -575,9 +575,8 @@ impl PgStore {
                  LEFT JOIN guild_policies p ON p.guild_id = $1",
             )
             .bind(guild.to_string())
-            .fetch_one(&self.pool)
-        })
-        .await?;
+            .fetch_one(conn)
+        })?;
         if row.roles.len() != row.role_caps.len() {
             return Err(StoreError::Corrupt(
                 "allowed roles and caps differ in number".into(),

@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -17,11 +18,13 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::config::{ConfigError, DatabaseSettings, secret_from_env};
 use crate::share::ports::StorageError;
+use warm::WarmConnections;
 
 mod approvals;
 mod audit;
 mod guilds;
 mod ratelimit;
+mod warm;
 
 pub use approvals::{Card, Decision};
 pub use audit::{
@@ -142,6 +145,8 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// The share path's connections between statements (see `warm`).
+    warm: Arc<WarmConnections>,
     statement_timeout: Duration,
 }
 
@@ -151,6 +156,7 @@ impl fmt::Debug for PgStore {
         f.debug_struct("PgStore")
             .field("connections", &self.pool.size())
             .field("idle", &self.pool.num_idle())
+            .field("parked", &self.warm.parked())
             .field("statement_timeout", &self.statement_timeout)
             .finish()
     }
@@ -215,6 +221,38 @@ pub fn pool_options(db: &DatabaseSettings) -> PgPoolOptions {
 /// See [`pool_options`].
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(5);
 
+/// [`retry_on_dead_connection`] for the statements of the `/share` path: `$statement` runs on
+/// a warm connection (`$conn: &mut PgConnection`), parked again once it has completed (see
+/// `warm`). A macro, not a function taking a closure: the statement borrows both the
+/// connection and the caller's values, which a closure's future cannot yet express with the
+/// `Send` bound the ports need.
+macro_rules! on_warm_connection {
+    ($store:expr, |$conn:ident| $statement:expr) => {{
+        let store: &$crate::store::PgStore = $store;
+        let mut left = store.pool.options().get_max_connections();
+        loop {
+            let mut warm = match store.warm.take(&store.pool).await {
+                Ok(warm) => warm,
+                Err(e) => break Err::<_, sqlx::Error>(e),
+            };
+            let $conn: &mut sqlx::postgres::PgConnection = &mut warm;
+            match $statement.await {
+                Ok(done) => {
+                    warm.park();
+                    break Ok(done);
+                }
+                // Dropped: sqlx's release pings it, and discards it as the ping fails.
+                Err(e) if left > 0 && $crate::store::is_dead_connection(&e) => {
+                    tracing::debug!(error = %e, "pooled connection was dead; retrying on another");
+                    left -= 1;
+                }
+                Err(e) => break Err(e),
+            }
+        }
+    }};
+}
+pub(crate) use on_warm_connection;
+
 /// Runs `op`, again on another connection while it fails because its pooled connection was
 /// already dead (a server restart or a terminated session since its last use, which the pool
 /// only notices by using it). A dead connection never delivered the statement, so retrying is
@@ -263,10 +301,7 @@ pub async fn connect(url: &SecretString, db: &DatabaseSettings) -> Result<PgStor
         .await
         .map_err(|e| classify_connect_error(e, target))?;
     tracing::debug!("connected to PostgreSQL");
-    Ok(PgStore {
-        pool,
-        statement_timeout: db.statement_timeout,
-    })
+    Ok(PgStore::from_pool(pool).with_statement_timeout(db.statement_timeout))
 }
 
 /// Connects with `DATABASE_URL` (or `DATABASE_URL_FILE`); `None` when neither is set.
@@ -286,6 +321,7 @@ impl PgStore {
     /// Wraps an existing pool (tests, benchmarks), with the shipped statement timeout.
     pub fn from_pool(pool: PgPool) -> Self {
         PgStore {
+            warm: Arc::new(WarmConnections::new(pool.options().get_max_connections())),
             pool,
             statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
         }
@@ -314,8 +350,14 @@ impl PgStore {
         &self.pool
     }
 
+    /// Connections parked between the share path's statements (checked out of the pool).
+    pub fn parked_connections(&self) -> usize {
+        self.warm.parked()
+    }
+
     /// Closes every connection; pending acquires fail.
     pub async fn close(&self) {
+        self.warm.release_all();
         self.pool.close().await;
     }
 

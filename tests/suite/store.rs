@@ -519,6 +519,71 @@ async fn writes_fail_closed_when_the_database_goes_away(
     store.close().await;
 }
 
+/// The share path's statements keep their connection checked out between them instead of
+/// paying sqlx's release round trip (`store::warm`); what that must not cost: the pool's other
+/// users still get connections, a parked connection the server killed is never an error, and
+/// closing does not wait for parked connections.
+#[sqlx::test(migrations = "./migrations")]
+async fn share_statements_park_their_connection_without_starving_the_pool(
+    _pool_opts: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let db = connect.get_database().unwrap().to_owned();
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(1))
+        .connect_with(connect.application_name("warm-test"))
+        .await
+        .unwrap();
+    let store = PgStore::from_pool(pool.clone());
+    assert_eq!(
+        store.begin(&attempt("7101")).await.unwrap(),
+        AuditBegin::Started
+    );
+    store.complete("7101", &issued("tok-w")).await.unwrap();
+    assert_eq!(store.parked_connections(), 1);
+    assert_eq!((pool.size(), pool.num_idle()), (1, 0), "parked = checked out");
+
+    // At most half of the pool is parked: the other half serves everything else.
+    assert!(store.allowed_roles(GUILD).await.unwrap().is_empty());
+    let mut held = pool.acquire().await.unwrap();
+    sqlx::query("SELECT 1").execute(&mut *held).await.unwrap();
+    drop(held);
+
+    // The server ends the parked session: the next statement moves to a live one.
+    let mut admin = PgConnection::connect(&std::env::var("DATABASE_URL").unwrap())
+        .await
+        .unwrap();
+    let killed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = $1 AND application_name = 'warm-test' AND state = 'idle'",
+    )
+    .bind(&db)
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert!(!killed.is_empty());
+    assert_eq!(
+        store.begin(&attempt("7102")).await.unwrap(),
+        AuditBegin::Started
+    );
+    store
+        .record(&attempt("7103"), &refused(AuditOutcome::DeniedRole, "missing_role"))
+        .await
+        .unwrap();
+    assert_eq!(fetch_row(&pool, "7101").await.outcome, "issued");
+    assert_eq!(fetch_row(&pool, "7102").await.outcome, "pending");
+    assert_eq!(fetch_row(&pool, "7103").await.outcome, "denied_role");
+
+    // Closing returns the parked connection instead of waiting for it.
+    assert_eq!(store.parked_connections(), 1);
+    tokio::time::timeout(Duration::from_secs(5), store.close())
+        .await
+        .expect("close does not wait on parked connections");
+    assert_eq!(store.parked_connections(), 0);
+    assert!(pool.is_closed());
+}
+
 // ---------------------------------------------------------------- a silent database
 
 /// `SELECT n` on `conn`, or `Err` if no answer came within `within`.
