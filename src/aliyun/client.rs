@@ -158,8 +158,9 @@ impl SigningEnv for SystemSigningEnv {
 pub struct GetTokenClient {
     http: reqwest::Client,
     base: url::Url,
-    /// `{base}/api/v1/tokens?`: every request's URL up to its query.
-    prefix: String,
+    /// `{base}/api/v1/tokens`: every request's URL but its query. Each request sets its
+    /// query on a copy: parsing the whole URL again (its host included) cost more.
+    prefix: url::Url,
     host: String,
     region: String,
     version: SignatureVersion,
@@ -224,7 +225,6 @@ impl GetTokenClient {
         let mut prefix = base.clone();
         prefix.set_path(PATH);
         prefix.set_query(None);
-        let prefix = format!("{prefix}?");
         Ok(GetTokenClient {
             http,
             base,
@@ -306,13 +306,8 @@ impl GetTokenClient {
                 user_agent: USER_AGENT,
             },
         );
-        // One parse of the whole URL; `set_path` + `set_query` on a clone of the base parsed
-        // the base's path and the query again on every attempt.
-        let mut url = String::with_capacity(self.prefix.len() + 96);
-        url.push_str(&self.prefix);
-        url.push_str(&signer::encode_query(query));
-        let url = url::Url::parse(&url)
-            .map_err(|e| AliyunError::Endpoint(format!("{}: {e}", self.base)))?;
+        let mut url = self.prefix.clone();
+        url.set_query(Some(&signer::encode_query(query)));
         let mut map = HeaderMap::with_capacity(headers.len());
         for (k, v) in headers {
             let name = HeaderName::from_bytes(k.as_bytes()).expect("static header names");

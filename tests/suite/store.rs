@@ -542,7 +542,11 @@ async fn share_statements_park_their_connection_without_starving_the_pool(
     );
     store.complete("7101", &issued("tok-w")).await.unwrap();
     assert_eq!(store.parked_connections(), 1);
-    assert_eq!((pool.size(), pool.num_idle()), (1, 0), "parked = checked out");
+    assert_eq!(
+        (pool.size(), pool.num_idle()),
+        (1, 0),
+        "parked = checked out"
+    );
 
     // At most half of the pool is parked: the other half serves everything else.
     assert!(store.allowed_roles(GUILD).await.unwrap().is_empty());
@@ -568,7 +572,10 @@ async fn share_statements_park_their_connection_without_starving_the_pool(
         AuditBegin::Started
     );
     store
-        .record(&attempt("7103"), &refused(AuditOutcome::DeniedRole, "missing_role"))
+        .record(
+            &attempt("7103"),
+            &refused(AuditOutcome::DeniedRole, "missing_role"),
+        )
         .await
         .unwrap();
     assert_eq!(fetch_row(&pool, "7101").await.outcome, "issued");
