@@ -213,6 +213,8 @@ impl GetTokenClient {
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.request_timeout)
             .redirect(reqwest::redirect::Policy::none())
+            // The retries are ours (`get_token`); see `discord::responder`.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
             .map_err(|e| AliyunError::Endpoint(e.to_string()))?;
         let mut token_settings = Vec::new();

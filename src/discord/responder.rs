@@ -139,6 +139,11 @@ impl Responder {
     pub fn new(api_base: &str) -> Result<Self, ResponderSetupError> {
         let client = reqwest::Client::builder()
             .timeout(ATTEMPT_TIMEOUT)
+            // The retries are ours (`send_retrying`); reqwest's own would copy every request
+            // first in case HTTP/2 refuses it, and this client speaks HTTP/1.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
+            // These URLs carry the interaction token: never followed anywhere else.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!(
                 "DiscordBot (https://github.com/dlc-share-bot, ",
                 env!("CARGO_PKG_VERSION"),
