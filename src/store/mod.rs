@@ -199,10 +199,10 @@ fn classify_connect_error(source: sqlx::Error, target: String) -> StoreError {
 /// The pool the bot uses. The acquire timeout bounds every wait for a connection, so an
 /// unreachable server fails an audit write within it instead of hanging the request.
 ///
-/// sqlx already pings every connection when it returns to the pool, so pinging again on every
-/// acquire (its default) would only add a round trip to each statement: a write-ahead pair
-/// would cost six instead of four. Only a connection idle for a while, which may have died
-/// with a server restart since, is pinged before use.
+/// sqlx already pings every connection when it returns to the pool (the share path's
+/// statements skip even that, see `warm`), so pinging again on every acquire (its default)
+/// would only add a round trip to each statement. Only a connection idle for a while, which
+/// may have died with a server restart since, is pinged before use.
 pub fn pool_options(db: &DatabaseSettings) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(db.max_connections.max(1))
