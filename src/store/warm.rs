@@ -25,6 +25,10 @@ use sqlx::postgres::{PgConnection, PgPool, Postgres};
 /// How long a parked connection is trusted without use.
 pub(crate) const PARKED_FOR: Duration = Duration::from_secs(1);
 
+/// How long a connection stays out of the pool, however busy: then it goes back once, so the
+/// pool's own upkeep (`max_lifetime`, its idle checks) still reaches every connection.
+pub(crate) const OUT_OF_POOL_FOR: Duration = Duration::from_secs(5 * 60);
+
 /// Connections parked between statements, newest last.
 pub(crate) struct WarmConnections {
     state: Mutex<Parked>,
@@ -32,7 +36,8 @@ pub(crate) struct WarmConnections {
 }
 
 struct Parked {
-    connections: Vec<(PoolConnection<Postgres>, Instant)>,
+    /// Each with when it left the pool and when it was parked.
+    connections: Vec<(PoolConnection<Postgres>, Instant, Instant)>,
     /// Set by [`WarmConnections::release_all`]: the pool is closing, and waits for every
     /// checked-out connection, so nothing may be parked any more.
     closed: bool,
@@ -59,19 +64,20 @@ impl WarmConnections {
             let keep_from = state
                 .connections
                 .iter()
-                .position(|(_, parked)| now.duration_since(*parked) < PARKED_FOR)
+                .position(|(_, _, parked)| now.duration_since(*parked) < PARKED_FOR)
                 .unwrap_or(state.connections.len());
             let stale: Vec<_> = state.connections.drain(..keep_from).collect();
             (state.connections.pop(), stale)
         };
         // Back to sqlx, outside the lock: their release pings them.
         drop(stale);
-        let connection = match fresh {
-            Some((connection, _)) => connection,
-            None => pool.acquire().await?,
+        let (connection, out_since) = match fresh {
+            Some((connection, out_since, _)) => (connection, out_since),
+            None => (pool.acquire().await?, Instant::now()),
         };
         Ok(WarmConnection {
             connection: Some(connection),
+            out_since,
             home: self,
         })
     }
@@ -97,14 +103,19 @@ impl WarmConnections {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn park(&self, connection: PoolConnection<Postgres>) {
+    fn park(&self, connection: PoolConnection<Postgres>, out_since: Instant) {
         let mut state = self.lock();
-        if state.closed || state.connections.len() >= self.cap {
+        if state.closed
+            || state.connections.len() >= self.cap
+            || out_since.elapsed() >= OUT_OF_POOL_FOR
+        {
             drop(state);
             drop(connection);
             return;
         }
-        state.connections.push((connection, Instant::now()));
+        state
+            .connections
+            .push((connection, out_since, Instant::now()));
     }
 }
 
@@ -112,6 +123,7 @@ impl WarmConnections {
 /// ping); [`WarmConnection::park`] keeps it for the next statement instead.
 pub(crate) struct WarmConnection<'a> {
     connection: Option<PoolConnection<Postgres>>,
+    out_since: Instant,
     home: &'a WarmConnections,
 }
 
@@ -120,7 +132,7 @@ impl WarmConnection<'_> {
     /// the next one, with nothing unread.
     pub(crate) fn park(mut self) {
         if let Some(connection) = self.connection.take() {
-            self.home.park(connection);
+            self.home.park(connection, self.out_since);
         }
     }
 }
