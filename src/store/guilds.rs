@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::PgConnection;
 
+use super::settings_cache::Lookup;
 use super::{PgStore, StoreError, on_warm_connection};
 pub use crate::share::ports::Actor;
 use crate::share::ports::{
@@ -617,7 +618,22 @@ impl PgStore {
 
 impl GuildDirectory for PgStore {
     async fn settings(&self, guild: GuildId) -> Result<GuildSettings, StorageError> {
-        Ok(self.bounded(self.guild_settings(guild)).await?)
+        let generation = match self.settings.get(guild) {
+            Lookup::Hit(settings) => return Ok(settings),
+            Lookup::Miss(generation) => generation,
+        };
+        let settings = self.bounded(self.guild_settings(guild)).await?;
+        self.settings.fill(guild, &settings, generation);
+        Ok(settings)
+    }
+}
+
+impl PgStore {
+    /// After a change to `guild`'s settings from this process: the listener will hear of it
+    /// too, a moment later; a share in that moment must not use the old copy.
+    fn changed<T>(&self, guild: Option<GuildId>, result: T) -> T {
+        self.settings.forget(guild);
+        result
     }
 }
 
@@ -628,7 +644,8 @@ impl SettingsStore for PgStore {
         role: AllowedRole,
         actor: &Actor,
     ) -> Result<RoleChange, StorageError> {
-        Ok(PgStore::set_allowed_role(self, guild, role, actor).await?)
+        let done = PgStore::set_allowed_role(self, guild, role, actor).await;
+        Ok(self.changed(Some(guild), done)?)
     }
 
     async fn remove_allowed_role(
@@ -637,7 +654,8 @@ impl SettingsStore for PgStore {
         role: RoleId,
         actor: &Actor,
     ) -> Result<bool, StorageError> {
-        Ok(PgStore::remove_allowed_role(self, guild, role, actor).await?)
+        let done = PgStore::remove_allowed_role(self, guild, role, actor).await;
+        Ok(self.changed(Some(guild), done)?)
     }
 
     async fn allowed_roles(&self, guild: GuildId) -> Result<Vec<AllowedRole>, StorageError> {
@@ -650,7 +668,8 @@ impl SettingsStore for PgStore {
         channel: ChannelId,
         actor: &Actor,
     ) -> Result<bool, StorageError> {
-        Ok(PgStore::add_allowed_channel(self, guild, channel, actor).await?)
+        let done = PgStore::add_allowed_channel(self, guild, channel, actor).await;
+        Ok(self.changed(Some(guild), done)?)
     }
 
     async fn remove_allowed_channel(
@@ -659,7 +678,8 @@ impl SettingsStore for PgStore {
         channel: ChannelId,
         actor: &Actor,
     ) -> Result<bool, StorageError> {
-        Ok(PgStore::remove_allowed_channel(self, guild, channel, actor).await?)
+        let done = PgStore::remove_allowed_channel(self, guild, channel, actor).await;
+        Ok(self.changed(Some(guild), done)?)
     }
 
     async fn allowed_channels(&self, guild: GuildId) -> Result<Vec<ChannelId>, StorageError> {
@@ -680,8 +700,9 @@ impl SettingsStore for PgStore {
     where
         F: FnOnce(PolicySettings) -> Result<PolicySettings, PolicyError> + Send,
     {
-        Ok(PgStore::update_policy(self, guild, actor, action, update)
-            .await?
+        let done = PgStore::update_policy(self, guild, actor, action, update).await;
+        Ok(self
+            .changed(Some(guild), done)?
             .map(|(updated, _previous)| updated))
     }
 

@@ -18,12 +18,14 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::config::{ConfigError, DatabaseSettings, secret_from_env};
 use crate::share::ports::StorageError;
+use settings_cache::SettingsCache;
 use warm::WarmConnections;
 
 mod approvals;
 mod audit;
 mod guilds;
 mod ratelimit;
+mod settings_cache;
 mod warm;
 
 pub use approvals::{Card, Decision};
@@ -33,6 +35,9 @@ pub use audit::{
 };
 pub use guilds::{Actor, AdminChange};
 pub use ratelimit::PgRateLimits;
+pub use settings_cache::{
+    CHANNEL as SETTINGS_CHANNEL, MIN_POOL as MIN_SETTINGS_LISTENER_POOL, spawn_settings_listener,
+};
 
 /// The migrations this binary knows, from `migrations/`.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -147,6 +152,8 @@ pub struct PgStore {
     pool: PgPool,
     /// The share path's connections between statements (see `warm`).
     warm: Arc<WarmConnections>,
+    /// Guild settings, while a listener hears of every change (see `settings_cache`).
+    settings: Arc<SettingsCache>,
     statement_timeout: Duration,
 }
 
@@ -157,6 +164,7 @@ impl fmt::Debug for PgStore {
             .field("connections", &self.pool.size())
             .field("idle", &self.pool.num_idle())
             .field("parked", &self.warm.parked())
+            .field("settings_cached", &self.settings.is_live())
             .field("statement_timeout", &self.statement_timeout)
             .finish()
     }
@@ -322,6 +330,7 @@ impl PgStore {
     pub fn from_pool(pool: PgPool) -> Self {
         PgStore {
             warm: Arc::new(WarmConnections::new(pool.options().get_max_connections())),
+            settings: Arc::default(),
             pool,
             statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
         }
@@ -353,6 +362,11 @@ impl PgStore {
     /// Connections parked between the share path's statements (checked out of the pool).
     pub fn parked_connections(&self) -> usize {
         self.warm.parked()
+    }
+
+    /// Whether guild settings are being cached: a listener hears of every change.
+    pub fn caches_settings(&self) -> bool {
+        self.settings.is_live()
     }
 
     /// Closes every connection; pending acquires fail.

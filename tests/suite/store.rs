@@ -591,6 +591,145 @@ async fn share_statements_park_their_connection_without_starving_the_pool(
     assert!(pool.is_closed());
 }
 
+/// Polls `cond` every 10 ms for up to 5 s.
+async fn eventually(what: &str, mut cond: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !cond().await {
+        assert!(Instant::now() < deadline, "not within 5 s: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn settings_roles(store: &PgStore) -> Vec<RoleId> {
+    role_ids(
+        GuildDirectory::settings(store, GUILD)
+            .await
+            .unwrap()
+            .allowed_roles,
+    )
+}
+
+/// Guild settings are kept in memory only while the database tells the process of every
+/// change (migration 0006's triggers, `store::settings_cache`): another replica's change
+/// reaches this one, and a listener that lost its session means reading from the database.
+#[sqlx::test(migrations = "./migrations")]
+async fn replicas_keep_guild_settings_only_while_they_hear_of_every_change(
+    _pool_opts: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let replica = |name: &'static str| {
+        PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(2))
+            .connect_with(connect.clone().application_name(name))
+    };
+    let a = PgStore::from_pool(replica("replica-a").await.unwrap());
+    let b = PgStore::from_pool(replica("replica-b").await.unwrap());
+    let actor = Actor::new("1", "admin");
+    // A change the triggers do not see, as a replication apply would make it.
+    let behind_the_triggers = |role: &'static str| {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "BEGIN; SET LOCAL session_replication_role = replica; \
+             UPDATE guild_allowed_roles SET role_id = '{role}'; COMMIT"
+        )))
+        .execute(b.pool())
+    };
+
+    // Without a listener nothing is kept: a change nobody announced is still seen.
+    assert!(!a.caches_settings());
+    allow(&b, GUILD, 11, &actor).await;
+    assert_eq!(settings_roles(&a).await, [RoleId(11)]);
+    behind_the_triggers("12").await.unwrap();
+    assert_eq!(settings_roles(&a).await, [RoleId(12)]);
+
+    // Listening: the copy is kept (an unannounced change is not seen, which proves it) ...
+    let listener = store::spawn_settings_listener(a.clone()).expect("a pool of 4 listens");
+    eventually("a listens", async || a.caches_settings()).await;
+    assert_eq!(settings_roles(&a).await, [RoleId(12)]);
+    behind_the_triggers("13").await.unwrap();
+    assert_eq!(settings_roles(&a).await, [RoleId(12)], "served from memory");
+
+    // ... and dropped as soon as another replica changes the guild.
+    assert!(
+        b.remove_allowed_role(GUILD, RoleId(13), &actor)
+            .await
+            .unwrap()
+    );
+    eventually("b's change reaches a", async || {
+        settings_roles(&a).await.is_empty()
+    })
+    .await;
+    allow(&b, GUILD, 14, &actor).await;
+    eventually("b's second change reaches a", async || {
+        settings_roles(&a).await == [RoleId(14)]
+    })
+    .await;
+
+    // The listener's session ends: a stops trusting its copy until it listens again, and a
+    // change made meanwhile without a word is read from the database.
+    let mut admin = PgConnection::connect(&std::env::var("DATABASE_URL").unwrap())
+        .await
+        .unwrap();
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'replica-a'",
+    )
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    eventually("a notices", async || !a.caches_settings()).await;
+    behind_the_triggers("15").await.unwrap();
+    assert_eq!(settings_roles(&a).await, [RoleId(15)]);
+    eventually("a listens again", async || a.caches_settings()).await;
+    allow(&b, GUILD, 16, &actor).await;
+    eventually("changes reach a again", async || {
+        settings_roles(&a).await == [RoleId(15), RoleId(16)]
+    })
+    .await;
+
+    // A pool too small to spare a connection gets no listener.
+    let small = PgPoolOptions::new()
+        .max_connections(store::MIN_SETTINGS_LISTENER_POOL - 1)
+        .connect_with(connect.clone())
+        .await
+        .unwrap();
+    assert!(store::spawn_settings_listener(PgStore::from_pool(small)).is_none());
+
+    // Closing the pool ends the listener's wait: shutdown does not hang on it.
+    tokio::time::timeout(Duration::from_secs(5), a.close())
+        .await
+        .expect("close does not wait on the listener");
+    tokio::time::timeout(Duration::from_secs(5), listener)
+        .await
+        .expect("the listener ends with its pool")
+        .unwrap();
+    assert!(!a.caches_settings());
+}
+
+/// Without migration 0006's triggers announcing every change, nothing is cached.
+#[sqlx::test(migrations = "./migrations")]
+async fn no_settings_are_kept_while_a_trigger_is_disabled(pool: PgPool) {
+    sqlx::query("ALTER TABLE guild_policies DISABLE TRIGGER guild_policies_notify")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let store = PgStore::from_pool(pool.clone());
+    let listener = store::spawn_settings_listener(store.clone()).expect("a listener");
+    // Each attempt to listen (one a second) finds the trigger off.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert!(!store.caches_settings());
+    sqlx::query("ALTER TABLE guild_policies ENABLE TRIGGER guild_policies_notify")
+        .execute(&pool)
+        .await
+        .unwrap();
+    eventually("it listens once the trigger is back", async || {
+        store.caches_settings()
+    })
+    .await;
+    listener.abort();
+    let _ = listener.await;
+    assert!(!store.caches_settings(), "an aborted listener turns it off");
+}
+
 // ---------------------------------------------------------------- a silent database
 
 /// `SELECT n` on `conn`, or `Err` if no answer came within `within`.
