@@ -631,8 +631,8 @@ impl GuildDirectory for PgStore {
 impl PgStore {
     /// After a change to `guild`'s settings from this process: the listener will hear of it
     /// too, a moment later; a share in that moment must not use the old copy.
-    fn changed<T>(&self, guild: Option<GuildId>, result: T) -> T {
-        self.settings.forget(guild);
+    fn changed<T>(&self, guild: GuildId, result: T) -> T {
+        self.settings.forget(Some(guild));
         result
     }
 }
@@ -645,7 +645,7 @@ impl SettingsStore for PgStore {
         actor: &Actor,
     ) -> Result<RoleChange, StorageError> {
         let done = PgStore::set_allowed_role(self, guild, role, actor).await;
-        Ok(self.changed(Some(guild), done)?)
+        Ok(self.changed(guild, done)?)
     }
 
     async fn remove_allowed_role(
@@ -655,7 +655,7 @@ impl SettingsStore for PgStore {
         actor: &Actor,
     ) -> Result<bool, StorageError> {
         let done = PgStore::remove_allowed_role(self, guild, role, actor).await;
-        Ok(self.changed(Some(guild), done)?)
+        Ok(self.changed(guild, done)?)
     }
 
     async fn allowed_roles(&self, guild: GuildId) -> Result<Vec<AllowedRole>, StorageError> {
@@ -669,7 +669,7 @@ impl SettingsStore for PgStore {
         actor: &Actor,
     ) -> Result<bool, StorageError> {
         let done = PgStore::add_allowed_channel(self, guild, channel, actor).await;
-        Ok(self.changed(Some(guild), done)?)
+        Ok(self.changed(guild, done)?)
     }
 
     async fn remove_allowed_channel(
@@ -679,7 +679,7 @@ impl SettingsStore for PgStore {
         actor: &Actor,
     ) -> Result<bool, StorageError> {
         let done = PgStore::remove_allowed_channel(self, guild, channel, actor).await;
-        Ok(self.changed(Some(guild), done)?)
+        Ok(self.changed(guild, done)?)
     }
 
     async fn allowed_channels(&self, guild: GuildId) -> Result<Vec<ChannelId>, StorageError> {
@@ -702,7 +702,7 @@ impl SettingsStore for PgStore {
     {
         let done = PgStore::update_policy(self, guild, actor, action, update).await;
         Ok(self
-            .changed(Some(guild), done)?
+            .changed(guild, done)?
             .map(|(updated, _previous)| updated))
     }
 

@@ -35,9 +35,7 @@ pub use audit::{
 };
 pub use guilds::{Actor, AdminChange};
 pub use ratelimit::PgRateLimits;
-pub use settings_cache::{
-    CHANNEL as SETTINGS_CHANNEL, MIN_POOL as MIN_SETTINGS_LISTENER_POOL, spawn_settings_listener,
-};
+pub use settings_cache::{MIN_POOL as MIN_SETTINGS_LISTENER_POOL, spawn_settings_listener};
 
 /// The migrations this binary knows, from `migrations/`.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
