@@ -157,29 +157,34 @@ pub fn spawn_settings_listener(store: PgStore) -> Option<JoinHandle<()>> {
         let cache = &store.settings;
         let _deaf = Deaf(cache);
         while !store.pool().is_closed() {
-            if let Err(e) = listen(&store).await {
-                cache.set_live(false);
-                if store.pool().is_closed() {
-                    break;
-                }
-                tracing::warn!(
-                    error = %super::error_chain(&e),
-                    "guild settings listener lost its connection; reading settings from the database until it is back"
-                );
-            }
+            let Err(e) = listen(&store).await;
             cache.set_live(false);
+            if store.pool().is_closed() {
+                break;
+            }
+            tracing::warn!(
+                error = %super::error_chain(&e),
+                "guild settings listener lost its connection; reading settings from the database until it is back"
+            );
             tokio::time::sleep(RECONNECT_AFTER).await;
         }
     }))
 }
 
-/// One connection's worth of listening; returns when it is no longer trustworthy.
-async fn listen(store: &PgStore) -> Result<(), sqlx::Error> {
+/// One connection's worth of listening; returns, with why, once it is no longer trustworthy.
+async fn listen(store: &PgStore) -> Result<std::convert::Infallible, sqlx::Error> {
     let cache = &store.settings;
     // Closing the pool ends the wait (`PoolClosed`), so shutdown does not wait on it.
     let mut listener = PgListener::connect_with(store.pool()).await?;
-    listener.listen(CHANNEL).await?;
-    check_triggers(&mut listener).await?;
+    // Bounded like every database call (SPEC §13); the ping below is too.
+    let started = async {
+        listener.listen(CHANNEL).await?;
+        check_triggers(&mut listener).await
+    };
+    match tokio::time::timeout(PING_TIMEOUT, started).await {
+        Ok(started) => started?,
+        Err(_) => return Err(silent()),
+    }
     cache.set_live(true);
     tracing::debug!("listening for guild settings changes");
     let mut ping = tokio::time::interval(PING_EVERY);
@@ -195,15 +200,18 @@ async fn listen(store: &PgStore) -> Result<(), sqlx::Error> {
             _ = ping.tick() => {
                 match tokio::time::timeout(PING_TIMEOUT, check_triggers(&mut listener)).await {
                     Ok(checked) => checked?,
-                    Err(_) => {
-                        return Err(sqlx::Error::Protocol(
-                            "the listener's connection did not answer a ping".into(),
-                        ));
-                    }
+                    Err(_) => return Err(silent()),
                 }
             }
         }
     }
+}
+
+fn silent() -> sqlx::Error {
+    sqlx::Error::Protocol(format!(
+        "the listener's connection did not answer within {} ms",
+        PING_TIMEOUT.as_millis()
+    ))
 }
 
 /// The ping: one round trip that also proves the triggers still announce every change (a
