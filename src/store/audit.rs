@@ -202,9 +202,9 @@ impl PgStore {
         let done = on_warm_connection!(self, |conn| {
             let query = sqlx::query(
                 "INSERT INTO audit_log (interaction_id, guild_id, channel_id, user_id, user_name, \
-                     target_type, target_id, requested_expire_seconds, expire_seconds, reason) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                     ON CONFLICT (interaction_id) DO NOTHING",
+                 target_type, target_id, requested_expire_seconds, expire_seconds, reason) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT (interaction_id) DO NOTHING",
             );
             bind_attempt(query, a).execute(conn)
         })?;
@@ -215,9 +215,9 @@ impl PgStore {
         let done = on_warm_connection!(self, |conn| {
             let query = sqlx::query(
                 "UPDATE audit_log SET outcome = $2, error_code = $3, request_id = $4, \
-                     latency_ms = $5, token_sha256 = $6, \
-                     expire_seconds = COALESCE($7, expire_seconds), completed_at = now() \
-                     WHERE interaction_id = $1 AND outcome = 'pending'",
+                 latency_ms = $5, token_sha256 = $6, \
+                 expire_seconds = COALESCE($7, expire_seconds), completed_at = now() \
+                 WHERE interaction_id = $1 AND outcome = 'pending'",
             )
             .bind(id.to_owned());
             bind_completion(query, c)
@@ -238,10 +238,10 @@ impl PgStore {
         let done = on_warm_connection!(self, |conn| {
             let query = sqlx::query(
                 "INSERT INTO audit_log (interaction_id, guild_id, channel_id, user_id, user_name, \
-                     target_type, target_id, requested_expire_seconds, expire_seconds, reason, \
-                     outcome, error_code, request_id, latency_ms, token_sha256, completed_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now()) \
-                     ON CONFLICT (interaction_id) DO NOTHING",
+                 target_type, target_id, requested_expire_seconds, expire_seconds, reason, \
+                 outcome, error_code, request_id, latency_ms, token_sha256, completed_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now()) \
+                 ON CONFLICT (interaction_id) DO NOTHING",
             );
             bind_completion(bind_attempt(query, a), c).execute(conn)
         })?;
@@ -279,7 +279,7 @@ impl PgStore {
             .bounded(
                 sqlx::query_as::<_, AuditRow>(select_rows!(
                     "WHERE guild_id = $1 AND ($2::text IS NULL OR user_id = $2) \
-                     ORDER BY created_at DESC, id DESC LIMIT $3"
+                 ORDER BY created_at DESC, id DESC LIMIT $3"
                 ))
                 .bind(guild.to_string())
                 .bind(user.map(|u| u.to_string()))
@@ -303,8 +303,8 @@ impl PgStore {
                 .bounded(
                     sqlx::query(
                         "DELETE FROM audit_log WHERE id IN (\
-                         SELECT id FROM audit_log \
-                         WHERE created_at < now() - make_interval(days => $1) LIMIT $2)",
+                     SELECT id FROM audit_log \
+                     WHERE created_at < now() - make_interval(days => $1) LIMIT $2)",
                     )
                     .bind(days)
                     .bind(PRUNE_BATCH_ROWS)
@@ -328,11 +328,11 @@ impl PgStore {
             .bounded(
                 sqlx::query(
                     "UPDATE audit_log SET outcome = 'internal_error', error_code = 'incomplete', \
-                     completed_at = now() \
-                     WHERE outcome = 'pending' AND created_at < now() - make_interval(secs => $1) \
-                     AND NOT EXISTS (SELECT 1 FROM approvals a \
-                       WHERE a.interaction_id = audit_log.interaction_id \
-                       AND a.claimed_at >= now() - make_interval(secs => $1))",
+                 completed_at = now() \
+                 WHERE outcome = 'pending' AND created_at < now() - make_interval(secs => $1) \
+                 AND NOT EXISTS (SELECT 1 FROM approvals a \
+                   WHERE a.interaction_id = audit_log.interaction_id \
+                   AND a.claimed_at >= now() - make_interval(secs => $1))",
                 )
                 .bind(older_than.as_secs_f64())
                 .execute(&self.pool),

@@ -454,19 +454,24 @@ async fn an_unreachable_server_fails_fast_without_leaking_the_url() {
     );
 }
 
+/// A pool of `max` connections on the test database, named `name` in `pg_stat_activity`,
+/// that gives up on a connection after 1 s.
+async fn small_pool(connect: &PgConnectOptions, max: u32, name: &str) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(1))
+        .connect_with(connect.clone().application_name(name))
+        .await
+        .unwrap()
+}
+
 #[sqlx::test(migrations = "./migrations")]
 async fn writes_fail_closed_when_the_database_goes_away(
     _pool_opts: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
     let db = connect.get_database().unwrap().to_owned();
-    let pool = PgPoolOptions::new()
-        .max_connections(2)
-        .acquire_timeout(Duration::from_secs(1))
-        .connect_with(connect)
-        .await
-        .unwrap();
-    let store = PgStore::from_pool(pool);
+    let store = PgStore::from_pool(small_pool(&connect, 2, "fail-closed-test").await);
     assert_eq!(
         store.begin(&attempt("7001")).await.unwrap(),
         AuditBegin::Started
@@ -529,12 +534,7 @@ async fn share_statements_park_their_connection_without_starving_the_pool(
     connect: PgConnectOptions,
 ) {
     let db = connect.get_database().unwrap().to_owned();
-    let pool = PgPoolOptions::new()
-        .max_connections(2)
-        .acquire_timeout(Duration::from_secs(1))
-        .connect_with(connect.application_name("warm-test"))
-        .await
-        .unwrap();
+    let pool = small_pool(&connect, 2, "warm-test").await;
     let store = PgStore::from_pool(pool.clone());
     assert_eq!(
         store.begin(&attempt("7101")).await.unwrap(),
@@ -617,14 +617,8 @@ async fn replicas_keep_guild_settings_only_while_they_hear_of_every_change(
     _pool_opts: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
-    let replica = |name: &'static str| {
-        PgPoolOptions::new()
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(2))
-            .connect_with(connect.clone().application_name(name))
-    };
-    let a = PgStore::from_pool(replica("replica-a").await.unwrap());
-    let b = PgStore::from_pool(replica("replica-b").await.unwrap());
+    let a = PgStore::from_pool(small_pool(&connect, 4, "replica-a").await);
+    let b = PgStore::from_pool(small_pool(&connect, 4, "replica-b").await);
     let actor = Actor::new("1", "admin");
     // A change the triggers do not see, as a replication apply would make it.
     let behind_the_triggers = |role: &'static str| {
