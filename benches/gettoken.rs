@@ -1,6 +1,8 @@
 //! CPU per whole GetToken call, in process: `GetTokenClient::get_token` (signing, the HTTP
 //! exchange over a kept-alive loopback connection, parsing) against a minimal responder, with
-//! v1 and v3 signatures, on a multi-thread and on a current-thread tokio runtime.
+//! v1 and v3 signatures, on a multi-thread and on a current-thread tokio runtime; and the
+//! floors under it: the same exchange as a plain reqwest GET (`floor_reqwest_*`), and as one
+//! write and the reads of its answer on a tokio socket (`floor_socket_*`).
 //!
 //!     cargo bench --bench gettoken
 //!
@@ -135,25 +137,78 @@ fn gettoken(c: &mut Criterion) {
                 b.iter_custom(|iters| {
                     let client = client.clone();
                     let request = request.clone();
-                    let responder_before = RESPONDER_CPU_NS.load(Ordering::Relaxed);
-                    let before = clock_ns(libc::CLOCK_PROCESS_CPUTIME_ID);
-                    rt.block_on(async move {
-                        tokio::spawn(async move {
-                            for _ in 0..iters {
-                                client.get_token(&request).await.expect("GetToken");
-                            }
-                        })
-                        .await
-                        .expect("calls")
-                    });
-                    let spent = clock_ns(libc::CLOCK_PROCESS_CPUTIME_ID) - before;
-                    let responder = RESPONDER_CPU_NS.load(Ordering::Relaxed) - responder_before;
-                    Duration::from_nanos(spent.saturating_sub(responder))
+                    measured(rt, async move {
+                        for _ in 0..iters {
+                            client.get_token(&request).await.expect("GetToken");
+                        }
+                    })
                 })
             });
         }
     }
+    // The floor under the client: the same exchange with no signing, parsing or retries, as
+    // plain reqwest (the HTTP client the product pins) and as bare tokio socket calls.
+    let url = format!("{endpoint}/api/v1/tokens?TargetType=job&TargetId=dlc1a2b3c4d5e6f");
+    for (rt_name, rt) in &runtimes {
+        let http = {
+            let _enter = rt.enter();
+            reqwest::Client::builder()
+                .retry(reqwest::retry::never().max_retries_per_request(0))
+                .build()
+                .expect("client")
+        };
+        rt.block_on(http.get(&url).send()).expect("warm-up");
+        group.bench_function(format!("floor_reqwest_{rt_name}"), |b| {
+            b.iter_custom(|iters| {
+                let (http, url) = (http.clone(), url.clone());
+                measured(rt, async move {
+                    for _ in 0..iters {
+                        let resp = http.get(&url).send().await.expect("GET");
+                        resp.bytes().await.expect("body");
+                    }
+                })
+            })
+        });
+        let addr = endpoint.trim_start_matches("http://").to_owned();
+        let stream = rt
+            .block_on(tokio::net::TcpStream::connect(&addr))
+            .expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        let stream = std::sync::Arc::new(tokio::sync::Mutex::new(stream));
+        let request = format!("GET /api/v1/tokens HTTP/1.1\r\nhost: {addr}\r\n\r\n");
+        let expected = response().len();
+        group.bench_function(format!("floor_socket_{rt_name}"), |b| {
+            b.iter_custom(|iters| {
+                let (stream, request) = (stream.clone(), request.clone());
+                measured(rt, async move {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                    let mut stream = stream.lock().await;
+                    let mut buf = vec![0u8; 4096];
+                    for _ in 0..iters {
+                        stream.write_all(request.as_bytes()).await.expect("write");
+                        let mut got = 0;
+                        while got < expected {
+                            got += stream.read(&mut buf).await.expect("read");
+                        }
+                    }
+                })
+            })
+        });
+    }
     group.finish();
+}
+
+/// The CPU the bot's side of `calls` used: run in a task spawned on `rt`, responder excluded.
+fn measured(
+    rt: &tokio::runtime::Runtime,
+    calls: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Duration {
+    let responder_before = RESPONDER_CPU_NS.load(Ordering::Relaxed);
+    let before = clock_ns(libc::CLOCK_PROCESS_CPUTIME_ID);
+    rt.block_on(async move { tokio::spawn(calls).await.expect("calls") });
+    let spent = clock_ns(libc::CLOCK_PROCESS_CPUTIME_ID) - before;
+    let responder = RESPONDER_CPU_NS.load(Ordering::Relaxed) - responder_before;
+    Duration::from_nanos(spent.saturating_sub(responder))
 }
 
 criterion_group!(benches, gettoken);

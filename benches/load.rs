@@ -11,7 +11,8 @@
 //! them), LOAD_GETTOKEN_MS (GetToken answers after this long; default instant) and
 //! LOAD_MAX_IN_FLIGHT (`share.max_in_flight`; default the shipped 256) for a shedding run, and
 //! LOAD_RUNTIME (`runtime.flavor` of the bot: `multi_thread`, the shipped default, or
-//! `current_thread`).
+//! `current_thread`), and LOAD_BOT_BINARY (gateway mode: another executable in the bot's
+//! place, with the same environment: `examples/stack_floor.rs`, the stack's floor).
 
 // The integration tests' support tree, of which this harness uses only the bot harness.
 #[path = "../tests/suite/support/mod.rs"]
@@ -144,10 +145,18 @@ fn main() {
             ("DLCSHARE_RATELIMIT__GUILD_BURST", "100000"),
             ("DLCSHARE_SHARE__MAX_IN_FLIGHT", max_in_flight.as_str()),
         ];
-        let mut h = if http {
-            BotHarness::start_http("load", &env).await
-        } else {
-            BotHarness::start("load", &env).await
+        // Absolute: the bot runs in a directory of its own.
+        let binary = std::env::var_os("LOAD_BOT_BINARY")
+            .map(|b| std::fs::canonicalize(b).expect("LOAD_BOT_BINARY"));
+        if let Some(b) = &binary {
+            println!("load: {} in the bot's place", b.display());
+        }
+        let floor = binary.is_some();
+        let mut h = match (http, binary) {
+            (true, None) => BotHarness::start_http("load", &env).await,
+            (false, None) => BotHarness::start("load", &env).await,
+            (false, Some(binary)) => BotHarness::start_binary("load", &env, binary).await,
+            (true, Some(_)) => panic!("LOAD_BOT_BINARY is for gateway mode"),
         };
         let endpoints = if http {
             let second = h.add_replica(&env).await;
@@ -155,7 +164,10 @@ fn main() {
         } else {
             Vec::new()
         };
-        h.allow_role(ALLOWED_ROLE).await;
+        // The floor checks no role, and has no `/share-admin` to be told of one.
+        if !floor {
+            h.allow_role(ALLOWED_ROLE).await;
+        }
 
         let (warm, _) = drive(&h, &endpoints, 200, 200, 1_000_000).await;
         let warmed = wait_all(&h, &warm, Duration::from_secs(30)).await;

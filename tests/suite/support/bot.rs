@@ -1,7 +1,7 @@
 //! The real `dlc-share-bot run` binary wired to the local Discord server, the local GetToken
 //! endpoint and a fresh PostgreSQL database.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -41,7 +41,7 @@ pub struct BotHarness {
 pub type Env<'a> = &'a [(&'a str, &'a str)];
 
 /// How the bot process is started, beyond its environment.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 struct Launch {
     /// RLIMIT_NOFILE for the bot.
     nofile: Option<u64>,
@@ -49,6 +49,9 @@ struct Launch {
     db_proxy: bool,
     /// `discord.mode = "http"`: interactions are POSTed to the bot, no gateway.
     http: bool,
+    /// Another executable in the bot's place, given the same environment (the load
+    /// harness's `LOAD_BOT_BINARY`, for `examples/stack_floor.rs`).
+    binary: Option<PathBuf>,
 }
 
 /// Another bot process of the same harness (same Discord, GetToken and database).
@@ -93,6 +96,16 @@ impl BotHarness {
         Self::launch(name, env, launch).await
     }
 
+    /// Like [`start`](Self::start), with `binary` run in place of `dlc-share-bot`.
+    #[allow(dead_code)] // for benches/load.rs, which shares this tree
+    pub async fn start_binary(name: &str, env: Env<'_>, binary: PathBuf) -> BotHarness {
+        let launch = Launch {
+            binary: Some(binary),
+            ..Launch::default()
+        };
+        Self::launch(name, env, launch).await
+    }
+
     /// Starts one more HTTP-mode process on the same database, Discord and GetToken, with the
     /// harness's base environment plus `env`; returns its interactions URL once it is ready.
     pub async fn add_replica(&mut self, env: Env<'_>) -> String {
@@ -115,6 +128,7 @@ impl BotHarness {
             &self._dir,
             &log_path,
             &extra,
+            None,
             None,
         );
         self.replicas.push(Replica { child });
@@ -203,6 +217,7 @@ impl BotHarness {
             &log_path,
             &env,
             launch.nofile,
+            launch.binary.as_deref(),
         );
         let pool = db.pool().await;
         let mut h = BotHarness {
@@ -523,9 +538,11 @@ fn spawn_bot(
     log_path: &PathBuf,
     extra: Env<'_>,
     nofile: Option<u64>,
+    binary: Option<&Path>,
 ) -> Child {
     let log = std::fs::File::create(log_path).expect("log file");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dlc-share-bot"));
+    let mut cmd =
+        Command::new(binary.unwrap_or_else(|| Path::new(env!("CARGO_BIN_EXE_dlc-share-bot"))));
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", dir.path())
