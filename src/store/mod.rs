@@ -343,13 +343,22 @@ impl PgStore {
     /// Runs one store operation within `statement_timeout` (plus a little): past it the
     /// operation is abandoned and fails with [`StoreError::TimedOut`], so the caller fails
     /// closed instead of waiting on a silent server. An abandoned connection is not reused.
-    pub(crate) async fn bounded<T, E: Into<StoreError>>(
+    ///
+    /// The operation is boxed here, once for every port call: an operation that opens a
+    /// transaction holds sqlx's acquire future (some 29 KB), and unboxed it would be part of
+    /// every future that awaits a port — the share flow's and the handler's, whether or not
+    /// that path runs — and copied each time they move (it was 9 % of the CPU in memcpy).
+    pub(crate) fn bounded<'a, T, E: Into<StoreError>>(
         &self,
-        op: impl std::future::Future<Output = Result<T, E>>,
-    ) -> Result<T, StoreError> {
-        match tokio::time::timeout(self.statement_timeout + CLIENT_TIMEOUT_GRACE, op).await {
-            Ok(result) => result.map_err(Into::into),
-            Err(_) => Err(StoreError::TimedOut(self.statement_timeout)),
+        op: impl std::future::Future<Output = Result<T, E>> + Send + 'a,
+    ) -> impl std::future::Future<Output = Result<T, StoreError>> + Send + 'a {
+        let op = Box::pin(op);
+        let statement_timeout = self.statement_timeout;
+        async move {
+            match tokio::time::timeout(statement_timeout + CLIENT_TIMEOUT_GRACE, op).await {
+                Ok(result) => result.map_err(Into::into),
+                Err(_) => Err(StoreError::TimedOut(statement_timeout)),
+            }
         }
     }
 

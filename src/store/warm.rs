@@ -73,7 +73,9 @@ impl WarmConnections {
         drop(stale);
         let (connection, out_since) = match fresh {
             Some((connection, out_since, _)) => (connection, out_since),
-            None => (pool.acquire().await?, Instant::now()),
+            // Boxed: sqlx's acquire future is some 29 KB, and every future awaiting this one
+            // (the share flow's, the handler's) would carry that much, copied as it moves.
+            None => (Box::pin(pool.acquire()).await?, Instant::now()),
         };
         Ok(WarmConnection {
             connection: Some(connection),
