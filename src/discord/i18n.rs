@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use fluent_templates::fluent_bundle::FluentValue;
-use fluent_templates::{LanguageIdentifier, Loader, langid};
+use fluent_templates::{LanguageIdentifier, langid};
 
 fluent_templates::static_loader! {
     static LOCALES = {
@@ -119,10 +119,14 @@ pub fn message(lang: Lang, id: &str, args: Vec<(&'static str, Arg)>) -> String {
             (Cow::Borrowed(name), value)
         })
         .collect();
+    // Straight to the language's own bundle: every `Lang` has one, and `try_lookup_*` would
+    // negotiate the language again (collecting and comparing every locale) on each message.
+    let args = Some(&args);
     LOCALES
-        .try_lookup_with_args(lang.langid(), id, &args)
-        .unwrap_or_else(|| {
-            tracing::error!(message_id = id, lang = lang.code(), "no such message");
+        .lookup_single_language(lang.langid(), id, args)
+        .or_else(|_| LOCALES.lookup_single_language(Lang::En.langid(), id, args))
+        .unwrap_or_else(|e| {
+            tracing::error!(message_id = id, lang = lang.code(), error = %e, "no such message");
             id.to_owned()
         })
 }
