@@ -347,7 +347,8 @@ impl PgStore {
     /// The operation is boxed here, once for every port call: an operation that opens a
     /// transaction holds sqlx's acquire future (some 29 KB), and unboxed it would be part of
     /// every future that awaits a port — the share flow's and the handler's, whether or not
-    /// that path runs — and copied each time they move (it was 9 % of the CPU in memcpy).
+    /// that path runs — and copied each time they move (boxing it took `memcpy` from 9 % to
+    /// 4.6 % of the bot's CPU).
     pub(crate) fn bounded<'a, T, E: Into<StoreError>>(
         &self,
         op: impl std::future::Future<Output = Result<T, E>> + Send + 'a,
