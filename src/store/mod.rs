@@ -30,8 +30,8 @@ mod warm;
 
 pub use approvals::{Card, Decision};
 pub use audit::{
-    AUDIT_COLUMNS, AuditFilter, AuditRow, PRUNE_BATCH_ROWS, RetentionReport, STALE_PENDING_AFTER,
-    format_timestamp, spawn_retention,
+    AUDIT_COLUMNS, AuditFilter, AuditRow, COMPLETE_PENDING, INSERT_PENDING, PRUNE_BATCH_ROWS,
+    RetentionReport, STALE_PENDING_AFTER, format_timestamp, spawn_retention,
 };
 pub use guilds::{Actor, AdminChange};
 pub use ratelimit::PgRateLimits;
@@ -501,6 +501,69 @@ mod tests {
         let known = known_versions();
         assert!(known.contains(&1), "{known:?}");
         assert_eq!(latest_known_version(), *known.last().unwrap());
+    }
+
+    /// `bounded` boxes every operation: a port call's future stays a few hundred bytes
+    /// whatever its operation holds (sqlx's acquire alone is some 29 KB), so the share flow's
+    /// and the handler's futures, which hold these, stay small too. Unboxed, `open_approval`'s
+    /// is 8.6 KB in a test build (29 KB in release).
+    #[tokio::test]
+    async fn port_call_futures_stay_small() {
+        use crate::share::ports::{
+            AuditAttempt, AuditCompletion, AuditLog, AuditOutcome, GuildDirectory,
+        };
+        use crate::share::{ApprovalStore, Expiry, GuildId, NewApproval, TargetId, TargetType};
+        const MAX: usize = 1024;
+        let store = PgStore::from_pool(
+            PgPoolOptions::new().connect_lazy_with(PgConnectOptions::new().database("unused")),
+        );
+        let attempt = AuditAttempt {
+            interaction_id: "1".into(),
+            guild_id: Some(GuildId(1)),
+            channel_id: None,
+            user_id: "2".into(),
+            user_name: "member".into(),
+            target_type: TargetType::Job,
+            target_id: "dlc1".into(),
+            requested_expire_seconds: None,
+            expire_seconds: None,
+            reason: None,
+        };
+        let completion = AuditCompletion {
+            outcome: AuditOutcome::InternalError,
+            error_code: None,
+            request_id: None,
+            latency_ms: 0,
+            token_sha256: None,
+            expire_seconds: None,
+        };
+        let approval = NewApproval {
+            target_id: TargetId::parse("dlc1").unwrap(),
+            expiry: Expiry::HARD_MAX,
+            timeout: Duration::from_secs(60),
+        };
+        // Built, never polled: no database is needed.
+        let sizes = [
+            (
+                "settings",
+                std::mem::size_of_val(&store.settings(GuildId(1))),
+            ),
+            ("begin", std::mem::size_of_val(&store.begin(&attempt))),
+            (
+                "complete",
+                std::mem::size_of_val(&store.complete("1", &completion)),
+            ),
+            (
+                "record",
+                std::mem::size_of_val(&store.record(&attempt, &completion)),
+            ),
+            (
+                "open_approval",
+                std::mem::size_of_val(&store.open_approval(&attempt, &approval)),
+            ),
+        ];
+        let large: Vec<_> = sizes.iter().filter(|(_, size)| *size > MAX).collect();
+        assert!(large.is_empty(), "over {MAX} bytes: {large:?}");
     }
 
     #[test]
