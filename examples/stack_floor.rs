@@ -79,25 +79,20 @@ impl Floor {
         let interaction_id = cmd.id.to_string();
         {
             let mut conn = self.db.lock().await;
-            sqlx::query(
-                "INSERT INTO audit_log (interaction_id, guild_id, channel_id, user_id, user_name, \
-                 target_type, target_id, requested_expire_seconds, expire_seconds, reason) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                 ON CONFLICT (interaction_id) DO NOTHING",
-            )
-            .bind(&interaction_id)
-            .bind(cmd.guild_id.map(|g| g.to_string()))
-            .bind(cmd.channel_id.to_string())
-            .bind(cmd.user.id.to_string())
-            .bind(cmd.user.name.clone())
-            .bind(sub.name.as_str())
-            .bind(&target_id)
-            .bind(Some(3600_i64))
-            .bind(Some(3600_i64))
-            .bind(None::<String>)
-            .execute(&mut *conn)
-            .await
-            .expect("write-ahead row");
+            sqlx::query(dlc_share_bot::store::INSERT_PENDING)
+                .bind(&interaction_id)
+                .bind(cmd.guild_id.map(|g| g.to_string()))
+                .bind(cmd.channel_id.to_string())
+                .bind(cmd.user.id.to_string())
+                .bind(cmd.user.name.clone())
+                .bind(sub.name.as_str())
+                .bind(&target_id)
+                .bind(Some(3600_i64))
+                .bind(Some(3600_i64))
+                .bind(None::<String>)
+                .execute(&mut *conn)
+                .await
+                .expect("write-ahead row");
         }
 
         let started = std::time::Instant::now();
@@ -138,22 +133,17 @@ impl Floor {
 
         {
             let mut conn = self.db.lock().await;
-            sqlx::query(
-                "UPDATE audit_log SET outcome = $2, error_code = $3, request_id = $4, \
-                 latency_ms = $5, token_sha256 = $6, \
-                 expire_seconds = COALESCE($7, expire_seconds), completed_at = now() \
-                 WHERE interaction_id = $1 AND outcome = 'pending'",
-            )
-            .bind(&interaction_id)
-            .bind("issued")
-            .bind(None::<String>)
-            .bind(Some(body.request_id))
-            .bind(started.elapsed().as_millis() as i64)
-            .bind(Some(hex::encode(Sha256::digest(body.token.as_bytes()))))
-            .bind(None::<i64>)
-            .execute(&mut *conn)
-            .await
-            .expect("completion");
+            sqlx::query(dlc_share_bot::store::COMPLETE_PENDING)
+                .bind(&interaction_id)
+                .bind("issued")
+                .bind(None::<String>)
+                .bind(Some(body.request_id))
+                .bind(started.elapsed().as_millis() as i64)
+                .bind(Some(hex::encode(Sha256::digest(body.token.as_bytes()))))
+                .bind(None::<i64>)
+                .execute(&mut *conn)
+                .await
+                .expect("completion");
         }
 
         let link = format!(

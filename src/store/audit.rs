@@ -197,29 +197,31 @@ fn begin_result(rows_affected: u64) -> AuditBegin {
     }
 }
 
+/// The write-ahead row of a share: the attempt's ten columns, `pending` by default. Public for
+/// `examples/stack_floor.rs`, which measures the stack with the bot's own statements.
+pub const INSERT_PENDING: &str = "INSERT INTO audit_log (interaction_id, guild_id, channel_id, \
+     user_id, user_name, target_type, target_id, requested_expire_seconds, expire_seconds, reason) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+     ON CONFLICT (interaction_id) DO NOTHING";
+
+/// Completes a `pending` row: `$1` the interaction id, `$2`–`$6` the completion's outcome,
+/// error code, request id, latency and token fingerprint, `$7` the granted lifetime if known.
+pub const COMPLETE_PENDING: &str = "UPDATE audit_log SET outcome = $2, error_code = $3, \
+     request_id = $4, latency_ms = $5, token_sha256 = $6, \
+     expire_seconds = COALESCE($7, expire_seconds), completed_at = now() \
+     WHERE interaction_id = $1 AND outcome = 'pending'";
+
 impl PgStore {
     async fn insert_pending(&self, a: &AuditAttempt) -> Result<AuditBegin, StoreError> {
         let done = on_warm_connection!(self, |conn| {
-            let query = sqlx::query(
-                "INSERT INTO audit_log (interaction_id, guild_id, channel_id, user_id, user_name, \
-                 target_type, target_id, requested_expire_seconds, expire_seconds, reason) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                 ON CONFLICT (interaction_id) DO NOTHING",
-            );
-            bind_attempt(query, a).execute(conn)
+            bind_attempt(sqlx::query(INSERT_PENDING), a).execute(conn)
         })?;
         Ok(begin_result(done.rows_affected()))
     }
 
     async fn complete_pending(&self, id: &str, c: &AuditCompletion) -> Result<(), StoreError> {
         let done = on_warm_connection!(self, |conn| {
-            let query = sqlx::query(
-                "UPDATE audit_log SET outcome = $2, error_code = $3, request_id = $4, \
-                 latency_ms = $5, token_sha256 = $6, \
-                 expire_seconds = COALESCE($7, expire_seconds), completed_at = now() \
-                 WHERE interaction_id = $1 AND outcome = 'pending'",
-            )
-            .bind(id.to_owned());
+            let query = sqlx::query(COMPLETE_PENDING).bind(id.to_owned());
             bind_completion(query, c)
                 .bind(c.expire_seconds)
                 .execute(conn)
