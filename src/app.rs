@@ -286,7 +286,6 @@ impl Application {
             settings.audit.retention_days,
             RETENTION_EVERY,
         );
-        let settings_listener = store::spawn_settings_listener(store.clone());
         let eviction = tokio::spawn(async move {
             let mut every = tokio::time::interval(EVICT_IDLE_EVERY);
             loop {
@@ -314,9 +313,6 @@ impl Application {
             }
         };
         retention.abort();
-        if let Some(listener) = &settings_listener {
-            listener.abort();
-        }
         eviction.abort();
         sweeper.abort();
         let _ = stop_ops.send(());

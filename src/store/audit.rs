@@ -13,7 +13,7 @@ use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
 use tokio::task::JoinHandle;
 
-use super::{PgStore, StoreError, on_warm_connection};
+use super::{PgStore, StoreError, retry_on_dead_connection};
 use crate::share::ports::{AuditAttempt, AuditBegin, AuditCompletion, AuditLog, StorageError};
 use crate::share::{GuildId, UserId};
 
@@ -213,19 +213,21 @@ pub const COMPLETE_PENDING: &str = "UPDATE audit_log SET outcome = $2, error_cod
 
 impl PgStore {
     async fn insert_pending(&self, a: &AuditAttempt) -> Result<AuditBegin, StoreError> {
-        let done = on_warm_connection!(self, |conn| {
-            bind_attempt(sqlx::query(INSERT_PENDING), a).execute(conn)
-        })?;
+        let done = retry_on_dead_connection(&self.pool, || {
+            bind_attempt(sqlx::query(INSERT_PENDING), a).execute(&self.pool)
+        })
+        .await?;
         Ok(begin_result(done.rows_affected()))
     }
 
     async fn complete_pending(&self, id: &str, c: &AuditCompletion) -> Result<(), StoreError> {
-        let done = on_warm_connection!(self, |conn| {
+        let done = retry_on_dead_connection(&self.pool, || {
             let query = sqlx::query(COMPLETE_PENDING).bind(id.to_owned());
             bind_completion(query, c)
                 .bind(c.expire_seconds)
-                .execute(conn)
-        })?;
+                .execute(&self.pool)
+        })
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotPending(id.to_owned()));
         }
@@ -237,7 +239,7 @@ impl PgStore {
         a: &AuditAttempt,
         c: &AuditCompletion,
     ) -> Result<AuditBegin, StoreError> {
-        let done = on_warm_connection!(self, |conn| {
+        let done = retry_on_dead_connection(&self.pool, || {
             let query = sqlx::query(
                 "INSERT INTO audit_log (interaction_id, guild_id, channel_id, user_id, user_name, \
                  target_type, target_id, requested_expire_seconds, expire_seconds, reason, \
@@ -245,8 +247,9 @@ impl PgStore {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now()) \
                  ON CONFLICT (interaction_id) DO NOTHING",
             );
-            bind_completion(bind_attempt(query, a), c).execute(conn)
-        })?;
+            bind_completion(bind_attempt(query, a), c).execute(&self.pool)
+        })
+        .await?;
         Ok(begin_result(done.rows_affected()))
     }
 

@@ -8,8 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::PgConnection;
 
-use super::settings_cache::Lookup;
-use super::{PgStore, StoreError, on_warm_connection};
+use super::{PgStore, StoreError, retry_on_dead_connection};
 pub use crate::share::ports::Actor;
 use crate::share::ports::{
     AuditEntry, GuildDirectory, GuildSettings, PolicyAction, RoleChange, SettingsStore,
@@ -562,7 +561,7 @@ impl PgStore {
 
     /// Allowed roles, channels and policy in one round trip: this runs before every `/share`.
     async fn guild_settings(&self, guild: GuildId) -> Result<GuildSettings, StoreError> {
-        let row: SettingsRow = on_warm_connection!(self, |conn| {
+        let row: SettingsRow = retry_on_dead_connection(&self.pool, || {
             sqlx::query_as(
                 "SELECT COALESCE(r.roles, '{}') AS roles, COALESCE(r.caps, '{}') AS role_caps, \
                         COALESCE((SELECT array_agg(channel_id ORDER BY added_at, channel_id) \
@@ -576,8 +575,9 @@ impl PgStore {
                  LEFT JOIN guild_policies p ON p.guild_id = $1",
             )
             .bind(guild.to_string())
-            .fetch_one(conn)
-        })?;
+            .fetch_one(&self.pool)
+        })
+        .await?;
         if row.roles.len() != row.role_caps.len() {
             return Err(StoreError::Corrupt(
                 "allowed roles and caps differ in number".into(),
@@ -618,22 +618,7 @@ impl PgStore {
 
 impl GuildDirectory for PgStore {
     async fn settings(&self, guild: GuildId) -> Result<GuildSettings, StorageError> {
-        let generation = match self.settings.get(guild) {
-            Lookup::Hit(settings) => return Ok(settings),
-            Lookup::Miss(generation) => generation,
-        };
-        let settings = self.bounded(self.guild_settings(guild)).await?;
-        self.settings.fill(guild, &settings, generation);
-        Ok(settings)
-    }
-}
-
-impl PgStore {
-    /// After a change to `guild`'s settings from this process: the listener will hear of it
-    /// too, a moment later; a share in that moment must not use the old copy.
-    fn changed<T>(&self, guild: GuildId, result: T) -> T {
-        self.settings.forget(Some(guild));
-        result
+        Ok(self.bounded(self.guild_settings(guild)).await?)
     }
 }
 
@@ -644,8 +629,7 @@ impl SettingsStore for PgStore {
         role: AllowedRole,
         actor: &Actor,
     ) -> Result<RoleChange, StorageError> {
-        let done = PgStore::set_allowed_role(self, guild, role, actor).await;
-        Ok(self.changed(guild, done)?)
+        Ok(PgStore::set_allowed_role(self, guild, role, actor).await?)
     }
 
     async fn remove_allowed_role(
@@ -654,8 +638,7 @@ impl SettingsStore for PgStore {
         role: RoleId,
         actor: &Actor,
     ) -> Result<bool, StorageError> {
-        let done = PgStore::remove_allowed_role(self, guild, role, actor).await;
-        Ok(self.changed(guild, done)?)
+        Ok(PgStore::remove_allowed_role(self, guild, role, actor).await?)
     }
 
     async fn allowed_roles(&self, guild: GuildId) -> Result<Vec<AllowedRole>, StorageError> {
@@ -668,8 +651,7 @@ impl SettingsStore for PgStore {
         channel: ChannelId,
         actor: &Actor,
     ) -> Result<bool, StorageError> {
-        let done = PgStore::add_allowed_channel(self, guild, channel, actor).await;
-        Ok(self.changed(guild, done)?)
+        Ok(PgStore::add_allowed_channel(self, guild, channel, actor).await?)
     }
 
     async fn remove_allowed_channel(
@@ -678,8 +660,7 @@ impl SettingsStore for PgStore {
         channel: ChannelId,
         actor: &Actor,
     ) -> Result<bool, StorageError> {
-        let done = PgStore::remove_allowed_channel(self, guild, channel, actor).await;
-        Ok(self.changed(guild, done)?)
+        Ok(PgStore::remove_allowed_channel(self, guild, channel, actor).await?)
     }
 
     async fn allowed_channels(&self, guild: GuildId) -> Result<Vec<ChannelId>, StorageError> {
@@ -700,10 +681,8 @@ impl SettingsStore for PgStore {
     where
         F: FnOnce(PolicySettings) -> Result<PolicySettings, PolicyError> + Send,
     {
-        let done = PgStore::update_policy(self, guild, actor, action, update).await;
-        Ok(self
-            .changed(guild, done)?
-            .map(|(updated, _previous)| updated))
+        let done = PgStore::update_policy(self, guild, actor, action, update).await?;
+        Ok(done.map(|(updated, _previous)| updated))
     }
 
     async fn recent_attempts(

@@ -8,7 +8,6 @@
 use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -18,15 +17,11 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::config::{ConfigError, DatabaseSettings, secret_from_env};
 use crate::share::ports::StorageError;
-use settings_cache::SettingsCache;
-use warm::WarmConnections;
 
 mod approvals;
 mod audit;
 mod guilds;
 mod ratelimit;
-mod settings_cache;
-mod warm;
 
 pub use approvals::{Card, Decision};
 pub use audit::{
@@ -35,7 +30,6 @@ pub use audit::{
 };
 pub use guilds::{Actor, AdminChange};
 pub use ratelimit::PgRateLimits;
-pub use settings_cache::{MIN_POOL as MIN_SETTINGS_LISTENER_POOL, spawn_settings_listener};
 
 /// The migrations this binary knows, from `migrations/`.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -148,10 +142,6 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
-    /// The share path's connections between statements (see `warm`).
-    warm: Arc<WarmConnections>,
-    /// Guild settings, while a listener hears of every change (see `settings_cache`).
-    settings: Arc<SettingsCache>,
     statement_timeout: Duration,
 }
 
@@ -161,8 +151,6 @@ impl fmt::Debug for PgStore {
         f.debug_struct("PgStore")
             .field("connections", &self.pool.size())
             .field("idle", &self.pool.num_idle())
-            .field("parked", &self.warm.parked())
-            .field("settings_cached", &self.settings.is_live())
             .field("statement_timeout", &self.statement_timeout)
             .finish()
     }
@@ -205,8 +193,8 @@ fn classify_connect_error(source: sqlx::Error, target: String) -> StoreError {
 /// The pool the bot uses. The acquire timeout bounds every wait for a connection, so an
 /// unreachable server fails an audit write within it instead of hanging the request.
 ///
-/// sqlx already pings every connection when it returns to the pool (the share path's
-/// statements skip even that, see `warm`), so pinging again on every acquire (its default)
+/// sqlx already pings every connection when it returns to the pool, so pinging again on
+/// every acquire (its default)
 /// would only add a round trip to each statement. Only a connection idle for a while, which
 /// may have died with a server restart since, is pinged before use.
 pub fn pool_options(db: &DatabaseSettings) -> PgPoolOptions {
@@ -226,38 +214,6 @@ pub fn pool_options(db: &DatabaseSettings) -> PgPoolOptions {
 
 /// See [`pool_options`].
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(5);
-
-/// [`retry_on_dead_connection`] for the statements of the `/share` path: `$statement` runs on
-/// a warm connection (`$conn: &mut PgConnection`), parked again once it has completed (see
-/// `warm`). A macro, not a function taking a closure: the statement borrows both the
-/// connection and the caller's values, which a closure's future cannot yet express with the
-/// `Send` bound the ports need.
-macro_rules! on_warm_connection {
-    ($store:expr, |$conn:ident| $statement:expr) => {{
-        let store: &$crate::store::PgStore = $store;
-        let mut left = store.pool.options().get_max_connections();
-        loop {
-            let mut warm = match store.warm.take(&store.pool).await {
-                Ok(warm) => warm,
-                Err(e) => break Err::<_, sqlx::Error>(e),
-            };
-            let $conn: &mut sqlx::postgres::PgConnection = &mut warm;
-            match $statement.await {
-                Ok(done) => {
-                    warm.park();
-                    break Ok(done);
-                }
-                // Dropped: sqlx's release pings it, and discards it as the ping fails.
-                Err(e) if left > 0 && $crate::store::is_dead_connection(&e) => {
-                    tracing::debug!(error = %e, "pooled connection was dead; retrying on another");
-                    left -= 1;
-                }
-                Err(e) => break Err(e),
-            }
-        }
-    }};
-}
-pub(crate) use on_warm_connection;
 
 /// Runs `op`, again on another connection while it fails because its pooled connection was
 /// already dead (a server restart or a terminated session since its last use, which the pool
@@ -327,8 +283,6 @@ impl PgStore {
     /// Wraps an existing pool (tests, benchmarks), with the shipped statement timeout.
     pub fn from_pool(pool: PgPool) -> Self {
         PgStore {
-            warm: Arc::new(WarmConnections::new(pool.options().get_max_connections())),
-            settings: Arc::default(),
             pool,
             statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
         }
@@ -344,11 +298,9 @@ impl PgStore {
     /// operation is abandoned and fails with [`StoreError::TimedOut`], so the caller fails
     /// closed instead of waiting on a silent server. An abandoned connection is not reused.
     ///
-    /// The operation is boxed here, once for every port call: an operation that opens a
-    /// transaction holds sqlx's acquire future (some 29 KB), and unboxed it would be part of
-    /// every future that awaits a port — the share flow's and the handler's, whether or not
-    /// that path runs — and copied each time they move (boxing it took `memcpy` from 9 % to
-    /// 4.6 % of the bot's CPU).
+    /// The operation is boxed here, once for every port call: sqlx's acquire future is large,
+    /// and unboxed it would be part of every future that awaits a port (the share flow's and
+    /// the handler's) and copied each time they move.
     pub(crate) fn bounded<'a, T, E: Into<StoreError>>(
         &self,
         op: impl std::future::Future<Output = Result<T, E>> + Send + 'a,
@@ -367,19 +319,8 @@ impl PgStore {
         &self.pool
     }
 
-    /// Connections parked between the share path's statements (checked out of the pool).
-    pub fn parked_connections(&self) -> usize {
-        self.warm.parked()
-    }
-
-    /// Whether guild settings are being cached: a listener hears of every change.
-    pub fn caches_settings(&self) -> bool {
-        self.settings.is_live()
-    }
-
     /// Closes every connection; pending acquires fail.
     pub async fn close(&self) {
-        self.warm.release_all();
         self.pool.close().await;
     }
 

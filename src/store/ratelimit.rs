@@ -23,7 +23,7 @@
 
 use std::time::Duration;
 
-use super::{PgStore, StoreError, on_warm_connection, retry_on_dead_connection};
+use super::{PgStore, StoreError, retry_on_dead_connection};
 use crate::share::ports::{Limiter, StorageError};
 use crate::share::{GuildId, LimitScope, RateDecision, RateSpec, Remaining, UserId};
 
@@ -93,17 +93,14 @@ impl PgStore {
     ) -> Result<Option<Duration>, StoreError> {
         let (emission, tolerance) = gcra_intervals(spec);
         let (allowed, retry_secs): (bool, f64) = self
-            .bounded(async {
-                // On the share path: a warm connection (see `warm`).
-                on_warm_connection!(self, |conn| {
-                    sqlx::query_as(CHECK_CELL)
-                        .bind(scope_name(scope))
-                        .bind(key.clone())
-                        .bind(emission)
-                        .bind(tolerance)
-                        .fetch_one(conn)
-                })
-            })
+            .bounded(retry_on_dead_connection(&self.pool, || {
+                sqlx::query_as(CHECK_CELL)
+                    .bind(scope_name(scope))
+                    .bind(key.clone())
+                    .bind(emission)
+                    .bind(tolerance)
+                    .fetch_one(&self.pool)
+            }))
             .await?;
         if allowed {
             return Ok(None);

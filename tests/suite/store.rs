@@ -524,43 +524,28 @@ async fn writes_fail_closed_when_the_database_goes_away(
     store.close().await;
 }
 
-/// The share path's statements keep their connection checked out between them instead of
-/// paying sqlx's release round trip (`store::warm`); what that must not cost: the pool's other
-/// users still get connections, a parked connection the server killed is never an error, and
-/// closing does not wait for parked connections.
+/// A pooled connection the server killed since its last use is never an error: the share
+/// path's statements move to a live connection.
 #[sqlx::test(migrations = "./migrations")]
-async fn share_statements_park_their_connection_without_starving_the_pool(
+async fn a_killed_session_is_replaced_not_reported(
     _pool_opts: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
     let db = connect.get_database().unwrap().to_owned();
-    let pool = small_pool(&connect, 2, "warm-test").await;
+    let pool = small_pool(&connect, 2, "killed-test").await;
     let store = PgStore::from_pool(pool.clone());
     assert_eq!(
         store.begin(&attempt("7101")).await.unwrap(),
         AuditBegin::Started
     );
     store.complete("7101", &issued("tok-w")).await.unwrap();
-    assert_eq!(store.parked_connections(), 1);
-    assert_eq!(
-        (pool.size(), pool.num_idle()),
-        (1, 0),
-        "parked = checked out"
-    );
 
-    // At most half of the pool is parked: the other half serves everything else.
-    assert!(store.allowed_roles(GUILD).await.unwrap().is_empty());
-    let mut held = pool.acquire().await.unwrap();
-    sqlx::query("SELECT 1").execute(&mut *held).await.unwrap();
-    drop(held);
-
-    // The server ends the parked session: the next statement moves to a live one.
     let mut admin = PgConnection::connect(&std::env::var("DATABASE_URL").unwrap())
         .await
         .unwrap();
     let killed: Vec<bool> = sqlx::query_scalar(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = $1 AND application_name = 'warm-test' AND state = 'idle'",
+         WHERE datname = $1 AND application_name = 'killed-test' AND state = 'idle'",
     )
     .bind(&db)
     .fetch_all(&mut admin)
@@ -581,23 +566,10 @@ async fn share_statements_park_their_connection_without_starving_the_pool(
     assert_eq!(fetch_row(&pool, "7101").await.outcome, "issued");
     assert_eq!(fetch_row(&pool, "7102").await.outcome, "pending");
     assert_eq!(fetch_row(&pool, "7103").await.outcome, "denied_role");
-
-    // Closing returns the parked connection instead of waiting for it.
-    assert_eq!(store.parked_connections(), 1);
     tokio::time::timeout(Duration::from_secs(5), store.close())
         .await
-        .expect("close does not wait on parked connections");
-    assert_eq!(store.parked_connections(), 0);
+        .expect("close returns");
     assert!(pool.is_closed());
-}
-
-/// Polls `cond` every 10 ms for up to 5 s.
-async fn eventually(what: &str, mut cond: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !cond().await {
-        assert!(Instant::now() < deadline, "not within 5 s: {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 async fn settings_roles(store: &PgStore) -> Vec<RoleId> {
@@ -609,119 +581,41 @@ async fn settings_roles(store: &PgStore) -> Vec<RoleId> {
     )
 }
 
-/// Guild settings are kept in memory only while the database tells the process of every
-/// change (migration 0006's triggers, `store::settings_cache`): another replica's change
-/// reaches this one, and a listener that lost its session means reading from the database.
+/// Settings are read where they are decided: a change made by another replica, by hand in SQL,
+/// or in a session that fires no trigger (as a replication apply does) applies to the very
+/// next read, with nothing to wait for.
 #[sqlx::test(migrations = "./migrations")]
-async fn replicas_keep_guild_settings_only_while_they_hear_of_every_change(
+async fn every_settings_read_sees_the_latest_change_however_it_was_made(
     _pool_opts: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
     let a = PgStore::from_pool(small_pool(&connect, 4, "replica-a").await);
     let b = PgStore::from_pool(small_pool(&connect, 4, "replica-b").await);
     let actor = Actor::new("1", "admin");
-    // A change the triggers do not see, as a replication apply would make it.
-    let behind_the_triggers = |role: &'static str| {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "BEGIN; SET LOCAL session_replication_role = replica; \
-             UPDATE guild_allowed_roles SET role_id = '{role}'; COMMIT"
-        )))
-        .execute(b.pool())
-    };
-
-    // Without a listener nothing is kept: a change nobody announced is still seen.
-    assert!(!a.caches_settings());
+    assert!(settings_roles(&a).await.is_empty());
     allow(&b, GUILD, 11, &actor).await;
     assert_eq!(settings_roles(&a).await, [RoleId(11)]);
-    behind_the_triggers("12").await.unwrap();
-    assert_eq!(settings_roles(&a).await, [RoleId(12)]);
-
-    // Listening: the copy is kept (an unannounced change is not seen, which proves it) ...
-    let listener = store::spawn_settings_listener(a.clone()).expect("a pool of 4 listens");
-    eventually("a listens", async || a.caches_settings()).await;
-    assert_eq!(settings_roles(&a).await, [RoleId(12)]);
-    behind_the_triggers("13").await.unwrap();
-    assert_eq!(settings_roles(&a).await, [RoleId(12)], "served from memory");
-
-    // ... and dropped as soon as another replica changes the guild.
-    assert!(
-        b.remove_allowed_role(GUILD, RoleId(13), &actor)
-            .await
-            .unwrap()
-    );
-    eventually("b's change reaches a", async || {
-        settings_roles(&a).await.is_empty()
-    })
-    .await;
-    allow(&b, GUILD, 14, &actor).await;
-    eventually("b's second change reaches a", async || {
-        settings_roles(&a).await == [RoleId(14)]
-    })
-    .await;
-
-    // The listener's session ends: a stops trusting its copy until it listens again, and a
-    // change made meanwhile without a word is read from the database.
-    let mut admin = PgConnection::connect(&std::env::var("DATABASE_URL").unwrap())
-        .await
-        .unwrap();
-    sqlx::query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'replica-a'",
+    sqlx::raw_sql(
+        "BEGIN; SET LOCAL session_replication_role = replica; \
+         UPDATE guild_allowed_roles SET role_id = '12'; COMMIT",
     )
-    .execute(&mut admin)
+    .execute(b.pool())
     .await
     .unwrap();
-    eventually("a notices", async || !a.caches_settings()).await;
-    behind_the_triggers("15").await.unwrap();
-    assert_eq!(settings_roles(&a).await, [RoleId(15)]);
-    eventually("a listens again", async || a.caches_settings()).await;
-    allow(&b, GUILD, 16, &actor).await;
-    eventually("changes reach a again", async || {
-        settings_roles(&a).await == [RoleId(15), RoleId(16)]
-    })
-    .await;
-
-    // A pool too small to spare a connection gets no listener.
-    let small = PgPoolOptions::new()
-        .max_connections(store::MIN_SETTINGS_LISTENER_POOL - 1)
-        .connect_with(connect.clone())
+    assert_eq!(settings_roles(&a).await, [RoleId(12)]);
+    sqlx::query("DELETE FROM guild_allowed_roles")
+        .execute(b.pool())
         .await
         .unwrap();
-    assert!(store::spawn_settings_listener(PgStore::from_pool(small)).is_none());
-
-    // Closing the pool ends the listener's wait: shutdown does not hang on it.
-    tokio::time::timeout(Duration::from_secs(5), a.close())
-        .await
-        .expect("close does not wait on the listener");
-    tokio::time::timeout(Duration::from_secs(5), listener)
-        .await
-        .expect("the listener ends with its pool")
-        .unwrap();
-    assert!(!a.caches_settings());
-}
-
-/// Without migration 0006's triggers announcing every change, nothing is cached.
-#[sqlx::test(migrations = "./migrations")]
-async fn no_settings_are_kept_while_a_trigger_is_disabled(pool: PgPool) {
-    sqlx::query("ALTER TABLE guild_policies DISABLE TRIGGER guild_policies_notify")
-        .execute(&pool)
-        .await
-        .unwrap();
-    let store = PgStore::from_pool(pool.clone());
-    let listener = store::spawn_settings_listener(store.clone()).expect("a listener");
-    // Each attempt to listen (one a second) finds the trigger off.
-    tokio::time::sleep(Duration::from_millis(2_500)).await;
-    assert!(!store.caches_settings());
-    sqlx::query("ALTER TABLE guild_policies ENABLE TRIGGER guild_policies_notify")
-        .execute(&pool)
-        .await
-        .unwrap();
-    eventually("it listens once the trigger is back", async || {
-        store.caches_settings()
-    })
-    .await;
-    listener.abort();
-    let _ = listener.await;
-    assert!(!store.caches_settings(), "an aborted listener turns it off");
+    assert!(settings_roles(&a).await.is_empty());
+    // Migration 0007 took the notification triggers away: nothing fires on a change.
+    let triggers: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'guild_%_notify%'",
+    )
+    .fetch_one(a.pool())
+    .await
+    .unwrap();
+    assert_eq!(triggers, 0);
 }
 
 // ---------------------------------------------------------------- a silent database
