@@ -30,6 +30,14 @@ pub use metrics_recorder::install_metrics_recorder;
 /// cannot hold descriptors. Long enough for any real probe or scraper on a slow network.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A request's whole body must arrive within this long of its head, on every listener: a client
+/// that trickles its body (or sends none after announcing one) cannot hold a connection.
+pub const BODY_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Larger bodies get `413`: an announced `Content-Length` before any of it is read, a chunked
+/// one as soon as it passes the limit. Real interactions are a few KiB.
+pub const MAX_BODY: usize = 1 << 20;
+
 /// The most connections the operations server holds. Well below the usual 1024-descriptor
 /// limit, so a flood cannot starve the rest of the process (gateway, database, GetToken), and
 /// far above what probes and scrapers need.
@@ -108,8 +116,9 @@ pub fn router<R: Readiness>(state: OpsState<R>) -> Router {
 
 /// Serves until `shutdown` resolves, then lets in-flight requests finish (bounded). Also runs
 /// the metrics upkeep for as long as it serves. Connections are limited by
-/// [`HEADER_READ_TIMEOUT`] and [`MAX_CONNECTIONS`]; at the cap, the oldest idle connection is
-/// closed to make room, so `/healthz` keeps answering.
+/// [`HEADER_READ_TIMEOUT`], [`BODY_DEADLINE`], [`MAX_BODY`] and [`MAX_CONNECTIONS`]; at the cap,
+/// the oldest connection that is not being answered is closed to make room, so `/healthz`
+/// keeps answering.
 pub async fn serve<R: Readiness>(
     listener: TcpListener,
     state: OpsState<R>,

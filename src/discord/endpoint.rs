@@ -26,8 +26,7 @@ use super::responder::ACKNOWLEDGE_WINDOW;
 
 /// The path Discord POSTs to (the application's "Interactions Endpoint URL").
 pub const PATH: &str = "/interactions";
-/// Larger bodies get 413 before they are read whole; real interactions are a few KiB.
-pub const MAX_BODY: usize = 1 << 20;
+pub use crate::http::MAX_BODY;
 /// A signed timestamp further than this from our clock, either way, is refused (replays).
 pub const TIMESTAMP_WINDOW: Duration = Duration::from_secs(300);
 /// How long the endpoint waits for the handler's first answer; within Discord's 3 s.

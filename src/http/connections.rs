@@ -1,7 +1,9 @@
-//! The operations server's accept loop (SPEC §13): every connection gets a header-read
-//! timeout, and at most [`MAX_CONNECTIONS`] are held. At the cap, the oldest idle connection
-//! makes room for the new one, so that a liveness probe is answered however many idle or
-//! half-open connections pile up.
+//! The accept loop of both listeners, the operations server and `POST /interactions`: every
+//! connection gets a deadline for its request head and one for its body, a body over
+//! [`MAX_BODY`] is refused before it is read, and at most [`MAX_CONNECTIONS`] are held. At the
+//! cap, the oldest connection that is not being answered (half-open, trickling a body, or idle
+//! between requests) makes room for the new one, so a liveness probe or a real delivery from
+//! Discord is answered however many slow clients pile up.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -10,6 +12,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::{Service, service_fn};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -18,7 +24,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
-use super::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS, OPS_CONNECTIONS_CLOSED_TOTAL};
+use super::{
+    BODY_DEADLINE, HEADER_READ_TIMEOUT, MAX_BODY, MAX_CONNECTIONS, OPS_CONNECTIONS_CLOSED_TOTAL,
+};
 
 /// How long shutdown waits for requests in flight; above the `/readyz` database probe bound
 /// (2 s), so a probe that started before shutdown still gets its answer.
@@ -80,6 +88,48 @@ pub(crate) async fn serve(
     // Dropping the set aborts what is left.
 }
 
+/// The request with its whole body read, or the answer that refuses it: `413` for a body over
+/// [`MAX_BODY`] (an announced length before anything is read), `408` for one that did not
+/// arrive within [`BODY_DEADLINE`]. Either way the connection is closed after the answer.
+async fn read_body(request: Request<Incoming>) -> Result<Request<Body>, Response<Body>> {
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(refusal(StatusCode::PAYLOAD_TOO_LARGE, "body too large\n"));
+    }
+    let (parts, body) = request.into_parts();
+    let read = tokio::time::timeout(BODY_DEADLINE, Limited::new(body, MAX_BODY).collect()).await;
+    match read {
+        Ok(Ok(collected)) => Ok(Request::from_parts(parts, Body::from(collected.to_bytes()))),
+        Ok(Err(e)) if e.is::<LengthLimitError>() => {
+            Err(refusal(StatusCode::PAYLOAD_TOO_LARGE, "body too large\n"))
+        }
+        Ok(Err(_)) => Err(refusal(StatusCode::BAD_REQUEST, "unreadable body\n")),
+        Err(_) => {
+            metrics::counter!(OPS_CONNECTIONS_CLOSED_TOTAL, "reason" => "body_timeout")
+                .increment(1);
+            Err(refusal(
+                StatusCode::REQUEST_TIMEOUT,
+                "body not received in time\n",
+            ))
+        }
+    }
+}
+
+/// An answer that ends the connection: what is left of the body is never read.
+fn refusal(status: StatusCode, text: &'static str) -> Response<Body> {
+    let mut response = Response::new(Body::from(text));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("close"),
+    );
+    response
+}
+
 /// The accept errors that concern one connection only, not the listener.
 fn is_peer_gone(e: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
@@ -99,13 +149,19 @@ async fn serve_one(
     let _ = stream.set_nodelay(true);
     let routes = TowerToHyperService::new(router);
     let slot = held.slot.clone();
-    let service = service_fn(move |request| {
-        let busy = slot.request_started();
-        let response = routes.call(request);
+    let service = service_fn(move |request: Request<Incoming>| {
+        let routes = routes.clone();
+        let slot = slot.clone();
         async move {
-            let response = response.await;
-            drop(busy);
-            response
+            // While the body arrives the connection is not being answered: it may be evicted.
+            let receiving = slot.receiving();
+            let request = match read_body(request).await {
+                Ok(request) => request,
+                Err(refusal) => return Ok(refusal),
+            };
+            drop(receiving);
+            let _busy = slot.request_started();
+            routes.call(request).await
         }
     });
     let mut builder = http1::Builder::new();
@@ -160,6 +216,9 @@ struct Inner {
 struct Slot {
     /// Set when the first complete request head arrived (the service was called).
     served: AtomicBool,
+    /// Set while a request's body is being read: such a connection is as cheap to close as a
+    /// half-open one.
+    receiving: AtomicBool,
     /// Requests being answered now (0 or 1 on HTTP/1, but counted to be safe).
     in_flight: AtomicUsize,
     /// Woken when the registry closed this connection to make room.
@@ -167,14 +226,36 @@ struct Slot {
 }
 
 impl Slot {
-    fn request_started(self: &Arc<Self>) -> Busy {
+    /// A request head arrived; its body is read next.
+    fn receiving(self: &Arc<Self>) -> Receiving {
         self.served.store(true, Ordering::Release);
+        self.receiving.store(true, Ordering::Release);
+        Receiving(self.clone())
+    }
+
+    /// The whole request arrived and is being answered.
+    fn request_started(self: &Arc<Self>) -> Busy {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
         Busy(self.clone())
     }
 
     fn is_idle(&self) -> bool {
         self.in_flight.load(Ordering::Acquire) == 0
+    }
+
+    /// Never sent a whole request: no head yet, or a body still on its way.
+    fn is_stalled(&self) -> bool {
+        self.is_idle()
+            && (!self.served.load(Ordering::Acquire) || self.receiving.load(Ordering::Acquire))
+    }
+}
+
+/// A request whose body is being read.
+struct Receiving(Arc<Slot>);
+
+impl Drop for Receiving {
+    fn drop(&mut self) {
+        self.0.receiving.store(false, Ordering::Release);
     }
 }
 
@@ -236,13 +317,13 @@ impl Registry {
         Self::evict_locked(&mut self.lock());
     }
 
-    /// Prefers a connection that never sent a complete request head (half-open, slowloris)
-    /// over a keep-alive one waiting for its next request.
+    /// Prefers a connection that never sent a whole request (half-open, or trickling its head
+    /// or body) over a keep-alive one waiting for its next request.
     fn evict_locked(inner: &mut Inner) -> bool {
         let victim = inner
             .held
             .iter()
-            .find(|(_, s)| s.is_idle() && !s.served.load(Ordering::Acquire))
+            .find(|(_, s)| s.is_stalled())
             .or_else(|| inner.held.iter().find(|(_, s)| s.is_idle()))
             .map(|(id, _)| *id);
         let Some(slot) = victim.and_then(|id| inner.held.remove(&id)) else {
@@ -263,18 +344,46 @@ mod tests {
         registry.lock().held.keys().copied().collect()
     }
 
+    /// One whole request read and answered on `held`.
+    fn answered(held: &Held) {
+        drop(held.slot.receiving());
+        drop(held.slot.request_started());
+    }
+
+    #[test]
+    fn a_connection_trickling_its_body_goes_before_an_idle_keep_alive_one() {
+        let registry = Arc::new(Registry::new(2));
+        let keep_alive = registry.admit().expect("room");
+        answered(&keep_alive);
+        let trickling = registry.admit().expect("room");
+        let body_on_its_way = trickling.slot.receiving();
+        let newcomer = registry.admit().expect("the trickling one makes room");
+        assert_eq!(held_ids(&registry), [keep_alive.id, newcomer.id]);
+        drop(body_on_its_way);
+        // Once its body is in, a request being answered is never evicted.
+        let _reading = newcomer.slot.receiving();
+        drop(_reading);
+        let _answering = newcomer.slot.request_started();
+        let last = registry
+            .admit()
+            .expect("the idle keep-alive one makes room");
+        assert_eq!(held_ids(&registry), [newcomer.id, last.id]);
+        let _also_answering = last.slot.request_started();
+        assert!(registry.admit().is_none(), "both are being answered");
+    }
+
     #[test]
     fn at_the_cap_the_oldest_half_open_connection_goes_first() {
         let registry = Arc::new(Registry::new(3));
         let keep_alive = registry.admit().expect("room");
-        drop(keep_alive.slot.request_started());
+        answered(&keep_alive);
         let half_open = registry.admit().expect("room");
         let busy = registry.admit().expect("room");
         let _request = busy.slot.request_started();
 
         let newcomer = registry.admit().expect("the half-open one makes room");
         assert_eq!(held_ids(&registry), [keep_alive.id, busy.id, newcomer.id]);
-        drop(newcomer.slot.request_started());
+        answered(&newcomer);
         let newest = registry.admit().expect("then the idle keep-alive one");
         assert_eq!(held_ids(&registry), [busy.id, newcomer.id, newest.id]);
         drop(half_open);
@@ -291,6 +400,8 @@ mod tests {
         let registry = Arc::new(Registry::new(2));
         let a = registry.admit().expect("room");
         let b = registry.admit().expect("room");
+        drop(a.slot.receiving());
+        drop(b.slot.receiving());
         let _ra = a.slot.request_started();
         let rb = b.slot.request_started();
         assert!(registry.admit().is_none());

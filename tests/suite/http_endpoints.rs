@@ -413,6 +413,112 @@ async fn healthz_answers_while_half_open_connections_pile_up() {
     server.stop().await;
 }
 
+/// A complete request head announcing a 100-byte body, and the body's first byte: the server
+/// waits for the other 99.
+pub(crate) async fn trickling_body(addr: SocketAddr, path: &str) -> TcpStream {
+    let mut stream = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr))
+        .await
+        .expect("connect within 5 s")
+        .expect("connect");
+    let head = format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nx");
+    stream.write_all(head.as_bytes()).await.expect("send");
+    stream
+}
+
+/// Everything the server sends until it closes the connection (or `bound` passes).
+pub(crate) async fn read_to_close(stream: &mut TcpStream, bound: Duration) -> String {
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    let _ = tokio::time::timeout(bound, async {
+        while let Ok(n) = stream.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buf[..n]);
+        }
+    })
+    .await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_trickled_a_byte_at_a_time_is_cut_off_at_its_deadline() {
+    let server = start(BotReadiness::new(GatewayStatus::new(), down_store())).await;
+    let mut stream = trickling_body(server.addr, "/healthz").await;
+    let started = Instant::now();
+    // One more byte every second: never idle, never complete.
+    let (mut reader, mut writer) = stream.split();
+    let trickle = async {
+        for _ in 0..30 {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if writer.write_all(b"y").await.is_err() {
+                break;
+            }
+        }
+    };
+    let mut answer = Vec::new();
+    let read = async {
+        let mut buf = [0u8; 256];
+        while let Ok(n) = reader.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buf[..n]);
+        }
+    };
+    tokio::select! {
+        () = read => {}
+        () = trickle => panic!("still open after 30 s of trickling"),
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        started.elapsed() >= http::BODY_DEADLINE - Duration::from_millis(500),
+        "closed after {:?}, before the deadline",
+        started.elapsed()
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_announced_body_over_1_mib_is_refused_before_it_is_sent() {
+    let server = start(BotReadiness::new(GatewayStatus::new(), down_store())).await;
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    stream
+        .write_all(b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000000\r\n\r\n")
+        .await
+        .expect("send the head alone");
+    let answer = read_to_close(&mut stream, Duration::from_secs(3)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer:?}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn healthz_answers_while_connections_stuck_on_their_body_pile_up() {
+    const PILED: usize = http::MAX_CONNECTIONS + 44;
+    support::rlimit::raise_own_nofile(2 * PILED as u64 + 256);
+    let server = start(BotReadiness::new(GatewayStatus::new(), down_store())).await;
+    let mut piled = Vec::with_capacity(PILED);
+    for _ in 0..PILED {
+        piled.push(trickling_body(server.addr, "/healthz").await);
+    }
+    // Within the body deadline: only eviction can make room now.
+    let answered = tokio::time::timeout(Duration::from_secs(3), get(&server.url("/healthz"))).await;
+    assert_eq!(answered.expect("/healthz within 3 s").0, 200);
+    let (_, metrics) = get(&server.url("/metrics")).await;
+    let evicted = metrics
+        .lines()
+        .find(|l| l.starts_with(r#"dlcshare_ops_connections_closed_total{reason="evicted"}"#))
+        .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    assert!(
+        evicted >= (PILED - http::MAX_CONNECTIONS) as f64,
+        "evicted {evicted}: {metrics}"
+    );
+    drop(piled);
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn shutdown_is_bounded_with_a_half_open_connection_held() {
     let server = start(BotReadiness::new(GatewayStatus::new(), down_store())).await;

@@ -370,3 +370,44 @@ async fn a_taken_interactions_port_is_a_configuration_error_naming_the_key() {
     );
     drop(taken);
 }
+
+/// Slow clients cannot take a replica off Discord: 300 connections that sent a head and then
+/// trickle (or withhold) their body are evicted for a real delivery, and an announced body over
+/// 1 MiB is refused before any of it is read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_bodies_do_not_keep_signed_deliveries_out() {
+    use crate::http_endpoints::{read_to_close, trickling_body};
+    use tokio::io::AsyncWriteExt;
+
+    const PILED: usize = 300;
+    support::rlimit::raise_own_nofile(PILED as u64 + 512);
+    let h = BotHarness::start_http("http_slow_bodies", &[]).await;
+    h.allow_role(ALLOWED_ROLE).await;
+    let addr: std::net::SocketAddr = h
+        .endpoint()
+        .trim_start_matches("http://")
+        .trim_end_matches("/interactions")
+        .parse()
+        .expect("the endpoint's address");
+    let mut piled = Vec::with_capacity(PILED);
+    for _ in 0..PILED {
+        piled.push(trickling_body(addr, "/interactions").await);
+    }
+    // Each is one connection attempt: at the cap it gets in only by evicting a piled one.
+    assert_eq!(h.discord.probe(h.endpoint(), Probe::Ping).await, 200);
+    let (_, _, reply) = h.ask_http(share("dlc-through-the-pile").build()).await;
+    assert_says(&reply, "dlc-through-the-pile");
+    let (_, metrics) = h.ops_get("/metrics").await;
+    assert!(
+        metrics.contains(r#"dlcshare_ops_connections_closed_total{reason="evicted"}"#),
+        "{metrics}"
+    );
+
+    let mut huge = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    huge.write_all(b"POST /interactions HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000000\r\n\r\n")
+        .await
+        .expect("send the head alone");
+    let answer = read_to_close(&mut huge, Duration::from_secs(3)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer:?}");
+    drop(piled);
+}

@@ -609,12 +609,11 @@ async fn every_settings_read_sees_the_latest_change_however_it_was_made(
         .unwrap();
     assert!(settings_roles(&a).await.is_empty());
     // Migration 0007 took the notification triggers away: nothing fires on a change.
-    let triggers: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'guild_%_notify%'",
-    )
-    .fetch_one(a.pool())
-    .await
-    .unwrap();
+    let triggers: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'guild_%_notify%'")
+            .fetch_one(a.pool())
+            .await
+            .unwrap();
     assert_eq!(triggers, 0);
 }
 
