@@ -29,7 +29,10 @@ impl Ack {
         (Ack::Inline(tx), rx)
     }
 
-    /// An ephemeral deferral ("thinking…"); the answer follows as an edit.
+    /// An ephemeral deferral ("thinking…"); the answer follows as an edit. `Ok` only once
+    /// Discord has it: a REST callback it accepted, or an inline answer it has shown (a
+    /// response lost on its way would otherwise let the bot act on a request whose member sees
+    /// nothing).
     pub async fn defer(
         self,
         responder: &Responder,
@@ -37,7 +40,10 @@ impl Ack {
     ) -> Result<(), RespondError> {
         match self {
             Ack::Rest => responder.defer(cmd).await,
-            Ack::Inline(tx) => hand_over(tx, &deferral()),
+            Ack::Inline(tx) => {
+                hand_over(tx, &deferral())?;
+                responder.confirm_acknowledged(cmd).await
+            }
         }
     }
 

@@ -22,10 +22,10 @@ use super::commands::{self, Invocation, UnknownCommand};
 use super::dispatch::Ack;
 use super::i18n::{Lang, tr};
 use super::inflight::Inflight;
-use super::responder::{Delivered, Responder};
+use super::responder::{Answerable, Delivered, Responder};
 use super::{admin, replies};
 use crate::aliyun::GetTokenClient;
-use crate::share::ports::Actor;
+use crate::share::ports::{Actor, Deliveries};
 use crate::share::{
     AdminCaller, AdminPermissions, AdminService, AuditNotice, ClickOutcome, GuildId, LayeredLimits,
     RoleId, ShareOutcome, ShareRequest, ShareService, UserId, suggest_expiries,
@@ -50,6 +50,16 @@ pub struct Bot {
     /// Approval cards and the requesters' notices.
     pub approvals: ApprovalPoster,
     registered: AtomicBool,
+}
+
+/// What the database says of an interaction's id.
+enum Delivery {
+    /// Never acted on: go ahead.
+    First,
+    /// Acted on already, here or by another replica: do nothing more.
+    Replay,
+    /// The database cannot tell: refuse (it could be a replay).
+    Unknown,
 }
 
 /// A command interaction read once: what every step below needs from it.
@@ -196,6 +206,24 @@ impl Bot {
                 }
                 return;
             }
+            match self.delivery(&cmd, &incoming.path).await {
+                Delivery::First => {}
+                Delivery::Replay => return,
+                Delivery::Unknown => {
+                    // Fail closed: nothing is done that could not be told apart from a replay.
+                    let reply = match &request {
+                        Some(request) => {
+                            self.share.record_unserved(request, "storage_unavailable").await;
+                            replies::share(incoming.lang, &ShareOutcome::AuditUnavailable)
+                        }
+                        None => replies::text(tr!(incoming.lang, "storage-unavailable-nothing-changed")),
+                    };
+                    if let Err(e) = self.responder.finish(&cmd, &reply).await {
+                        tracing::warn!(error = %e, "could not deliver the answer");
+                    }
+                    return;
+                }
+            }
             let (reply, outcome, notice) = match AssertUnwindSafe(self.respond(&incoming)).catch_unwind().await {
                 Ok(answer) => answer,
                 Err(_) => {
@@ -219,6 +247,30 @@ impl Bot {
         }
         .instrument(span)
         .await
+    }
+
+    /// Whether this is the first delivery of the interaction, across replicas: a replay (a
+    /// duplicate delivery, a replayed signed request) is acted on no further and its member's
+    /// answer is left as it is.
+    async fn delivery(&self, interaction: &impl Answerable, path: &str) -> Delivery {
+        match self
+            .share
+            .audit
+            .first_delivery(&interaction.interaction_id())
+            .await
+        {
+            Ok(true) => Delivery::First,
+            Ok(false) => {
+                tracing::info!("interaction delivered again; acted on once already, ignoring it");
+                metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => path.to_owned(), "outcome" => "replayed").increment(1);
+                Delivery::Replay
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot tell whether the interaction was handled before; refusing");
+                metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => path.to_owned(), "outcome" => "internal_error").increment(1);
+                Delivery::Unknown
+            }
+        }
     }
 
     /// Answers a `/share` beyond the in-flight cap at once, then records it.
@@ -347,12 +399,24 @@ impl Bot {
                 tracing::warn!(error = %e, "could not acknowledge the click");
                 return;
             }
+            let path = format!("button {}", action.as_str());
+            match self.delivery(&click, &path).await {
+                Delivery::First => {}
+                Delivery::Replay => return,
+                Delivery::Unknown => {
+                    let reply = replies::text(tr!(lang, "storage-unavailable-nothing-changed"));
+                    if let Err(e) = self.responder.finish(&click, &reply).await {
+                        tracing::warn!(error = %e, "could not deliver the answer to a click");
+                    }
+                    return;
+                }
+            }
             let outcome = self
                 .share
                 .click(id, action, &approvals::clicker(&click))
                 .await;
             tracing::info!(outcome = outcome.label(), "click answered");
-            metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => format!("button {}", action.as_str()), "outcome" => outcome.label()).increment(1);
+            metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => path, "outcome" => outcome.label()).increment(1);
             if let ClickOutcome::Claimed { report, .. } = &outcome {
                 crate::http::record::share(report);
             }

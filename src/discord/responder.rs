@@ -50,6 +50,10 @@ impl Answerable for ComponentInteraction {
 
 /// Discord's window for the first answer is 3 s from its side; leave room for the trip.
 pub const ACKNOWLEDGE_WINDOW: Duration = Duration::from_millis(2_500);
+/// HTTP mode: how long the bot looks for the deferral it answered inline before it concludes
+/// that Discord never got it (a late or lost HTTP response). Discord gives up on a response
+/// after 3 s, so past this the acknowledgement cannot have taken.
+pub const CONFIRM_WINDOW: Duration = Duration::from_secs(4);
 /// How long the final edit is retried before it is sent as a follow-up instead.
 pub const EDIT_WINDOW: Duration = Duration::from_secs(30);
 /// The follow-up is the last resort; it gets a shorter window of its own.
@@ -82,6 +86,9 @@ pub enum RespondError {
     /// HTTP mode: the interaction's HTTP request was already answered without it.
     #[error("the {route} came too late for Discord's HTTP request")]
     Unsent { route: &'static str },
+    /// HTTP mode: the deferral was answered inline, but Discord never showed it.
+    #[error("Discord did not take the acknowledgement answered in the HTTP response")]
+    Unconfirmed,
 }
 
 impl RespondError {
@@ -90,7 +97,9 @@ impl RespondError {
         match self {
             RespondError::Status { status, .. } => *status == 429 || *status >= 500,
             RespondError::Network { .. } => true,
-            RespondError::OutOfTime { .. } | RespondError::Unsent { .. } => false,
+            RespondError::OutOfTime { .. }
+            | RespondError::Unsent { .. }
+            | RespondError::Unconfirmed => false,
         }
     }
 
@@ -200,6 +209,34 @@ impl Responder {
             ACKNOWLEDGE_WINDOW,
         )
         .await
+    }
+
+    /// HTTP mode: proves that the deferral answered in the HTTP response reached Discord, by
+    /// reading the response it created (`GET …/messages/@original`). Until Discord has it, that
+    /// message is unknown (404); it is looked for again until [`CONFIRM_WINDOW`] runs out.
+    /// Only then is anything done that the member must see (GetToken, a claim).
+    pub async fn confirm_acknowledged(&self, cmd: &impl Answerable) -> Result<(), RespondError> {
+        let url = self.url(&[
+            "webhooks",
+            &cmd.application_id(),
+            cmd.token(),
+            "messages",
+            "@original",
+        ]);
+        let look = async {
+            let mut pause = Duration::from_millis(50);
+            loop {
+                match self.client.get(url.clone()).send().await {
+                    Ok(r) if r.status().is_success() => return,
+                    _ => {}
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(500));
+            }
+        };
+        tokio::time::timeout(CONFIRM_WINDOW, look)
+            .await
+            .map_err(|_| RespondError::Unconfirmed)
     }
 
     /// Puts the final answer in place of the deferral: the edit is retried for

@@ -135,6 +135,18 @@ pub trait AuditLog: Send + Sync {
     ) -> impl Future<Output = Result<AuditBegin, StorageError>> + Send;
 }
 
+/// Which interactions this deployment has already acted on, across every replica. Discord may
+/// deliver an interaction twice, and a signed HTTP delivery can be replayed within its
+/// five-minute window: the delivery layer asks this before it acts on a command or a click, and
+/// before any rate limit is used up.
+pub trait Deliveries: Send + Sync {
+    /// `true` the first time `interaction_id` is seen, `false` for every later delivery.
+    fn first_delivery(
+        &self,
+        interaction_id: &str,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+}
+
 /// A guild's share settings as stored by its admins: everything one `/share` is decided on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GuildSettings {

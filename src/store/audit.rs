@@ -352,10 +352,12 @@ impl PgStore {
         let closed_stale = self.close_stale_pending(STALE_PENDING_AFTER).await?;
         let pruned = self.prune(retention_days).await?;
         let rate_limits_pruned = self.prune_rate_limits().await?;
+        let deliveries_pruned = self.prune_deliveries().await?;
         Ok(RetentionReport {
             closed_stale,
             pruned,
             rate_limits_pruned,
+            deliveries_pruned,
         })
     }
 }
@@ -369,6 +371,8 @@ pub struct RetentionReport {
     pub pruned: u64,
     /// Shared rate-limit cells deleted because they were back to full capacity.
     pub rate_limits_pruned: u64,
+    /// Records of interactions seen more than a day ago.
+    pub deliveries_pruned: u64,
 }
 
 /// The running bot's periodic job: every `every` (first pass at once), closes pending rows

@@ -20,6 +20,7 @@ use crate::share::ports::StorageError;
 
 mod approvals;
 mod audit;
+mod deliveries;
 mod guilds;
 mod ratelimit;
 

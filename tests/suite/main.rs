@@ -18,3 +18,4 @@ mod http_mode;
 mod languages_e2e;
 mod signing_vectors;
 mod store;
+mod trust_e2e;

@@ -12,8 +12,8 @@ use dlc_share_bot::cli::AuditFormat;
 use dlc_share_bot::cli::audit::export_to;
 use dlc_share_bot::config::DatabaseSettings;
 use dlc_share_bot::share::ports::{
-    AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, GuildDirectory, Limiter,
-    PolicyAction, RoleChange, StorageError,
+    AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, Deliveries, GuildDirectory,
+    Limiter, PolicyAction, RoleChange, StorageError,
 };
 use dlc_share_bot::share::{
     AllowedRole, ChannelId, ChannelPlace, Expiry, GuildId, GuildPolicy, LimitScope, PolicySettings,
@@ -570,6 +570,29 @@ async fn a_killed_session_is_replaced_not_reported(
         .await
         .expect("close returns");
     assert!(pool.is_closed());
+}
+
+/// Each interaction id is acted on once, whichever of two replicas sees it; records older than
+/// a day are pruned, newer ones kept.
+#[sqlx::test(migrations = "./migrations")]
+async fn an_interaction_is_first_delivered_once_across_replicas(pool: PgPool) {
+    let a = PgStore::from_pool(pool.clone());
+    let b = PgStore::from_pool(pool.clone());
+    let (first, second) = tokio::join!(a.first_delivery("8001"), b.first_delivery("8001"));
+    assert_ne!(
+        first.unwrap(),
+        second.unwrap(),
+        "exactly one of two at once"
+    );
+    assert!(!a.first_delivery("8001").await.unwrap());
+    assert!(b.first_delivery("8002").await.unwrap());
+    sqlx::query("UPDATE interactions_seen SET seen_at = now() - interval '25 hours' WHERE interaction_id = '8001'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let report = a.retention_pass(400).await.unwrap();
+    assert_eq!(report.deliveries_pruned, 1);
+    assert!(!a.first_delivery("8002").await.unwrap(), "kept for a day");
 }
 
 async fn settings_roles(store: &PgStore) -> Vec<RoleId> {

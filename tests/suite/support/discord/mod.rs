@@ -589,7 +589,23 @@ impl DiscordServer {
     /// arrive while its response is still on its way wait for it (Discord has the response
     /// before the bot can send anything else). Returns the HTTP status and body (`null` if
     /// not JSON).
-    pub async fn deliver(&self, endpoint: &str, mut interaction: Value) -> (u16, Value) {
+    pub async fn deliver(&self, endpoint: &str, interaction: Value) -> (u16, Value) {
+        self.deliver_and(endpoint, interaction, true).await
+    }
+
+    /// Like [`deliver`](Self::deliver), but the bot's HTTP response never reaches "Discord" (a
+    /// slow proxy, an answer after Discord's 3 s): the interaction stays unacknowledged, so
+    /// `@original` stays unknown and edits of it fail with 10008.
+    pub async fn deliver_lost(&self, endpoint: &str, interaction: Value) -> (u16, Value) {
+        self.deliver_and(endpoint, interaction, false).await
+    }
+
+    async fn deliver_and(
+        &self,
+        endpoint: &str,
+        mut interaction: Value,
+        response_arrives: bool,
+    ) -> (u16, Value) {
         let is_ping = interaction["type"] == 1;
         let id = (!is_ping).then(|| self.record_interaction(&mut interaction, true));
         let body = serde_json::to_vec(&interaction).expect("JSON");
@@ -604,7 +620,7 @@ impl DiscordServer {
                     }
                     None => String::new(),
                 };
-                if status == 200 {
+                if status == 200 && response_arrives {
                     let applied =
                         rest::callback(&self.shared, &mut state, &id, &token, Ok(answer.clone()));
                     if let Some(reason) = applied.refusal {
