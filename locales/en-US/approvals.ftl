@@ -39,5 +39,18 @@ click-expired = This request expired; its buttons do nothing now. Nothing was sh
 sent-for-approval = Your roles allow up to { $cap }, so your request for { $expiry } was sent for approval in { $channel }. You will be told here and by direct message; nothing is shared until you claim it.
 approval-not-posted = Your roles allow up to { $cap }, so this needs approval, but the bot could not post the request in { $channel }. Nothing was shared; please tell a server admin.
 
+## An approval re-checked when it is approved or claimed, against the server's rules then.
+approval-ended-refused = No longer allowed
+approval-refused = When it was approved or claimed it no longer passed this server's rules. Nothing was shared.
+approval-told-refused = Your request to share { $what } can no longer be granted under this server's current rules. Nothing was shared.
+click-no-longer-allowed = This request ended: { $why } Nothing was shared.
+click-member-unknown = The bot could not check the requester's roles with Discord right now; nothing changed. Please try again shortly.
+click-already-refused = This request already ended: it no longer passed this server's rules. Nothing changed.
+why-guild-not-enabled = the bot no longer shares links in this server.
+why-empty-allowlist = no role is allowed to share in this server any more.
+why-missing-role = { $requester } no longer holds a role allowed to share here.
+why-above-max = this server's maximum is now { $max }, shorter than the { $expiry } asked for.
+why-above-cap = approvals are no longer set up here, and { $expiry } is above { $requester }'s cap of { $cap }.
+
 ## The audit channel: one line per `/share` attempt (in the server's language).
 audit-post-what = { $user } `/share { $command }` { $id }

@@ -39,5 +39,18 @@ click-expired = このリクエストは期限切れになりました。ボタ�
 sent-for-approval = あなたのロールで許可されている上限は { $cap }のため、有効期限 { $expiry }のリクエストを { $channel } に送信し、承認を依頼しました。結果はこことダイレクトメッセージ（DM）でお知らせします。リンクを受け取るまで何も共有されません。
 approval-not-posted = あなたのロールで許可されている上限は { $cap }のため承認が必要ですが、ボットは { $channel } にリクエストを投稿できませんでした。何も共有されていません。サーバー管理者に連絡してください。
 
+## An approval re-checked when it is approved or claimed, against the server's rules then.
+approval-ended-refused = 許可されなくなりました
+approval-refused = 承認または受け取りの時点で、このサーバーのルールを満たさなくなっていました。何も共有されていません。
+approval-told-refused = { $what } の共有リクエストは、このサーバーの現在のルールでは許可できなくなりました。何も共有されていません。
+click-no-longer-allowed = このリクエストは終了しました：{ $why }何も共有されていません。
+click-member-unknown = ボットは現在、Discord でリクエストした人のロールを確認できませんでした。何も変更されていません。しばらくしてからもう一度お試しください。
+click-already-refused = このリクエストは、このサーバーのルールを満たさなくなったため既に終了しています。何も変更されていません。
+why-guild-not-enabled = ボットはこのサーバーでリンクを共有しなくなりました。
+why-empty-allowlist = このサーバーでは共有を許可されたロールがなくなりました。
+why-missing-role = { $requester } は共有を許可されたロールを持っていません。
+why-above-max = このサーバーの上限は現在 { $max } で、依頼された { $expiry } より短くなっています。
+why-above-cap = このサーバーでは承認が設定されなくなり、{ $expiry } は { $requester } の上限 { $cap } を超えています。
+
 ## The audit channel: one line per `/share` attempt (in the server's language).
 audit-post-what = { $user } `/share { $command }` { $id }

@@ -39,5 +39,18 @@ click-expired = 此请求已过期，其按钮已失效。未分享任何内容�
 sent-for-approval = 您的身份组允许的有效期最长为 { $cap }，因此您申请 { $expiry } 的请求已发送至 { $channel } 等待审批。您将在此处及通过私信收到通知；在您领取之前，不会分享任何内容。
 approval-not-posted = 您的身份组允许的有效期最长为 { $cap }，因此此请求需要审批，但机器人无法在 { $channel } 中发布该请求。未分享任何内容；请告知服务器管理员。
 
+## 在批准或领取时，按当时服务器的规则重新检查审批。
+approval-ended-refused = 不再允许
+approval-refused = 在批准或领取时，它已不再符合此服务器的规则。未分享任何内容。
+approval-told-refused = 按此服务器当前的规则，您的分享请求（{ $what }）已无法批准。未分享任何内容。
+click-no-longer-allowed = 此请求已结束：{ $why }未分享任何内容。
+click-member-unknown = 机器人暂时无法通过 Discord 核实请求者的身份组；未做任何更改。请稍后再试。
+click-already-refused = 此请求已结束：它已不再符合此服务器的规则。未做任何更改。
+why-guild-not-enabled = 机器人已不再在此服务器中分享链接。
+why-empty-allowlist = 此服务器已没有任何获准分享的身份组。
+why-missing-role = { $requester } 已不再拥有获准分享的身份组。
+why-above-max = 此服务器的上限现为 { $max }，短于所请求的 { $expiry }。
+why-above-cap = 此服务器已不再设置审批，且 { $expiry } 超过了 { $requester } 的上限 { $cap }。
+
 ## 审计频道：每次 `/share` 尝试一行（使用服务器语言）。
 audit-post-what = { $user } `/share { $command }` { $id }

@@ -39,5 +39,18 @@ click-expired = 此請求已逾期；按鈕已失效。未分享任何內容。
 sent-for-approval = 您的身分組最長允許 { $cap }，因此您要求 { $expiry } 的請求已送至 { $channel } 等待審核。您會在這裡及透過私人訊息收到通知；在您領取之前，不會分享任何內容。
 approval-not-posted = 您的身分組最長允許 { $cap }，因此這項請求需要審核，但機器人無法在 { $channel } 張貼請求。未分享任何內容；請通知伺服器管理員。
 
+## 在核准或領取時，依當時伺服器的規則重新檢查審核。
+approval-ended-refused = 不再允許
+approval-refused = 在核准或領取時，它已不再符合此伺服器的規則。未分享任何內容。
+approval-told-refused = 依此伺服器目前的規則，您分享 { $what } 的請求已無法核准。未分享任何內容。
+click-no-longer-allowed = 此請求已結束：{ $why }未分享任何內容。
+click-member-unknown = 機器人暫時無法透過 Discord 確認請求者的身分組；未做任何變更。請稍後再試。
+click-already-refused = 此請求已結束：它已不再符合此伺服器的規則。未做任何變更。
+why-guild-not-enabled = 機器人已不再於此伺服器分享連結。
+why-empty-allowlist = 此伺服器已沒有任何獲准分享的身分組。
+why-missing-role = { $requester } 已不再擁有獲准分享的身分組。
+why-above-max = 此伺服器的上限現為 { $max }，短於所請求的 { $expiry }。
+why-above-cap = 此伺服器已不再設定審核，且 { $expiry } 超過了 { $requester } 的上限 { $cap }。
+
 ## 稽核頻道：每次 `/share` 嘗試一行（使用伺服器的語言）。
 audit-post-what = { $user } `/share { $command }` { $id }

@@ -15,8 +15,8 @@ use super::replies::{self, code, escape, timestamps};
 use crate::safe_text::{ECHO_MAX_CHARS, shorten};
 use crate::share::ports::Actor;
 use crate::share::{
-    AdminPermissions, Approval, ApprovalAction, ApprovalId, ApprovalStatus, ChannelId,
-    ClickOutcome, ClickRefusal, Clicker, Expiry, GuildId, UserId,
+    AccessDecision, AdminPermissions, Approval, ApprovalAction, ApprovalId, ApprovalStatus,
+    ChannelId, ClickOutcome, ClickRefusal, Clicker, Expiry, GuildId, NoLongerAllowed, UserId,
 };
 use crate::store::{Card, Decision, PgStore};
 
@@ -146,6 +146,11 @@ pub fn ended_card(lang: Lang, a: &Approval) -> EditMessage {
             COLOR_ENDED,
             tr!(lang, "approval-denied-by", by = format!("<@{by}>")),
         ),
+        (ApprovalStatus::Refused, _) => (
+            tr!(lang, "approval-ended-refused"),
+            COLOR_ENDED,
+            tr!(lang, "approval-refused"),
+        ),
         (ApprovalStatus::Expired, Some(by)) => (
             tr!(lang, "approval-ended-expired"),
             COLOR_ENDED,
@@ -184,6 +189,7 @@ fn requester_text(lang: Lang, a: &Approval) -> (String, Option<CreateActionRow>)
         expiry = replies::expiry(lang, a.expiry)
     );
     match (a.status, a.decided_by) {
+        (ApprovalStatus::Refused, _) => (tr!(lang, "approval-told-refused", what = what), None),
         (ApprovalStatus::Approved, Some(by)) => (
             tr!(
                 lang,
@@ -265,13 +271,48 @@ pub fn click_reply(lang: Lang, outcome: &ClickOutcome) -> EditInteractionRespons
                 }
                 (ApprovalStatus::Denied, None) => tr!(lang, "click-already-denied"),
                 (ApprovalStatus::Expired, _) => tr!(lang, "click-already-expired"),
+                (ApprovalStatus::Refused, _) => tr!(lang, "click-already-refused"),
             }
         }
         ClickOutcome::Expired(_) => tr!(lang, "click-expired"),
         ClickOutcome::StorageUnavailable => tr!(lang, "storage-unavailable-nothing-changed"),
+        ClickOutcome::MemberUnknown => tr!(lang, "click-member-unknown"),
+        ClickOutcome::NoLongerAllowed { approval, why } => tr!(
+            lang,
+            "click-no-longer-allowed",
+            why = no_longer_allowed(lang, approval, why)
+        ),
         ClickOutcome::Claimed { report, .. } => return replies::share(lang, &report.outcome),
     };
     replies::text(text)
+}
+
+/// Why an approval could not go ahead at its approval or claim, as the clicker is told.
+fn no_longer_allowed(lang: Lang, a: &Approval, why: &NoLongerAllowed) -> String {
+    let requester = format!("<@{}>", a.requester);
+    let expiry = replies::expiry(lang, a.expiry);
+    match why {
+        NoLongerAllowed::Access(AccessDecision::GuildNotEnabled) => {
+            tr!(lang, "why-guild-not-enabled")
+        }
+        NoLongerAllowed::Access(AccessDecision::EmptyAllowlist) => {
+            tr!(lang, "why-empty-allowlist")
+        }
+        NoLongerAllowed::Access(_) => tr!(lang, "why-missing-role", requester = requester),
+        NoLongerAllowed::AboveMax { max } => tr!(
+            lang,
+            "why-above-max",
+            max = replies::expiry(lang, *max),
+            expiry = expiry
+        ),
+        NoLongerAllowed::AboveCap { cap } => tr!(
+            lang,
+            "why-above-cap",
+            requester = requester,
+            cap = replies::expiry(lang, *cap),
+            expiry = expiry
+        ),
+    }
 }
 
 /// The reply to a `/share` sent for approval (or that could not be).
@@ -409,9 +450,10 @@ impl ApprovalPoster {
         }
     }
 
-    /// Ends approvals past their time and edits their cards; the sweeper calls it.
-    pub async fn show_expired(&self, expired: &[Approval]) {
-        for a in expired {
+    /// Edits the cards of approvals that ended without a decision told to anyone (expired, or
+    /// refused at the requester's claim).
+    pub async fn show_ended(&self, ended: &[Approval]) {
+        for a in ended {
             match self.store.card(a.id).await {
                 Ok(Some(card)) => self.edit_card(card, a).await,
                 Ok(None) => {}

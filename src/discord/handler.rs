@@ -22,13 +22,15 @@ use super::commands::{self, Invocation, UnknownCommand};
 use super::dispatch::Ack;
 use super::i18n::{Lang, tr};
 use super::inflight::Inflight;
+use super::members::DiscordMembers;
 use super::responder::{Answerable, Delivered, Responder};
 use super::{admin, replies};
 use crate::aliyun::GetTokenClient;
 use crate::share::ports::{Actor, Deliveries};
 use crate::share::{
-    AdminCaller, AdminPermissions, AdminService, AuditNotice, ClickOutcome, GuildId, LayeredLimits,
-    RoleId, ShareOutcome, ShareRequest, ShareService, UserId, suggest_expiries,
+    AdminCaller, AdminPermissions, AdminService, ApprovalAction, AuditNotice, ClickOutcome,
+    GuildId, LayeredLimits, RoleId, ShareOutcome, ShareRequest, ShareService, UserId,
+    suggest_expiries,
 };
 use crate::store::{PgRateLimits, PgStore};
 
@@ -49,6 +51,8 @@ pub struct Bot {
     pub audit_channel: AuditChannel,
     /// Approval cards and the requesters' notices.
     pub approvals: ApprovalPoster,
+    /// Requesters' roles now, for re-checking an approval.
+    members: DiscordMembers,
     registered: AtomicBool,
 }
 
@@ -156,6 +160,9 @@ impl Bot {
             responder,
             share_slots: Arc::new(Semaphore::new(max_in_flight)),
             audit_channel,
+            members: DiscordMembers {
+                http: approvals.http.clone(),
+            },
             approvals,
             registered: AtomicBool::new(false),
         }
@@ -413,7 +420,7 @@ impl Bot {
             }
             let outcome = self
                 .share
-                .click(id, action, &approvals::clicker(&click))
+                .click(id, action, &approvals::clicker(&click), &self.members)
                 .await;
             tracing::info!(outcome = outcome.label(), "click answered");
             metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => path, "outcome" => outcome.label()).increment(1);
@@ -428,8 +435,14 @@ impl Bot {
                     let app = click.application_id.to_string();
                     self.approvals.tell_decision(approval, &self.responder, &app).await;
                 }
-                ClickOutcome::Expired(approval) => {
-                    self.approvals.show_expired(std::slice::from_ref(approval)).await;
+                // Ended at its approval: the requester hears of it as of a decision.
+                ClickOutcome::NoLongerAllowed { approval, .. } if action == ApprovalAction::Approve => {
+                    let app = click.application_id.to_string();
+                    self.approvals.tell_decision(approval, &self.responder, &app).await;
+                }
+                // Ended at the requester's own claim: they have their answer; the card shows it.
+                ClickOutcome::Expired(approval) | ClickOutcome::NoLongerAllowed { approval, .. } => {
+                    self.approvals.show_ended(std::slice::from_ref(approval)).await;
                 }
                 _ => {}
             }
@@ -445,7 +458,7 @@ impl Bot {
             Ok(expired) if expired.is_empty() => {}
             Ok(expired) => {
                 tracing::info!(count = expired.len(), "approvals expired");
-                self.approvals.show_expired(&expired).await;
+                self.approvals.show_ended(&expired).await;
             }
             Err(e) => tracing::warn!(error = %e, "could not expire approvals; retrying later"),
         }

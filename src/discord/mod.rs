@@ -11,6 +11,7 @@ mod gateway_status;
 pub mod handler;
 pub mod i18n;
 pub mod inflight;
+pub mod members;
 pub mod replies;
 pub mod responder;
 

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::ports::{Actor, AuditAttempt, StorageError};
+use super::ports::{Actor, AuditAttempt, AuditOutcome, StorageError};
 use super::{AdminPermissions, is_admin};
 use super::{Expiry, GuildId, RoleId, TargetId, TargetType, UserId};
 
@@ -50,6 +50,8 @@ pub enum ApprovalStatus {
     Denied,
     Expired,
     Claimed,
+    /// When it was approved or claimed, it no longer passed the guild's rules.
+    Refused,
 }
 
 impl ApprovalStatus {
@@ -60,6 +62,7 @@ impl ApprovalStatus {
             ApprovalStatus::Denied => "denied",
             ApprovalStatus::Expired => "expired",
             ApprovalStatus::Claimed => "claimed",
+            ApprovalStatus::Refused => "refused",
         }
     }
 
@@ -70,6 +73,7 @@ impl ApprovalStatus {
             ApprovalStatus::Denied,
             ApprovalStatus::Expired,
             ApprovalStatus::Claimed,
+            ApprovalStatus::Refused,
         ]
         .into_iter()
         .find(|v| v.as_str() == s)
@@ -173,6 +177,19 @@ pub trait ApprovalStore: Send + Sync {
         &self,
         id: ApprovalId,
         by: UserId,
+    ) -> impl Future<Output = Result<Transition, StorageError>> + Send;
+
+    /// pending (at its approval) or approved (at its claim) → refused, if still so and in time:
+    /// it no longer passes the guild's rules. The audit row ends with `outcome` and `code`;
+    /// `by`, the approver whose click found it out, is recorded as the decider when nobody
+    /// decided yet.
+    fn refuse(
+        &self,
+        id: ApprovalId,
+        from: ApprovalStatus,
+        by: &Actor,
+        outcome: AuditOutcome,
+        code: &str,
     ) -> impl Future<Output = Result<Transition, StorageError>> + Send;
 
     /// Every open approval past its time → expired (audit rows `approval_expired`).

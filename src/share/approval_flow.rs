@@ -1,16 +1,23 @@
 //! The buttons of SPEC §10 as one method: who clicked, on what, and what came of it. The
-//! rule of who may act is [`may_act`]; the store's compare-and-set decides races and time; a
-//! won claim issues the token through the same write-ahead path as `/share`.
+//! rule of who may act is [`may_act`]; whether the request still passes the guild's rules at
+//! its approval and at its claim is [`recheck`], against the settings and the requester's roles
+//! of that moment; the store's compare-and-set decides races and time; a won claim issues the
+//! token through the same write-ahead path as `/share`.
 
 use std::time::Instant;
 
+use super::RoleId;
 use super::ShareService;
 use super::approval::{
-    Approval, ApprovalAction, ApprovalId, ApprovalStore, ClickRefusal, Clicker, Transition, may_act,
+    Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, ClickRefusal, Clicker,
+    Transition, may_act,
 };
 use super::flow::{Grant, issue_begun};
+use super::guardrails::{NoLongerAllowed, recheck};
 use super::outcome::ShareReport;
-use super::ports::{AuditAttempt, AuditLog, GuildDirectory, Limiter, StorageError, TokenIssuer};
+use super::ports::{
+    AuditAttempt, AuditLog, GuildDirectory, Limiter, MemberRoles, StorageError, TokenIssuer,
+};
 
 /// Every way a click on an approval button ends.
 #[derive(Debug)]
@@ -30,6 +37,14 @@ pub enum ClickOutcome {
         approval: Approval,
         report: Box<ShareReport>,
     },
+    /// At its approval or claim the request no longer passed the guild's rules: it ended as
+    /// `refused`, its audit row says why, nothing was issued.
+    NoLongerAllowed {
+        approval: Approval,
+        why: NoLongerAllowed,
+    },
+    /// The requester's roles could not be read from Discord; nothing changed.
+    MemberUnknown,
     /// The store could not answer; nothing changed.
     StorageUnavailable,
 }
@@ -46,6 +61,8 @@ impl ClickOutcome {
             ClickOutcome::AlreadyDecided(_) => "already_decided",
             ClickOutcome::Expired(_) => "expired",
             ClickOutcome::Claimed { report, .. } => report.outcome.label(),
+            ClickOutcome::NoLongerAllowed { why, .. } => why.audit().0.as_str(),
+            ClickOutcome::MemberUnknown => "member_unknown",
             ClickOutcome::StorageUnavailable => "storage_unavailable",
         }
     }
@@ -55,14 +72,16 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
     ShareService<A, G, I, L>
 {
     /// One click on `share-approve:`, `share-deny:` or `share-claim:`; recorded in
-    /// `approval_events` whatever it ends in.
+    /// `approval_events` whatever it ends in. `members` tells the requester's roles now when
+    /// the click does not carry them.
     pub async fn click(
         &self,
         id: ApprovalId,
         action: ApprovalAction,
         clicker: &Clicker,
+        members: &impl MemberRoles,
     ) -> ClickOutcome {
-        let outcome = match self.act(id, action, clicker).await {
+        let outcome = match self.act(id, action, clicker, members).await {
             Ok(outcome) => outcome,
             Err(e) => {
                 tracing::warn!(error = %e, approval = %id, "approval click failed on the store");
@@ -71,7 +90,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
         };
         if !matches!(
             outcome,
-            ClickOutcome::NotFound | ClickOutcome::StorageUnavailable
+            ClickOutcome::NotFound | ClickOutcome::StorageUnavailable | ClickOutcome::MemberUnknown
         ) && let Err(e) = self
             .audit
             .record_event(id, &clicker.actor, action, outcome.label())
@@ -87,23 +106,16 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
         id: ApprovalId,
         action: ApprovalAction,
         clicker: &Clicker,
+        members: &impl MemberRoles,
     ) -> Result<ClickOutcome, StorageError> {
         let Some(approval) = self.audit.approval(id).await? else {
             return Ok(ClickOutcome::NotFound);
         };
-        if !self.operator.serves(approval.guild) {
-            return Ok(ClickOutcome::Refused(ClickRefusal::NotApprover));
-        }
-        // The approver role as the guild has it now, not as it was when the card was posted.
+        // The settings in force now, not as they were when the request was made.
+        let settings = self.guilds.settings(approval.guild).await?;
         let approver_role = match action {
             ApprovalAction::Claim => None,
-            _ => {
-                self.guilds
-                    .settings(approval.guild)
-                    .await?
-                    .policy
-                    .approver_role
-            }
+            _ => settings.policy.approver_role,
         };
         if let Err(refusal) = may_act(
             action,
@@ -113,6 +125,37 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
             approver_role,
         ) {
             return Ok(ClickOutcome::Refused(refusal));
+        }
+        // Approving and claiming go ahead only while the request still passes the guild's
+        // rules; a denial is always allowed.
+        if action != ApprovalAction::Deny {
+            let roles = match self.requester_roles(&approval, clicker, members).await {
+                Ok(roles) => roles,
+                Err(e) => {
+                    tracing::warn!(error = %e, approval = %id, "cannot read the requester's roles");
+                    return Ok(ClickOutcome::MemberUnknown);
+                }
+            };
+            let policy = self.operator.effective_policy(&settings.policy);
+            let served = self.operator.serves(approval.guild);
+            if let Err(why) = recheck(served, &settings, policy, roles.as_deref(), approval.expiry)
+            {
+                let from = match action {
+                    ApprovalAction::Claim => ApprovalStatus::Approved,
+                    _ => ApprovalStatus::Pending,
+                };
+                let (outcome, code) = why.audit();
+                let refused = self
+                    .audit
+                    .refuse(id, from, &clicker.actor, outcome, code)
+                    .await?;
+                return Ok(match refused {
+                    Transition::Won(approval) => ClickOutcome::NoLongerAllowed { approval, why },
+                    Transition::Lost(a) => ClickOutcome::AlreadyDecided(a),
+                    Transition::Expired(a) => ClickOutcome::Expired(a),
+                    Transition::NotFound => ClickOutcome::NotFound,
+                });
+            }
         }
         let transition = match action {
             ApprovalAction::Approve | ApprovalAction::Deny => {
@@ -136,6 +179,22 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
             }
             Transition::Won(a) => ClickOutcome::Decided(a),
         })
+    }
+
+    /// The requester's roles now: from the click itself when the requester clicks in the
+    /// guild (Discord sends their roles with it), else asked of Discord. `None`: they left.
+    async fn requester_roles(
+        &self,
+        approval: &Approval,
+        clicker: &Clicker,
+        members: &impl MemberRoles,
+    ) -> Result<Option<Vec<RoleId>>, StorageError> {
+        if clicker.user == approval.requester && clicker.guild == Some(approval.guild) {
+            return Ok(Some(clicker.roles.clone()));
+        }
+        members
+            .member_roles(approval.guild, approval.requester)
+            .await
     }
 
     /// GetToken with the approved expiry, the link's lifetime starting now; the claim already
@@ -185,7 +244,7 @@ mod tests {
     use secrecy::ExposeSecret;
 
     use super::*;
-    use crate::share::fakes::{FakeAudit, FakeClock, FakeGuilds, FakeIssuer};
+    use crate::share::fakes::{FakeAudit, FakeClock, FakeGuilds, FakeIssuer, FakeMembers};
     use crate::share::ports::{Actor, AuditOutcome, GuildSettings};
     use crate::share::{
         AdminPermissions, AllowedRole, ApprovalStatus, ChannelId, ChannelPlace, Expiry, GuildId,
@@ -200,7 +259,19 @@ mod tests {
     const APPROVER: u64 = 41;
     const NOW: i64 = 1_700_000_000;
 
-    type Service = ShareService<FakeAudit, FakeGuilds, FakeIssuer, Arc<RateLimits>>;
+    /// The service, and the members Discord would report (the requester holds `MEMBER_ROLE`).
+    struct Service {
+        share: ShareService<FakeAudit, FakeGuilds, FakeIssuer, Arc<RateLimits>>,
+        members: FakeMembers,
+    }
+
+    impl std::ops::Deref for Service {
+        type Target = ShareService<FakeAudit, FakeGuilds, FakeIssuer, Arc<RateLimits>>;
+
+        fn deref(&self) -> &Self::Target {
+            &self.share
+        }
+    }
 
     fn exp(s: &str) -> Expiry {
         s.parse().unwrap()
@@ -225,7 +296,7 @@ mod tests {
             burst: 100.try_into().unwrap(),
         };
         let template = LinkTemplate::parse("https://pai.example/{target_id}?t={token}").unwrap();
-        ShareService {
+        let share = ShareService {
             audit,
             guilds,
             issuer: FakeIssuer::token("tok-approved"),
@@ -241,6 +312,10 @@ mod tests {
                 approval_timeout: std::time::Duration::from_secs(3_600),
             }),
             clock: Arc::new(FakeClock::at(NOW)),
+        };
+        Service {
+            share,
+            members: FakeMembers::with(GUILD, UserId(REQUESTER), &[MEMBER_ROLE]),
         }
     }
 
@@ -334,7 +409,9 @@ mod tests {
     async fn approve_then_claim_issues_one_token_with_the_approved_expiry() {
         let svc = service();
         let id = pending(&svc, "i1").await;
-        let ClickOutcome::Decided(a) = svc.click(id, ApprovalAction::Approve, &approver()).await
+        let ClickOutcome::Decided(a) = svc
+            .click(id, ApprovalAction::Approve, &approver(), &svc.members)
+            .await
         else {
             panic!("approved")
         };
@@ -353,15 +430,16 @@ mod tests {
 
         // Someone else's claim issues nothing.
         let other = svc
-            .click(id, ApprovalAction::Claim, &who(99, &[], true))
+            .click(id, ApprovalAction::Claim, &who(99, &[], true), &svc.members)
             .await;
         assert!(matches!(
             other,
             ClickOutcome::Refused(ClickRefusal::NotRequester)
         ));
 
-        let ClickOutcome::Claimed { report, .. } =
-            svc.click(id, ApprovalAction::Claim, &requester()).await
+        let ClickOutcome::Claimed { report, .. } = svc
+            .click(id, ApprovalAction::Claim, &requester(), &svc.members)
+            .await
         else {
             panic!("claimed")
         };
@@ -382,7 +460,9 @@ mod tests {
         assert_eq!(row.approved_by.as_deref(), Some("41"));
 
         // A second claim (a double click) issues nothing.
-        let again = svc.click(id, ApprovalAction::Claim, &requester()).await;
+        let again = svc
+            .click(id, ApprovalAction::Claim, &requester(), &svc.members)
+            .await;
         assert!(
             matches!(&again, ClickOutcome::AlreadyDecided(a) if a.status == ApprovalStatus::Claimed),
             "{again:?}"
@@ -412,7 +492,10 @@ mod tests {
         let svc = service();
         let id = pending(&svc, "i1").await;
         let admin = who(50, &[], true);
-        let ClickOutcome::Decided(a) = svc.click(id, ApprovalAction::Deny, &admin).await else {
+        let ClickOutcome::Decided(a) = svc
+            .click(id, ApprovalAction::Deny, &admin, &svc.members)
+            .await
+        else {
             panic!("denied")
         };
         assert_eq!(a.status, ApprovalStatus::Denied);
@@ -428,7 +511,7 @@ mod tests {
             (ApprovalAction::Approve, approver()),
             (ApprovalAction::Claim, requester()),
         ] {
-            let late = svc.click(id, action, &clicker).await;
+            let late = svc.click(id, action, &clicker, &svc.members).await;
             assert!(
                 matches!(&late, ClickOutcome::AlreadyDecided(a) if a.status == ApprovalStatus::Denied),
                 "{action:?}: {late:?}"
@@ -447,7 +530,7 @@ mod tests {
             (who(60, &[MEMBER_ROLE], false), ClickRefusal::NotApprover),
         ] {
             for action in [ApprovalAction::Approve, ApprovalAction::Deny] {
-                let outcome = svc.click(id, action, &clicker).await;
+                let outcome = svc.click(id, action, &clicker, &svc.members).await;
                 assert!(
                     matches!(outcome, ClickOutcome::Refused(r) if r == refusal),
                     "{outcome:?}"
@@ -455,7 +538,9 @@ mod tests {
             }
         }
         // A claim before approval issues nothing either.
-        let early = svc.click(id, ApprovalAction::Claim, &requester()).await;
+        let early = svc
+            .click(id, ApprovalAction::Claim, &requester(), &svc.members)
+            .await;
         assert!(
             matches!(&early, ClickOutcome::AlreadyDecided(a) if a.status == ApprovalStatus::Pending),
             "{early:?}"
@@ -472,8 +557,13 @@ mod tests {
         let svc = service();
         let undecided = pending(&svc, "i1").await;
         let unclaimed = pending(&svc, "i2").await;
-        svc.click(unclaimed, ApprovalAction::Approve, &approver())
-            .await;
+        svc.click(
+            unclaimed,
+            ApprovalAction::Approve,
+            &approver(),
+            &svc.members,
+        )
+        .await;
         let later = |secs: i64| {
             *svc.audit.now.lock().unwrap() = DateTime::from_timestamp(NOW + secs, 0).unwrap()
         };
@@ -482,7 +572,12 @@ mod tests {
         assert!(svc.expire_due().await.unwrap().is_empty(), "not yet");
         later(3_600);
         let late = svc
-            .click(undecided, ApprovalAction::Approve, &approver())
+            .click(
+                undecided,
+                ApprovalAction::Approve,
+                &approver(),
+                &svc.members,
+            )
             .await;
         assert!(matches!(late, ClickOutcome::Expired(_)), "{late:?}");
         assert_eq!(
@@ -497,7 +592,7 @@ mod tests {
             (AuditOutcome::ApprovalExpired, Some("not_claimed".into()))
         );
         let claim = svc
-            .click(unclaimed, ApprovalAction::Claim, &requester())
+            .click(unclaimed, ApprovalAction::Claim, &requester(), &svc.members)
             .await;
         assert!(matches!(claim, ClickOutcome::Expired(_)), "{claim:?}");
         assert_eq!(svc.issuer.calls.load(Ordering::SeqCst), 0);
@@ -513,8 +608,8 @@ mod tests {
         let id = pending(&svc, "i1").await;
         let (a, b) = (approver(), who(51, &[], true));
         let (first, second) = tokio::join!(
-            svc.click(id, ApprovalAction::Approve, &a),
-            svc.click(id, ApprovalAction::Deny, &b),
+            svc.click(id, ApprovalAction::Approve, &a, &svc.members),
+            svc.click(id, ApprovalAction::Deny, &b, &svc.members),
         );
         let decided = [&first, &second]
             .iter()
@@ -527,16 +622,237 @@ mod tests {
     async fn an_unknown_approval_or_a_failing_store_changes_nothing() {
         let svc = service();
         let none = svc
-            .click(ApprovalId(999), ApprovalAction::Approve, &approver())
+            .click(
+                ApprovalId(999),
+                ApprovalAction::Approve,
+                &approver(),
+                &svc.members,
+            )
             .await;
         assert!(matches!(none, ClickOutcome::NotFound));
         let id = pending(&svc, "i1").await;
         svc.audit.fail_approvals.store(true, Ordering::SeqCst);
-        let down = svc.click(id, ApprovalAction::Approve, &approver()).await;
+        let down = svc
+            .click(id, ApprovalAction::Approve, &approver(), &svc.members)
+            .await;
         assert!(matches!(down, ClickOutcome::StorageUnavailable));
         assert_eq!(down.label(), "storage_unavailable");
         let report = svc.share(request("i2", "2d")).await;
         assert!(matches!(report.outcome, ShareOutcome::AuditUnavailable));
         assert_eq!(report.audit_failures, 1);
+    }
+
+    /// What can change between a request and its approval or claim, each applied to a fresh
+    /// request at one of the two stages: the change must end it as `refused`, with the audit
+    /// outcome and code a `/share` refused for the same reason gets, and issue nothing.
+    #[tokio::test]
+    async fn approval_and_claim_recheck_what_changed_since_the_request() {
+        type Change = fn(&Service);
+        let role_taken: Change = |svc| svc.members.set(GUILD, UserId(REQUESTER), &[]);
+        let left_the_guild: Change = |svc| {
+            svc.members.roles.lock().unwrap().clear();
+        };
+        let allowlist_emptied: Change = |svc| {
+            svc.guilds
+                .settings
+                .lock()
+                .unwrap()
+                .get_mut(&GUILD)
+                .unwrap()
+                .allowed_roles = vec![];
+        };
+        let max_lowered: Change = |svc| {
+            svc.guilds
+                .settings
+                .lock()
+                .unwrap()
+                .get_mut(&GUILD)
+                .unwrap()
+                .policy
+                .max_expiry = Some(exp("1d"));
+        };
+        let approvals_off: Change = |svc| {
+            svc.guilds
+                .settings
+                .lock()
+                .unwrap()
+                .get_mut(&GUILD)
+                .unwrap()
+                .policy
+                .approvals_channel = None;
+        };
+        let cases: [(&str, Change, AuditOutcome, &str); 5] = [
+            (
+                "role taken",
+                role_taken,
+                AuditOutcome::DeniedRole,
+                "missing_role",
+            ),
+            (
+                "left the guild",
+                left_the_guild,
+                AuditOutcome::DeniedRole,
+                "missing_role",
+            ),
+            (
+                "allowlist emptied",
+                allowlist_emptied,
+                AuditOutcome::DeniedRole,
+                "empty_allowlist",
+            ),
+            (
+                "maximum lowered",
+                max_lowered,
+                AuditOutcome::InvalidInput,
+                "invalid_expiry",
+            ),
+            (
+                "approvals off",
+                approvals_off,
+                AuditOutcome::InvalidInput,
+                "expiry_above_role_max",
+            ),
+        ];
+        for (what, change, outcome, code) in cases {
+            for stage in [ApprovalAction::Approve, ApprovalAction::Claim] {
+                let svc = service();
+                let id = pending(&svc, "i1").await;
+                if stage == ApprovalAction::Claim {
+                    let approved = svc
+                        .click(id, ApprovalAction::Approve, &approver(), &svc.members)
+                        .await;
+                    assert!(
+                        matches!(approved, ClickOutcome::Decided(_)),
+                        "{what}: {approved:?}"
+                    );
+                }
+                change(&svc);
+                // The claim comes from the requester's DM: no roles in the click, so Discord is
+                // asked (a claim in the guild carries the member's roles; tested below).
+                let clicker = match stage {
+                    ApprovalAction::Claim => Clicker {
+                        guild: None,
+                        roles: vec![],
+                        ..requester()
+                    },
+                    _ => approver(),
+                };
+                let ended = svc.click(id, stage, &clicker, &svc.members).await;
+                let ClickOutcome::NoLongerAllowed { approval, why } = &ended else {
+                    panic!("{what} at {stage:?}: {ended:?}")
+                };
+                assert_eq!(
+                    approval.status,
+                    ApprovalStatus::Refused,
+                    "{what} at {stage:?}"
+                );
+                assert_eq!(why.audit(), (outcome, code), "{what} at {stage:?}");
+                assert_eq!(ended.label(), outcome.as_str());
+                assert_eq!(
+                    outcome_of(&svc, "i1"),
+                    (outcome, Some(code.into())),
+                    "{what} at {stage:?}"
+                );
+                assert_eq!(
+                    svc.audit.row("i1").unwrap().approved_by.as_deref(),
+                    Some("41"),
+                    "{what} at {stage:?}: the approver is kept"
+                );
+                assert_eq!(
+                    svc.issuer.calls.load(Ordering::SeqCst),
+                    0,
+                    "{what} at {stage:?}"
+                );
+                // Nothing more can happen to it.
+                let again = svc
+                    .click(id, ApprovalAction::Claim, &requester(), &svc.members)
+                    .await;
+                assert!(
+                    matches!(&again, ClickOutcome::AlreadyDecided(a) if a.status == ApprovalStatus::Refused),
+                    "{what} at {stage:?}: {again:?}"
+                );
+                assert_eq!(svc.issuer.calls.load(Ordering::SeqCst), 0);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_claim_in_the_guild_is_checked_against_the_roles_the_click_carries() {
+        let svc = service();
+        let id = pending(&svc, "i1").await;
+        svc.click(id, ApprovalAction::Approve, &approver(), &svc.members)
+            .await;
+        let lookups = svc.members.lookups.load(Ordering::SeqCst);
+        // Discord still lists the role, but the click (fresher) shows it gone.
+        let without_role = who(REQUESTER, &[], false);
+        let ended = svc
+            .click(id, ApprovalAction::Claim, &without_role, &svc.members)
+            .await;
+        assert!(
+            matches!(ended, ClickOutcome::NoLongerAllowed { .. }),
+            "{ended:?}"
+        );
+        assert_eq!(
+            svc.members.lookups.load(Ordering::SeqCst),
+            lookups,
+            "no lookup needed"
+        );
+
+        // With the role in the click, the claim issues the approved expiry.
+        let svc = service();
+        let id = pending(&svc, "i2").await;
+        svc.click(id, ApprovalAction::Approve, &approver(), &svc.members)
+            .await;
+        let claimed = svc
+            .click(id, ApprovalAction::Claim, &requester(), &svc.members)
+            .await;
+        assert!(
+            matches!(claimed, ClickOutcome::Claimed { .. }),
+            "{claimed:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn when_discord_cannot_tell_the_requesters_roles_nothing_changes() {
+        let svc = service();
+        let id = pending(&svc, "i1").await;
+        svc.members.fail.store(true, Ordering::SeqCst);
+        let unknown = svc
+            .click(id, ApprovalAction::Approve, &approver(), &svc.members)
+            .await;
+        assert!(
+            matches!(unknown, ClickOutcome::MemberUnknown),
+            "{unknown:?}"
+        );
+        assert_eq!(
+            svc.audit.approval_now(id).unwrap().status,
+            ApprovalStatus::Pending
+        );
+        assert_eq!(outcome_of(&svc, "i1").0, AuditOutcome::PendingApproval);
+        // A denial needs no roles: it is always allowed.
+        let denied = svc
+            .click(id, ApprovalAction::Deny, &approver(), &svc.members)
+            .await;
+        assert!(matches!(denied, ClickOutcome::Decided(_)), "{denied:?}");
+    }
+
+    #[tokio::test]
+    async fn a_guild_no_longer_served_gets_nothing_from_its_approvals() {
+        let mut svc = service();
+        let id = pending(&svc, "i1").await;
+        let mut operator = (*svc.share.operator).clone();
+        operator.served = GuildScope::Listed(BTreeSet::new());
+        svc.share.operator = Arc::new(operator);
+        let ended = svc
+            .click(id, ApprovalAction::Approve, &approver(), &svc.members)
+            .await;
+        assert!(
+            matches!(ended, ClickOutcome::NoLongerAllowed { .. }),
+            "{ended:?}"
+        );
+        assert_eq!(
+            outcome_of(&svc, "i1"),
+            (AuditOutcome::DeniedRole, Some("guild_not_enabled".into()))
+        );
     }
 }

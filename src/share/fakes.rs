@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 
 use super::ports::{
     Actor, AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, GuildDirectory,
-    GuildSettings, IssueFailure, IssuedToken, Limiter, PolicyAction, RoleChange, SettingsStore,
-    StorageError, TokenIssuer,
+    GuildSettings, IssueFailure, IssuedToken, Limiter, MemberRoles, PolicyAction, RoleChange,
+    SettingsStore, StorageError, TokenIssuer,
 };
 use super::{
     AllowedRole, Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, ChannelId,
@@ -228,6 +228,34 @@ impl ApprovalStore for FakeAudit {
         Ok(t)
     }
 
+    async fn refuse(
+        &self,
+        id: ApprovalId,
+        from: ApprovalStatus,
+        by: &Actor,
+        outcome: AuditOutcome,
+        code: &str,
+    ) -> Result<Transition, StorageError> {
+        failing(&self.fail_approvals)?;
+        let decider: UserId = by.id.parse().expect("a Discord user");
+        let t = self.transition(
+            id,
+            from,
+            |_| true,
+            |a| {
+                a.status = ApprovalStatus::Refused;
+                a.decided_by.get_or_insert(decider);
+            },
+        );
+        if let Transition::Won(a) = &t {
+            self.set_outcome(&a.interaction_id, outcome, Some(code));
+            if let Some(row) = self.rows.lock().unwrap().get_mut(&a.interaction_id) {
+                row.approved_by.get_or_insert_with(|| by.id.clone());
+            }
+        }
+        Ok(t)
+    }
+
     async fn expire_due(&self) -> Result<Vec<Approval>, StorageError> {
         failing(&self.fail_approvals)?;
         let mut approvals = self.approvals.lock().unwrap();
@@ -314,6 +342,41 @@ impl GuildDirectory for FakeGuilds {
             .get(&guild)
             .cloned()
             .unwrap_or_default())
+    }
+}
+
+/// Guild members' roles as Discord would tell them; a user not listed is not a member.
+#[derive(Debug, Default)]
+pub struct FakeMembers {
+    pub roles: Mutex<BTreeMap<(GuildId, UserId), Vec<RoleId>>>,
+    pub fail: AtomicBool,
+    pub lookups: AtomicUsize,
+}
+
+impl FakeMembers {
+    pub fn with(guild: GuildId, user: UserId, roles: &[RoleId]) -> Self {
+        let members = FakeMembers::default();
+        members.set(guild, user, roles);
+        members
+    }
+
+    pub fn set(&self, guild: GuildId, user: UserId, roles: &[RoleId]) {
+        self.roles
+            .lock()
+            .unwrap()
+            .insert((guild, user), roles.to_vec());
+    }
+}
+
+impl MemberRoles for FakeMembers {
+    async fn member_roles(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> Result<Option<Vec<RoleId>>, StorageError> {
+        self.lookups.fetch_add(1, Ordering::SeqCst);
+        failing(&self.fail)?;
+        Ok(self.roles.lock().unwrap().get(&(guild, user)).cloned())
     }
 }
 

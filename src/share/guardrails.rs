@@ -4,7 +4,7 @@
 //! it, so a dry run cannot disagree with the real thing.
 
 use super::{AccessDecision, AllowedRole, ChannelId, Expiry, GuildPolicy, RoleId, decide_access};
-use crate::share::ports::GuildSettings;
+use crate::share::ports::{AuditOutcome, GuildSettings};
 
 /// Longest reason kept (SPEC §9).
 pub const REASON_MAX_CHARS: usize = 200;
@@ -154,6 +154,68 @@ pub fn evaluate(
     let cap = MemberCap::of(policy, &settings.allowed_roles, member_roles)
         .expect("an allowed member holds an allowed role");
     cap.grant(requested)
+}
+
+/// Why an approved request may no longer go ahead: settings change, and roles are taken away,
+/// between a request and its approval or claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoLongerAllowed {
+    /// The guild is no longer served, allows no role, or the requester holds no allowed role
+    /// (or left the guild).
+    Access(AccessDecision),
+    /// The guild's maximum was lowered below the expiry asked for.
+    AboveMax { max: Expiry },
+    /// Approvals are no longer set up, and the expiry is above the requester's cap.
+    AboveCap { cap: Expiry },
+}
+
+impl NoLongerAllowed {
+    /// The audit row's outcome and `error_code`: the same as a `/share` refused for it.
+    pub fn audit(&self) -> (AuditOutcome, &'static str) {
+        match self {
+            NoLongerAllowed::Access(denied) => {
+                (AuditOutcome::DeniedRole, Refusal::Access(*denied).code())
+            }
+            NoLongerAllowed::AboveMax { .. } => (AuditOutcome::InvalidInput, "invalid_expiry"),
+            NoLongerAllowed::AboveCap { cap } => (
+                AuditOutcome::InvalidInput,
+                Refusal::AboveCap { cap: *cap }.code(),
+            ),
+        }
+    }
+}
+
+/// An approval at the moment it is approved or claimed, against the settings in force then:
+/// the guild is served, the requester (`member_roles`; `None` when they left the guild) holds
+/// an allowed role, and the expiry is within the guild's maximum and within their cap, unless
+/// approvals are still set up (the approval is what lets it past the cap).
+pub fn recheck(
+    served: bool,
+    settings: &GuildSettings,
+    policy: GuildPolicy,
+    member_roles: Option<&[RoleId]>,
+    expiry: Expiry,
+) -> Result<(), NoLongerAllowed> {
+    if !served {
+        return Err(NoLongerAllowed::Access(AccessDecision::GuildNotEnabled));
+    }
+    let roles = member_roles.unwrap_or_default();
+    match decide_access(&settings.allowed_roles, roles) {
+        AccessDecision::Allowed => {}
+        denied => return Err(NoLongerAllowed::Access(denied)),
+    }
+    if expiry > policy.max_expiry() {
+        return Err(NoLongerAllowed::AboveMax {
+            max: policy.max_expiry(),
+        });
+    }
+    let cap = MemberCap::of(policy, &settings.allowed_roles, roles)
+        .expect("an allowed member holds an allowed role")
+        .cap;
+    if expiry > cap && settings.policy.approvals_channel.is_none() {
+        return Err(NoLongerAllowed::AboveCap { cap });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -348,5 +410,107 @@ mod tests {
         for (refusal, code) in codes {
             assert_eq!(refusal.code(), code, "{refusal:?}");
         }
+    }
+
+    #[test]
+    fn recheck_holds_an_approval_to_the_rules_in_force() {
+        let settings = |approvals: bool| {
+            let mut s = GuildSettings {
+                allowed_roles: vec![role(1, Some("1h")), role(2, None)],
+                ..GuildSettings::default()
+            };
+            s.policy.approvals_channel = approvals.then_some(ChannelId(9));
+            s
+        };
+        let p = policy("1h", "2d");
+        let capped = [RoleId(1)];
+        let uncapped = [RoleId(2)];
+        let none: [RoleId; 0] = [];
+        type Case<'a> = (
+            &'a str,
+            bool,
+            bool,
+            Option<&'a [RoleId]>,
+            &'a str,
+            Result<(), NoLongerAllowed>,
+        );
+        let cases: [Case; 8] = [
+            (
+                "within the maximum, approvals on",
+                true,
+                true,
+                Some(&capped),
+                "2d",
+                Ok(()),
+            ),
+            (
+                "at the cap, approvals off",
+                true,
+                false,
+                Some(&capped),
+                "1h",
+                Ok(()),
+            ),
+            (
+                "above the cap, approvals off",
+                true,
+                false,
+                Some(&capped),
+                "2h",
+                Err(NoLongerAllowed::AboveCap { cap: exp("1h") }),
+            ),
+            (
+                "uncapped role, approvals off",
+                true,
+                false,
+                Some(&uncapped),
+                "2d",
+                Ok(()),
+            ),
+            (
+                "above the maximum",
+                true,
+                true,
+                Some(&uncapped),
+                "3d",
+                Err(NoLongerAllowed::AboveMax { max: exp("2d") }),
+            ),
+            (
+                "no allowed role",
+                true,
+                true,
+                Some(&none),
+                "1h",
+                Err(NoLongerAllowed::Access(AccessDecision::MissingRole)),
+            ),
+            (
+                "not a member",
+                true,
+                true,
+                None,
+                "1h",
+                Err(NoLongerAllowed::Access(AccessDecision::MissingRole)),
+            ),
+            (
+                "guild not served",
+                false,
+                true,
+                Some(&uncapped),
+                "1h",
+                Err(NoLongerAllowed::Access(AccessDecision::GuildNotEnabled)),
+            ),
+        ];
+        for (what, served, approvals, roles, expiry, expected) in cases {
+            assert_eq!(
+                recheck(served, &settings(approvals), p, roles, exp(expiry)),
+                expected,
+                "{what}"
+            );
+        }
+        let empty = GuildSettings::default();
+        assert_eq!(
+            recheck(true, &empty, p, Some(&uncapped), exp("1h")),
+            Err(NoLongerAllowed::Access(AccessDecision::EmptyAllowlist))
+        );
     }
 }

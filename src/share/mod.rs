@@ -41,8 +41,8 @@ pub use flow::{
     Grant, LinkTemplates, ShareRequest, ShareService, issue_audited, token_fingerprint,
 };
 pub use guardrails::{
-    ChannelDecision, ChannelPlace, MemberCap, REASON_MAX_CHARS, Reason, ReasonError, Refusal,
-    decide_channel, evaluate,
+    ChannelDecision, ChannelPlace, MemberCap, NoLongerAllowed, REASON_MAX_CHARS, Reason,
+    ReasonError, Refusal, decide_channel, evaluate, recheck,
 };
 pub use guilds::{GuildScope, GuildScopeError};
 pub use ids::{ChannelId, GuildId, RoleId, UserId};

@@ -147,6 +147,19 @@ pub trait Deliveries: Send + Sync {
     ) -> impl Future<Output = Result<bool, StorageError>> + Send;
 }
 
+/// The roles a guild member holds now, as Discord knows them: an approval is re-checked against
+/// them when it is approved (the click is the approver's, not the requester's) or claimed from
+/// a direct message.
+pub trait MemberRoles: Send + Sync {
+    /// The member's roles, `@everyone` included; `None` when the user is not (or no longer) a
+    /// member of the guild. `Err` when Discord could not be asked.
+    fn member_roles(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> impl Future<Output = Result<Option<Vec<RoleId>>, StorageError>> + Send;
+}
+
 /// A guild's share settings as stored by its admins: everything one `/share` is decided on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GuildSettings {

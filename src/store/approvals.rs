@@ -11,7 +11,7 @@ use sqlx::{PgConnection, Postgres, Transaction};
 
 use super::audit::bind_attempt;
 use super::{PgStore, StoreError};
-use crate::share::ports::{Actor, AuditAttempt, StorageError};
+use crate::share::ports::{Actor, AuditAttempt, AuditOutcome, StorageError};
 use crate::share::{
     Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, ChannelId, Expiry,
     NewApproval, Opened, TargetId, TargetType, Transition, UserId,
@@ -76,6 +76,9 @@ impl ApprovalRow {
 fn rows(rows: Vec<ApprovalRow>) -> Result<Vec<Approval>, StoreError> {
     rows.into_iter().map(ApprovalRow::into_approval).collect()
 }
+
+/// How long Discord honours an interaction token: the requester's is kept no longer.
+pub const REQUESTER_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 /// Where an approval's card is, for the edits that follow a decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,6 +293,47 @@ impl PgStore {
         won(tx, row).await
     }
 
+    async fn refuse_tx(
+        &self,
+        id: ApprovalId,
+        from: ApprovalStatus,
+        by: &Actor,
+        outcome: AuditOutcome,
+        code: &str,
+    ) -> Result<Transition, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<ApprovalRow> = sqlx::query_as(concat!(
+            "UPDATE approvals SET status = 'refused', requester_token = NULL, \
+             decided_by = COALESCE(decided_by, $3), decided_at = COALESCE(decided_at, now()) \
+             WHERE id = $1 AND status = $2 AND expires_at > now() \
+             RETURNING ",
+            approval_columns!(),
+            ""
+        ))
+        .bind(id.0)
+        .bind(from.as_str())
+        .bind(by.id.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            let lost = after_lost_race(&mut tx, id).await?;
+            tx.commit().await?;
+            return Ok(lost);
+        };
+        sqlx::query(
+            "UPDATE audit_log SET outcome = $2, error_code = $3, \
+             approved_by = COALESCE(approved_by, $4), completed_at = now() \
+             WHERE interaction_id = $1 AND outcome = 'pending_approval'",
+        )
+        .bind(row.interaction_id.clone())
+        .bind(outcome.as_str())
+        .bind(code)
+        .bind(by.id.clone())
+        .execute(&mut *tx)
+        .await?;
+        won(tx, row).await
+    }
+
     /// Remembers where the card is, the requester's interaction token (for editing their
     /// reply when the decision comes) and their locale.
     pub async fn attach_card(
@@ -317,8 +361,10 @@ impl PgStore {
         Ok(())
     }
 
-    /// The card, and the requester's interaction token, which is handed out once: it is
-    /// cleared in the same statement.
+    /// The card, and the requester's interaction token for the one edit that tells them of
+    /// the decision: handed out once (cleared in the same statement), and only while Discord
+    /// still honours it ([`REQUESTER_TOKEN_LIFETIME`] from the request). No other query
+    /// returns it.
     pub async fn take_card_and_token(&self, id: ApprovalId) -> Result<Decision, StoreError> {
         type Row = (
             Option<String>,
@@ -334,9 +380,12 @@ impl PgStore {
                      requester_token, requester_locale FROM approvals WHERE id = $1 FOR UPDATE) \
                      UPDATE approvals a SET requester_token = NULL FROM old WHERE a.id = old.id \
                      RETURNING old.card_channel_id, old.card_message_id, old.card_locale, \
-                     old.requester_token, old.requester_locale",
+                     CASE WHEN a.created_at > now() - $2::interval \
+                          THEN old.requester_token END, \
+                     old.requester_locale",
                 )
                 .bind(id.0)
+                .bind(REQUESTER_TOKEN_LIFETIME)
                 .fetch_optional(&self.pool),
             )
             .await?;
@@ -484,11 +533,32 @@ impl ApprovalStore for PgStore {
         Ok(self.bounded(self.claim_tx(id, by)).await?)
     }
 
+    async fn refuse(
+        &self,
+        id: ApprovalId,
+        from: ApprovalStatus,
+        by: &Actor,
+        outcome: AuditOutcome,
+        code: &str,
+    ) -> Result<Transition, StorageError> {
+        Ok(self
+            .bounded(self.refuse_tx(id, from, by, outcome, code))
+            .await?)
+    }
+
+    /// Also forgets requesters' interaction tokens that Discord no longer honours.
     async fn expire_due(&self) -> Result<Vec<Approval>, StorageError> {
         Ok(self
             .bounded(async {
                 let mut tx = self.pool.begin().await?;
                 let expired = expire_where(&mut tx, None).await?;
+                sqlx::query(
+                    "UPDATE approvals SET requester_token = NULL \
+                     WHERE requester_token IS NOT NULL AND created_at <= now() - $1::interval",
+                )
+                .bind(REQUESTER_TOKEN_LIFETIME)
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 Ok::<_, StoreError>(expired)
             })

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::support;
 use support::bot::{ALLOWED_ROLE, BotHarness, assert_says};
-use support::discord::{CommandInteraction, GUILD_ID, MANAGE_GUILD};
+use support::discord::{CommandInteraction, ComponentInteraction, GUILD_ID, MANAGE_GUILD, USER_ID};
 
 const ADMIN: u64 = 1_180_000_000_000_000_900;
 
@@ -157,4 +157,180 @@ async fn a_lost_inline_deferral_issues_nothing() {
     // The next request, acknowledged, is served as usual.
     let (_, _, served) = h.ask_http(share("dlc-found", &[ALLOWED_ROLE])).await;
     assert_says(&served, "dlc-found");
+}
+
+const APPROVER: u64 = 1_180_000_000_000_000_901;
+const APPROVER_ROLE: u64 = 1_180_000_000_000_000_601;
+const APPROVALS_ROOM: u64 = 1_180_000_000_000_008_001;
+
+/// `ALLOWED_ROLE` capped at 1 h, approvals in `APPROVALS_ROOM` by `APPROVER_ROLE`.
+fn approvals_setup() -> Vec<Value> {
+    vec![
+        admin(Some("roles"), "add")
+            .option_role("role", ALLOWED_ROLE)
+            .option_str("max_expiry", "1h")
+            .build(),
+        admin(Some("policy"), "set")
+            .option_channel("approvals_channel", APPROVALS_ROOM)
+            .option_role("approver_role", APPROVER_ROLE)
+            .build(),
+    ]
+}
+
+fn share_for(id: &str, expiry: &str) -> Value {
+    CommandInteraction::share("job")
+        .option_str("id", id)
+        .option_str("expiry", expiry)
+        .roles([ALLOWED_ROLE])
+        .build()
+}
+
+/// The newest card in the approvals channel, waiting for `count` cards in all.
+async fn card(h: &BotHarness, count: usize) -> (Value, String) {
+    let cards = h
+        .discord
+        .wait_for_channel_messages(APPROVALS_ROOM, count, support::bot::REPLY_TIMEOUT)
+        .await;
+    let card = cards.last().expect("a card").clone();
+    let approve = card["components"][0]["components"][0]["custom_id"]
+        .as_str()
+        .expect("an approve button")
+        .to_owned();
+    (card, approve)
+}
+
+fn approve_click(custom_id: &str, card: &Value) -> Value {
+    ComponentInteraction::button(custom_id, card)
+        .user(APPROVER, "approver")
+        .roles([APPROVER_ROLE])
+        .build()
+}
+
+async fn row(h: &BotHarness, id: &str) -> (String, Option<String>, Option<String>) {
+    let row = h.audit_row(id).await;
+    (
+        row["outcome"].as_str().unwrap().to_owned(),
+        row["error_code"].as_str().map(str::to_owned),
+        row["approved_by"].as_str().map(str::to_owned),
+    )
+}
+
+/// A member whose allowed role was taken away after the approval presses their claim button
+/// (in their DM, so the bot asks Discord for their roles): refused, audited, nothing issued.
+/// A request approved after the guild's maximum was lowered below it ends at the approval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approvals_and_claims_recheck_the_rules_in_force() {
+    let h = BotHarness::start("trust_recheck", &[]).await;
+    for command in approvals_setup() {
+        h.ask(command).await;
+    }
+
+    // 1. Approved, then the role goes; the claim from the DM is refused.
+    let (share_id, _) = h.ask(share_for("dlc-role-gone", "2d")).await;
+    let (card1, approve) = card(&h, 1).await;
+    let (_, approved) = h.ask(approve_click(&approve, &card1)).await;
+    assert_says(&approved, "You approved it");
+    assert!(
+        support::bot::wait_until(|| !h.discord.dm_messages(USER_ID).is_empty()).await,
+        "the requester's DM"
+    );
+    let dm = h.discord.dm_messages(USER_ID)[0].clone();
+    let claim = dm["components"][0]["components"][0]["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.discord.set_member_roles(GUILD_ID, USER_ID, &[]);
+    let (_, refused) = h
+        .ask(
+            ComponentInteraction::button(&claim, &dm)
+                .user(USER_ID, "tester")
+                .in_dm()
+                .build(),
+        )
+        .await;
+    assert_says(&refused, "no longer holds a role allowed to share");
+    assert_eq!(
+        row(&h, &share_id).await,
+        (
+            "denied_role".into(),
+            Some("missing_role".into()),
+            Some(APPROVER.to_string())
+        )
+    );
+    assert_eq!(h.gettoken.arrivals(), 0, "nothing issued");
+
+    // 2. The guild's maximum is lowered to 1d while a 6d request waits: approving ends it.
+    h.discord
+        .set_member_roles(GUILD_ID, USER_ID, &[ALLOWED_ROLE]);
+    let (share_id, _) = h.ask(share_for("dlc-max-lowered", "6d")).await;
+    let (card2, approve) = card(&h, 2).await;
+    h.ask(
+        admin(Some("policy"), "set")
+            .option_str("max_expiry", "1d")
+            .build(),
+    )
+    .await;
+    let (_, ended) = h.ask(approve_click(&approve, &card2)).await;
+    assert_says(&ended, "maximum is now 1d");
+    assert_eq!(
+        row(&h, &share_id).await,
+        (
+            "invalid_input".into(),
+            Some("invalid_expiry".into()),
+            Some(APPROVER.to_string())
+        )
+    );
+    assert!(
+        support::bot::wait_until(|| {
+            let cards = h.discord.channel_messages(APPROVALS_ROOM);
+            cards.len() == 2 && cards[1]["components"] == json!([])
+        })
+        .await,
+        "the card loses its buttons"
+    );
+    assert!(
+        support::discord::visible_text(&h.discord.channel_messages(APPROVALS_ROOM)[1])
+            .contains("No longer allowed")
+    );
+    assert_eq!(h.gettoken.arrivals(), 0);
+}
+
+/// HTTP mode: a claim whose inline deferral never reached Discord decides nothing; the
+/// approval stays claimable and the next claim issues the link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_whose_deferral_was_lost_stays_claimable() {
+    let h = BotHarness::start_http("trust_lost_claim", &[]).await;
+    for command in approvals_setup() {
+        h.ask_http(command).await;
+    }
+    let (share_id, _, _) = h.ask_http(share_for("dlc-claim-later", "2d")).await;
+    let (card1, approve) = card(&h, 1).await;
+    h.ask_http(approve_click(&approve, &card1)).await;
+    assert!(
+        support::bot::wait_until(|| !h.discord.dm_messages(USER_ID).is_empty()).await,
+        "the requester's DM"
+    );
+    let dm = h.discord.dm_messages(USER_ID)[0].clone();
+    let claim = dm["components"][0]["components"][0]["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let click = || {
+        ComponentInteraction::button(&claim, &dm)
+            .user(USER_ID, "tester")
+            .roles([ALLOWED_ROLE])
+            .build()
+    };
+    let (status, _) = h.discord.deliver_lost(h.endpoint(), click()).await;
+    assert_eq!(status, 200);
+    // Past the bot's look for the deferral: it has given up on that click by now.
+    tokio::time::sleep(
+        dlc_share_bot::discord::responder::CONFIRM_WINDOW + Duration::from_millis(500),
+    )
+    .await;
+    assert_eq!(h.gettoken.arrivals(), 0);
+    assert_eq!(row(&h, &share_id).await.0, "pending_approval");
+    let (_, _, link) = h.ask_http(click()).await;
+    assert_says(&link, "Here is your share link");
+    assert_eq!(row(&h, &share_id).await.0, "issued");
 }

@@ -205,6 +205,8 @@ pub enum Route {
     EditMessage,
     /// `POST /users/@me/channels` (opening a DM channel).
     CreateDm,
+    /// `GET /guilds/{guild}/members/{user}` (a member and their roles).
+    GetMember,
 }
 
 impl Route {
@@ -217,6 +219,7 @@ impl Route {
             ("POST", ["channels", _, "messages"]) => Some(Route::CreateMessage),
             ("PATCH", ["channels", _, "messages", _]) => Some(Route::EditMessage),
             ("POST", ["users", "@me", "channels"]) => Some(Route::CreateDm),
+            ("GET", ["guilds", _, "members", _]) => Some(Route::GetMember),
             _ => None,
         }
     }
@@ -521,6 +524,16 @@ impl DiscordServer {
         self.shared.disconnect(how);
     }
 
+    /// The member's roles change (an admin took one away, say) without them interacting.
+    pub fn set_member_roles(&self, guild: u64, user: u64, roles: &[u64]) {
+        let mut state = self.shared.lock();
+        let member = state
+            .members
+            .get_mut(&(guild, user))
+            .expect("a member who interacted before");
+        member["roles"] = json!(roles.iter().map(u64::to_string).collect::<Vec<_>>());
+    }
+
     /// Dispatches INTERACTION_CREATE and starts tracking the interaction's replies. If commands
     /// were registered, `data.id` is set to the registered id of `data.name`, as Discord does.
     /// Returns the interaction id.
@@ -548,6 +561,21 @@ impl DiscordServer {
             .expect("interaction payload has a string `token`")
             .to_owned();
         let mut state = self.shared.lock();
+        // Discord knows every member who interacts, with their roles at that moment.
+        if let (Some(guild), Some(user)) = (
+            interaction["guild_id"]
+                .as_str()
+                .and_then(|g| g.parse().ok()),
+            interaction["member"]["user"]["id"]
+                .as_str()
+                .and_then(|u| u.parse().ok()),
+        ) {
+            let mut member = interaction["member"].clone();
+            if let Some(fields) = member.as_object_mut() {
+                fields.remove("permissions");
+            }
+            state.members.insert((guild, user), member);
+        }
         if let Some(command_id) = state.registered_command_id(interaction) {
             interaction["data"]["id"] = json!(command_id);
         }
@@ -1076,6 +1104,10 @@ struct State {
     closed_dms: HashSet<u64>,
     /// Recipient user id -> DM channel id.
     dm_channels: HashMap<u64, u64>,
+    /// `(guild, user)` -> the member object `GET /guilds/{g}/members/{u}` answers, as their
+    /// latest interaction showed it (or as a test changed it); anyone else is 10007 Unknown
+    /// Member.
+    members: HashMap<(u64, u64), Value>,
     /// Posts and edits Discord refused as it refuses correct bots (see
     /// [`DiscordServer::refused_channel_posts`]).
     refused_channel_posts: Vec<String>,

@@ -291,6 +291,13 @@ fn route(
         ("PATCH", ["channels", channel, "messages", message]) => {
             edit_message(state, path, channel, message, json_body())
         }
+        ("GET", ["guilds", guild, "members", user]) => {
+            let key = (guild.parse().unwrap_or(0), user.parse().unwrap_or(0));
+            match state.members.get(&key) {
+                Some(member) => Answer::ok(member.clone()),
+                None => Answer::error(StatusCode::NOT_FOUND, 10007, "Unknown Member"),
+            }
+        }
         _ => Answer::not_found(),
     }
 }
