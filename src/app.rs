@@ -33,6 +33,8 @@ pub const DRAIN_BOUND: Duration = Duration::from_secs(20);
 /// How long closing the database pool may take at shutdown: connections abandoned to a
 /// silent database never come back to the pool.
 const POOL_CLOSE_BOUND: Duration = Duration::from_secs(3);
+/// How long closing the gateway may take at shutdown (serenity waits up to 1 s per shard).
+const GATEWAY_CLOSE_BOUND: Duration = Duration::from_secs(5);
 const RETENTION_EVERY: Duration = Duration::from_secs(3_600);
 const EVICT_IDLE_EVERY: Duration = Duration::from_secs(60);
 
@@ -332,12 +334,16 @@ impl Application {
 }
 
 /// Runs the gateway until `stop`, then takes no new interactions, drains, and disconnects.
+/// It returns once that is done, whatever state the gateway is in: serenity's `Client::start`
+/// does not return after `shutdown_all` while no shard runs (one that lost Discord waits in
+/// serenity's queue for its next try), so it is not waited for.
 async fn run_gateway(
     mut client: Client,
     bot: &Arc<Bot>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let shards = client.shard_manager.clone();
+    let (stopped, stopped_here) = tokio::sync::oneshot::channel::<()>();
     let stopper = {
         let bot = bot.clone();
         tokio::spawn(async move {
@@ -345,12 +351,21 @@ async fn run_gateway(
             tracing::info!("shutdown requested: taking no new interactions");
             bot.gateway.all_disconnected();
             drain(&bot).await;
-            shards.shutdown_all().await;
+            if tokio::time::timeout(GATEWAY_CLOSE_BOUND, shards.shutdown_all())
+                .await
+                .is_err()
+            {
+                tracing::warn!("the gateway did not close in time; leaving it");
+            }
+            let _ = stopped.send(());
         })
     };
-    let result = client.start().await;
+    let result = tokio::select! {
+        result = client.start() => result.context("the Discord gateway"),
+        _ = stopped_here => Ok(()),
+    };
     stopper.abort();
-    result.context("the Discord gateway")
+    result
 }
 
 /// Serves `POST /interactions` until `stop`; then readiness fails, new interactions are

@@ -71,6 +71,39 @@ async fn sigterm_finishes_the_share_in_flight_then_exits_zero() {
     assert_eq!(h.sessions_left_after_exit().await, 0, "the pool was closed");
 }
 
+/// Discord unreachable (the gateway drops every connection, the bot keeps reconnecting):
+/// SIGTERM still ends the process, with exit 0, within the drain bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_exits_zero_while_the_gateway_cannot_connect() {
+    let mut h = BotHarness::start("life_no_gateway", &[]).await;
+    let identified = h.discord.identify_count();
+    h.discord.refuse_gateway().await;
+    // Until serenity has given up on its shard and queued it for a restart: then no shard
+    // runs, and serenity's own shutdown does nothing.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !h.logs().contains("Err starting shard") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the shard was never restarted; log:\n{}",
+            h.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let bound = dlc_share_bot::app::DRAIN_BOUND + Duration::from_secs(5);
+    let status = h.terminate_within(bound).await;
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "still running {bound:?} after SIGTERM, or a failure exit; log:\n{}",
+        h.logs()
+    );
+    assert_eq!(
+        h.discord.identify_count(),
+        identified,
+        "it never got back in"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trace_logs_never_contain_secrets_or_tokens() {
     logs_never_contain_secrets_or_tokens("life_logs", "trace").await;

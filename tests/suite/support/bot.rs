@@ -429,6 +429,22 @@ impl BotHarness {
             .expect("kill -TERM");
     }
 
+    /// Sends SIGTERM and waits up to `bound` for the exit status; `None` if it is still running
+    /// then (it is killed when the harness is dropped).
+    pub async fn terminate_within(&mut self, bound: Duration) -> Option<std::process::ExitStatus> {
+        self.send_sigterm();
+        let deadline = tokio::time::Instant::now() + bound;
+        let child = self.child.as_mut().expect("running");
+        while tokio::time::Instant::now() < deadline {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                self.child = None;
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
+    }
+
     /// Waits for the process to exit (after a signal was sent).
     pub fn terminate_wait(&mut self) -> std::process::ExitStatus {
         self.child

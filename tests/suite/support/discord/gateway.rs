@@ -52,6 +52,10 @@ pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
 }
 
 async fn connection(stream: TcpStream, shared: Arc<Shared>) {
+    // Unreachable: the connection is dropped before the websocket handshake.
+    if shared.lock().gateway_refused {
+        return;
+    }
     let mut query = String::new();
     #[allow(clippy::result_large_err)] // the signature is tungstenite's `Callback`
     let record_query = |request: &Request, response: Response| {

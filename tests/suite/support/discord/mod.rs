@@ -524,6 +524,13 @@ impl DiscordServer {
         self.shared.disconnect(how);
     }
 
+    /// The gateway becomes unreachable: open websockets are dropped without a close frame and
+    /// every new connection is dropped before its handshake, as when Discord cannot be reached.
+    pub async fn refuse_gateway(&self) {
+        self.shared.lock().gateway_refused = true;
+        self.disconnect(Disconnect::Abrupt).await;
+    }
+
     /// The member's roles change (an admin took one away, say) without them interacting.
     pub fn set_member_roles(&self, guild: u64, user: u64, roles: &[u64]) {
         let mut state = self.shared.lock();
@@ -1108,6 +1115,8 @@ struct State {
     /// latest interaction showed it (or as a test changed it); anyone else is 10007 Unknown
     /// Member.
     members: HashMap<(u64, u64), Value>,
+    /// Set by [`DiscordServer::refuse_gateway`]: every new gateway connection is dropped.
+    gateway_refused: bool,
     /// Posts and edits Discord refused as it refuses correct bots (see
     /// [`DiscordServer::refused_channel_posts`]).
     refused_channel_posts: Vec<String>,
