@@ -2218,4 +2218,111 @@ mod approvals {
             ("approval_expired", Some("card_not_posted"))
         );
     }
+
+    /// Discord honours an interaction token for 15 minutes: past that the requester's is
+    /// neither handed out nor kept.
+    #[sqlx::test(migrations = "./migrations")]
+    async fn the_requester_token_is_kept_only_while_discord_honours_it(pool: PgPool) {
+        let store = PgStore::from_pool(pool.clone());
+        let card = Card {
+            channel: ChannelId(77),
+            message: 88,
+            locale: None,
+        };
+        let token = SecretString::from("interaction-token-secret");
+        let old = open(&store, "13501", Duration::from_secs(3_600)).await;
+        let swept = open(&store, "13502", Duration::from_secs(3_600)).await;
+        let fresh = open(&store, "13503", Duration::from_secs(3_600)).await;
+        for id in [old, swept, fresh] {
+            store.attach_card(id, &card, &token, None).await.unwrap();
+        }
+        sqlx::query(
+            "UPDATE approvals SET created_at = now() - interval '16 minutes' WHERE id = ANY($1)",
+        )
+        .bind(vec![old.0, swept.0])
+        .execute(&pool)
+        .await
+        .unwrap();
+        let found = store.take_card_and_token(old).await.unwrap();
+        assert!(found.requester_token.is_none(), "too old to hand out");
+        assert_eq!(found.card, Some(card));
+        store.expire_due().await.unwrap();
+        let kept: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM approvals WHERE requester_token IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(kept, [fresh.0], "the sweeper forgot the stale one");
+    }
+
+    /// An approval that no longer passes the guild's rules ends as `refused`, once, with its
+    /// audit row closed as the refusal says and the first decider kept.
+    #[sqlx::test(migrations = "./migrations")]
+    async fn a_refusal_at_approval_or_claim_ends_the_approval_and_its_row(pool: PgPool) {
+        let store = PgStore::from_pool(pool.clone());
+        let approver = Actor::new("41", "approver");
+        let at_approval = open(&store, "13601", Duration::from_secs(3_600)).await;
+        let refused = store
+            .refuse(
+                at_approval,
+                ApprovalStatus::Pending,
+                &approver,
+                AuditOutcome::InvalidInput,
+                "invalid_expiry",
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(&refused, Transition::Won(a) if a.status == ApprovalStatus::Refused && a.decided_by == Some(UserId(41))),
+            "{refused:?}"
+        );
+        let row = fetch_row(&pool, "13601").await;
+        assert_eq!(
+            (row.outcome.as_str(), row.error_code.as_deref()),
+            ("invalid_input", Some("invalid_expiry"))
+        );
+        let again = store
+            .refuse(
+                at_approval,
+                ApprovalStatus::Pending,
+                &approver,
+                AuditOutcome::DeniedRole,
+                "missing_role",
+            )
+            .await
+            .unwrap();
+        assert!(matches!(again, Transition::Lost(_)), "{again:?}");
+
+        let at_claim = open(&store, "13602", Duration::from_secs(3_600)).await;
+        store
+            .decide(at_claim, true, &approver, Duration::from_secs(3_600))
+            .await
+            .unwrap();
+        let requester = Actor::new(REQUESTER.to_string(), "requester");
+        let refused = store
+            .refuse(
+                at_claim,
+                ApprovalStatus::Approved,
+                &requester,
+                AuditOutcome::DeniedRole,
+                "missing_role",
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(&refused, Transition::Won(a) if a.decided_by == Some(UserId(41))),
+            "the approver stays the decider: {refused:?}"
+        );
+        let row = fetch_row(&pool, "13602").await;
+        assert_eq!(
+            (row.outcome.as_str(), row.error_code.as_deref()),
+            ("denied_role", Some("missing_role"))
+        );
+        assert_eq!(row.approved_by.as_deref(), Some("41"));
+        assert!(matches!(
+            store.claim(at_claim, UserId(REQUESTER)).await.unwrap(),
+            Transition::Lost(_)
+        ));
+    }
 }
