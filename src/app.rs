@@ -28,6 +28,10 @@ use crate::share::{
 use crate::store::{self, PgStore, StoreError};
 use crate::telemetry::metric;
 
+mod background;
+
+use background::Background;
+
 /// How long in-flight interactions may take to finish after SIGTERM/SIGINT.
 pub const DRAIN_BOUND: Duration = Duration::from_secs(20);
 /// How long closing the database pool may take at shutdown: connections abandoned to a
@@ -36,6 +40,8 @@ const POOL_CLOSE_BOUND: Duration = Duration::from_secs(3);
 /// How long closing the gateway may take at shutdown (serenity waits up to 1 s per shard).
 const GATEWAY_CLOSE_BOUND: Duration = Duration::from_secs(5);
 const RETENTION_EVERY: Duration = Duration::from_secs(3_600);
+/// How long the background jobs may take to stop at shutdown.
+const JOBS_STOP_BOUND: Duration = Duration::from_secs(2);
 const EVICT_IDLE_EVERY: Duration = Duration::from_secs(60);
 
 /// How long `/readyz` waits for the database; below the usual probe timeouts, so a hung
@@ -283,12 +289,16 @@ impl Application {
         ));
         tracing::info!(listen = %settings.http.listen, "health, readiness and metrics endpoints up");
 
-        let retention = store::spawn_retention(
-            store.clone(),
-            settings.audit.retention_days,
-            RETENTION_EVERY,
+        let mut jobs = Background::default();
+        jobs.spawn(
+            "audit retention",
+            store::retention(
+                store.clone(),
+                settings.audit.retention_days,
+                RETENTION_EVERY,
+            ),
         );
-        let eviction = tokio::spawn(async move {
+        jobs.spawn("rate limiter eviction", async move {
             let mut every = tokio::time::interval(EVICT_IDLE_EVERY);
             loop {
                 every.tick().await;
@@ -296,10 +306,9 @@ impl Application {
                 metrics::gauge!(metric::RATELIMIT_TRACKED_KEYS).set(limits.tracked_keys() as f64);
             }
         });
-
         // Approvals past share.approval_timeout end here, whichever replica gets to them.
         let sweeping = bot.clone();
-        let sweeper = tokio::spawn(async move {
+        jobs.spawn("approvals sweeper", async move {
             let timeout = sweeping.share.operator.approval_timeout;
             let mut every = tokio::time::interval(discord::approvals::sweep_every(timeout));
             loop {
@@ -308,15 +317,33 @@ impl Application {
             }
         });
 
-        let delivery_result = match delivery {
-            Delivery::Gateway(client) => run_gateway(client, &bot, stop).await,
-            Delivery::Http { listener, verifier } => {
-                run_http(listener, verifier, &settings, &bot, serving, stop).await
+        // A job that ends stops the process the usual way: drained, then a non-zero exit.
+        let (stop_now, stopped_now) = tokio::sync::oneshot::channel::<()>();
+        let stop = async move {
+            tokio::select! {
+                () = stop => {}
+                _ = stopped_now => {}
             }
         };
-        retention.abort();
-        eviction.abort();
-        sweeper.abort();
+        let delivery = async {
+            match delivery {
+                Delivery::Gateway(client) => run_gateway(client, &bot, stop).await,
+                Delivery::Http { listener, verifier } => {
+                    run_http(listener, verifier, &settings, &bot, serving, stop).await
+                }
+            }
+        };
+        tokio::pin!(delivery);
+        let mut ended_job = None;
+        let delivery_result = tokio::select! {
+            result = &mut delivery => result,
+            job = jobs.first_to_end() => {
+                ended_job = Some(job);
+                let _ = stop_now.send(());
+                delivery.await
+            }
+        };
+        jobs.shutdown(JOBS_STOP_BOUND).await;
         let _ = stop_ops.send(());
         if let Ok(Err(e)) = ops.await {
             tracing::warn!(error = %e, "the operations endpoint stopped with an error");
@@ -328,6 +355,9 @@ impl Application {
             tracing::warn!("database connections still busy at shutdown; leaving them");
         }
         delivery_result?;
+        if let Some(job) = ended_job {
+            return Err(anyhow!("the background job '{job}' stopped"));
+        }
         tracing::info!("stopped");
         Ok(())
     }

@@ -11,7 +11,6 @@ use serde::{Serialize, Serializer};
 use sqlx::Postgres;
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
-use tokio::task::JoinHandle;
 
 use super::{PgStore, StoreError, retry_on_dead_connection};
 use crate::share::ports::{AuditAttempt, AuditBegin, AuditCompletion, AuditLog, StorageError};
@@ -377,11 +376,11 @@ pub struct RetentionReport {
 
 /// The running bot's periodic job: every `every` (first pass at once), closes pending rows
 /// abandoned for [`STALE_PENDING_AFTER`], prunes rows older than `retention_days` and drops
-/// rate-limit cells back to full capacity. Failures
-/// are logged and retried next time. Abort the handle to stop it.
-pub fn spawn_retention(store: PgStore, retention_days: u32, every: Duration) -> JoinHandle<()> {
+/// rate-limit cells back to full capacity, and forgets interactions seen more than a day ago.
+/// Failures are logged and retried next time. Never ends; drop (or abort) it to stop it.
+pub async fn retention(store: PgStore, retention_days: u32, every: Duration) {
     let every = every.max(Duration::from_secs(1));
-    tokio::spawn(async move {
+    {
         let mut ticker = tokio::time::interval(every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -405,7 +404,7 @@ pub fn spawn_retention(store: PgStore, retention_days: u32, every: Duration) -> 
                 }
             }
         }
-    })
+    }
 }
 
 impl AuditLog for PgStore {

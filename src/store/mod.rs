@@ -27,7 +27,7 @@ mod ratelimit;
 pub use approvals::{Card, Decision};
 pub use audit::{
     AUDIT_COLUMNS, AuditFilter, AuditRow, COMPLETE_PENDING, INSERT_PENDING, PRUNE_BATCH_ROWS,
-    RetentionReport, STALE_PENDING_AFTER, format_timestamp, spawn_retention,
+    RetentionReport, STALE_PENDING_AFTER, format_timestamp, retention,
 };
 pub use guilds::{Actor, AdminChange};
 pub use ratelimit::PgRateLimits;

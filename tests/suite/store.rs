@@ -792,7 +792,11 @@ async fn the_periodic_job_runs_by_itself(pool: PgPool) {
     age_rows(&pool, "9001", "500 days").await;
     age_rows(&pool, "9002", "1 hour").await;
 
-    let job = store::spawn_retention(store.clone(), 400, Duration::from_secs(3600));
+    let job = tokio::spawn(store::retention(
+        store.clone(),
+        400,
+        Duration::from_secs(3600),
+    ));
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let pending = count(
