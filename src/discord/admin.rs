@@ -8,7 +8,7 @@ use super::replies::{self, channel_list, code, escape, timestamps};
 use crate::safe_text::{ECHO_MAX_CHARS, shorten, visible};
 use crate::share::ports::{AuditEntry, RoleChange};
 use crate::share::{
-    AccessDecision, AdminOutcome, AdminRefusal, ChannelDecision, Expiry, ExpiryVerdict,
+    Denial, AdminOutcome, AdminRefusal, ChannelDecision, Expiry, ExpiryVerdict,
     Explanation, PolicyError, PolicySetting, PolicyView, Refusal, TargetType, UserId,
 };
 
@@ -328,7 +328,7 @@ fn explanation_text(lang: Lang, user: UserId, e: &Explanation) -> String {
         ),
     };
     let roles = match (&e.access, &e.member) {
-        (AccessDecision::EmptyAllowlist, _) => tr!(lang, "explain-roles-empty"),
+        (Err(Denial::EmptyAllowlist), _) => tr!(lang, "explain-roles-empty"),
         (_, Some(m)) => {
             let list: Vec<String> = m
                 .roles

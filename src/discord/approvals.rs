@@ -15,7 +15,7 @@ use super::replies::{self, code, escape, timestamps};
 use crate::safe_text::{ECHO_MAX_CHARS, shorten};
 use crate::share::ports::Actor;
 use crate::share::{
-    AccessDecision, AdminPermissions, Approval, ApprovalAction, ApprovalId, ApprovalStatus,
+    Denial, AdminPermissions, Approval, ApprovalAction, ApprovalId, ApprovalStatus,
     ChannelId, ClickOutcome, ClickRefusal, Clicker, Expiry, GuildId, NoLongerAllowed, UserId,
 };
 use crate::store::{Card, Decision, PgStore};
@@ -292,10 +292,10 @@ fn no_longer_allowed(lang: Lang, a: &Approval, why: &NoLongerAllowed) -> String 
     let requester = format!("<@{}>", a.requester);
     let expiry = replies::expiry(lang, a.expiry);
     match why {
-        NoLongerAllowed::Access(AccessDecision::GuildNotEnabled) => {
+        NoLongerAllowed::Access(Denial::GuildNotEnabled) => {
             tr!(lang, "why-guild-not-enabled")
         }
-        NoLongerAllowed::Access(AccessDecision::EmptyAllowlist) => {
+        NoLongerAllowed::Access(Denial::EmptyAllowlist) => {
             tr!(lang, "why-empty-allowlist")
         }
         NoLongerAllowed::Access(_) => tr!(lang, "why-missing-role", requester = requester),

@@ -15,7 +15,7 @@ use super::i18n::{Lang, duration, tr};
 use crate::safe_text::{shorten, visible};
 use crate::share::ports::{AuditOutcome, IssueFailureKind};
 use crate::share::{
-    AccessDecision, ChannelId, DurationParseError, Expiry, ExpiryError, InvalidInput, IssuedShare,
+    Denial, ChannelId, DurationParseError, Expiry, ExpiryError, InvalidInput, IssuedShare,
     LimitScope, MalformedDuration, REASON_MAX_CHARS, ReasonError, ShareOutcome, Suggestion,
     TARGET_ID_MAX_LEN, TargetIdError, TargetType,
 };
@@ -439,12 +439,12 @@ fn render(lang: Lang, outcome: &ShareOutcome) -> EditInteractionResponse {
                 channels = channel_list(lang, allowed)
             ),
         ),
-        ShareOutcome::Denied(AccessDecision::GuildNotEnabled) => embed(
+        ShareOutcome::Denied(Denial::GuildNotEnabled) => embed(
             COLOR_REFUSED,
             tr!(lang, "guild-not-enabled-title"),
             tr!(lang, "guild-not-enabled"),
         ),
-        ShareOutcome::Denied(AccessDecision::EmptyAllowlist) => embed(
+        ShareOutcome::Denied(Denial::EmptyAllowlist) => embed(
             COLOR_REFUSED,
             tr!(lang, "empty-allowlist-title"),
             tr!(lang, "empty-allowlist"),
@@ -673,7 +673,7 @@ mod tests {
 
     #[test]
     fn fit_leaves_replies_within_limits_alone() {
-        let reply = share(Lang::En, &ShareOutcome::Denied(AccessDecision::MissingRole));
+        let reply = share(Lang::En, &ShareOutcome::Denied(Denial::MissingRole));
         assert_eq!(json(&fit(reply.clone())), json(&reply));
     }
 
@@ -703,8 +703,8 @@ mod tests {
     #[test]
     fn every_reply_mentions_nobody() {
         let outcomes = [
-            ShareOutcome::Denied(AccessDecision::EmptyAllowlist),
-            ShareOutcome::Denied(AccessDecision::MissingRole),
+            ShareOutcome::Denied(Denial::EmptyAllowlist),
+            ShareOutcome::Denied(Denial::MissingRole),
             ShareOutcome::AuditUnavailable,
             ShareOutcome::Replayed,
             ShareOutcome::RateLimited {
@@ -725,7 +725,7 @@ mod tests {
     fn empty_allowlist_names_the_admin_command() {
         let v = json(&share(
             Lang::En,
-            &ShareOutcome::Denied(AccessDecision::EmptyAllowlist),
+            &ShareOutcome::Denied(Denial::EmptyAllowlist),
         ));
         assert!(
             v["embeds"][0]["description"]
@@ -773,7 +773,7 @@ mod tests {
                 ["共有リンクはこちらです", "1 時間 30 分"],
             ),
             (
-                &ShareOutcome::Denied(AccessDecision::MissingRole),
+                &ShareOutcome::Denied(Denial::MissingRole),
                 ["您无法在此分享链接", "/share-admin roles add"],
                 [
                     "ここでは共有リンクを作成できません",

@@ -411,7 +411,7 @@ mod tests {
     use super::*;
     use crate::share::fakes::{FakeLimiter, FakeSettings};
     use crate::share::{
-        AccessDecision, ChannelDecision, ExpiryError, ExpiryVerdict, GuildScope, Refusal,
+        Denial, ChannelDecision, ExpiryError, ExpiryVerdict, GuildScope, Refusal,
         Remaining, UserId,
     };
 
@@ -1002,7 +1002,7 @@ mod tests {
         };
         assert_eq!(user, UserId(5));
         assert_eq!(explanation.channel, ChannelDecision::Listed);
-        assert_eq!(explanation.access, AccessDecision::Allowed);
+        assert_eq!(explanation.access, Ok(()));
         assert_eq!(
             explanation.expiry,
             Some(ExpiryVerdict::AboveCap { cap: expiry("1h") })
@@ -1029,7 +1029,7 @@ mod tests {
             panic!("{outcome:?}")
         };
         assert!(matches!(explanation.verdict, Err(Refusal::Channel { .. })));
-        assert_eq!(explanation.access, AccessDecision::MissingRole);
+        assert_eq!(explanation.access, Err(Denial::MissingRole));
 
         assert_eq!(changes(&svc).len(), recorded, "explain changes nothing");
         assert_eq!(

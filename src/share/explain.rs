@@ -8,7 +8,7 @@ use super::guardrails::{
 };
 use super::ports::GuildSettings;
 use super::{
-    AccessDecision, Expiry, ExpiryError, GuildPolicy, Remaining, RoleId, decide_access,
+    Denial, Expiry, ExpiryError, GuildPolicy, Remaining, RoleId, decide_access,
     parse_duration,
 };
 
@@ -29,7 +29,7 @@ pub struct Explanation {
     /// The channel asked about (the admin's own when none was given).
     pub place: Option<ChannelPlace>,
     pub channel: ChannelDecision,
-    pub access: AccessDecision,
+    pub access: Result<(), Denial>,
     /// The member's allowed roles with their caps, their cap and default; `None` when they
     /// hold no allowed role.
     pub member: Option<MemberCap>,
@@ -145,7 +145,7 @@ mod tests {
     fn an_allowed_member_in_an_allowed_channel() {
         let e = explain(&settings(), policy(), &[ROLE], at(ROOM), Some("2d"), PLENTY);
         assert_eq!(e.channel, ChannelDecision::Listed);
-        assert_eq!(e.access, AccessDecision::Allowed);
+        assert_eq!(e.access, Ok(()));
         let member = e.member.clone().unwrap();
         assert_eq!((member.cap, member.default), (exp("3d"), exp("1d")));
         assert_eq!(e.expiry, Some(ExpiryVerdict::Granted(exp("2d"))));
@@ -233,7 +233,7 @@ mod tests {
             Some("1h"),
             PLENTY,
         );
-        assert_eq!(no_role.access, AccessDecision::MissingRole);
+        assert_eq!(no_role.access, Err(Denial::MissingRole));
         assert_eq!(no_role.member, None);
         assert_eq!(
             no_role.expiry,
@@ -242,7 +242,7 @@ mod tests {
         );
         assert_eq!(
             no_role.verdict,
-            Err(Refusal::Access(AccessDecision::MissingRole))
+            Err(Refusal::Access(Denial::MissingRole))
         );
 
         let bad = explain(&settings(), policy(), &[ROLE], at(ROOM), Some("5d"), PLENTY);

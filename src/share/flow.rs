@@ -20,7 +20,7 @@ use super::ports::{
     GuildSettings, Limiter, TokenIssuer,
 };
 use super::{
-    AccessDecision, ChannelPlace, Expiry, GuildId, LimitScope, LinkTemplate, LinkValues, Operator,
+    Denial, ChannelPlace, Expiry, GuildId, LimitScope, LinkTemplate, LinkValues, Operator,
     RateDecision, Reason, RoleId, TargetId, TargetType, UserId, parse_duration,
 };
 
@@ -244,7 +244,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
 
         // First of all: the operator's account is not for every guild that adds the bot.
         if !self.operator.serves(req.guild_id) {
-            let refusal = ShareOutcome::Denied(AccessDecision::GuildNotEnabled);
+            let refusal = ShareOutcome::Denied(Denial::GuildNotEnabled);
             return self
                 .refuse(&attempt, started, "guild_not_enabled", refusal)
                 .await;
@@ -1288,7 +1288,7 @@ mod tests {
         let report = svc.share(req).await;
         assert!(matches!(
             report.outcome,
-            ShareOutcome::Denied(AccessDecision::GuildNotEnabled)
+            ShareOutcome::Denied(Denial::GuildNotEnabled)
         ));
         assert_eq!(svc.guilds.reads.load(Ordering::SeqCst), 0);
         assert_eq!(

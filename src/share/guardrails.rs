@@ -3,7 +3,7 @@
 //! decides a request after its input was read; `/share` and `/share-admin explain` both call
 //! it, so a dry run cannot disagree with the real thing.
 
-use super::{AccessDecision, AllowedRole, ChannelId, Expiry, GuildPolicy, RoleId, decide_access};
+use super::{Denial, AllowedRole, ChannelId, Expiry, GuildPolicy, RoleId, decide_access};
 use crate::share::ports::{AuditOutcome, GuildSettings};
 
 /// Longest reason kept (SPEC §9).
@@ -116,7 +116,7 @@ impl Reason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     Channel { allowed: Vec<ChannelId> },
-    Access(AccessDecision),
+    Access(Denial),
     AboveCap { cap: Expiry },
 }
 
@@ -125,9 +125,9 @@ impl Refusal {
     pub fn code(&self) -> &'static str {
         match self {
             Refusal::Channel { .. } => "channel_not_allowed",
-            Refusal::Access(AccessDecision::EmptyAllowlist) => "empty_allowlist",
-            Refusal::Access(AccessDecision::GuildNotEnabled) => "guild_not_enabled",
-            Refusal::Access(_) => "missing_role",
+            Refusal::Access(Denial::EmptyAllowlist) => "empty_allowlist",
+            Refusal::Access(Denial::GuildNotEnabled) => "guild_not_enabled",
+            Refusal::Access(Denial::MissingRole) => "missing_role",
             Refusal::AboveCap { .. } => "expiry_above_role_max",
         }
     }
@@ -147,10 +147,7 @@ pub fn evaluate(
     {
         return Err(Refusal::Channel { allowed });
     }
-    match decide_access(&settings.allowed_roles, member_roles) {
-        AccessDecision::Allowed => {}
-        denied => return Err(Refusal::Access(denied)),
-    }
+    decide_access(&settings.allowed_roles, member_roles).map_err(Refusal::Access)?;
     let cap = MemberCap::of(policy, &settings.allowed_roles, member_roles)
         .expect("an allowed member holds an allowed role");
     cap.grant(requested)
@@ -162,7 +159,7 @@ pub fn evaluate(
 pub enum NoLongerAllowed {
     /// The guild is no longer served, allows no role, or the requester holds no allowed role
     /// (or left the guild).
-    Access(AccessDecision),
+    Access(Denial),
     /// The guild's maximum was lowered below the expiry asked for.
     AboveMax { max: Expiry },
     /// Approvals are no longer set up, and the expiry is above the requester's cap.
@@ -197,13 +194,10 @@ pub fn recheck(
     expiry: Expiry,
 ) -> Result<(), NoLongerAllowed> {
     if !served {
-        return Err(NoLongerAllowed::Access(AccessDecision::GuildNotEnabled));
+        return Err(NoLongerAllowed::Access(Denial::GuildNotEnabled));
     }
     let roles = member_roles.unwrap_or_default();
-    match decide_access(&settings.allowed_roles, roles) {
-        AccessDecision::Allowed => {}
-        denied => return Err(NoLongerAllowed::Access(denied)),
-    }
+    decide_access(&settings.allowed_roles, roles).map_err(NoLongerAllowed::Access)?;
     if expiry > policy.max_expiry() {
         return Err(NoLongerAllowed::AboveMax {
             max: policy.max_expiry(),
@@ -372,7 +366,7 @@ mod tests {
         );
         assert_eq!(
             evaluate(&settings, p, place(7, None), &[RoleId(2)], long),
-            Err(Refusal::Access(AccessDecision::MissingRole))
+            Err(Refusal::Access(Denial::MissingRole))
         );
         assert_eq!(
             evaluate(&settings, p, place(7, None), &[RoleId(1)], long),
@@ -385,7 +379,7 @@ mod tests {
         let empty = GuildSettings::default();
         assert_eq!(
             evaluate(&empty, p, place(7, None), &[RoleId(1)], None),
-            Err(Refusal::Access(AccessDecision::EmptyAllowlist))
+            Err(Refusal::Access(Denial::EmptyAllowlist))
         );
     }
 
@@ -394,12 +388,12 @@ mod tests {
         let codes = [
             (Refusal::Channel { allowed: vec![] }, "channel_not_allowed"),
             (
-                Refusal::Access(AccessDecision::EmptyAllowlist),
+                Refusal::Access(Denial::EmptyAllowlist),
                 "empty_allowlist",
             ),
-            (Refusal::Access(AccessDecision::MissingRole), "missing_role"),
+            (Refusal::Access(Denial::MissingRole), "missing_role"),
             (
-                Refusal::Access(AccessDecision::GuildNotEnabled),
+                Refusal::Access(Denial::GuildNotEnabled),
                 "guild_not_enabled",
             ),
             (
@@ -481,7 +475,7 @@ mod tests {
                 true,
                 Some(&none),
                 "1h",
-                Err(NoLongerAllowed::Access(AccessDecision::MissingRole)),
+                Err(NoLongerAllowed::Access(Denial::MissingRole)),
             ),
             (
                 "not a member",
@@ -489,7 +483,7 @@ mod tests {
                 true,
                 None,
                 "1h",
-                Err(NoLongerAllowed::Access(AccessDecision::MissingRole)),
+                Err(NoLongerAllowed::Access(Denial::MissingRole)),
             ),
             (
                 "guild not served",
@@ -497,7 +491,7 @@ mod tests {
                 true,
                 Some(&uncapped),
                 "1h",
-                Err(NoLongerAllowed::Access(AccessDecision::GuildNotEnabled)),
+                Err(NoLongerAllowed::Access(Denial::GuildNotEnabled)),
             ),
         ];
         for (what, served, approvals, roles, expiry, expected) in cases {
@@ -510,7 +504,7 @@ mod tests {
         let empty = GuildSettings::default();
         assert_eq!(
             recheck(true, &empty, p, Some(&uncapped), exp("1h")),
-            Err(NoLongerAllowed::Access(AccessDecision::EmptyAllowlist))
+            Err(NoLongerAllowed::Access(Denial::EmptyAllowlist))
         );
     }
 }

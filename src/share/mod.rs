@@ -52,7 +52,7 @@ pub use notice::AuditNotice;
 pub use operator::Operator;
 pub use outcome::{InvalidInput, IssuedShare, ShareOutcome, ShareReport};
 pub use policy::{
-    AccessDecision, AdminPermissions, AllowedRole, GuildPolicy, PolicyChange, PolicyError,
+    Denial, AdminPermissions, AllowedRole, GuildPolicy, PolicyChange, PolicyError,
     PolicySetting, PolicySettings, decide_access, is_admin,
 };
 pub use ratelimit::{LayeredLimits, LimitScope, RateDecision, RateLimits, RateSpec, Remaining};

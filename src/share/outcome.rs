@@ -10,7 +10,7 @@ use super::approval::Approval;
 use super::notice::AuditNotice;
 use super::ports::{AuditCompletion, AuditOutcome, IssueFailure};
 use super::{
-    AccessDecision, ChannelId, Expiry, ExpiryError, LimitScope, ReasonError, RoleId, TargetId,
+    Denial, ChannelId, Expiry, ExpiryError, LimitScope, ReasonError, RoleId, TargetId,
     TargetIdError, TargetType,
 };
 
@@ -73,7 +73,7 @@ impl std::fmt::Debug for IssuedShare {
 pub enum ShareOutcome {
     Issued(IssuedShare),
     Invalid(InvalidInput),
-    Denied(AccessDecision),
+    Denied(Denial),
     /// Channels are listed and this is not one of them (nor a thread in one).
     ChannelNotAllowed {
         allowed: Vec<ChannelId>,

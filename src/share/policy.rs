@@ -187,10 +187,9 @@ impl PolicySettings {
     }
 }
 
-/// Why a member may or may not share.
+/// Why a member may not share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccessDecision {
-    Allowed,
+pub enum Denial {
     /// The guild has allowed no role at all: deny by default.
     EmptyAllowlist,
     /// Roles are allowed, but the member holds none of them.
@@ -200,13 +199,13 @@ pub enum AccessDecision {
 }
 
 /// Deny by default: a member is allowed only when one of their roles is on the allowlist.
-pub fn decide_access(allowed: &[AllowedRole], member_roles: &[RoleId]) -> AccessDecision {
+pub fn decide_access(allowed: &[AllowedRole], member_roles: &[RoleId]) -> Result<(), Denial> {
     if allowed.is_empty() {
-        AccessDecision::EmptyAllowlist
+        Err(Denial::EmptyAllowlist)
     } else if allowed.iter().any(|a| member_roles.contains(&a.role)) {
-        AccessDecision::Allowed
+        Ok(())
     } else {
-        AccessDecision::MissingRole
+        Err(Denial::MissingRole)
     }
 }
 
@@ -240,19 +239,19 @@ mod tests {
     fn allowlist_denies_by_default() {
         assert_eq!(
             decide_access(&[], &[RoleId(1)]),
-            AccessDecision::EmptyAllowlist
+            Err(Denial::EmptyAllowlist)
         );
         assert_eq!(
             decide_access(&allowed(&[2]), &[RoleId(1)]),
-            AccessDecision::MissingRole
+            Err(Denial::MissingRole)
         );
         assert_eq!(
             decide_access(&allowed(&[2]), &[]),
-            AccessDecision::MissingRole
+            Err(Denial::MissingRole)
         );
         assert_eq!(
             decide_access(&allowed(&[2, 3]), &[RoleId(1), RoleId(3)]),
-            AccessDecision::Allowed
+            Ok(())
         );
     }
 
