@@ -8,7 +8,7 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use dlc_share_bot::discord::i18n::Lang;
 use dlc_share_bot::discord::replies;
-use dlc_share_bot::share::{AccessDecision, IssuedShare, ShareOutcome, TargetId, TargetType};
+use dlc_share_bot::share::{Denial, IssuedShare, ShareOutcome, TargetId, TargetType};
 
 fn render(c: &mut Criterion) {
     let issued = ShareOutcome::Issued(IssuedShare {
@@ -23,7 +23,7 @@ fn render(c: &mut Criterion) {
         lifetime: Duration::from_secs(5_400),
         request_id: "4E80BD5A-765B-EC96-8FA7-03AF487A3083".into(),
     });
-    let refused = ShareOutcome::Denied(AccessDecision::MissingRole);
+    let refused = ShareOutcome::Denied(Denial::MissingRole);
     for (name, lang, outcome) in [
         ("reply_issued_en", Lang::En, &issued),
         ("reply_issued_zh_cn", Lang::ZhCn, &issued),

@@ -8,8 +8,8 @@ use super::replies::{self, channel_list, code, escape, timestamps};
 use crate::safe_text::{ECHO_MAX_CHARS, shorten, visible};
 use crate::share::ports::{AuditEntry, RoleChange};
 use crate::share::{
-    Denial, AdminOutcome, AdminRefusal, ChannelDecision, Expiry, ExpiryVerdict,
-    Explanation, PolicyError, PolicySetting, PolicyView, Refusal, TargetType, UserId,
+    AdminOutcome, AdminRefusal, ChannelDecision, Denial, Expiry, ExpiryVerdict, Explanation,
+    PolicyError, PolicySetting, PolicyView, Refusal, TargetType, UserId,
 };
 
 /// Discord messages stop at 2,000 characters; the audit listing stops a little before.
@@ -389,7 +389,11 @@ fn explanation_text(lang: Lang, user: UserId, e: &Explanation) -> String {
         Ok(x) if e.expiry.is_none() => Some(tr!(lang, "explain-default", expiry = exp(*x))),
         Ok(_) => None,
         Err(Refusal::AboveCap { .. }) => None,
-        Err(r) => Some(tr!(lang, "explain-first-refusal", code = code(r.code()))),
+        Err(r) => Some(tr!(
+            lang,
+            "explain-first-refusal",
+            code = code(r.code().as_str())
+        )),
     };
     let limit = match e.remaining {
         Some(r) => tr!(

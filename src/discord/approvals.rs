@@ -15,8 +15,8 @@ use super::replies::{self, code, escape, timestamps};
 use crate::safe_text::{ECHO_MAX_CHARS, shorten};
 use crate::share::ports::Actor;
 use crate::share::{
-    Denial, AdminPermissions, Approval, ApprovalAction, ApprovalId, ApprovalStatus,
-    ChannelId, ClickOutcome, ClickRefusal, Clicker, Expiry, GuildId, NoLongerAllowed, UserId,
+    AdminPermissions, Approval, ApprovalAction, ApprovalId, ApprovalStatus, ChannelId,
+    ClickOutcome, ClickRefusal, Clicker, Denial, Expiry, GuildId, NoLongerAllowed, UserId,
 };
 use crate::store::{Card, Decision, PgStore};
 

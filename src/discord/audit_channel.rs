@@ -10,7 +10,7 @@ use serenity::all::{CreateAllowedMentions, CreateMessage, Http};
 use super::i18n::{Lang, tr};
 use super::replies::{self, code, escape};
 use crate::safe_text::{ECHO_MAX_CHARS, shorten};
-use crate::share::AuditNotice;
+use crate::share::{AuditNotice, ErrorCode};
 use crate::telemetry::metric;
 
 /// Posts over the bot's REST client (bot token; not an interaction webhook).
@@ -61,7 +61,7 @@ pub fn message(lang: Lang, n: &AuditNotice) -> CreateMessage {
         what,
         n.expire_seconds,
         n.outcome.as_str(),
-        n.error_code.as_deref(),
+        n.error_code.as_ref().map(ErrorCode::as_str),
     );
     let content = match n.reason.as_deref() {
         Some(r) => format!("{line}\n{}", tr!(lang, "reason-line", reason = escape(r))),

@@ -29,7 +29,7 @@ use crate::aliyun::GetTokenClient;
 use crate::share::ports::{Actor, Deliveries};
 use crate::share::{
     AdminCaller, AdminPermissions, AdminService, ApprovalAction, AuditNotice, ClickOutcome,
-    GuildId, LayeredLimits, RoleId, ShareOutcome, ShareRequest, ShareService, UserId,
+    ErrorCode, GuildId, LayeredLimits, RoleId, ShareOutcome, ShareRequest, ShareService, UserId,
     suggest_expiries,
 };
 use crate::store::{PgRateLimits, PgStore};
@@ -186,7 +186,7 @@ impl Bot {
                 }
                 // Unserved, yet still one audit row per /share attempt.
                 if let Some(request) = incoming.share_request() {
-                    self.share.record_unserved(&request, "shutting_down").await;
+                    self.share.record_unserved(&request, ErrorCode::ShuttingDown).await;
                 }
                 return;
             };
@@ -209,7 +209,7 @@ impl Bot {
                 metrics::counter!(metric::INTERACTIONS_TOTAL, "command" => incoming.path.clone(), "outcome" => "unanswered").increment(1);
                 // Unanswerable, yet still one audit row per /share attempt, issuing nothing.
                 if let Some(request) = &request {
-                    self.share.record_unserved(request, "unacknowledged").await;
+                    self.share.record_unserved(request, ErrorCode::Unacknowledged).await;
                 }
                 return;
             }
@@ -220,7 +220,7 @@ impl Bot {
                     // Fail closed: nothing is done that could not be told apart from a replay.
                     let reply = match &request {
                         Some(request) => {
-                            self.share.record_unserved(request, "storage_unavailable").await;
+                            self.share.record_unserved(request, ErrorCode::StorageUnavailable).await;
                             replies::share(incoming.lang, &ShareOutcome::AuditUnavailable)
                         }
                         None => replies::text(tr!(incoming.lang, "storage-unavailable-nothing-changed")),

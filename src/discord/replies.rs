@@ -15,7 +15,7 @@ use super::i18n::{Lang, duration, tr};
 use crate::safe_text::{shorten, visible};
 use crate::share::ports::{AuditOutcome, IssueFailureKind};
 use crate::share::{
-    Denial, ChannelId, DurationParseError, Expiry, ExpiryError, InvalidInput, IssuedShare,
+    ChannelId, Denial, DurationParseError, Expiry, ExpiryError, InvalidInput, IssuedShare,
     LimitScope, MalformedDuration, REASON_MAX_CHARS, ReasonError, ShareOutcome, Suggestion,
     TARGET_ID_MAX_LEN, TargetIdError, TargetType,
 };

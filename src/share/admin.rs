@@ -411,8 +411,7 @@ mod tests {
     use super::*;
     use crate::share::fakes::{FakeLimiter, FakeSettings};
     use crate::share::{
-        Denial, ChannelDecision, ExpiryError, ExpiryVerdict, GuildScope, Refusal,
-        Remaining, UserId,
+        ChannelDecision, Denial, ExpiryError, ExpiryVerdict, GuildScope, Refusal, Remaining, UserId,
     };
 
     const GUILD: GuildId = GuildId(10);

@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 
 use super::ports::{Actor, AuditAttempt, AuditOutcome, StorageError};
 use super::{AdminPermissions, is_admin};
-use super::{Expiry, GuildId, RoleId, TargetId, TargetType, UserId};
+use super::{ErrorCode, Expiry, GuildId, RoleId, TargetId, TargetType, UserId};
 
 /// An approval's id, as carried in its buttons' `custom_id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -189,7 +189,7 @@ pub trait ApprovalStore: Send + Sync {
         from: ApprovalStatus,
         by: &Actor,
         outcome: AuditOutcome,
-        code: &str,
+        code: ErrorCode,
     ) -> impl Future<Output = Result<Transition, StorageError>> + Send;
 
     /// Every open approval past its time → expired (audit rows `approval_expired`).

@@ -382,7 +382,7 @@ mod tests {
     fn outcome_of(svc: &Service, id: &str) -> (AuditOutcome, Option<String>) {
         let row = svc.audit.row(id).unwrap();
         let done = row.completion.expect("a completed row");
-        (done.outcome, done.error_code)
+        (done.outcome, done.error_code.map(|c| c.as_str().to_owned()))
     }
 
     #[tokio::test]
@@ -746,7 +746,7 @@ mod tests {
                     ApprovalStatus::Refused,
                     "{what} at {stage:?}"
                 );
-                assert_eq!(why.audit(), (outcome, code), "{what} at {stage:?}");
+                assert_eq!(why.audit(), (outcome, code.into()), "{what} at {stage:?}");
                 assert_eq!(ended.label(), outcome.as_str());
                 assert_eq!(
                     outcome_of(&svc, "i1"),

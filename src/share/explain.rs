@@ -8,8 +8,7 @@ use super::guardrails::{
 };
 use super::ports::GuildSettings;
 use super::{
-    Denial, Expiry, ExpiryError, GuildPolicy, Remaining, RoleId, decide_access,
-    parse_duration,
+    Denial, Expiry, ExpiryError, GuildPolicy, Remaining, RoleId, decide_access, parse_duration,
 };
 
 /// What would happen to the expiry an admin asked about.
@@ -240,10 +239,7 @@ mod tests {
             Some(ExpiryVerdict::Granted(exp("1h"))),
             "no cap to compare with: the role check is what refuses"
         );
-        assert_eq!(
-            no_role.verdict,
-            Err(Refusal::Access(Denial::MissingRole))
-        );
+        assert_eq!(no_role.verdict, Err(Refusal::Access(Denial::MissingRole)));
 
         let bad = explain(&settings(), policy(), &[ROLE], at(ROOM), Some("5d"), PLENTY);
         assert!(matches!(

@@ -16,8 +16,8 @@ use super::ports::{
 };
 use super::{
     AllowedRole, Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, ChannelId,
-    Expiry, GuildId, NewApproval, Opened, PolicyError, PolicySettings, RateDecision, Remaining,
-    RoleId, TargetId, TargetType, Transition, UserId,
+    ErrorCode, Expiry, GuildId, NewApproval, Opened, PolicyError, PolicySettings, RateDecision,
+    Remaining, RoleId, TargetId, TargetType, Transition, UserId,
 };
 
 /// One stored audit row: what `begin`/`record` wrote and what `complete` added.
@@ -77,11 +77,11 @@ impl FakeAudit {
     }
 
     /// Sets the audit row's outcome as the store would at a transition.
-    fn set_outcome(&self, interaction_id: &str, outcome: AuditOutcome, code: Option<&str>) {
+    fn set_outcome(&self, interaction_id: &str, outcome: AuditOutcome, code: Option<ErrorCode>) {
         if let Some(row) = self.rows.lock().unwrap().get_mut(interaction_id) {
             row.completion = Some(AuditCompletion {
                 outcome,
-                error_code: code.map(str::to_owned),
+                error_code: code,
                 request_id: None,
                 latency_ms: 0,
                 token_sha256: None,
@@ -97,9 +97,9 @@ impl FakeAudit {
             return false;
         }
         let code = if a.decided_by.is_some() {
-            "not_claimed"
+            ErrorCode::NotClaimed
         } else {
-            "not_decided"
+            ErrorCode::NotDecided
         };
         a.status = ApprovalStatus::Expired;
         self.set_outcome(&a.interaction_id, AuditOutcome::ApprovalExpired, Some(code));
@@ -201,7 +201,7 @@ impl ApprovalStore for FakeAudit {
                 self.set_outcome(
                     &a.interaction_id,
                     AuditOutcome::DeniedApproval,
-                    Some("denied"),
+                    Some(ErrorCode::Denied),
                 );
             }
             if let Some(row) = self.rows.lock().unwrap().get_mut(&a.interaction_id) {
@@ -234,7 +234,7 @@ impl ApprovalStore for FakeAudit {
         from: ApprovalStatus,
         by: &Actor,
         outcome: AuditOutcome,
-        code: &str,
+        code: ErrorCode,
     ) -> Result<Transition, StorageError> {
         failing(&self.fail_approvals)?;
         let decider: UserId = by.id.parse().expect("a Discord user");

@@ -20,8 +20,8 @@ use super::ports::{
     GuildSettings, Limiter, TokenIssuer,
 };
 use super::{
-    Denial, ChannelPlace, Expiry, GuildId, LimitScope, LinkTemplate, LinkValues, Operator,
-    RateDecision, Reason, RoleId, TargetId, TargetType, UserId, parse_duration,
+    ChannelPlace, Denial, ErrorCode, Expiry, GuildId, LimitScope, LinkTemplate, LinkValues,
+    Operator, RateDecision, Reason, RoleId, TargetId, TargetType, UserId, parse_duration,
 };
 
 /// Longest target id or user name kept in the audit log when the input was invalid.
@@ -81,10 +81,10 @@ fn audit_text(raw: &str) -> String {
 }
 
 /// The `audit_log.error_code` of a refusal by a rate limit.
-fn rate_limit_code(scope: LimitScope) -> &'static str {
+fn rate_limit_code(scope: LimitScope) -> ErrorCode {
     match scope {
-        LimitScope::User => "user_limit",
-        LimitScope::Guild => "guild_limit",
+        LimitScope::User => ErrorCode::UserLimit,
+        LimitScope::Guild => ErrorCode::GuildLimit,
     }
 }
 
@@ -182,7 +182,7 @@ pub(crate) async fn issue_begun<A: AuditLog, I: TokenIssuer>(
         Err(failure) => {
             let completion = AuditCompletion {
                 outcome: AuditOutcome::UpstreamError,
-                error_code: Some(failure.code.clone()),
+                error_code: Some(ErrorCode::Upstream(failure.code.clone())),
                 request_id: failure.request_id.clone(),
                 latency_ms,
                 token_sha256: None,
@@ -246,7 +246,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
         if !self.operator.serves(req.guild_id) {
             let refusal = ShareOutcome::Denied(Denial::GuildNotEnabled);
             return self
-                .refuse(&attempt, started, "guild_not_enabled", refusal)
+                .refuse(&attempt, started, ErrorCode::GuildNotEnabled, refusal)
                 .await;
         }
 
@@ -259,7 +259,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
                     .refuse(
                         &attempt,
                         started,
-                        "settings_unavailable",
+                        ErrorCode::SettingsUnavailable,
                         ShareOutcome::AuditUnavailable,
                     )
                     .await;
@@ -362,7 +362,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
                     .refuse(
                         attempt,
                         started,
-                        "ratelimit_unavailable",
+                        ErrorCode::RatelimitUnavailable,
                         ShareOutcome::AuditUnavailable,
                     )
                     .await;
@@ -448,7 +448,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
 
     /// Audits a `/share` the bot did not serve at all (it was shutting down, or Discord never
     /// took its acknowledgement), so that every attempt still has its row. `code` says why.
-    pub async fn record_unserved(&self, req: &ShareRequest, code: &str) -> ShareReport {
+    pub async fn record_unserved(&self, req: &ShareRequest, code: ErrorCode) -> ShareReport {
         let attempt = self.attempt(req);
         self.refuse(
             &attempt,
@@ -466,7 +466,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
         self.refuse(
             &attempt,
             Instant::now(),
-            "overloaded",
+            ErrorCode::Overloaded,
             ShareOutcome::Overloaded,
         )
         .await
@@ -478,21 +478,12 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
         &self,
         attempt: &AuditAttempt,
         started: Instant,
-        code: &str,
+        code: ErrorCode,
         refusal: ShareOutcome,
     ) -> ShareReport {
-        let outcome = match &refusal {
-            ShareOutcome::Invalid(_) => AuditOutcome::InvalidInput,
-            ShareOutcome::Denied(_) => AuditOutcome::DeniedRole,
-            ShareOutcome::ChannelNotAllowed { .. } => AuditOutcome::DeniedChannel,
-            ShareOutcome::RateLimited { .. } | ShareOutcome::Overloaded => {
-                AuditOutcome::RateLimited
-            }
-            _ => AuditOutcome::InternalError,
-        };
         let completion = AuditCompletion {
-            outcome,
-            error_code: Some(code.to_owned()),
+            outcome: refusal.audit_outcome(),
+            error_code: Some(code),
             request_id: None,
             latency_ms: started.elapsed().as_millis() as i64,
             token_sha256: None,
@@ -670,7 +661,7 @@ mod tests {
         let done = row
             .completion
             .unwrap_or_else(|| panic!("row {id} left pending"));
-        (done.outcome, done.error_code)
+        (done.outcome, done.error_code.map(|c| c.as_str().to_owned()))
     }
 
     // ------------------------------------------------------------ issued
@@ -1234,7 +1225,7 @@ mod tests {
         assert_eq!(
             (
                 notice.outcome,
-                notice.error_code.as_deref(),
+                notice.error_code.as_ref().map(ErrorCode::as_str),
                 notice.expire_seconds
             ),
             (AuditOutcome::InvalidInput, Some("invalid_id"), Some(3_600))
@@ -1249,7 +1240,10 @@ mod tests {
         let upstream = svc.share(request("i3", "dlc1", None)).await;
         let notice = upstream.notice.unwrap();
         assert_eq!(
-            (notice.outcome, notice.error_code.as_deref()),
+            (
+                notice.outcome,
+                notice.error_code.as_ref().map(ErrorCode::as_str)
+            ),
             (AuditOutcome::UpstreamError, Some("InvalidParameter"))
         );
     }
@@ -1262,7 +1256,10 @@ mod tests {
         let report = svc.share(request("i1", "dlc1", None)).await;
         let notice = report.notice.unwrap();
         assert_eq!(
-            (notice.outcome, notice.error_code.as_deref()),
+            (
+                notice.outcome,
+                notice.error_code.as_ref().map(ErrorCode::as_str)
+            ),
             (AuditOutcome::InternalError, Some("audit_unavailable"))
         );
         svc.audit.fail_begin.store(false, Ordering::SeqCst);
@@ -1270,7 +1267,12 @@ mod tests {
         let report = svc.share(request("i2", "dlc1", None)).await;
         assert!(matches!(report.outcome, ShareOutcome::AuditIncomplete));
         assert_eq!(
-            report.notice.unwrap().error_code.as_deref(),
+            report
+                .notice
+                .unwrap()
+                .error_code
+                .as_ref()
+                .map(ErrorCode::as_str),
             Some("audit_incomplete")
         );
         // Refused before the settings were read: no channel is known.
@@ -1433,7 +1435,7 @@ mod tests {
             }
             let done = svc.audit.row("i1").unwrap().completion.unwrap();
             assert_eq!(done.outcome, AuditOutcome::UpstreamError, "{code}");
-            assert_eq!(done.error_code.as_deref(), Some(code));
+            assert_eq!(done.error_code.as_ref().map(ErrorCode::as_str), Some(code));
             assert_eq!(done.request_id.as_deref(), Some("REQ-UP"));
             assert_eq!(done.token_sha256, None);
             assert_eq!(done.expire_seconds, None, "{code}: granted expiry kept");
@@ -1560,7 +1562,10 @@ mod tests {
     async fn an_unserved_request_still_gets_its_row() {
         let svc = service(FakeIssuer::token("tok"));
         let report = svc
-            .record_unserved(&request("i1", "dlc1", Some("2h")), "unacknowledged")
+            .record_unserved(
+                &request("i1", "dlc1", Some("2h")),
+                ErrorCode::Unacknowledged,
+            )
             .await;
         assert!(matches!(report.outcome, ShareOutcome::AuditUnavailable));
         assert_eq!(

@@ -3,7 +3,9 @@
 //! decides a request after its input was read; `/share` and `/share-admin explain` both call
 //! it, so a dry run cannot disagree with the real thing.
 
-use super::{Denial, AllowedRole, ChannelId, Expiry, GuildPolicy, RoleId, decide_access};
+use super::{
+    AllowedRole, ChannelId, Denial, ErrorCode, Expiry, GuildPolicy, RoleId, decide_access,
+};
 use crate::share::ports::{AuditOutcome, GuildSettings};
 
 /// Longest reason kept (SPEC §9).
@@ -122,13 +124,11 @@ pub enum Refusal {
 
 impl Refusal {
     /// The audit row's `error_code`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Refusal::Channel { .. } => "channel_not_allowed",
-            Refusal::Access(Denial::EmptyAllowlist) => "empty_allowlist",
-            Refusal::Access(Denial::GuildNotEnabled) => "guild_not_enabled",
-            Refusal::Access(Denial::MissingRole) => "missing_role",
-            Refusal::AboveCap { .. } => "expiry_above_role_max",
+            Refusal::Channel { .. } => ErrorCode::ChannelNotAllowed,
+            Refusal::Access(denied) => denied.code(),
+            Refusal::AboveCap { .. } => ErrorCode::ExpiryAboveRoleMax,
         }
     }
 }
@@ -168,16 +168,15 @@ pub enum NoLongerAllowed {
 
 impl NoLongerAllowed {
     /// The audit row's outcome and `error_code`: the same as a `/share` refused for it.
-    pub fn audit(&self) -> (AuditOutcome, &'static str) {
+    pub fn audit(&self) -> (AuditOutcome, ErrorCode) {
         match self {
-            NoLongerAllowed::Access(denied) => {
-                (AuditOutcome::DeniedRole, Refusal::Access(*denied).code())
+            NoLongerAllowed::Access(denied) => (AuditOutcome::DeniedRole, denied.code()),
+            NoLongerAllowed::AboveMax { .. } => {
+                (AuditOutcome::InvalidInput, ErrorCode::InvalidExpiry)
             }
-            NoLongerAllowed::AboveMax { .. } => (AuditOutcome::InvalidInput, "invalid_expiry"),
-            NoLongerAllowed::AboveCap { cap } => (
-                AuditOutcome::InvalidInput,
-                Refusal::AboveCap { cap: *cap }.code(),
-            ),
+            NoLongerAllowed::AboveCap { .. } => {
+                (AuditOutcome::InvalidInput, ErrorCode::ExpiryAboveRoleMax)
+            }
         }
     }
 }
@@ -387,10 +386,7 @@ mod tests {
     fn refusal_codes_follow_the_spec() {
         let codes = [
             (Refusal::Channel { allowed: vec![] }, "channel_not_allowed"),
-            (
-                Refusal::Access(Denial::EmptyAllowlist),
-                "empty_allowlist",
-            ),
+            (Refusal::Access(Denial::EmptyAllowlist), "empty_allowlist"),
             (Refusal::Access(Denial::MissingRole), "missing_role"),
             (
                 Refusal::Access(Denial::GuildNotEnabled),
@@ -402,7 +398,7 @@ mod tests {
             ),
         ];
         for (refusal, code) in codes {
-            assert_eq!(refusal.code(), code, "{refusal:?}");
+            assert_eq!(refusal.code().as_str(), code, "{refusal:?}");
         }
     }
 

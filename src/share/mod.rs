@@ -5,6 +5,7 @@
 mod admin;
 mod approval;
 mod approval_flow;
+mod codes;
 mod expiry;
 mod explain;
 #[cfg(test)]
@@ -32,6 +33,7 @@ pub use approval::{
     NewApproval, Opened, Transition, may_act,
 };
 pub use approval_flow::ClickOutcome;
+pub use codes::ErrorCode;
 pub use expiry::{
     DurationParseError, Expiry, ExpiryError, HARD_MAX_EXPIRY_SECS, MIN_EXPIRY_SECS,
     MalformedDuration, Suggestion, format_duration, parse_duration, suggest_expiries,
@@ -52,8 +54,8 @@ pub use notice::AuditNotice;
 pub use operator::Operator;
 pub use outcome::{InvalidInput, IssuedShare, ShareOutcome, ShareReport};
 pub use policy::{
-    Denial, AdminPermissions, AllowedRole, GuildPolicy, PolicyChange, PolicyError,
-    PolicySetting, PolicySettings, decide_access, is_admin,
+    AdminPermissions, AllowedRole, Denial, GuildPolicy, PolicyChange, PolicyError, PolicySetting,
+    PolicySettings, decide_access, is_admin,
 };
 pub use ratelimit::{LayeredLimits, LimitScope, RateDecision, RateLimits, RateSpec, Remaining};
 pub use target::{TARGET_ID_MAX_LEN, TargetId, TargetIdError, TargetType, UnknownTargetType};

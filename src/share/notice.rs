@@ -4,7 +4,7 @@
 
 use super::outcome::{ShareOutcome, ShareReport};
 use super::ports::{AuditAttempt, AuditOutcome};
-use super::{ChannelId, TargetType};
+use super::{ChannelId, ErrorCode, TargetType};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditNotice {
@@ -17,7 +17,7 @@ pub struct AuditNotice {
     /// The token's lifetime when issued, else the granted expiry, else what was asked.
     pub expire_seconds: Option<i64>,
     pub outcome: AuditOutcome,
-    pub error_code: Option<String>,
+    pub error_code: Option<ErrorCode>,
     pub reason: Option<String>,
 }
 
@@ -28,17 +28,18 @@ impl AuditNotice {
         let recorded = report.recorded.as_ref();
         let (outcome, error_code) = match (&report.outcome, recorded) {
             (ShareOutcome::Replayed, _) => return None,
-            (ShareOutcome::AuditIncomplete, _) => {
-                (AuditOutcome::InternalError, Some("audit_incomplete".into()))
-            }
+            (ShareOutcome::AuditIncomplete, _) => (
+                AuditOutcome::InternalError,
+                Some(ErrorCode::AuditIncomplete),
+            ),
             (ShareOutcome::AuditUnavailable, _) if report.audit_failures > 0 => (
                 AuditOutcome::InternalError,
-                Some("audit_unavailable".into()),
+                Some(ErrorCode::AuditUnavailable),
             ),
             (_, Some(done)) => (done.outcome, done.error_code.clone()),
             (_, None) => (
                 AuditOutcome::InternalError,
-                Some("audit_unavailable".into()),
+                Some(ErrorCode::AuditUnavailable),
             ),
         };
         let expire_seconds = recorded
@@ -84,7 +85,7 @@ mod tests {
     fn completion(outcome: AuditOutcome, code: Option<&str>) -> AuditCompletion {
         AuditCompletion {
             outcome,
-            error_code: code.map(str::to_owned),
+            error_code: code.map(ErrorCode::from),
             request_id: None,
             latency_ms: 1,
             token_sha256: None,
@@ -170,7 +171,7 @@ mod tests {
         for (name, report, expected) in cases {
             let got =
                 AuditNotice::of(CHANNEL, &attempt(), &report).map(|n| (n.outcome, n.error_code));
-            let expected = expected.map(|(o, c)| (o, c.map(str::to_owned)));
+            let expected = expected.map(|(o, c)| (o, c.map(ErrorCode::from)));
             assert_eq!(got, expected, "{name}");
         }
     }

@@ -10,7 +10,7 @@ use super::approval::Approval;
 use super::notice::AuditNotice;
 use super::ports::{AuditCompletion, AuditOutcome, IssueFailure};
 use super::{
-    Denial, ChannelId, Expiry, ExpiryError, LimitScope, ReasonError, RoleId, TargetId,
+    ChannelId, Denial, ErrorCode, Expiry, ExpiryError, LimitScope, ReasonError, RoleId, TargetId,
     TargetIdError, TargetType,
 };
 
@@ -30,13 +30,13 @@ pub enum InvalidInput {
 
 impl InvalidInput {
     /// The audit row's `error_code`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            InvalidInput::Id(_) => "invalid_id",
-            InvalidInput::Expiry(_) => "invalid_expiry",
-            InvalidInput::Reason(_) => "invalid_reason",
-            InvalidInput::ReasonRequired => "reason_required",
-            InvalidInput::AboveRoleCap { .. } => "expiry_above_role_max",
+            InvalidInput::Id(_) => ErrorCode::InvalidId,
+            InvalidInput::Expiry(_) => ErrorCode::InvalidExpiry,
+            InvalidInput::Reason(_) => ErrorCode::InvalidReason,
+            InvalidInput::ReasonRequired => ErrorCode::ReasonRequired,
+            InvalidInput::AboveRoleCap { .. } => ErrorCode::ExpiryAboveRoleMax,
         }
     }
 }
@@ -106,20 +106,32 @@ pub enum ShareOutcome {
 }
 
 impl ShareOutcome {
-    /// The audit/metrics label of this outcome.
+    /// The audit row's outcome for this way of ending: the one mapping, used by the flow when
+    /// it writes the row and by the adapters when they count it.
+    pub fn audit_outcome(&self) -> AuditOutcome {
+        match self {
+            ShareOutcome::Issued(_) => AuditOutcome::Issued,
+            ShareOutcome::Invalid(_) => AuditOutcome::InvalidInput,
+            ShareOutcome::Denied(_) => AuditOutcome::DeniedRole,
+            ShareOutcome::ChannelNotAllowed { .. } => AuditOutcome::DeniedChannel,
+            ShareOutcome::RateLimited { .. } | ShareOutcome::Overloaded => {
+                AuditOutcome::RateLimited
+            }
+            ShareOutcome::Upstream(_) => AuditOutcome::UpstreamError,
+            ShareOutcome::PendingApproval { .. } => AuditOutcome::PendingApproval,
+            ShareOutcome::AuditUnavailable
+            | ShareOutcome::AuditIncomplete
+            | ShareOutcome::Replayed => AuditOutcome::InternalError,
+        }
+    }
+
+    /// The metrics label: the audit outcome, except for the two ways of ending that write no
+    /// row of their own.
     pub fn label(&self) -> &'static str {
         match self {
-            ShareOutcome::Issued(_) => AuditOutcome::Issued.as_str(),
-            ShareOutcome::Invalid(_) => AuditOutcome::InvalidInput.as_str(),
-            ShareOutcome::Denied(_) => AuditOutcome::DeniedRole.as_str(),
-            ShareOutcome::ChannelNotAllowed { .. } => AuditOutcome::DeniedChannel.as_str(),
-            ShareOutcome::RateLimited { .. } => AuditOutcome::RateLimited.as_str(),
-            ShareOutcome::Upstream(_) => AuditOutcome::UpstreamError.as_str(),
             ShareOutcome::AuditUnavailable => "audit_unavailable",
-            ShareOutcome::AuditIncomplete => AuditOutcome::InternalError.as_str(),
-            ShareOutcome::PendingApproval { .. } => AuditOutcome::PendingApproval.as_str(),
             ShareOutcome::Replayed => "replayed",
-            ShareOutcome::Overloaded => AuditOutcome::RateLimited.as_str(),
+            other => other.audit_outcome().as_str(),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{ChannelId, Expiry, ExpiryError, RoleId};
+use super::{ChannelId, ErrorCode, Expiry, ExpiryError, RoleId};
 
 /// A guild's effective expiry policy; both values are already within
 /// `[Expiry::MIN, Expiry::HARD_MAX]` and the default never exceeds the maximum.
@@ -198,6 +198,17 @@ pub enum Denial {
     GuildNotEnabled,
 }
 
+impl Denial {
+    /// The audit row's `error_code`.
+    pub fn code(self) -> ErrorCode {
+        match self {
+            Denial::EmptyAllowlist => ErrorCode::EmptyAllowlist,
+            Denial::MissingRole => ErrorCode::MissingRole,
+            Denial::GuildNotEnabled => ErrorCode::GuildNotEnabled,
+        }
+    }
+}
+
 /// Deny by default: a member is allowed only when one of their roles is on the allowlist.
 pub fn decide_access(allowed: &[AllowedRole], member_roles: &[RoleId]) -> Result<(), Denial> {
     if allowed.is_empty() {
@@ -245,10 +256,7 @@ mod tests {
             decide_access(&allowed(&[2]), &[RoleId(1)]),
             Err(Denial::MissingRole)
         );
-        assert_eq!(
-            decide_access(&allowed(&[2]), &[]),
-            Err(Denial::MissingRole)
-        );
+        assert_eq!(decide_access(&allowed(&[2]), &[]), Err(Denial::MissingRole));
         assert_eq!(
             decide_access(&allowed(&[2, 3]), &[RoleId(1), RoleId(3)]),
             Ok(())

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use super::{
-    AllowedRole, ChannelId, Expiry, GuildId, PolicyError, PolicySettings, RateDecision, Remaining,
-    RoleId, TargetId, TargetType, UserId,
+    AllowedRole, ChannelId, ErrorCode, Expiry, GuildId, PolicyError, PolicySettings, RateDecision,
+    Remaining, RoleId, TargetId, TargetType, UserId,
 };
 
 /// A storage failure, opaque to the core: it only decides to fail closed.
@@ -92,8 +92,8 @@ pub struct AuditAttempt {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditCompletion {
     pub outcome: AuditOutcome,
-    /// Upstream error code, or our own reason for a refusal (`invalid_id`, `missing_role`, …).
-    pub error_code: Option<String>,
+    /// Our own reason for a refusal (`invalid_id`, `missing_role`, …), or upstream's code.
+    pub error_code: Option<ErrorCode>,
     pub request_id: Option<String>,
     pub latency_ms: i64,
     /// Hex SHA-256 of the issued token; the token itself is never stored.

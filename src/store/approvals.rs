@@ -13,8 +13,8 @@ use super::audit::bind_attempt;
 use super::{PgStore, StoreError};
 use crate::share::ports::{Actor, AuditAttempt, AuditOutcome, StorageError};
 use crate::share::{
-    Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, ChannelId, Expiry,
-    NewApproval, Opened, TargetId, TargetType, Transition, UserId,
+    Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, ChannelId, ErrorCode,
+    Expiry, NewApproval, Opened, TargetId, TargetType, Transition, UserId,
 };
 
 /// The columns [`ApprovalRow`] reads, for `concat!` (sqlx takes only static SQL).
@@ -299,7 +299,7 @@ impl PgStore {
         from: ApprovalStatus,
         by: &Actor,
         outcome: AuditOutcome,
-        code: &str,
+        code: ErrorCode,
     ) -> Result<Transition, StoreError> {
         let mut tx = self.pool.begin().await?;
         let row: Option<ApprovalRow> = sqlx::query_as(concat!(
@@ -327,7 +327,7 @@ impl PgStore {
         )
         .bind(row.interaction_id.clone())
         .bind(outcome.as_str())
-        .bind(code)
+        .bind(code.as_str())
         .bind(by.id.clone())
         .execute(&mut *tx)
         .await?;
@@ -539,7 +539,7 @@ impl ApprovalStore for PgStore {
         from: ApprovalStatus,
         by: &Actor,
         outcome: AuditOutcome,
-        code: &str,
+        code: ErrorCode,
     ) -> Result<Transition, StorageError> {
         Ok(self
             .bounded(self.refuse_tx(id, from, by, outcome, code))

@@ -181,7 +181,7 @@ fn bind_completion<'q>(
 ) -> Query<'q, Postgres, PgArguments> {
     query
         .bind(c.outcome.as_str())
-        .bind(c.error_code.clone())
+        .bind(c.error_code.as_ref().map(|code| code.as_str().to_owned()))
         .bind(c.request_id.clone())
         .bind(c.latency_ms)
         .bind(c.token_sha256.clone())

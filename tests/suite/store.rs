@@ -16,8 +16,8 @@ use dlc_share_bot::share::ports::{
     Limiter, PolicyAction, RoleChange, StorageError,
 };
 use dlc_share_bot::share::{
-    AllowedRole, ChannelId, ChannelPlace, Expiry, GuildId, GuildPolicy, LimitScope, PolicySettings,
-    RateDecision, RoleId, TargetType, UserId, token_fingerprint,
+    AllowedRole, ChannelId, ChannelPlace, ErrorCode, Expiry, GuildId, GuildPolicy, LimitScope,
+    PolicySettings, RateDecision, RoleId, TargetType, UserId, token_fingerprint,
 };
 use dlc_share_bot::store::{
     self, AUDIT_COLUMNS, Actor, AuditFilter, AuditRow, PgStore, STALE_PENDING_AFTER, StoreError,
@@ -2273,7 +2273,7 @@ mod approvals {
                 ApprovalStatus::Pending,
                 &approver,
                 AuditOutcome::InvalidInput,
-                "invalid_expiry",
+                ErrorCode::InvalidExpiry,
             )
             .await
             .unwrap();
@@ -2292,7 +2292,7 @@ mod approvals {
                 ApprovalStatus::Pending,
                 &approver,
                 AuditOutcome::DeniedRole,
-                "missing_role",
+                ErrorCode::MissingRole,
             )
             .await
             .unwrap();
@@ -2310,7 +2310,7 @@ mod approvals {
                 ApprovalStatus::Approved,
                 &requester,
                 AuditOutcome::DeniedRole,
-                "missing_role",
+                ErrorCode::MissingRole,
             )
             .await
             .unwrap();
