@@ -25,12 +25,19 @@ use crate::http::{self, OpsState, Readiness};
 use crate::share::{
     AdminService, GuildId, LayeredLimits, Operator, RateLimits, RoleId, ShareService,
 };
-use crate::store::{self, PgStore, StoreError};
+use crate::store::{self, PgRateLimits, PgStore, StoreError};
 use crate::telemetry::metric;
 
 mod background;
 
 use background::Background;
+
+/// The core's `/share` service as this process wires it: PostgreSQL behind the audit and
+/// settings ports, Alibaba Cloud's GetToken as the issuer, governor in front of the limits that
+/// replicas share. Only this module names the concrete adapters.
+pub type Share = ShareService<PgStore, PgStore, GetTokenClient, LayeredLimits<PgRateLimits>>;
+/// The core's `/share-admin` service, wired likewise.
+pub type Admin = AdminService<PgStore, LayeredLimits<PgRateLimits>>;
 
 /// How long in-flight interactions may take to finish after SIGTERM/SIGINT.
 pub const DRAIN_BOUND: Duration = Duration::from_secs(20);
@@ -224,10 +231,7 @@ impl Application {
             GatewayStatus::new(),
             responder,
             AuditChannel { http: rest.clone() },
-            ApprovalPoster {
-                http: rest,
-                store: store.clone(),
-            },
+            ApprovalPoster { http: rest },
             settings.share.max_in_flight.get() as usize,
         ));
         let delivery = match interactions_listener {

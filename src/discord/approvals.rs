@@ -15,10 +15,10 @@ use super::replies::{self, code, escape, timestamps};
 use crate::safe_text::{ECHO_MAX_CHARS, shorten};
 use crate::share::ports::Actor;
 use crate::share::{
-    AdminPermissions, Approval, ApprovalAction, ApprovalId, ApprovalStatus, ChannelId,
-    ClickOutcome, ClickRefusal, Clicker, Denial, Expiry, GuildId, NoLongerAllowed, UserId,
+    AdminPermissions, Approval, ApprovalAction, ApprovalId, ApprovalStatus, Card, ChannelId,
+    ClickOutcome, ClickRefusal, Clicker, DecisionNotice, Denial, Expiry, GuildId, NoLongerAllowed,
+    UserId,
 };
-use crate::store::{Card, Decision, PgStore};
 
 pub const APPROVE: &str = "share-approve:";
 pub const DENY: &str = "share-deny:";
@@ -342,54 +342,38 @@ pub fn sent_for_approval(
     ))
 }
 
-/// Posts cards and tells requesters, over the bot's REST client.
+/// Posts cards and tells requesters, over the bot's REST client. What the approval's record
+/// says (where its card is, the requester's reply) is the core's to keep.
 #[derive(Clone)]
 pub struct ApprovalPoster {
     pub http: Arc<Http>,
-    pub store: PgStore,
 }
 
 impl ApprovalPoster {
-    /// Posts the card in the server's language and remembers where, with the requester's
-    /// interaction token and language. `false` when it could not be posted: the approval is
-    /// ended at once.
+    /// Posts the card in the server's language (`guild_locale`); where it went, or `None`
+    /// when it could not be posted.
     pub async fn post_card(
         &self,
         a: &Approval,
         cap: Expiry,
         channel: ChannelId,
         approver_role: Option<crate::share::RoleId>,
-        requester: &Requester<'_>,
-    ) -> bool {
+        guild_locale: Option<&str>,
+    ) -> Option<Card> {
         let target = serenity::all::ChannelId::new(channel.get());
-        let lang = Lang::from_discord(requester.guild_locale);
+        let lang = Lang::from_discord(guild_locale);
         match target
             .send_message(&self.http, card(lang, a, cap, approver_role))
             .await
         {
-            Ok(message) => {
-                let posted = Card {
-                    channel,
-                    message: message.id.get(),
-                    locale: requester.guild_locale.map(str::to_owned),
-                };
-                let token = secrecy::SecretString::from(requester.token.to_owned());
-                if let Err(e) = self
-                    .store
-                    .attach_card(a.id, &posted, &token, Some(requester.locale))
-                    .await
-                {
-                    // The card is up and its buttons work; only the reply edit is lost.
-                    tracing::warn!(error = %e, approval = %a.id, "could not remember the card");
-                }
-                true
-            }
+            Ok(message) => Some(Card {
+                channel,
+                message: message.id.get(),
+                locale: guild_locale.map(str::to_owned),
+            }),
             Err(e) => {
                 tracing::warn!(error = %e, approval = %a.id, channel_id = %channel, "could not post the approval card");
-                if let Err(e) = self.store.abandon_approval(a.id).await {
-                    tracing::error!(error = %e, approval = %a.id, "could not end an approval without a card");
-                }
-                false
+                None
             }
         }
     }
@@ -400,21 +384,15 @@ impl ApprovalPoster {
     pub async fn tell_decision(
         &self,
         a: &Approval,
+        notice: DecisionNotice,
         responder: &super::responder::Responder,
         application_id: &str,
     ) {
-        let decision = match self.store.take_card_and_token(a.id).await {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!(error = %e, approval = %a.id, "could not read the card");
-                Decision::default()
-            }
-        };
-        if let Some(card) = decision.card {
+        if let Some(card) = notice.card {
             self.edit_card(card, a).await;
         }
-        let lang = Lang::from_discord(decision.requester_locale.as_deref());
-        if let Some(token) = decision.requester_token
+        let lang = Lang::from_discord(notice.requester_locale.as_deref());
+        if let Some(token) = notice.requester_token
             && let Err(e) = responder
                 .edit_earlier_reply(application_id, &token, &requester_edit(lang, a))
                 .await
@@ -449,28 +427,6 @@ impl ApprovalPoster {
             tracing::warn!(error = %e, approval = %a.id, "could not edit the approval card");
         }
     }
-
-    /// Edits the cards of approvals that ended without a decision told to anyone (expired, or
-    /// refused at the requester's claim).
-    pub async fn show_ended(&self, ended: &[Approval]) {
-        for a in ended {
-            match self.store.card(a.id).await {
-                Ok(Some(card)) => self.edit_card(card, a).await,
-                Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e, approval = %a.id, "could not read the card"),
-            }
-        }
-    }
-}
-
-/// The requester's interaction, as far as the card needs it.
-pub struct Requester<'a> {
-    /// Their interaction token, for editing their reply when the decision comes.
-    pub token: &'a str,
-    /// Their Discord locale: they are told of the decision in it.
-    pub locale: &'a str,
-    /// The server's locale: the card is written in it.
-    pub guild_locale: Option<&'a str>,
 }
 
 /// How often the sweeper looks for approvals past their time: a quarter of the timeout, from

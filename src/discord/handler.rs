@@ -25,19 +25,18 @@ use super::inflight::Inflight;
 use super::members::DiscordMembers;
 use super::responder::{Answerable, Delivered, Responder};
 use super::{admin, replies};
-use crate::aliyun::GetTokenClient;
+use crate::app::{Admin, Share};
 use crate::share::ports::{Actor, Deliveries};
 use crate::share::{
-    AdminCaller, AdminPermissions, AdminService, ApprovalAction, AuditNotice, ClickOutcome,
-    ErrorCode, GuildId, LayeredLimits, RoleId, ShareOutcome, ShareRequest, ShareService, UserId,
+    AdminCaller, AdminPermissions, Approval, ApprovalAction, AuditNotice, Card, ClickOutcome,
+    DecisionNotice, ErrorCode, GuildId, RequesterReply, RoleId, ShareOutcome, ShareRequest, UserId,
     suggest_expiries,
 };
-use crate::store::{PgRateLimits, PgStore};
 
 /// Everything an interaction needs, shared by all of them.
 pub struct Bot {
-    pub share: ShareService<PgStore, PgStore, GetTokenClient, LayeredLimits<PgRateLimits>>,
-    pub admin: AdminService<PgStore, LayeredLimits<PgRateLimits>>,
+    pub share: Share,
+    pub admin: Admin,
     /// Where commands are registered on READY: a guild, or global.
     pub register_in: Option<GuildId>,
     pub inflight: Arc<Inflight>,
@@ -142,8 +141,8 @@ impl<'a> Incoming<'a> {
 impl Bot {
     #[allow(clippy::too_many_arguments)] // one call site (Application::build), each a distinct part
     pub fn new(
-        share: ShareService<PgStore, PgStore, GetTokenClient, LayeredLimits<PgRateLimits>>,
-        admin: AdminService<PgStore, LayeredLimits<PgRateLimits>>,
+        share: Share,
+        admin: Admin,
         register_in: Option<GuildId>,
         gateway: GatewayStatus,
         responder: Responder,
@@ -346,13 +345,10 @@ impl Bot {
                                 *cap,
                                 *channel,
                                 *approver_role,
-                                &approvals::Requester {
-                                    token: &incoming.cmd.token,
-                                    locale: &incoming.cmd.locale,
-                                    guild_locale: incoming.cmd.guild_locale.as_deref(),
-                                },
+                                incoming.cmd.guild_locale.as_deref(),
                             )
                             .await;
+                        let posted = self.card_posted(approval, posted, incoming.cmd).await;
                         approvals::sent_for_approval(
                             incoming.lang,
                             approval,
@@ -372,6 +368,58 @@ impl Bot {
                     .await;
                 let reply = admin::reply(incoming.lang, &outcome, role_name.as_deref());
                 (reply, outcome.label(), None)
+            }
+        }
+    }
+
+    /// Records where an approval's card went, with the requester's reply; or, when it could
+    /// not be posted, ends the approval. Whether it was posted.
+    async fn card_posted(
+        &self,
+        approval: &Approval,
+        card: Option<Card>,
+        requester: &CommandInteraction,
+    ) -> bool {
+        let Some(card) = card else {
+            if let Err(e) = self.share.card_not_posted(approval.id).await {
+                tracing::error!(error = %e, approval = %approval.id, "could not end an approval without a card");
+            }
+            return false;
+        };
+        let reply = RequesterReply {
+            token: requester.token.clone().into(),
+            locale: Some(requester.locale.clone()),
+        };
+        if let Err(e) = self.share.card_posted(approval.id, &card, &reply).await {
+            // The card is up and its buttons work; only the reply edit is lost.
+            tracing::warn!(error = %e, approval = %approval.id, "could not remember the card");
+        }
+        true
+    }
+
+    /// Tells a decision: the card, and the requester.
+    async fn tell_decision(&self, approval: &Approval, application_id: &str) {
+        let notice = self
+            .share
+            .decision_notice(approval.id)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, approval = %approval.id, "could not read the card");
+                DecisionNotice::default()
+            });
+        self.approvals
+            .tell_decision(approval, notice, &self.responder, application_id)
+            .await;
+    }
+
+    /// Edits the cards of approvals that ended without a decision told to anyone (expired, or
+    /// refused at the requester's claim).
+    async fn show_ended(&self, ended: &[Approval]) {
+        for a in ended {
+            match self.share.card(a.id).await {
+                Ok(Some(card)) => self.approvals.edit_card(card, a).await,
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, approval = %a.id, "could not read the card"),
             }
         }
     }
@@ -432,17 +480,15 @@ impl Bot {
             }
             match &outcome {
                 ClickOutcome::Decided(approval) => {
-                    let app = click.application_id.to_string();
-                    self.approvals.tell_decision(approval, &self.responder, &app).await;
+                    self.tell_decision(approval, &click.application_id.to_string()).await;
                 }
                 // Ended at its approval: the requester hears of it as of a decision.
                 ClickOutcome::NoLongerAllowed { approval, .. } if action == ApprovalAction::Approve => {
-                    let app = click.application_id.to_string();
-                    self.approvals.tell_decision(approval, &self.responder, &app).await;
+                    self.tell_decision(approval, &click.application_id.to_string()).await;
                 }
                 // Ended at the requester's own claim: they have their answer; the card shows it.
                 ClickOutcome::Expired(approval) | ClickOutcome::NoLongerAllowed { approval, .. } => {
-                    self.approvals.show_ended(std::slice::from_ref(approval)).await;
+                    self.show_ended(std::slice::from_ref(approval)).await;
                 }
                 _ => {}
             }
@@ -458,7 +504,7 @@ impl Bot {
             Ok(expired) if expired.is_empty() => {}
             Ok(expired) => {
                 tracing::info!(count = expired.len(), "approvals expired");
-                self.approvals.show_ended(&expired).await;
+                self.show_ended(&expired).await;
             }
             Err(e) => tracing::warn!(error = %e, "could not expire approvals; retrying later"),
         }
@@ -484,11 +530,7 @@ impl Bot {
         let within_guild = option == commands::OPT_EXPIRY
             || (option == "max_expiry" && commands::command_path(&cmd).ends_with("roles add"));
         let max = match (within_guild, guild) {
-            (true, Some(g)) => {
-                // Suggestions only: an unreadable policy falls back to the operator's.
-                let stored = self.admin.store.policy(g).await.unwrap_or_default();
-                operator.effective_policy(&stored).max_expiry()
-            }
+            (true, Some(g)) => self.admin.guild_max_expiry(g).await,
             _ => operator.policy.max_expiry(),
         };
         let lang = Lang::from_discord(Some(&cmd.locale));

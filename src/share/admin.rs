@@ -183,6 +183,13 @@ pub struct AdminService<S, L> {
 }
 
 impl<S: SettingsStore + GuildDirectory, L: Limiter> AdminService<S, L> {
+    /// The longest expiry `guild` allows now (its policy within the operator's ceiling), for
+    /// suggestions: when the policy cannot be read, the operator's ceiling.
+    pub async fn guild_max_expiry(&self, guild: GuildId) -> Expiry {
+        let stored = self.store.policy(guild).await.unwrap_or_default();
+        self.operator.effective_policy(&stored).max_expiry()
+    }
+
     pub async fn run(
         &self,
         guild: GuildId,

@@ -23,7 +23,8 @@ use chrono::{DateTime, Utc};
 
 use super::ports::{Actor, AuditAttempt, AuditOutcome, StorageError};
 use super::{AdminPermissions, is_admin};
-use super::{ErrorCode, Expiry, GuildId, RoleId, TargetId, TargetType, UserId};
+use super::{ChannelId, ErrorCode, Expiry, GuildId, RoleId, TargetId, TargetType, UserId};
+use secrecy::SecretString;
 
 /// An approval's id, as carried in its buttons' `custom_id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -127,6 +128,34 @@ impl ApprovalAction {
     }
 }
 
+/// Where an approval's card was posted, for the edits that follow its decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Card {
+    pub channel: ChannelId,
+    pub message: u64,
+    /// The server's Discord locale when the card was posted: every later edit keeps it.
+    pub locale: Option<String>,
+}
+
+/// The requester's ephemeral reply to their `/share`, which the decision edits while Discord
+/// still honours its token (15 minutes).
+#[derive(Debug, Clone)]
+pub struct RequesterReply {
+    /// Their interaction token: it can edit that one reply and nothing else.
+    pub token: SecretString,
+    /// Their Discord locale: they are told of the decision in it.
+    pub locale: Option<String>,
+}
+
+/// What telling a decision needs: the card, and the requester's reply (its token handed out
+/// once, and only while Discord honours it).
+#[derive(Debug, Default)]
+pub struct DecisionNotice {
+    pub card: Option<Card>,
+    pub requester_token: Option<SecretString>,
+    pub requester_locale: Option<String>,
+}
+
 /// The result of one compare-and-set in the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transition {
@@ -191,6 +220,31 @@ pub trait ApprovalStore: Send + Sync {
         outcome: AuditOutcome,
         code: ErrorCode,
     ) -> impl Future<Output = Result<Transition, StorageError>> + Send;
+
+    /// Remembers where the card went and the requester's reply.
+    fn attach_card(
+        &self,
+        id: ApprovalId,
+        card: &Card,
+        requester: &RequesterReply,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// pending → expired, audit row `approval_expired` / `card_not_posted`: nobody can decide
+    /// a request whose card could not be posted.
+    fn abandon(&self, id: ApprovalId) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// The card, if it was posted.
+    fn card(
+        &self,
+        id: ApprovalId,
+    ) -> impl Future<Output = Result<Option<Card>, StorageError>> + Send;
+
+    /// The card and the requester's reply, for telling a decision: the token is cleared as it
+    /// is handed out, and withheld once Discord no longer honours it. No other call returns it.
+    fn take_decision_notice(
+        &self,
+        id: ApprovalId,
+    ) -> impl Future<Output = Result<DecisionNotice, StorageError>> + Send;
 
     /// Every open approval past its time → expired (audit rows `approval_expired`).
     fn expire_due(&self) -> impl Future<Output = Result<Vec<Approval>, StorageError>> + Send;

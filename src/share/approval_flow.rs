@@ -9,8 +9,8 @@ use std::time::Instant;
 use super::RoleId;
 use super::ShareService;
 use super::approval::{
-    Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, ClickRefusal, Clicker,
-    Transition, may_act,
+    Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, Card, ClickRefusal,
+    Clicker, DecisionNotice, RequesterReply, Transition, may_act,
 };
 use super::flow::{Grant, issue_begun};
 use super::guardrails::{NoLongerAllowed, recheck};
@@ -225,6 +225,33 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
             },
         )
         .await
+    }
+
+    /// The approval's card is up: where it is, and the requester's reply, are kept for telling
+    /// the decision.
+    pub async fn card_posted(
+        &self,
+        id: ApprovalId,
+        card: &Card,
+        requester: &RequesterReply,
+    ) -> Result<(), StorageError> {
+        self.audit.attach_card(id, card, requester).await
+    }
+
+    /// The approval's card could not be posted: nobody can decide it, so it ends at once
+    /// (`approval_expired` / `card_not_posted`).
+    pub async fn card_not_posted(&self, id: ApprovalId) -> Result<(), StorageError> {
+        self.audit.abandon(id).await
+    }
+
+    /// Where the approval's card is, if it was posted.
+    pub async fn card(&self, id: ApprovalId) -> Result<Option<Card>, StorageError> {
+        self.audit.card(id).await
+    }
+
+    /// What telling the decision needs; the requester's token is handed out only this once.
+    pub async fn decision_notice(&self, id: ApprovalId) -> Result<DecisionNotice, StorageError> {
+        self.audit.take_decision_notice(id).await
     }
 
     /// Ends every approval past its time (audit rows `approval_expired`); the adapter edits

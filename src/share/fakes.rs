@@ -15,9 +15,10 @@ use super::ports::{
     SettingsStore, StorageError, TokenIssuer,
 };
 use super::{
-    AllowedRole, Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, ChannelId,
-    ErrorCode, Expiry, GuildId, NewApproval, Opened, PolicyError, PolicySettings, RateDecision,
-    Remaining, RoleId, TargetId, TargetType, Transition, UserId,
+    AllowedRole, Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, Card,
+    ChannelId, DecisionNotice, ErrorCode, Expiry, GuildId, NewApproval, Opened, PolicyError,
+    PolicySettings, RateDecision, Remaining, RequesterReply, RoleId, TargetId, TargetType,
+    Transition, UserId,
 };
 
 /// One stored audit row: what `begin`/`record` wrote and what `complete` added.
@@ -45,6 +46,8 @@ pub struct FakeAudit {
     /// The approvals' clock; a test moves it to expire them.
     pub now: Mutex<DateTime<Utc>>,
     pub fail_approvals: AtomicBool,
+    /// Each approval's card, and the requester's reply until it is handed out.
+    pub cards: Mutex<BTreeMap<ApprovalId, (Card, Option<RequesterReply>)>>,
 }
 
 impl FakeAudit {
@@ -254,6 +257,60 @@ impl ApprovalStore for FakeAudit {
             }
         }
         Ok(t)
+    }
+
+    async fn attach_card(
+        &self,
+        id: ApprovalId,
+        card: &Card,
+        requester: &RequesterReply,
+    ) -> Result<(), StorageError> {
+        failing(&self.fail_approvals)?;
+        self.cards
+            .lock()
+            .unwrap()
+            .insert(id, (card.clone(), Some(requester.clone())));
+        Ok(())
+    }
+
+    async fn abandon(&self, id: ApprovalId) -> Result<(), StorageError> {
+        failing(&self.fail_approvals)?;
+        let mut approvals = self.approvals.lock().unwrap();
+        if let Some(a) = approvals.get_mut(&id)
+            && a.status == ApprovalStatus::Pending
+        {
+            a.status = ApprovalStatus::Expired;
+            self.set_outcome(
+                &a.interaction_id,
+                AuditOutcome::ApprovalExpired,
+                Some(ErrorCode::CardNotPosted),
+            );
+        }
+        Ok(())
+    }
+
+    async fn card(&self, id: ApprovalId) -> Result<Option<Card>, StorageError> {
+        failing(&self.fail_approvals)?;
+        Ok(self
+            .cards
+            .lock()
+            .unwrap()
+            .get(&id)
+            .map(|(card, _)| card.clone()))
+    }
+
+    async fn take_decision_notice(&self, id: ApprovalId) -> Result<DecisionNotice, StorageError> {
+        failing(&self.fail_approvals)?;
+        let mut cards = self.cards.lock().unwrap();
+        let Some((card, requester)) = cards.get_mut(&id) else {
+            return Ok(DecisionNotice::default());
+        };
+        let requester = requester.take();
+        Ok(DecisionNotice {
+            card: Some(card.clone()),
+            requester_locale: requester.as_ref().and_then(|r| r.locale.clone()),
+            requester_token: requester.map(|r| r.token),
+        })
     }
 
     async fn expire_due(&self) -> Result<Vec<Approval>, StorageError> {

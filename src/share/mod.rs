@@ -29,8 +29,8 @@ pub use admin::{
     ExplainTarget, PolicyView,
 };
 pub use approval::{
-    Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, ClickRefusal, Clicker,
-    NewApproval, Opened, Transition, may_act,
+    Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, Card, ClickRefusal,
+    Clicker, DecisionNotice, NewApproval, Opened, RequesterReply, Transition, may_act,
 };
 pub use approval_flow::ClickOutcome;
 pub use codes::ErrorCode;

@@ -13,8 +13,9 @@ use super::audit::bind_attempt;
 use super::{PgStore, StoreError};
 use crate::share::ports::{Actor, AuditAttempt, AuditOutcome, StorageError};
 use crate::share::{
-    Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, ChannelId, ErrorCode,
-    Expiry, NewApproval, Opened, TargetId, TargetType, Transition, UserId,
+    Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, Card, DecisionNotice,
+    ErrorCode, Expiry, NewApproval, Opened, RequesterReply, TargetId, TargetType, Transition,
+    UserId,
 };
 
 /// The columns [`ApprovalRow`] reads, for `concat!` (sqlx takes only static SQL).
@@ -79,24 +80,6 @@ fn rows(rows: Vec<ApprovalRow>) -> Result<Vec<Approval>, StoreError> {
 
 /// How long Discord honours an interaction token: the requester's is kept no longer.
 pub const REQUESTER_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
-
-/// Where an approval's card is, for the edits that follow a decision.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Card {
-    pub channel: ChannelId,
-    pub message: u64,
-    /// The server's Discord locale when the card was posted: every later edit keeps it.
-    pub locale: Option<String>,
-}
-
-/// What telling the requester of a decision needs: the card, their interaction token (handed
-/// out once) and their Discord locale.
-#[derive(Debug, Default)]
-pub struct Decision {
-    pub card: Option<Card>,
-    pub requester_token: Option<SecretString>,
-    pub requester_locale: Option<String>,
-}
 
 /// Expires the open approvals past their time (all, or one), with their audit rows and an
 /// `approval_events` row each; returns them.
@@ -334,14 +317,11 @@ impl PgStore {
         won(tx, row).await
     }
 
-    /// Remembers where the card is, the requester's interaction token (for editing their
-    /// reply when the decision comes) and their locale.
-    pub async fn attach_card(
+    async fn attach_card_row(
         &self,
         id: ApprovalId,
         card: &Card,
-        requester_token: &SecretString,
-        requester_locale: Option<&str>,
+        requester: &RequesterReply,
     ) -> Result<(), StoreError> {
         self.bounded(
             sqlx::query(
@@ -352,20 +332,18 @@ impl PgStore {
             .bind(id.0)
             .bind(card.channel.to_string())
             .bind(card.message.to_string())
-            .bind(requester_token.expose_secret().to_owned())
+            .bind(requester.token.expose_secret().to_owned())
             .bind(card.locale.as_deref())
-            .bind(requester_locale)
+            .bind(requester.locale.as_deref())
             .execute(&self.pool),
         )
         .await?;
         Ok(())
     }
 
-    /// The card, and the requester's interaction token for the one edit that tells them of
-    /// the decision: handed out once (cleared in the same statement), and only while Discord
-    /// still honours it ([`REQUESTER_TOKEN_LIFETIME`] from the request). No other query
-    /// returns it.
-    pub async fn take_card_and_token(&self, id: ApprovalId) -> Result<Decision, StoreError> {
+    /// The token is cleared in the same statement that hands it out, and handed out only
+    /// within [`REQUESTER_TOKEN_LIFETIME`] of the request.
+    async fn take_decision_notice_row(&self, id: ApprovalId) -> Result<DecisionNotice, StoreError> {
         type Row = (
             Option<String>,
             Option<String>,
@@ -390,17 +368,16 @@ impl PgStore {
             )
             .await?;
         let Some((channel, message, card_locale, token, requester_locale)) = row else {
-            return Ok(Decision::default());
+            return Ok(DecisionNotice::default());
         };
-        Ok(Decision {
+        Ok(DecisionNotice {
             card: card_of(channel, message, card_locale),
             requester_token: token.map(SecretString::from),
             requester_locale,
         })
     }
 
-    /// Where the card is, if it was posted.
-    pub async fn card(&self, id: ApprovalId) -> Result<Option<Card>, StoreError> {
+    async fn card_row(&self, id: ApprovalId) -> Result<Option<Card>, StoreError> {
         let row: Option<(Option<String>, Option<String>, Option<String>)> = self
             .bounded(
                 sqlx::query_as(
@@ -414,9 +391,7 @@ impl PgStore {
         Ok(row.and_then(|(c, m, l)| card_of(c, m, l)))
     }
 
-    /// An approval that never got its card (the post failed): it ends at once, so nobody
-    /// waits for a decision nobody can see.
-    pub async fn abandon_approval(&self, id: ApprovalId) -> Result<(), StoreError> {
+    async fn abandon_row(&self, id: ApprovalId) -> Result<(), StoreError> {
         self.bounded(async {
             let mut tx = self.pool.begin().await?;
             sqlx::query(
@@ -544,6 +519,27 @@ impl ApprovalStore for PgStore {
         Ok(self
             .bounded(self.refuse_tx(id, from, by, outcome, code))
             .await?)
+    }
+
+    async fn attach_card(
+        &self,
+        id: ApprovalId,
+        card: &Card,
+        requester: &RequesterReply,
+    ) -> Result<(), StorageError> {
+        Ok(self.attach_card_row(id, card, requester).await?)
+    }
+
+    async fn abandon(&self, id: ApprovalId) -> Result<(), StorageError> {
+        Ok(self.abandon_row(id).await?)
+    }
+
+    async fn card(&self, id: ApprovalId) -> Result<Option<Card>, StorageError> {
+        Ok(self.card_row(id).await?)
+    }
+
+    async fn take_decision_notice(&self, id: ApprovalId) -> Result<DecisionNotice, StorageError> {
+        Ok(self.take_decision_notice_row(id).await?)
     }
 
     /// Also forgets requesters' interaction tokens that Discord no longer honours.

@@ -24,7 +24,7 @@ mod deliveries;
 mod guilds;
 mod ratelimit;
 
-pub use approvals::{Card, Decision};
+pub use approvals::REQUESTER_TOKEN_LIFETIME;
 pub use audit::{
     AUDIT_COLUMNS, AuditFilter, AuditRow, COMPLETE_PENDING, INSERT_PENDING, PRUNE_BATCH_ROWS,
     RetentionReport, STALE_PENDING_AFTER, format_timestamp, retention,

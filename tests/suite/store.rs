@@ -1999,7 +1999,7 @@ mod approvals {
     use dlc_share_bot::share::{
         ApprovalId, ApprovalStatus, ApprovalStore, NewApproval, Opened, TargetId, Transition,
     };
-    use dlc_share_bot::store::Card;
+    use dlc_share_bot::share::{Card, RequesterReply};
 
     const REQUESTER: u64 = 300;
 
@@ -2191,13 +2191,15 @@ mod approvals {
             .attach_card(
                 id,
                 &card,
-                &SecretString::from("interaction-token-secret"),
-                Some("zh-TW"),
+                &RequesterReply {
+                    token: SecretString::from("interaction-token-secret"),
+                    locale: Some("zh-TW".into()),
+                },
             )
             .await
             .unwrap();
         assert_eq!(store.card(id).await.unwrap(), Some(card.clone()));
-        let found = store.take_card_and_token(id).await.unwrap();
+        let found = store.take_decision_notice(id).await.unwrap();
         assert_eq!(found.card, Some(card));
         assert_eq!(found.requester_locale.as_deref(), Some("zh-TW"));
         assert_eq!(
@@ -2206,7 +2208,7 @@ mod approvals {
                 .map(|t| secrecy::ExposeSecret::expose_secret(&t).to_owned()),
             Some("interaction-token-secret".to_owned())
         );
-        let again = store.take_card_and_token(id).await.unwrap();
+        let again = store.take_decision_notice(id).await.unwrap();
         assert!(again.requester_token.is_none(), "cleared on first use");
         assert_eq!(
             again.requester_locale.as_deref(),
@@ -2215,7 +2217,7 @@ mod approvals {
         );
 
         let lost = open(&store, "13402", Duration::from_secs(3_600)).await;
-        store.abandon_approval(lost).await.unwrap();
+        store.abandon(lost).await.unwrap();
         let row = fetch_row(&pool, "13402").await;
         assert_eq!(
             (row.outcome.as_str(), row.error_code.as_deref()),
@@ -2233,12 +2235,15 @@ mod approvals {
             message: 88,
             locale: None,
         };
-        let token = SecretString::from("interaction-token-secret");
+        let reply = RequesterReply {
+            token: SecretString::from("interaction-token-secret"),
+            locale: None,
+        };
         let old = open(&store, "13501", Duration::from_secs(3_600)).await;
         let swept = open(&store, "13502", Duration::from_secs(3_600)).await;
         let fresh = open(&store, "13503", Duration::from_secs(3_600)).await;
         for id in [old, swept, fresh] {
-            store.attach_card(id, &card, &token, None).await.unwrap();
+            store.attach_card(id, &card, &reply).await.unwrap();
         }
         sqlx::query(
             "UPDATE approvals SET created_at = now() - interval '16 minutes' WHERE id = ANY($1)",
@@ -2247,7 +2252,7 @@ mod approvals {
         .execute(&pool)
         .await
         .unwrap();
-        let found = store.take_card_and_token(old).await.unwrap();
+        let found = store.take_decision_notice(old).await.unwrap();
         assert!(found.requester_token.is_none(), "too old to hand out");
         assert_eq!(found.card, Some(card));
         store.expire_due().await.unwrap();
