@@ -6,6 +6,8 @@ mod admin;
 mod approval;
 mod approval_flow;
 mod codes;
+#[cfg(test)]
+pub(crate) mod contract;
 mod expiry;
 mod explain;
 #[cfg(test)]

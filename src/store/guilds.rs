@@ -215,145 +215,6 @@ async fn record_change(
 }
 
 impl PgStore {
-    /// Allows `role` with its cap, or changes the cap of a role already allowed; the change and
-    /// its `admin_changes` row commit together.
-    pub async fn set_allowed_role(
-        &self,
-        guild: GuildId,
-        role: AllowedRole,
-        actor: &Actor,
-    ) -> Result<RoleChange, StoreError> {
-        self.bounded(async {
-            let mut tx = self.pool.begin().await?;
-            let inserted = sqlx::query(
-                "INSERT INTO guild_allowed_roles (guild_id, role_id, added_by, max_expire_seconds) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (guild_id, role_id) DO NOTHING",
-            )
-            .bind(guild.to_string())
-            .bind(role.role.to_string())
-            .bind(actor.id.clone())
-            .bind(secs(role.max_expiry))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
-            let cap = secs(role.max_expiry);
-            let change = if inserted {
-                RoleChange::Added
-            } else {
-                // Allowed already (maybe a moment ago by another admin): lock it, then compare.
-                let previous: Option<i32> = sqlx::query_scalar(
-                    "SELECT max_expire_seconds FROM guild_allowed_roles \
-                     WHERE guild_id = $1 AND role_id = $2 FOR UPDATE",
-                )
-                .bind(guild.to_string())
-                .bind(role.role.to_string())
-                .fetch_one(&mut *tx)
-                .await?;
-                if previous == cap {
-                    RoleChange::Unchanged
-                } else {
-                    sqlx::query(
-                        "UPDATE guild_allowed_roles SET max_expire_seconds = $3 \
-                         WHERE guild_id = $1 AND role_id = $2",
-                    )
-                    .bind(guild.to_string())
-                    .bind(role.role.to_string())
-                    .bind(cap)
-                    .execute(&mut *tx)
-                    .await?;
-                    RoleChange::CapChanged {
-                        previous: stored_cap(previous)?,
-                    }
-                }
-            };
-            let mut detail = json!({ "role_id": role.role.to_string(), "max_expire_seconds": cap });
-            match change {
-                RoleChange::Added => {
-                    record_change(&mut tx, guild, actor, AdminAction::RoleAdd, detail).await?;
-                }
-                RoleChange::CapChanged { previous } => {
-                    detail["previous_max_expire_seconds"] = json!(secs(previous));
-                    record_change(&mut tx, guild, actor, AdminAction::RoleCap, detail).await?;
-                }
-                RoleChange::Unchanged => {}
-            }
-            tx.commit().await?;
-            Ok::<_, StoreError>(change)
-        })
-        .await
-    }
-
-    /// Disallows `role` in `guild`; `false` when it was not allowed (nothing is recorded then).
-    pub async fn remove_allowed_role(
-        &self,
-        guild: GuildId,
-        role: RoleId,
-        actor: &Actor,
-    ) -> Result<bool, StoreError> {
-        self.bounded(async {
-            let mut tx = self.pool.begin().await?;
-            let removed =
-                sqlx::query("DELETE FROM guild_allowed_roles WHERE guild_id = $1 AND role_id = $2")
-                    .bind(guild.to_string())
-                    .bind(role.to_string())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-                    == 1;
-            if removed {
-                let detail = json!({ "role_id": role.to_string() });
-                record_change(&mut tx, guild, actor, AdminAction::RoleRemove, detail).await?;
-            }
-            tx.commit().await?;
-            Ok::<_, StoreError>(removed)
-        })
-        .await
-    }
-
-    /// The guild's allowed roles with their caps, in the order they were added.
-    pub async fn allowed_roles(&self, guild: GuildId) -> Result<Vec<AllowedRole>, StoreError> {
-        self.bounded(async {
-            let rows: Vec<RoleRow> = sqlx::query_as(
-                "SELECT role_id, max_expire_seconds FROM guild_allowed_roles WHERE guild_id = $1 \
-                 ORDER BY added_at, role_id",
-            )
-            .bind(guild.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-            let result: Result<_, StoreError> = rows.into_iter().map(RoleRow::into_role).collect();
-            result
-        })
-        .await
-    }
-
-    /// Lists `channel` for `/share`; `false` when it was listed already.
-    pub async fn add_allowed_channel(
-        &self,
-        guild: GuildId,
-        channel: ChannelId,
-        actor: &Actor,
-    ) -> Result<bool, StoreError> {
-        let sql = "INSERT INTO guild_allowed_channels (guild_id, channel_id, added_by) \
-                   VALUES ($1, $2, $3) ON CONFLICT (guild_id, channel_id) DO NOTHING";
-        self.change_channel(guild, channel, actor, sql, AdminAction::ChannelAdd)
-            .await
-    }
-
-    /// Unlists `channel`; `false` when it was not listed.
-    pub async fn remove_allowed_channel(
-        &self,
-        guild: GuildId,
-        channel: ChannelId,
-        actor: &Actor,
-    ) -> Result<bool, StoreError> {
-        // `$3` keeps both statements' parameters alike; a DELETE has no use for the actor.
-        let sql = "DELETE FROM guild_allowed_channels \
-                   WHERE guild_id = $1 AND channel_id = $2 AND $3::text IS NOT NULL";
-        self.change_channel(guild, channel, actor, sql, AdminAction::ChannelRemove)
-            .await
-    }
-
     /// One channel-list statement and, if it changed a row, its `admin_changes` row.
     async fn change_channel(
         &self,
@@ -383,49 +244,13 @@ impl PgStore {
         .await
     }
 
-    /// The channels where `/share` works, in the order they were listed; empty = everywhere.
-    pub async fn allowed_channels(&self, guild: GuildId) -> Result<Vec<ChannelId>, StoreError> {
-        self.bounded(async {
-            let raw: Vec<String> = sqlx::query_scalar(
-                "SELECT channel_id FROM guild_allowed_channels WHERE guild_id = $1 \
-                 ORDER BY added_at, channel_id",
-            )
-            .bind(guild.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-            let result: Result<_, StoreError> = raw.iter().map(|c| parse_channel(c)).collect();
-            result
-        })
-        .await
-    }
-
-    /// What the guild's admins set; all unset until they set something.
-    pub async fn policy(&self, guild: GuildId) -> Result<PolicySettings, StoreError> {
-        self.bounded(async {
-            let row: Option<PolicyRow> = sqlx::query_as(
-                "SELECT default_expire_seconds, max_expire_seconds, require_reason, \
-                 audit_channel_id, approvals_channel_id, approver_role_id \
-                 FROM guild_policies WHERE guild_id = $1",
-            )
-            .bind(guild.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
-            let result: Result<_, StoreError> = row
-                .map(PolicyRow::into_settings)
-                .transpose()
-                .map(Option::unwrap_or_default);
-            result
-        })
-        .await
-    }
-
     /// Read-merge-write of the guild's policy as one serial step: `update` sees the stored
     /// settings and returns the new ones, or refuses. Two admins changing different settings
     /// at the same moment both land, one after the other, and neither reply describes a
     /// policy that was silently overwritten. Returns the new settings and the ones they
     /// replaced; nothing is written when `update` refuses, and nothing is recorded when it
     /// changes nothing.
-    pub async fn update_policy<E>(
+    async fn update_policy_row<E>(
         &self,
         guild: GuildId,
         actor: &Actor,
@@ -623,52 +448,186 @@ impl GuildDirectory for PgStore {
 }
 
 impl SettingsStore for PgStore {
+    /// Allows `role` with its cap, or changes the cap of a role already allowed; the change and
+    /// its `admin_changes` row commit together.
     async fn set_allowed_role(
         &self,
         guild: GuildId,
         role: AllowedRole,
         actor: &Actor,
     ) -> Result<RoleChange, StorageError> {
-        Ok(PgStore::set_allowed_role(self, guild, role, actor).await?)
+        self.bounded(async {
+            let mut tx = self.pool.begin().await?;
+            let inserted = sqlx::query(
+                "INSERT INTO guild_allowed_roles (guild_id, role_id, added_by, max_expire_seconds) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (guild_id, role_id) DO NOTHING",
+            )
+            .bind(guild.to_string())
+            .bind(role.role.to_string())
+            .bind(actor.id.clone())
+            .bind(secs(role.max_expiry))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            let cap = secs(role.max_expiry);
+            let change = if inserted {
+                RoleChange::Added
+            } else {
+                // Allowed already (maybe a moment ago by another admin): lock it, then compare.
+                let previous: Option<i32> = sqlx::query_scalar(
+                    "SELECT max_expire_seconds FROM guild_allowed_roles \
+                     WHERE guild_id = $1 AND role_id = $2 FOR UPDATE",
+                )
+                .bind(guild.to_string())
+                .bind(role.role.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+                if previous == cap {
+                    RoleChange::Unchanged
+                } else {
+                    sqlx::query(
+                        "UPDATE guild_allowed_roles SET max_expire_seconds = $3 \
+                         WHERE guild_id = $1 AND role_id = $2",
+                    )
+                    .bind(guild.to_string())
+                    .bind(role.role.to_string())
+                    .bind(cap)
+                    .execute(&mut *tx)
+                    .await?;
+                    RoleChange::CapChanged {
+                        previous: stored_cap(previous)?,
+                    }
+                }
+            };
+            let mut detail = json!({ "role_id": role.role.to_string(), "max_expire_seconds": cap });
+            match change {
+                RoleChange::Added => {
+                    record_change(&mut tx, guild, actor, AdminAction::RoleAdd, detail).await?;
+                }
+                RoleChange::CapChanged { previous } => {
+                    detail["previous_max_expire_seconds"] = json!(secs(previous));
+                    record_change(&mut tx, guild, actor, AdminAction::RoleCap, detail).await?;
+                }
+                RoleChange::Unchanged => {}
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(change)
+        })
+        .await
+        .map_err(Into::into)
     }
 
+    /// Disallows `role` in `guild`; `false` when it was not allowed (nothing is recorded then).
     async fn remove_allowed_role(
         &self,
         guild: GuildId,
         role: RoleId,
         actor: &Actor,
     ) -> Result<bool, StorageError> {
-        Ok(PgStore::remove_allowed_role(self, guild, role, actor).await?)
+        self.bounded(async {
+            let mut tx = self.pool.begin().await?;
+            let removed =
+                sqlx::query("DELETE FROM guild_allowed_roles WHERE guild_id = $1 AND role_id = $2")
+                    .bind(guild.to_string())
+                    .bind(role.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1;
+            if removed {
+                let detail = json!({ "role_id": role.to_string() });
+                record_change(&mut tx, guild, actor, AdminAction::RoleRemove, detail).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(removed)
+        })
+        .await
+        .map_err(Into::into)
     }
 
+    /// The guild's allowed roles with their caps, in the order they were added.
     async fn allowed_roles(&self, guild: GuildId) -> Result<Vec<AllowedRole>, StorageError> {
-        Ok(PgStore::allowed_roles(self, guild).await?)
+        self.bounded(async {
+            let rows: Vec<RoleRow> = sqlx::query_as(
+                "SELECT role_id, max_expire_seconds FROM guild_allowed_roles WHERE guild_id = $1 \
+                 ORDER BY added_at, role_id",
+            )
+            .bind(guild.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+            let result: Result<_, StoreError> = rows.into_iter().map(RoleRow::into_role).collect();
+            result
+        })
+        .await
+        .map_err(Into::into)
     }
 
+    /// Lists `channel` for `/share`; `false` when it was listed already.
     async fn add_allowed_channel(
         &self,
         guild: GuildId,
         channel: ChannelId,
         actor: &Actor,
     ) -> Result<bool, StorageError> {
-        Ok(PgStore::add_allowed_channel(self, guild, channel, actor).await?)
+        let sql = "INSERT INTO guild_allowed_channels (guild_id, channel_id, added_by) \
+                   VALUES ($1, $2, $3) ON CONFLICT (guild_id, channel_id) DO NOTHING";
+        self.change_channel(guild, channel, actor, sql, AdminAction::ChannelAdd)
+            .await
+            .map_err(Into::into)
     }
 
+    /// Unlists `channel`; `false` when it was not listed.
     async fn remove_allowed_channel(
         &self,
         guild: GuildId,
         channel: ChannelId,
         actor: &Actor,
     ) -> Result<bool, StorageError> {
-        Ok(PgStore::remove_allowed_channel(self, guild, channel, actor).await?)
+        // `$3` keeps both statements' parameters alike; a DELETE has no use for the actor.
+        let sql = "DELETE FROM guild_allowed_channels \
+                   WHERE guild_id = $1 AND channel_id = $2 AND $3::text IS NOT NULL";
+        self.change_channel(guild, channel, actor, sql, AdminAction::ChannelRemove)
+            .await
+            .map_err(Into::into)
     }
 
+    /// The channels where `/share` works, in the order they were listed; empty = everywhere.
     async fn allowed_channels(&self, guild: GuildId) -> Result<Vec<ChannelId>, StorageError> {
-        Ok(PgStore::allowed_channels(self, guild).await?)
+        self.bounded(async {
+            let raw: Vec<String> = sqlx::query_scalar(
+                "SELECT channel_id FROM guild_allowed_channels WHERE guild_id = $1 \
+                 ORDER BY added_at, channel_id",
+            )
+            .bind(guild.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+            let result: Result<_, StoreError> = raw.iter().map(|c| parse_channel(c)).collect();
+            result
+        })
+        .await
+        .map_err(Into::into)
     }
 
+    /// What the guild's admins set; all unset until they set something.
     async fn policy(&self, guild: GuildId) -> Result<PolicySettings, StorageError> {
-        Ok(PgStore::policy(self, guild).await?)
+        self.bounded(async {
+            let row: Option<PolicyRow> = sqlx::query_as(
+                "SELECT default_expire_seconds, max_expire_seconds, require_reason, \
+                 audit_channel_id, approvals_channel_id, approver_role_id \
+                 FROM guild_policies WHERE guild_id = $1",
+            )
+            .bind(guild.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+            let result: Result<_, StoreError> = row
+                .map(PolicyRow::into_settings)
+                .transpose()
+                .map(Option::unwrap_or_default);
+            result
+        })
+        .await
+        .map_err(Into::into)
     }
 
     async fn update_policy<F>(
@@ -681,7 +640,7 @@ impl SettingsStore for PgStore {
     where
         F: FnOnce(PolicySettings) -> Result<PolicySettings, PolicyError> + Send,
     {
-        let done = PgStore::update_policy(self, guild, actor, action, update).await?;
+        let done = self.update_policy_row(guild, actor, action, update).await?;
         Ok(done.map(|(updated, _previous)| updated))
     }
 

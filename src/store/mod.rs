@@ -403,6 +403,17 @@ pub fn latest_known_version() -> i64 {
     known_versions().last().copied().unwrap_or(0)
 }
 
+/// The ports' contract (`share::contract`), the same cases the core's fakes pass.
+#[cfg(test)]
+#[sqlx::test(migrations = "./migrations")]
+async fn postgresql_keeps_the_contract(pool: PgPool) {
+    use crate::share::contract::{approvals_contract, audit_contract, settings_contract};
+    let store = PgStore::from_pool(pool);
+    settings_contract(&store).await;
+    audit_contract(&store).await;
+    approvals_contract(&store).await;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use dlc_share_bot::cli::audit::export_to;
 use dlc_share_bot::config::DatabaseSettings;
 use dlc_share_bot::share::ports::{
     AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, Deliveries, GuildDirectory,
-    Limiter, PolicyAction, RoleChange, StorageError,
+    Limiter, PolicyAction, RoleChange, SettingsStore, StorageError,
 };
 use dlc_share_bot::share::{
     AllowedRole, ChannelId, ChannelPlace, ErrorCode, Expiry, GuildId, GuildPolicy, LimitScope,
@@ -1117,13 +1117,24 @@ async fn policy_changes_are_audited_and_bounded(pool: PgPool) {
         max_expiry: Some(exp("1d")),
         ..PolicySettings::default()
     };
-    let set = |to: PolicySettings| move |_: PolicySettings| Ok::<_, std::convert::Infallible>(to);
-    let (new, previous) = store
-        .update_policy(GUILD, &admin, PolicyAction::Set, set(first.clone()))
+    // The update sees what is stored.
+    let set = |expected: PolicySettings, to: PolicySettings| {
+        move |stored: PolicySettings| {
+            assert_eq!(stored, expected, "the update is handed the stored settings");
+            Ok(to)
+        }
+    };
+    let new = store
+        .update_policy(
+            GUILD,
+            &admin,
+            PolicyAction::Set,
+            set(PolicySettings::default(), first.clone()),
+        )
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((new, previous), (first.clone(), PolicySettings::default()));
+    assert_eq!(new, first);
     // Every setting, unset values included, round-trips.
     let second = PolicySettings {
         default_expiry: None,
@@ -1133,12 +1144,16 @@ async fn policy_changes_are_audited_and_bounded(pool: PgPool) {
         approvals_channel: Some(ChannelId(4343)),
         approver_role: Some(RoleId(4444)),
     };
-    let (_, previous) = store
-        .update_policy(GUILD, &admin, PolicyAction::Set, set(second.clone()))
+    store
+        .update_policy(
+            GUILD,
+            &admin,
+            PolicyAction::Set,
+            set(first.clone(), second.clone()),
+        )
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(previous, first);
     assert_eq!(store.policy(GUILD).await.unwrap(), second);
     assert_eq!(
         store.policy(OTHER_GUILD).await.unwrap(),
@@ -1146,7 +1161,12 @@ async fn policy_changes_are_audited_and_bounded(pool: PgPool) {
     );
     // A change to the same values records nothing.
     store
-        .update_policy(GUILD, &admin, PolicyAction::Set, set(second.clone()))
+        .update_policy(
+            GUILD,
+            &admin,
+            PolicyAction::Set,
+            set(second.clone(), second.clone()),
+        )
         .await
         .unwrap()
         .unwrap();
@@ -1155,7 +1175,12 @@ async fn policy_changes_are_audited_and_bounded(pool: PgPool) {
         ..second.clone()
     };
     store
-        .update_policy(GUILD, &admin, PolicyAction::Clear, set(cleared.clone()))
+        .update_policy(
+            GUILD,
+            &admin,
+            PolicyAction::Clear,
+            set(second.clone(), cleared.clone()),
+        )
         .await
         .unwrap()
         .unwrap();
