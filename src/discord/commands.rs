@@ -1,6 +1,10 @@
-//! The slash commands of SPEC §3: their definitions for registration, and the parse of an
-//! incoming interaction into a typed [`Invocation`]. Names and option names live only here;
-//! descriptions, in every language, in `locales/*/commands.ftl`.
+//! The slash commands of SPEC §3 as ONE table: each subcommand's name, description, options
+//! (names, types, constraints, what autocomplete suggests) and how it parses into the core's
+//! request. Registration, parsing and autocomplete routing all read the table, so an option's
+//! name is written once. Descriptions, in every language, are in `locales/*/commands.ftl`.
+//!
+//! To add a `/share-admin` subcommand: an entry in [`TABLE`], its `AdminCommand` and decision
+//! in the core, its reply in `discord::admin`, and its words in the four locale files.
 
 use serenity::all::{
     ChannelType, CommandDataOption, CommandDataOptionValue, CommandInteraction, CommandOptionType,
@@ -15,12 +19,27 @@ use crate::share::{
 
 pub const SHARE: &str = "share";
 pub const SHARE_ADMIN: &str = "share-admin";
-pub const OPT_ID: &str = "id";
-pub const OPT_EXPIRY: &str = "expiry";
-pub const OPT_REASON: &str = "reason";
+
+/// Option names, each written once.
+pub mod opt {
+    pub const ID: &str = "id";
+    pub const EXPIRY: &str = "expiry";
+    pub const REASON: &str = "reason";
+    pub const ROLE: &str = "role";
+    pub const MAX_EXPIRY: &str = "max_expiry";
+    pub const DEFAULT_EXPIRY: &str = "default_expiry";
+    pub const REQUIRE_REASON: &str = "require_reason";
+    pub const AUDIT_CHANNEL: &str = "audit_channel";
+    pub const APPROVALS_CHANNEL: &str = "approvals_channel";
+    pub const APPROVER_ROLE: &str = "approver_role";
+    pub const CHANNEL: &str = "channel";
+    pub const SETTING: &str = "setting";
+    pub const USER: &str = "user";
+    pub const LIMIT: &str = "limit";
+}
 
 /// Channels `/share` can be typed in (threads count as their parent, SPEC §9).
-const SHARE_CHANNEL_TYPES: [ChannelType; 5] = [
+const SHARE_CHANNEL_TYPES: &[ChannelType] = &[
     ChannelType::Text,
     ChannelType::News,
     ChannelType::Forum,
@@ -28,14 +47,403 @@ const SHARE_CHANNEL_TYPES: [ChannelType; 5] = [
     ChannelType::Stage,
 ];
 /// Channels the bot can post audit messages in.
-const POST_CHANNEL_TYPES: [ChannelType; 2] = [ChannelType::Text, ChannelType::News];
+const POST_CHANNEL_TYPES: &[ChannelType] = &[ChannelType::Text, ChannelType::News];
 
 /// Default number of rows `/share-admin audit` shows (the core caps it at `AUDIT_MAX_LIMIT`).
 pub const AUDIT_DEFAULT_LIMIT: i64 = 10;
 
-/// Everything registered at start-up (or by `register-commands`).
+/// What an autocompleted option offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suggest {
+    /// Expiries up to the guild's maximum (a `/share`, explain, a role's cap).
+    ExpiryInGuild,
+    /// Expiries up to the operator's ceiling (the guild's own policy).
+    ExpiryToCeiling,
+}
+
+/// An option's type and constraints.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Text {
+        max_chars: Option<u16>,
+    },
+    Expiry(Suggest),
+    Count {
+        max: u64,
+    },
+    Yes,
+    User,
+    Role,
+    Channel(&'static [ChannelType]),
+    /// One of the policy's settings, offered as choices.
+    Setting,
+}
+
+/// One option of a subcommand.
+#[derive(Debug, Clone, Copy)]
+struct Opt {
+    name: &'static str,
+    /// The description's message id.
+    about: &'static str,
+    kind: Kind,
+    required: bool,
+}
+
+const fn opt(name: &'static str, about: &'static str, kind: Kind) -> Opt {
+    Opt {
+        name,
+        about,
+        kind,
+        required: false,
+    }
+}
+
+const fn required(name: &'static str, about: &'static str, kind: Kind) -> Opt {
+    Opt {
+        name,
+        about,
+        kind,
+        required: true,
+    }
+}
+
+/// One subcommand: where it sits, what it says, its options, and how it parses.
+pub struct Sub {
+    command: &'static str,
+    /// The subcommand group and its description id, if any.
+    group: Option<(&'static str, &'static str)>,
+    name: &'static str,
+    about: &'static str,
+    options: &'static [Opt],
+    /// `None` when a required option is missing (Discord never sends that).
+    parse: fn(&Args<'_>) -> Option<Invocation>,
+}
+
+const ROLES: Option<(&str, &str)> = Some(("roles", "grp-roles"));
+const CHANNELS: Option<(&str, &str)> = Some(("channels", "grp-channels"));
+const POLICY: Option<(&str, &str)> = Some(("policy", "grp-policy"));
+
+const SHARE_OPTIONS_JOB: &[Opt] = &[
+    required(opt::ID, "opt-id-job", Kind::Text { max_chars: None }),
+    opt(
+        opt::EXPIRY,
+        "opt-expiry",
+        Kind::Expiry(Suggest::ExpiryInGuild),
+    ),
+    opt(
+        opt::REASON,
+        "opt-reason",
+        Kind::Text {
+            max_chars: Some(REASON_MAX_CHARS as u16),
+        },
+    ),
+];
+const SHARE_OPTIONS_TENSORBOARD: &[Opt] = &[
+    required(
+        opt::ID,
+        "opt-id-tensorboard",
+        Kind::Text { max_chars: None },
+    ),
+    SHARE_OPTIONS_JOB[1],
+    SHARE_OPTIONS_JOB[2],
+];
+const ROLE: Opt = required(opt::ROLE, "opt-role", Kind::Role);
+const CHANNEL: Opt = required(
+    opt::CHANNEL,
+    "opt-channel",
+    Kind::Channel(SHARE_CHANNEL_TYPES),
+);
+
+/// Every command and subcommand the bot has, in the order Discord lists them.
+pub static TABLE: &[Sub] = &[
+    Sub {
+        command: SHARE,
+        group: None,
+        name: "job",
+        about: "cmd-share-job",
+        options: SHARE_OPTIONS_JOB,
+        parse: share,
+    },
+    Sub {
+        command: SHARE,
+        group: None,
+        name: "tensorboard",
+        about: "cmd-share-tensorboard",
+        options: SHARE_OPTIONS_TENSORBOARD,
+        parse: share,
+    },
+    Sub {
+        command: SHARE_ADMIN,
+        group: ROLES,
+        name: "add",
+        about: "cmd-roles-add",
+        options: &[
+            ROLE,
+            opt(
+                opt::MAX_EXPIRY,
+                "opt-role-max-expiry",
+                Kind::Expiry(Suggest::ExpiryInGuild),
+            ),
+        ],
+        parse: |a| {
+            let (role, role_name) = a.role(opt::ROLE)?;
+            Some(Invocation::Admin {
+                command: AdminCommand::RolesAdd {
+                    role,
+                    max_expiry: a.string(opt::MAX_EXPIRY),
+                },
+                role_name,
+            })
+        },
+    },
+    Sub {
+        command: SHARE_ADMIN,
+        group: ROLES,
+        name: "remove",
+        about: "cmd-roles-remove",
+        options: &[ROLE],
+        parse: |a| {
+            let (role, role_name) = a.role(opt::ROLE)?;
+            Some(Invocation::Admin {
+                command: AdminCommand::RolesRemove { role },
+                role_name,
+            })
+        },
+    },
+    Sub {
+        command: SHARE_ADMIN,
+        group: ROLES,
+        name: "list",
+        about: "cmd-roles-list",
+        options: &[],
+        parse: |_| admin(AdminCommand::RolesList),
+    },
+    Sub {
+        command: SHARE_ADMIN,
+        group: CHANNELS,
+        name: "add",
+        about: "cmd-channels-add",
+        options: &[CHANNEL],
+        parse: |a| {
+            admin(AdminCommand::ChannelsAdd {
+                channel: a.channel(opt::CHANNEL)?,
+            })
+        },
+    },
+    Sub {
+        command: SHARE_ADMIN,
+        group: CHANNELS,
+        name: "remove",
+        about: "cmd-channels-remove",
+        options: &[CHANNEL],
+        parse: |a| {
+            admin(AdminCommand::ChannelsRemove {
+                channel: a.channel(opt::CHANNEL)?,
+            })
+        },
+    },
+    Sub {
+        command: SHARE_ADMIN,
+        group: CHANNELS,
+        name: "list",
+        about: "cmd-channels-list",
+        options: &[],
+        parse: |_| admin(AdminCommand::ChannelsList),
+    },
+    Sub {
+        command: SHARE_ADMIN,
+        group: POLICY,
+        name: "show",
+        about: "cmd-policy-show",
+        options: &[],
+        parse: |_| admin(AdminCommand::PolicyShow),
+    },
+    Sub {
+        command: SHARE_ADMIN,
+        group: POLICY,
+        name: "set",
+        about: "cmd-policy-set",
+        options: &[
+            opt(
+                opt::DEFAULT_EXPIRY,
+                "opt-default-expiry",
+                Kind::Expiry(Suggest::ExpiryToCeiling),
+            ),
+            opt(
+                opt::MAX_EXPIRY,
+                "opt-max-expiry",
+                Kind::Expiry(Suggest::ExpiryToCeiling),
+            ),
+            opt(opt::REQUIRE_REASON, "opt-require-reason", Kind::Yes),
+            opt(
+                opt::AUDIT_CHANNEL,
+                "opt-audit-channel",
+                Kind::Channel(POST_CHANNEL_TYPES),
+            ),
+            opt(
+                opt::APPROVALS_CHANNEL,
+                "opt-approvals-channel",
+                Kind::Channel(POST_CHANNEL_TYPES),
+            ),
+            opt(opt::APPROVER_ROLE, "opt-approver-role", Kind::Role),
+        ],
+        parse: |a| {
+            admin(AdminCommand::PolicySet {
+                default_expiry: a.string(opt::DEFAULT_EXPIRY),
+                max_expiry: a.string(opt::MAX_EXPIRY),
+                require_reason: a.boolean(opt::REQUIRE_REASON),
+                audit_channel: a.channel(opt::AUDIT_CHANNEL),
+                approvals_channel: a.channel(opt::APPROVALS_CHANNEL),
+                approver_role: a.role(opt::APPROVER_ROLE).map(|(role, _)| role),
+            })
+        },
+    },
+    Sub {
+        command: SHARE_ADMIN,
+        group: POLICY,
+        name: "clear",
+        about: "cmd-policy-clear",
+        options: &[required(opt::SETTING, "opt-setting", Kind::Setting)],
+        parse: |a| {
+            admin(AdminCommand::PolicyClear {
+                setting: a.string(opt::SETTING).unwrap_or_default(),
+            })
+        },
+    },
+    Sub {
+        command: SHARE_ADMIN,
+        group: None,
+        name: "audit",
+        about: "cmd-audit",
+        options: &[
+            opt(opt::USER, "opt-audit-user", Kind::User),
+            opt(
+                opt::LIMIT,
+                "opt-audit-limit",
+                Kind::Count {
+                    max: AUDIT_MAX_LIMIT as u64,
+                },
+            ),
+        ],
+        parse: |a| {
+            admin(AdminCommand::Audit {
+                user: a.user(opt::USER),
+                limit: a.integer(opt::LIMIT).unwrap_or(AUDIT_DEFAULT_LIMIT),
+            })
+        },
+    },
+    Sub {
+        command: SHARE_ADMIN,
+        group: None,
+        name: "explain",
+        about: "cmd-explain",
+        options: &[
+            required(opt::USER, "opt-explain-user", Kind::User),
+            opt(
+                opt::EXPIRY,
+                "opt-explain-expiry",
+                Kind::Expiry(Suggest::ExpiryInGuild),
+            ),
+            opt(
+                opt::CHANNEL,
+                "opt-explain-channel",
+                Kind::Channel(SHARE_CHANNEL_TYPES),
+            ),
+        ],
+        parse: explain,
+    },
+];
+
+/// The commands themselves: name, description id, and whether only admins see it.
+const COMMANDS: [(&str, &str, bool); 2] = [
+    (SHARE, "cmd-share", false),
+    (SHARE_ADMIN, "cmd-admin", true),
+];
+
+/// Everything registered at start-up (or by `register-commands`), built from [`TABLE`].
 pub fn definitions() -> Vec<CreateCommand> {
-    vec![share_command(), admin_command()]
+    COMMANDS
+        .iter()
+        .map(|&(name, about, admin_only)| {
+            let mut command = command(name, about).contexts(vec![InteractionContext::Guild]);
+            if admin_only {
+                command = command.default_member_permissions(Permissions::MANAGE_GUILD);
+            }
+            // Groups in the order of their first subcommand.
+            let mut groups: Vec<(&str, &str, Vec<CreateCommandOption>)> = Vec::new();
+            let mut top: Vec<(Option<usize>, CreateCommandOption)> = Vec::new();
+            for sub in TABLE.iter().filter(|s| s.command == name) {
+                let built = sub.options.iter().fold(
+                    option(CommandOptionType::SubCommand, sub.name, sub.about),
+                    |o, x| o.add_sub_option(build_option(x)),
+                );
+                match sub.group {
+                    None => top.push((None, built)),
+                    Some((group, group_about)) => {
+                        match groups.iter_mut().position(|(g, ..)| *g == group) {
+                            Some(i) => groups[i].2.push(built),
+                            None => {
+                                top.push((
+                                    Some(groups.len()),
+                                    option(CommandOptionType::SubCommandGroup, group, group_about),
+                                ));
+                                groups.push((group, group_about, vec![built]));
+                            }
+                        }
+                    }
+                }
+            }
+            let mut groups: Vec<Option<Vec<CreateCommandOption>>> =
+                groups.into_iter().map(|(_, _, subs)| Some(subs)).collect();
+            top.into_iter()
+                .fold(command, |command, (group, option)| match group {
+                    None => command.add_option(option),
+                    Some(i) => command.add_option(
+                        groups[i]
+                            .take()
+                            .unwrap_or_default()
+                            .into_iter()
+                            .fold(option, CreateCommandOption::add_sub_option),
+                    ),
+                })
+        })
+        .collect()
+}
+
+fn build_option(o: &Opt) -> CreateCommandOption {
+    let built = match o.kind {
+        Kind::Text { max_chars } => {
+            let text = option(CommandOptionType::String, o.name, o.about);
+            match max_chars {
+                Some(max) => text.min_length(1).max_length(max),
+                None => text,
+            }
+        }
+        Kind::Expiry(_) => {
+            option(CommandOptionType::String, o.name, o.about).set_autocomplete(true)
+        }
+        Kind::Count { max } => option(CommandOptionType::Integer, o.name, o.about)
+            .min_int_value(1)
+            .max_int_value(max),
+        Kind::Yes => option(CommandOptionType::Boolean, o.name, o.about),
+        Kind::User => option(CommandOptionType::User, o.name, o.about),
+        Kind::Role => option(CommandOptionType::Role, o.name, o.about),
+        Kind::Channel(types) => {
+            option(CommandOptionType::Channel, o.name, o.about).channel_types(types.to_vec())
+        }
+        Kind::Setting => PolicySetting::ALL.iter().fold(
+            option(CommandOptionType::String, o.name, o.about),
+            |option, s| {
+                let localized = Lang::TRANSLATED.map(|lang| (lang.code(), setting_label(lang, *s)));
+                option.add_string_choice_localized(
+                    setting_label(Lang::En, *s),
+                    s.as_str(),
+                    localized,
+                )
+            },
+        ),
+    };
+    built.required(o.required)
 }
 
 /// An option whose description is the message `about`, in English and with a
@@ -55,32 +463,9 @@ fn command(name: &str, about: &str) -> CreateCommand {
 }
 
 /// A description's text, as the catalogue says it. `about` is always one of the literal ids
-/// below; the catalogue test checks each against the `.ftl` files.
+/// in the table; the catalogue test checks each against the `.ftl` files.
 fn described(lang: Lang, about: &str) -> String {
     super::i18n::message(lang, about, Vec::new())
-}
-
-fn share_command() -> CreateCommand {
-    let target = |t: TargetType, about: &str, id_about: &str| {
-        option(CommandOptionType::SubCommand, t.as_str(), about)
-            .add_sub_option(option(CommandOptionType::String, OPT_ID, id_about).required(true))
-            .add_sub_option(
-                option(CommandOptionType::String, OPT_EXPIRY, "opt-expiry").set_autocomplete(true),
-            )
-            .add_sub_option(
-                option(CommandOptionType::String, OPT_REASON, "opt-reason")
-                    .min_length(1)
-                    .max_length(REASON_MAX_CHARS as u16),
-            )
-    };
-    command(SHARE, "cmd-share")
-        .contexts(vec![InteractionContext::Guild])
-        .add_option(target(TargetType::Job, "cmd-share-job", "opt-id-job"))
-        .add_option(target(
-            TargetType::Tensorboard,
-            "cmd-share-tensorboard",
-            "opt-id-tensorboard",
-        ))
 }
 
 /// The label of a `policy clear setting` choice, by setting.
@@ -93,102 +478,6 @@ fn setting_label(lang: Lang, s: PolicySetting) -> String {
         PolicySetting::ApprovalsChannel => tr!(lang, "setting-approvals_channel"),
         PolicySetting::ApproverRole => tr!(lang, "setting-approver_role"),
     }
-}
-
-fn admin_command() -> CreateCommand {
-    let sub = |name: &str, about: &str| option(CommandOptionType::SubCommand, name, about);
-    let group = |name: &str, about: &str| option(CommandOptionType::SubCommandGroup, name, about);
-    let role = || option(CommandOptionType::Role, "role", "opt-role").required(true);
-    let channel = || {
-        option(CommandOptionType::Channel, "channel", "opt-channel")
-            .required(true)
-            .channel_types(SHARE_CHANNEL_TYPES.to_vec())
-    };
-    let expiry = |name: &str, about: &str| {
-        option(CommandOptionType::String, name, about).set_autocomplete(true)
-    };
-    let setting = PolicySetting::ALL.iter().fold(
-        option(CommandOptionType::String, "setting", "opt-setting").required(true),
-        |option, s| {
-            let localized = Lang::TRANSLATED.map(|lang| (lang.code(), setting_label(lang, *s)));
-            option.add_string_choice_localized(setting_label(Lang::En, *s), s.as_str(), localized)
-        },
-    );
-    command(SHARE_ADMIN, "cmd-admin")
-        .contexts(vec![InteractionContext::Guild])
-        .default_member_permissions(Permissions::MANAGE_GUILD)
-        .add_option(
-            group("roles", "grp-roles")
-                .add_sub_option(
-                    sub("add", "cmd-roles-add")
-                        .add_sub_option(role())
-                        .add_sub_option(expiry("max_expiry", "opt-role-max-expiry")),
-                )
-                .add_sub_option(sub("remove", "cmd-roles-remove").add_sub_option(role()))
-                .add_sub_option(sub("list", "cmd-roles-list")),
-        )
-        .add_option(
-            group("channels", "grp-channels")
-                .add_sub_option(sub("add", "cmd-channels-add").add_sub_option(channel()))
-                .add_sub_option(sub("remove", "cmd-channels-remove").add_sub_option(channel()))
-                .add_sub_option(sub("list", "cmd-channels-list")),
-        )
-        .add_option(
-            group("policy", "grp-policy")
-                .add_sub_option(sub("show", "cmd-policy-show"))
-                .add_sub_option(
-                    sub("set", "cmd-policy-set")
-                        .add_sub_option(expiry("default_expiry", "opt-default-expiry"))
-                        .add_sub_option(expiry("max_expiry", "opt-max-expiry"))
-                        .add_sub_option(option(
-                            CommandOptionType::Boolean,
-                            "require_reason",
-                            "opt-require-reason",
-                        ))
-                        .add_sub_option(
-                            option(
-                                CommandOptionType::Channel,
-                                "audit_channel",
-                                "opt-audit-channel",
-                            )
-                            .channel_types(POST_CHANNEL_TYPES.to_vec()),
-                        )
-                        .add_sub_option(
-                            option(
-                                CommandOptionType::Channel,
-                                "approvals_channel",
-                                "opt-approvals-channel",
-                            )
-                            .channel_types(POST_CHANNEL_TYPES.to_vec()),
-                        )
-                        .add_sub_option(option(
-                            CommandOptionType::Role,
-                            "approver_role",
-                            "opt-approver-role",
-                        )),
-                )
-                .add_sub_option(sub("clear", "cmd-policy-clear").add_sub_option(setting)),
-        )
-        .add_option(
-            sub("audit", "cmd-audit")
-                .add_sub_option(option(CommandOptionType::User, "user", "opt-audit-user"))
-                .add_sub_option(
-                    option(CommandOptionType::Integer, "limit", "opt-audit-limit")
-                        .min_int_value(1)
-                        .max_int_value(AUDIT_MAX_LIMIT as u64),
-                ),
-        )
-        .add_option(
-            sub("explain", "cmd-explain")
-                .add_sub_option(
-                    option(CommandOptionType::User, "user", "opt-explain-user").required(true),
-                )
-                .add_sub_option(expiry(OPT_EXPIRY, "opt-explain-expiry"))
-                .add_sub_option(
-                    option(CommandOptionType::Channel, "channel", "opt-explain-channel")
-                        .channel_types(SHARE_CHANNEL_TYPES.to_vec()),
-                ),
-        )
 }
 
 /// A parsed command invocation: option values are still raw text where the core validates.
@@ -211,129 +500,156 @@ pub enum Invocation {
 #[error("unknown command `{0}`")]
 pub struct UnknownCommand(pub String);
 
-/// Walks the option tree of an interaction. Works on the raw option data so the same code
-/// serves commands and autocompletes.
+/// The table's entry for a command and its path (`["roles", "add"]`).
+fn find(command: &str, path: &[&str]) -> Option<&'static Sub> {
+    TABLE.iter().find(|s| {
+        s.command == command
+            && match (s.group, path) {
+                (None, [name]) => *name == s.name,
+                (Some((group, _)), [g, name]) => *g == group && *name == s.name,
+                _ => false,
+            }
+    })
+}
+
+/// The table's entry for an interaction, and its options.
+fn sub_of(cmd: &CommandInteraction) -> Option<(&'static Sub, &[CommandDataOption])> {
+    let (path, leaf) = flatten(&cmd.data.options);
+    Some((find(&cmd.data.name, &path)?, leaf))
+}
+
+/// Reads an interaction into its [`Invocation`] with its table entry's parser. Works on the
+/// raw option data, so commands and autocompletes read alike.
 pub fn parse(cmd: &CommandInteraction) -> Result<Invocation, UnknownCommand> {
     let unknown = || UnknownCommand(command_path(cmd));
-    let (path, leaf) = flatten(&cmd.data.options);
-    match (cmd.data.name.as_str(), path.as_slice()) {
-        (SHARE, [sub]) => {
-            let target_type = sub.parse::<TargetType>().map_err(|_| unknown())?;
-            Ok(Invocation::Share {
-                target_type,
-                id: string(leaf, OPT_ID).unwrap_or_default(),
-                expiry: string(leaf, OPT_EXPIRY).filter(|s| !s.trim().is_empty()),
-                // Kept as typed, even blank: the core refuses a blank reason rather than
-                // treating it as none.
-                reason: string(leaf, OPT_REASON),
+    let (sub, leaf) = sub_of(cmd).ok_or_else(unknown)?;
+    (sub.parse)(&Args { cmd, sub, leaf }).ok_or_else(unknown)
+}
+
+/// What autocomplete offers for the option being typed, as its table entry says.
+pub fn suggestions_for(cmd: &CommandInteraction, option: &str) -> Option<Suggest> {
+    sub_of(cmd)?.0.suggests(option)
+}
+
+impl Sub {
+    fn suggests(&self, option: &str) -> Option<Suggest> {
+        self.options
+            .iter()
+            .find(|o| o.name == option)
+            .and_then(|o| match o.kind {
+                Kind::Expiry(suggest) => Some(suggest),
+                _ => None,
             })
-        }
-        (SHARE_ADMIN, ["roles", action @ ("add" | "remove")]) => {
-            let role = leaf
-                .iter()
-                .find(|o| o.name == "role")
-                .and_then(|o| o.value.as_role_id())
-                .ok_or_else(unknown)?;
-            let role_name = cmd.data.resolved.roles.get(&role).map(|r| r.name.clone());
-            let role = RoleId(role.get());
-            let command = if *action == "add" {
-                AdminCommand::RolesAdd {
-                    role,
-                    max_expiry: string(leaf, "max_expiry"),
-                }
-            } else {
-                AdminCommand::RolesRemove { role }
-            };
-            Ok(Invocation::Admin { command, role_name })
-        }
-        (SHARE_ADMIN, ["roles", "list"]) => Ok(admin(AdminCommand::RolesList)),
-        (SHARE_ADMIN, ["channels", action @ ("add" | "remove")]) => {
-            let channel = channel_option(leaf, "channel").ok_or_else(unknown)?;
-            Ok(admin(if *action == "add" {
-                AdminCommand::ChannelsAdd { channel }
-            } else {
-                AdminCommand::ChannelsRemove { channel }
-            }))
-        }
-        (SHARE_ADMIN, ["channels", "list"]) => Ok(admin(AdminCommand::ChannelsList)),
-        (SHARE_ADMIN, ["policy", "show"]) => Ok(admin(AdminCommand::PolicyShow)),
-        (SHARE_ADMIN, ["policy", "set"]) => Ok(admin(AdminCommand::PolicySet {
-            default_expiry: string(leaf, "default_expiry"),
-            max_expiry: string(leaf, "max_expiry"),
-            require_reason: leaf
-                .iter()
-                .find(|o| o.name == "require_reason")
-                .and_then(|o| o.value.as_bool()),
-            audit_channel: channel_option(leaf, "audit_channel"),
-            approvals_channel: channel_option(leaf, "approvals_channel"),
-            approver_role: leaf
-                .iter()
-                .find(|o| o.name == "approver_role")
-                .and_then(|o| o.value.as_role_id())
-                .map(|r| RoleId(r.get())),
-        })),
-        (SHARE_ADMIN, ["policy", "clear"]) => Ok(admin(AdminCommand::PolicyClear {
-            setting: string(leaf, "setting").unwrap_or_default(),
-        })),
-        (SHARE_ADMIN, ["explain"]) => {
-            let user = leaf
-                .iter()
-                .find(|o| o.name == "user")
-                .and_then(|o| o.value.as_user_id())
-                .ok_or_else(unknown)?;
-            let guild = cmd.guild_id.map(|g| RoleId(g.get()));
-            // Discord resolves a member only for someone in the guild; their roles leave out
-            // `@everyone` (the guild's id), which an admin may have allowed.
-            let roles = cmd.data.resolved.members.get(&user).map(|m| {
-                m.roles
-                    .iter()
-                    .map(|r| RoleId(r.get()))
-                    .chain(guild)
-                    .collect()
-            });
-            let place =
-                match leaf.iter().find(|o| o.name == "channel") {
-                    Some(o) => o.value.as_channel_id().map(|id| {
-                        match cmd.data.resolved.channels.get(&id) {
-                            Some(c) => place_of(c),
-                            None => ChannelPlace {
-                                channel: ChannelId(id.get()),
-                                parent: None,
-                            },
-                        }
-                    }),
-                    None => invoked_in(cmd),
-                };
-            Ok(admin(AdminCommand::Explain {
-                target: ExplainTarget {
-                    user: UserId(user.get()),
-                    roles,
-                    place,
-                },
-                expiry: string(leaf, OPT_EXPIRY).filter(|s| !s.trim().is_empty()),
-            }))
-        }
-        (SHARE_ADMIN, ["audit"]) => Ok(admin(AdminCommand::Audit {
-            user: leaf
-                .iter()
-                .find(|o| o.name == "user")
-                .and_then(|o| o.value.as_user_id())
-                .map(|u| UserId(u.get())),
-            limit: leaf
-                .iter()
-                .find(|o| o.name == "limit")
-                .and_then(|o| o.value.as_i64())
-                .unwrap_or(AUDIT_DEFAULT_LIMIT),
-        })),
-        _ => Err(unknown()),
     }
 }
 
-fn admin(command: AdminCommand) -> Invocation {
-    Invocation::Admin {
+/// One interaction's options, read by name.
+pub struct Args<'a> {
+    cmd: &'a CommandInteraction,
+    sub: &'static Sub,
+    leaf: &'a [CommandDataOption],
+}
+
+impl Args<'_> {
+    fn value(&self, name: &str) -> Option<&CommandDataOptionValue> {
+        self.leaf.iter().find(|o| o.name == name).map(|o| &o.value)
+    }
+
+    fn string(&self, name: &str) -> Option<String> {
+        match self.value(name)? {
+            CommandDataOptionValue::String(s) => Some(s.clone()),
+            CommandDataOptionValue::Autocomplete { value, .. } => Some(value.clone()),
+            _ => None,
+        }
+    }
+
+    /// The role, and the name Discord resolved for it.
+    fn role(&self, name: &str) -> Option<(RoleId, Option<String>)> {
+        let role = self.value(name)?.as_role_id()?;
+        let role_name = self
+            .cmd
+            .data
+            .resolved
+            .roles
+            .get(&role)
+            .map(|r| r.name.clone());
+        Some((RoleId(role.get()), role_name))
+    }
+
+    fn channel(&self, name: &str) -> Option<ChannelId> {
+        self.value(name)?
+            .as_channel_id()
+            .map(|c| ChannelId(c.get()))
+    }
+
+    fn user(&self, name: &str) -> Option<UserId> {
+        self.value(name)?.as_user_id().map(|u| UserId(u.get()))
+    }
+
+    fn boolean(&self, name: &str) -> Option<bool> {
+        self.value(name)?.as_bool()
+    }
+
+    fn integer(&self, name: &str) -> Option<i64> {
+        self.value(name)?.as_i64()
+    }
+}
+
+fn admin(command: AdminCommand) -> Option<Invocation> {
+    Some(Invocation::Admin {
         command,
         role_name: None,
-    }
+    })
+}
+
+/// `/share job|tensorboard`: the subcommand's name is the target type.
+fn share(a: &Args<'_>) -> Option<Invocation> {
+    Some(Invocation::Share {
+        target_type: a.sub.name.parse().ok()?,
+        id: a.string(opt::ID).unwrap_or_default(),
+        expiry: a.string(opt::EXPIRY).filter(|s| !s.trim().is_empty()),
+        // Kept as typed, even blank: the core refuses a blank reason rather than treating it
+        // as none.
+        reason: a.string(opt::REASON),
+    })
+}
+
+/// `/share-admin explain`: the member's roles and the channel come from Discord's resolved
+/// data, as the dry run needs them.
+fn explain(a: &Args<'_>) -> Option<Invocation> {
+    let user = a.value(opt::USER)?.as_user_id()?;
+    let guild = a.cmd.guild_id.map(|g| RoleId(g.get()));
+    // Discord resolves a member only for someone in the guild; their roles leave out
+    // `@everyone` (the guild's id), which an admin may have allowed.
+    let roles = a.cmd.data.resolved.members.get(&user).map(|m| {
+        m.roles
+            .iter()
+            .map(|r| RoleId(r.get()))
+            .chain(guild)
+            .collect()
+    });
+    let place = match a.value(opt::CHANNEL) {
+        Some(value) => {
+            value
+                .as_channel_id()
+                .map(|id| match a.cmd.data.resolved.channels.get(&id) {
+                    Some(c) => place_of(c),
+                    None => ChannelPlace {
+                        channel: ChannelId(id.get()),
+                        parent: None,
+                    },
+                })
+        }
+        None => invoked_in(a.cmd),
+    };
+    admin(AdminCommand::Explain {
+        target: ExplainTarget {
+            user: UserId(user.get()),
+            roles,
+            place,
+        },
+        expiry: a.string(opt::EXPIRY).filter(|s| !s.trim().is_empty()),
+    })
 }
 
 /// Where an interaction was typed: its channel, with the parent when it is a thread.
@@ -357,14 +673,6 @@ fn place_of(c: &PartialChannel) -> ChannelPlace {
         channel: ChannelId(c.id.get()),
         parent: c.parent_id.filter(|_| thread).map(|p| ChannelId(p.get())),
     }
-}
-
-fn channel_option(options: &[CommandDataOption], name: &str) -> Option<ChannelId> {
-    options
-        .iter()
-        .find(|o| o.name == name)
-        .and_then(|o| o.value.as_channel_id())
-        .map(|c| ChannelId(c.get()))
 }
 
 /// The focused option of an autocomplete interaction and what has been typed so far.
@@ -402,17 +710,6 @@ fn flatten(options: &[CommandDataOption]) -> (Vec<&str>, &[CommandDataOption]) {
         }
     }
     (path, current)
-}
-
-fn string(options: &[CommandDataOption], name: &str) -> Option<String> {
-    options
-        .iter()
-        .find(|o| o.name == name)
-        .and_then(|o| match &o.value {
-            CommandDataOptionValue::String(s) => Some(s.clone()),
-            CommandDataOptionValue::Autocomplete { value, .. } => Some(value.clone()),
-            _ => None,
-        })
 }
 
 #[cfg(test)]
@@ -499,6 +796,50 @@ mod tests {
         let clear = at(&defs[1], &["policy", "clear", "setting"]);
         assert_eq!(clear["choices"][0]["value"], "default_expiry");
         assert_eq!(clear["choices"][0]["name"], "default_expiry");
+    }
+
+    #[test]
+    fn the_table_routes_each_path_once_and_autocomplete_by_its_options() {
+        for sub in TABLE {
+            let path: Vec<&str> = sub
+                .group
+                .map(|(g, _)| g)
+                .into_iter()
+                .chain([sub.name])
+                .collect();
+            assert!(
+                std::ptr::eq(find(sub.command, &path).unwrap(), sub),
+                "{} {path:?} is routed to another entry",
+                sub.command
+            );
+            let mut names: Vec<&str> = sub.options.iter().map(|o| o.name).collect();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), sub.options.len(), "{path:?}: an option twice");
+        }
+        let suggests = |command: &str, path: &[&str], option: &str| {
+            find(command, path).unwrap().suggests(option)
+        };
+        let in_guild = Some(Suggest::ExpiryInGuild);
+        let to_ceiling = Some(Suggest::ExpiryToCeiling);
+        assert_eq!(suggests(SHARE, &["job"], opt::EXPIRY), in_guild);
+        assert_eq!(suggests(SHARE, &["tensorboard"], opt::EXPIRY), in_guild);
+        assert_eq!(suggests(SHARE_ADMIN, &["explain"], opt::EXPIRY), in_guild);
+        assert_eq!(
+            suggests(SHARE_ADMIN, &["roles", "add"], opt::MAX_EXPIRY),
+            in_guild
+        );
+        assert_eq!(
+            suggests(SHARE_ADMIN, &["policy", "set"], opt::MAX_EXPIRY),
+            to_ceiling
+        );
+        assert_eq!(
+            suggests(SHARE_ADMIN, &["policy", "set"], opt::DEFAULT_EXPIRY),
+            to_ceiling
+        );
+        assert_eq!(suggests(SHARE, &["job"], opt::ID), None);
+        assert!(find(SHARE_ADMIN, &["roles"]).is_none());
+        assert!(find(SHARE_ADMIN, &["policy", "add"]).is_none());
     }
 
     #[test]

@@ -18,7 +18,7 @@ use tracing::Instrument;
 use super::GatewayStatus;
 use super::approvals::{self, ApprovalPoster};
 use super::audit_channel::AuditChannel;
-use super::commands::{self, Invocation, UnknownCommand};
+use super::commands::{self, Invocation, Suggest, UnknownCommand};
 use super::dispatch::Ack;
 use super::i18n::{Lang, tr};
 use super::inflight::Inflight;
@@ -525,16 +525,16 @@ impl Bot {
             }
             return;
         }
-        // `/share`'s and explain's expiry, and a role's cap, are bounded by the guild's
-        // maximum; the policy's own options by the operator's ceiling.
-        let within_guild = option == commands::OPT_EXPIRY
-            || (option == "max_expiry" && commands::command_path(&cmd).ends_with("roles add"));
-        let max = match (within_guild, guild) {
-            (true, Some(g)) => self.admin.guild_max_expiry(g).await,
-            _ => operator.policy.max_expiry(),
+        // The table says what each option offers; an option that offers nothing gets no choices.
+        let max = match (commands::suggestions_for(&cmd, option), guild) {
+            (Some(Suggest::ExpiryInGuild), Some(g)) => Some(self.admin.guild_max_expiry(g).await),
+            (Some(_), _) => Some(operator.policy.max_expiry()),
+            (None, _) => None,
         };
         let lang = Lang::from_discord(Some(&cmd.locale));
-        let choices = suggest_expiries(typed, max)
+        let choices = max
+            .map(|max| suggest_expiries(typed, max))
+            .unwrap_or_default()
             .into_iter()
             .fold(CreateAutocompleteResponse::new(), |r, s| {
                 r.add_string_choice(replies::suggestion(lang, &s), s.value)
