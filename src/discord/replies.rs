@@ -86,7 +86,7 @@ pub fn fit(reply: EditInteractionResponse) -> EditInteractionResponse {
         return reply;
     };
     // Nearly every reply is within the limits: measured on the JSON, it is left as it is
-    // without reading the embeds back (that round trip was most of this function's cost).
+    // without reading the embeds back into builders.
     if !embeds_over_limits(raw) {
         return reply;
     }

@@ -457,9 +457,8 @@ mod tests {
     }
 
     /// `bounded` boxes every operation: a port call's future stays a few hundred bytes
-    /// whatever its operation holds (sqlx's acquire alone is some 29 KB), so the share flow's
-    /// and the handler's futures, which hold these, stay small too. Unboxed, `open_approval`'s
-    /// is 8.6 KB in a test build (29 KB in release).
+    /// whatever its operation holds (sqlx's acquire future is large), so the share flow's and
+    /// the handler's futures, which hold these, stay small too.
     #[tokio::test]
     async fn port_call_futures_stay_small() {
         use crate::share::ports::{
