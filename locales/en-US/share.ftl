@@ -64,3 +64,14 @@ error-expiry-too-short = { $requested } is too short: the minimum is { $min }
 error-expiry-too-long = { $requested } is too long: the maximum here is { $max }
 error-reason-empty = the reason is empty
 error-reason-too-long = the reason is { $length } characters long; the most is { $max }
+
+## Slash-command descriptions shown in Discord's command picker (SPEC §3, §12). Discord allows
+## at most 100 characters each; command and option names stay as SPEC §3 gives them.
+
+cmd-share = Share a PAI-DLC job or TensorBoard with a time-limited link
+cmd-share-job = Share a DLC training job
+cmd-share-tensorboard = Share a TensorBoard
+opt-id-job = DLC job id, e.g. dlc1a2b3c4d5e6f
+opt-id-tensorboard = TensorBoard id, e.g. dlc1a2b3c4d5e6f
+opt-expiry = How long the link works: 90s, 30m, 12h, 7d, 1h30m, 1小时30分 (default: the guild's)
+opt-reason = Why you share it (kept in the audit log)

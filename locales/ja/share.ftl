@@ -64,3 +64,14 @@ error-expiry-too-short = { $requested }は短すぎます（最小は { $min }�
 error-expiry-too-long = { $requested }は長すぎます（ここでの最大は { $max }）
 error-reason-empty = 理由が空です
 error-reason-too-long = 理由が長すぎます（{ $length } 文字、最大 { $max } 文字）
+
+## Slash-command descriptions shown in Discord's command picker (SPEC §3, §12). At most
+## 100 characters each; command and option names stay as SPEC §3 gives them.
+
+cmd-share = PAI-DLC ジョブまたは TensorBoard を期限付きのリンクで共有します
+cmd-share-job = DLC トレーニングジョブを共有します
+cmd-share-tensorboard = TensorBoard を共有します
+opt-id-job = DLC ジョブの ID（例：dlc1a2b3c4d5e6f）
+opt-id-tensorboard = TensorBoard の ID（例：dlc1a2b3c4d5e6f）
+opt-expiry = リンクの有効期限：90s、30m、12h、7d、1h30m、1時間30分 など（省略時：サーバーのデフォルト）
+opt-reason = 共有する理由（監査ログに記録されます）

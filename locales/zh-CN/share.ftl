@@ -64,3 +64,14 @@ error-expiry-too-short = { $requested } 太短：最短为 { $min }
 error-expiry-too-long = { $requested } 太长：此处最长为 { $max }
 error-reason-empty = 理由为空
 error-reason-too-long = 理由长度为 { $length } 个字符，最多为 { $max } 个
+
+## Discord 命令选择器中显示的斜杠命令说明（SPEC §3、§12）。每条最多 100 个字符；
+## 命令名和选项名保持 SPEC §3 的写法。
+
+cmd-share = 通过限时链接分享 PAI-DLC 任务或 TensorBoard
+cmd-share-job = 分享 DLC 训练任务
+cmd-share-tensorboard = 分享 TensorBoard
+opt-id-job = DLC 任务 ID，例如 dlc1a2b3c4d5e6f
+opt-id-tensorboard = TensorBoard ID，例如 dlc1a2b3c4d5e6f
+opt-expiry = 链接有效时长：90s、30m、12h、7d、1h30m、1小时30分（默认：服务器的默认有效期）
+opt-reason = 分享理由（将记入审计日志）

@@ -64,3 +64,14 @@ error-expiry-too-short = { $requested } 太短：最短為 { $min }
 error-expiry-too-long = { $requested } 太長：這裡最長為 { $max }
 error-reason-empty = 理由為空白
 error-reason-too-long = 理由長度為 { $length } 個字元，最多只能 { $max } 個字元
+
+## Discord 指令選單中顯示的斜線指令說明（SPEC §3、§12）。每則最多 100 個字元；
+## 指令和選項名稱維持 SPEC §3 的寫法。
+
+cmd-share = 以限時連結分享 PAI-DLC 工作或 TensorBoard
+cmd-share-job = 分享 DLC 訓練工作
+cmd-share-tensorboard = 分享 TensorBoard
+opt-id-job = DLC 工作 ID，例如 dlc1a2b3c4d5e6f
+opt-id-tensorboard = TensorBoard ID，例如 dlc1a2b3c4d5e6f
+opt-expiry = 連結的有效期限：90s、30m、12h、7d、1h30m、1小時30分（預設：依伺服器設定）
+opt-reason = 分享的理由（會保留在稽核記錄中）

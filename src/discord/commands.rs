@@ -1,10 +1,12 @@
 //! The slash commands of SPEC §3 as ONE table: each subcommand's name, description, options
 //! (names, types, constraints, what autocomplete suggests) and how it parses into the core's
 //! request. Registration, parsing and autocomplete routing all read the table, so an option's
-//! name is written once. Descriptions, in every language, are in `locales/*/commands.ftl`.
+//! name is written once. Descriptions, in every language, are in `locales/*/share.ftl` and
+//! `locales/*/admin.ftl`, beside the replies.
 //!
 //! To add a `/share-admin` subcommand: an entry in [`TABLE`], its `AdminCommand` and decision
-//! in the core, its reply in `discord::admin`, and its words in the four locale files.
+//! in the core, its reply in `discord::admin`, and its words (description and replies) in the
+//! four `admin.ftl` files.
 
 use serenity::all::{
     ChannelType, CommandDataOption, CommandDataOptionValue, CommandInteraction, CommandOptionType,
