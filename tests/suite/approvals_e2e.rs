@@ -440,3 +440,128 @@ async fn a_card_that_cannot_be_posted_ends_the_request_at_once() {
     assert!(h.discord.channel_messages(APPROVALS_ROOM).is_empty());
     assert_eq!(h.gettoken.arrivals(), 0);
 }
+
+/// The requester's DM telling them of the approval, and its claim button's `custom_id`.
+async fn claim_in_dm(h: &BotHarness) -> (Value, String) {
+    assert!(
+        wait_until(|| !h.discord.dm_messages(USER_ID).is_empty()).await,
+        "the requester's DM"
+    );
+    let dm = h.discord.dm_messages(USER_ID)[0].clone();
+    let claim = dm["components"][0]["components"][0]["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (dm, claim)
+}
+
+fn approve_click(approval: u64, card: &Value) -> Value {
+    click(
+        &format!("share-approve:{approval}"),
+        card,
+        APPROVER,
+        &[APPROVER_ROLE],
+    )
+    .build()
+}
+
+/// A member whose allowed role was taken away after the approval presses the claim button in
+/// their DM (so the bot asks Discord for their roles): refused, audited, nothing issued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_after_the_requesters_role_was_taken_is_refused() {
+    let h = BotHarness::start("e2e_recheck_claim", &[]).await;
+    for command in setup() {
+        h.ask(command).await;
+    }
+    let (share_id, _) = h.ask(share_for("2d")).await;
+    let (card, approval) = the_card(&h).await;
+    let (_, approved) = h.ask(approve_click(approval, &card)).await;
+    assert_says(&approved, "You approved it");
+    let (dm, claim) = claim_in_dm(&h).await;
+    h.discord
+        .set_member_roles(support::discord::GUILD_ID, USER_ID, &[]);
+    let (_, refused) = h
+        .ask(
+            ComponentInteraction::button(&claim, &dm)
+                .user(USER_ID, "tester")
+                .in_dm()
+                .build(),
+        )
+        .await;
+    assert_says(&refused, "no longer holds a role allowed to share");
+    assert_eq!(
+        outcome(&h, &share_id).await,
+        (
+            "denied_role".into(),
+            Some("missing_role".into()),
+            Some(APPROVER.to_string())
+        )
+    );
+    assert_eq!(h.gettoken.arrivals(), 0, "nothing issued");
+}
+
+/// The guild's maximum is lowered to 1d while a 2d request waits: approving it ends it, the
+/// card says so, and nothing is issued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approving_after_the_maximum_was_lowered_ends_the_request() {
+    let h = BotHarness::start("e2e_recheck_approve", &[]).await;
+    for command in setup() {
+        h.ask(command).await;
+    }
+    let (share_id, _) = h.ask(share_for("2d")).await;
+    let (card, approval) = the_card(&h).await;
+    h.ask(
+        admin(Some("policy"), "set")
+            .option_str("max_expiry", "1d")
+            .build(),
+    )
+    .await;
+    let (_, ended) = h.ask(approve_click(approval, &card)).await;
+    assert_says(&ended, "maximum is now 1d");
+    assert_eq!(
+        outcome(&h, &share_id).await,
+        (
+            "invalid_input".into(),
+            Some("invalid_expiry".into()),
+            Some(APPROVER.to_string())
+        )
+    );
+    assert!(
+        wait_until(|| card_now(&h)["components"] == serde_json::json!([])).await,
+        "the card loses its buttons"
+    );
+    assert!(support::discord::visible_text(&card_now(&h)).contains("No longer allowed"));
+    assert_eq!(h.gettoken.arrivals(), 0);
+}
+
+/// HTTP mode: a claim whose inline deferral never reached Discord decides nothing; the
+/// approval stays claimable and the next claim issues the link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_whose_deferral_was_lost_stays_claimable() {
+    let h = BotHarness::start_http("e2e_lost_claim", &[]).await;
+    for command in setup() {
+        h.ask_http(command).await;
+    }
+    let (share_id, _, _) = h.ask_http(share_for("2d")).await;
+    let (card, approval) = the_card(&h).await;
+    h.ask_http(approve_click(approval, &card)).await;
+    let (dm, claim) = claim_in_dm(&h).await;
+    let claim_click = || {
+        ComponentInteraction::button(&claim, &dm)
+            .user(USER_ID, "tester")
+            .roles([ALLOWED_ROLE])
+            .build()
+    };
+    let (status, _) = h.discord.deliver_lost(h.endpoint(), claim_click()).await;
+    assert_eq!(status, 200);
+    // Past the bot's look for the deferral: it has given up on that click by now.
+    tokio::time::sleep(
+        dlc_share_bot::discord::responder::CONFIRM_WINDOW + std::time::Duration::from_millis(500),
+    )
+    .await;
+    assert_eq!(h.gettoken.arrivals(), 0);
+    assert_eq!(outcome(&h, &share_id).await.0, "pending_approval");
+    let (_, _, link) = h.ask_http(claim_click()).await;
+    assert_says(&link, "Here is your share link");
+    assert_eq!(outcome(&h, &share_id).await.0, "issued");
+}
