@@ -11,8 +11,9 @@
 //! them), LOAD_GETTOKEN_MS (GetToken answers after this long; default instant) and
 //! LOAD_MAX_IN_FLIGHT (`share.max_in_flight`; default the shipped 256) for a shedding run, and
 //! LOAD_RUNTIME (`runtime.flavor` of the bot: `multi_thread`, the shipped default, or
-//! `current_thread`), and LOAD_BOT_BINARY (gateway mode: another executable in the bot's
-//! place, with the same environment: `examples/stack_floor.rs`, the stack's floor).
+//! `current_thread`), LOAD_BOT_BINARY (gateway mode: another build of the bot in its place,
+//! e.g. an earlier release, for before/after figures) and LOAD_FLOOR_BINARY (gateway mode:
+//! `examples/stack_floor.rs`, the stack's floor, which checks no role).
 
 // The integration tests' support tree, of which this harness uses only the bot harness.
 #[path = "../tests/suite/support/mod.rs"]
@@ -146,17 +147,18 @@ fn main() {
             ("DLCSHARE_SHARE__MAX_IN_FLIGHT", max_in_flight.as_str()),
         ];
         // Absolute: the bot runs in a directory of its own.
-        let binary = std::env::var_os("LOAD_BOT_BINARY")
-            .map(|b| std::fs::canonicalize(b).expect("LOAD_BOT_BINARY"));
+        let floor = std::env::var_os("LOAD_FLOOR_BINARY").is_some();
+        let binary = std::env::var_os("LOAD_FLOOR_BINARY")
+            .or_else(|| std::env::var_os("LOAD_BOT_BINARY"))
+            .map(|b| std::fs::canonicalize(b).expect("LOAD_BOT_BINARY or LOAD_FLOOR_BINARY"));
         if let Some(b) = &binary {
             println!("load: {} in the bot's place", b.display());
         }
-        let floor = binary.is_some();
         let mut h = match (http, binary) {
             (true, None) => BotHarness::start_http("load", &env).await,
             (false, None) => BotHarness::start("load", &env).await,
             (false, Some(binary)) => BotHarness::start_binary("load", &env, binary).await,
-            (true, Some(_)) => panic!("LOAD_BOT_BINARY is for gateway mode"),
+            (true, Some(_)) => panic!("LOAD_BOT_BINARY and LOAD_FLOOR_BINARY are for gateway mode"),
         };
         let endpoints = if http {
             let second = h.add_replica(&env).await;

@@ -2,7 +2,7 @@
 //! process does only the network work the SPEC requires of a share and decides nothing.
 //!
 //! It reads the same environment as `dlc-share-bot run` (the load harness starts it in the
-//! bot's place with `LOAD_BOT_BINARY`), connects to the gateway through serenity, and answers
+//! bot's place with `LOAD_FLOOR_BINARY`), connects to the gateway through serenity, and answers
 //! every command interaction with: the ephemeral deferral (reqwest), the write-ahead audit
 //! row, a signed GetToken call, the row's completion (the bot's own two statements, on one
 //! connection that never goes back to a pool), and the edit carrying the link. No allowlist,
@@ -11,7 +11,7 @@
 //! code costs; this one's is what it cannot go below without replacing those crates.
 //!
 //!     cargo build --release --example stack_floor
-//!     LOAD_BOT_BINARY=target/release/examples/stack_floor LOAD_RATE=200 \
+//!     LOAD_FLOOR_BINARY=target/release/examples/stack_floor LOAD_RATE=200 \
 //!         scripts/with-postgres.sh cargo bench --bench load
 //!
 //! A measuring instrument, not a product: it fails loudly and does not retry.

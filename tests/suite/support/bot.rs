@@ -50,7 +50,7 @@ struct Launch {
     /// `discord.mode = "http"`: interactions are POSTed to the bot, no gateway.
     http: bool,
     /// Another executable in the bot's place, given the same environment (the load
-    /// harness's `LOAD_BOT_BINARY`, for `examples/stack_floor.rs`).
+    /// harness's `LOAD_FLOOR_BINARY`, for `examples/stack_floor.rs`).
     binary: Option<PathBuf>,
 }
 
