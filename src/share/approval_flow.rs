@@ -111,18 +111,15 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
         let Some(approval) = self.audit.approval(id).await? else {
             return Ok(ClickOutcome::NotFound);
         };
-        // The settings in force now, not as they were when the request was made.
+        // The settings in force now (the approver role too), not as they were when the
+        // request was made.
         let settings = self.guilds.settings(approval.guild).await?;
-        let approver_role = match action {
-            ApprovalAction::Claim => None,
-            _ => settings.policy.approver_role,
-        };
         if let Err(refusal) = may_act(
             action,
             &approval,
             clicker,
             &self.operator.admin_roles,
-            approver_role,
+            settings.policy.approver_role,
         ) {
             return Ok(ClickOutcome::Refused(refusal));
         }
