@@ -879,4 +879,70 @@ mod tests {
             (AuditOutcome::DeniedRole, Some("guild_not_enabled".into()))
         );
     }
+
+    #[tokio::test]
+    async fn a_posted_card_is_kept_for_the_decision_and_a_cardless_request_ends() {
+        let svc = service();
+        let id = pending(&svc, "i1").await;
+        assert_eq!(svc.card(id).await.unwrap(), None);
+        let card = Card {
+            channel: ChannelId(77),
+            message: 5,
+            locale: Some("ja".into()),
+        };
+        let reply = RequesterReply {
+            token: "interaction-token".into(),
+            locale: Some("zh-CN".into()),
+        };
+        svc.card_posted(id, &card, &reply).await.unwrap();
+        assert_eq!(svc.card(id).await.unwrap(), Some(card.clone()));
+        let notice = svc.decision_notice(id).await.unwrap();
+        assert_eq!(notice.card, Some(card));
+        assert_eq!(notice.requester_locale.as_deref(), Some("zh-CN"));
+        assert_eq!(
+            notice.requester_token.map(|t| t.expose_secret().to_owned()),
+            Some("interaction-token".to_owned())
+        );
+        assert!(
+            svc.decision_notice(id)
+                .await
+                .unwrap()
+                .requester_token
+                .is_none()
+        );
+
+        let cardless = pending(&svc, "i2").await;
+        svc.card_not_posted(cardless).await.unwrap();
+        assert_eq!(
+            svc.audit.approval_now(cardless).unwrap().status,
+            ApprovalStatus::Expired
+        );
+        assert_eq!(
+            outcome_of(&svc, "i2"),
+            (
+                AuditOutcome::ApprovalExpired,
+                Some("card_not_posted".into())
+            )
+        );
+        svc.audit.fail_approvals.store(true, Ordering::SeqCst);
+        assert!(
+            svc.card_posted(
+                id,
+                &Card {
+                    channel: ChannelId(1),
+                    message: 1,
+                    locale: None
+                },
+                &RequesterReply {
+                    token: "t".into(),
+                    locale: None
+                }
+            )
+            .await
+            .is_err()
+        );
+        assert!(svc.card_not_posted(cardless).await.is_err());
+        assert!(svc.card(id).await.is_err());
+        assert!(svc.decision_notice(id).await.is_err());
+    }
 }
