@@ -140,6 +140,7 @@ mod tests {
         }
         for own in ErrorCode::OWN {
             assert_eq!(ErrorCode::from(own.as_str()), own, "read back");
+            assert_eq!(own.to_string(), own.as_str(), "shown as stored");
         }
         assert_eq!(
             ErrorCode::from("Forbidden.RAM"),
