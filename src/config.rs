@@ -332,7 +332,17 @@ impl Settings {
         if let Some(file) = file {
             fig = fig.merge(Toml::file_exact(file));
         }
-        fig.merge(Env::prefixed("DLCSHARE_").ignore(&["config"]).split("__"))
+        // An empty variable counts as unset, as an env template (`.env.example`) leaves it.
+        let set = |key: &figment::value::UncasedStr| {
+            std::env::var(format!("DLCSHARE_{}", key.as_str().to_ascii_uppercase()))
+                .map_or(true, |value| !value.trim().is_empty())
+        };
+        fig.merge(
+            Env::prefixed("DLCSHARE_")
+                .ignore(&["config"])
+                .filter(set)
+                .split("__"),
+        )
     }
 
     fn validated(self) -> Result<Settings, ConfigError> {
@@ -627,6 +637,26 @@ mod tests {
             Ok(())
         });
         out.expect("the jail ran")
+    }
+
+    #[test]
+    fn an_empty_variable_counts_as_unset() {
+        let s = load_with(
+            "",
+            &[
+                ("DLCSHARE_DISCORD__GUILD_ID", ""),
+                ("DLCSHARE_ALIYUN__REGION", " "),
+                ("DLCSHARE_LOG__FORMAT", "json"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.discord.guild_id, None);
+        assert_eq!(s.aliyun.region, "cn-hangzhou");
+        assert_eq!(s.log.format, LogFormat::Json, "a set one still counts");
+        assert!(
+            s.guild_scope().is_err(),
+            "and `run` still names the missing keys"
+        );
     }
 
     #[test]
