@@ -153,6 +153,18 @@ impl Application {
     /// Connects and checks everything, in the order that fails fastest on a configuration
     /// mistake; nothing is served yet.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let missing = missing_settings(&settings);
+        if !missing.is_empty() {
+            return Err(anyhow!(
+                "cannot start; {} missing or invalid:\n  - {}\nRun `dlc-share-bot check` for a report of everything the bot needs.",
+                if missing.len() == 1 {
+                    "one thing is"
+                } else {
+                    "these are"
+                },
+                missing.join("\n  - ")
+            ));
+        }
         // Before anything else: a bot that would serve whichever server adds it hands the
         // operator's account to strangers. The operator names the servers, or says "*".
         let served = settings.guild_scope()?;
@@ -365,6 +377,33 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Everything `run` cannot start without that can be known without connecting anywhere, all
+/// at once (not one per attempt): the served guilds, the Discord token, the database URL and
+/// the Alibaba Cloud credentials.
+fn missing_settings(settings: &Settings) -> Vec<String> {
+    let mut missing = Vec::new();
+    if let Err(e) = settings.guild_scope() {
+        missing.push(e.to_string());
+    }
+    for (name, why) in [
+        ("DISCORD_TOKEN", "the bot cannot log in"),
+        (
+            store::DATABASE_URL_VAR,
+            "the bot keeps its audit log in PostgreSQL",
+        ),
+    ] {
+        match secret_from_env(name) {
+            Ok(Some(_)) => {}
+            Ok(None) => missing.push(format!("{name} is not set (or {name}_FILE): {why}")),
+            Err(e) => missing.push(e.to_string()),
+        }
+    }
+    if let Err(e) = credentials::load() {
+        missing.push(e.to_string());
+    }
+    missing
 }
 
 /// Runs the gateway until `stop`, then takes no new interactions, drains, and disconnects.

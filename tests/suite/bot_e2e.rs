@@ -100,6 +100,23 @@ async fn run_refuses_to_start_without_a_guild_and_names_the_keys() {
         stderr.contains("discord.guilds") && stderr.contains("discord.guild_id"),
         "{stderr}"
     );
+    // Everything missing is named at once, with the way to a full report.
+    assert!(
+        stderr.contains("ALIBABA_CLOUD_ACCESS_KEY_ID") && stderr.contains("dlc-share-bot check"),
+        "{stderr}"
+    );
+    let out = support::cli::run_binary(&["run"], [("DLCSHARE_HTTP__LISTEN", "127.0.0.1:0")]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    for named in [
+        "discord.guild_id",
+        "DISCORD_TOKEN",
+        "DATABASE_URL",
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "dlc-share-bot check",
+    ] {
+        assert!(stderr.contains(named), "{named} not in: {stderr}");
+    }
     // The explicit wildcard is accepted (the run then fails later, on the database).
     let out = support::cli::run_binary(
         &["run"],
