@@ -395,10 +395,13 @@ impl Invoker {
         let Some(guild_id) = self.guild_id else {
             return json!({"id": self.channel_id.to_string(), "type": channel_type::DM});
         };
+        // As Discord sends it: a text channel's own fields, and the member's permissions there.
         let mut channel = json!({
             "id": self.channel_id.to_string(), "type": channel_type::GUILD_TEXT,
             "name": "general", "guild_id": guild_id.to_string(),
             "permissions": self.permissions.to_string(),
+            "position": 0, "parent_id": null, "topic": null, "nsfw": false, "flags": 0,
+            "rate_limit_per_user": 0, "last_message_id": null,
         });
         if let Some(parent) = self.thread_parent {
             let thread = json!({
