@@ -339,6 +339,9 @@ async fn a_taken_interactions_port_is_a_configuration_error_naming_the_key() {
             ("DLCSHARE_DISCORD__GUILDS", "[\"*\"]"),
             ("DLCSHARE_DISCORD__MODE", "http"),
             ("DLCSHARE_DISCORD__INTERACTIONS_LISTEN", addr.as_str()),
+            // Everything else `run` needs before it binds, so the port is what fails.
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIexample"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "secret"),
         ],
     )
     .await;
@@ -354,6 +357,8 @@ async fn a_taken_interactions_port_is_a_configuration_error_naming_the_key() {
             ("DATABASE_URL", "postgres://u:p@127.0.0.1:1/db"),
             ("DLCSHARE_DISCORD__GUILDS", "[\"*\"]"),
             ("DLCSHARE_DISCORD__PUBLIC_KEY", "not-a-key"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIexample"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "secret"),
         ],
     )
     .await;
