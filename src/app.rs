@@ -14,7 +14,7 @@ use serenity::all::Client;
 use serenity::interactions_endpoint::Verifier;
 use tokio::net::TcpListener;
 
-use crate::aliyun::{GetTokenClient, credentials};
+use crate::aliyun::{Credentials, GetTokenClient, credentials};
 use crate::clock::SystemClock;
 use crate::config::{DiscordMode, RateLimitBackend, Settings, secret_from_env};
 use crate::discord::approvals::ApprovalPoster;
@@ -23,10 +23,11 @@ use crate::discord::responder::Responder;
 use crate::discord::{self, Bot, GatewayStatus};
 use crate::http::{self, OpsState, Readiness};
 use crate::share::{
-    AdminService, GuildId, LayeredLimits, Operator, RateLimits, RoleId, ShareService,
+    AdminService, GuildId, GuildScope, LayeredLimits, Operator, RateLimits, RoleId, ShareService,
 };
 use crate::store::{self, PgRateLimits, PgStore, StoreError};
 use crate::telemetry::metric;
+use secrecy::SecretString;
 
 mod background;
 
@@ -153,21 +154,15 @@ impl Application {
     /// Connects and checks everything, in the order that fails fastest on a configuration
     /// mistake; nothing is served yet.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let missing = missing_settings(&settings);
-        if !missing.is_empty() {
-            return Err(anyhow!(
-                "cannot start; {} missing or invalid:\n  - {}\nRun `dlc-share-bot check` for a report of everything the bot needs.",
-                if missing.len() == 1 {
-                    "one thing is"
-                } else {
-                    "these are"
-                },
-                missing.join("\n  - ")
-            ));
-        }
         // Before anything else: a bot that would serve whichever server adds it hands the
-        // operator's account to strangers. The operator names the servers, or says "*".
-        let served = settings.guild_scope()?;
+        // operator's account to strangers. The operator names the servers, or says "*". Every
+        // such gap is named at once.
+        let Essentials {
+            served,
+            token,
+            database_url,
+            credentials,
+        } = essentials(&settings)?;
         // First, so no metric emitted during start-up is lost.
         let metrics = http::install_metrics_recorder();
         // Bind early: a taken port is a configuration error worth failing on before logging in.
@@ -178,19 +173,12 @@ impl Application {
             }
             DiscordMode::Gateway => None,
         };
-        let token = secret_from_env("DISCORD_TOKEN")?.ok_or_else(|| {
-            anyhow!("DISCORD_TOKEN is not set (or DISCORD_TOKEN_FILE): the bot cannot log in")
-        })?;
-        let store = store::connect_from_env(&settings.database)
+        let store = store::connect(&database_url, &settings.database)
             .await
-            .context("the audit database (DATABASE_URL)")?
-            .ok_or_else(|| {
-                anyhow!("DATABASE_URL is not set: the bot keeps its audit log in PostgreSQL")
-            })?;
+            .context("the audit database (DATABASE_URL)")?;
         store.migrate().await.context("database migrations")?;
         seed_allowlists(&store, &settings).await?;
 
-        let credentials = credentials::load()?;
         tracing::info!(source = %credentials.source, key_id = %credentials.masked_key_id(), "Alibaba Cloud credentials loaded");
         let issuer = GetTokenClient::new(&settings.aliyun, credentials)?;
         let operator = Arc::new(Operator {
@@ -379,31 +367,54 @@ impl Application {
     }
 }
 
-/// Everything `run` cannot start without that can be known without connecting anywhere, all
-/// at once (not one per attempt): the served guilds, the Discord token, the database URL and
-/// the Alibaba Cloud credentials.
-fn missing_settings(settings: &Settings) -> Vec<String> {
+/// What `run` cannot start without and can know without connecting anywhere.
+struct Essentials {
+    served: GuildScope,
+    token: SecretString,
+    database_url: SecretString,
+    credentials: Credentials,
+}
+
+/// Reads [`Essentials`]; when any is missing or invalid, names every one at once (not one per
+/// attempt) and points to `check`.
+fn essentials(settings: &Settings) -> anyhow::Result<Essentials> {
     let mut missing = Vec::new();
-    if let Err(e) = settings.guild_scope() {
-        missing.push(e.to_string());
-    }
-    for (name, why) in [
-        ("DISCORD_TOKEN", "the bot cannot log in"),
-        (
-            store::DATABASE_URL_VAR,
-            "the bot keeps its audit log in PostgreSQL",
-        ),
-    ] {
-        match secret_from_env(name) {
-            Ok(Some(_)) => {}
-            Ok(None) => missing.push(format!("{name} is not set (or {name}_FILE): {why}")),
-            Err(e) => missing.push(e.to_string()),
+    let mut note = |e: String| missing.push(e);
+    let served = settings.guild_scope().map_err(|e| note(e.to_string())).ok();
+    let mut secret = |name: &str, why: &str| match secret_from_env(name) {
+        Ok(Some(value)) => Some(value),
+        Ok(None) => {
+            note(format!("{name} is not set (or {name}_FILE): {why}"));
+            None
         }
+        Err(e) => {
+            note(e.to_string());
+            None
+        }
+    };
+    let token = secret("DISCORD_TOKEN", "the bot cannot log in");
+    let database_url = secret(
+        store::DATABASE_URL_VAR,
+        "the bot keeps its audit log in PostgreSQL",
+    );
+    let credentials = credentials::load().map_err(|e| note(e.to_string())).ok();
+    match (served, token, database_url, credentials) {
+        (Some(served), Some(token), Some(database_url), Some(credentials)) => Ok(Essentials {
+            served,
+            token,
+            database_url,
+            credentials,
+        }),
+        _ => Err(anyhow!(
+            "cannot start; {} missing or invalid:\n  - {}\nRun `dlc-share-bot check` for a report of everything the bot needs.",
+            if missing.len() == 1 {
+                "one thing is"
+            } else {
+                "these are"
+            },
+            missing.join("\n  - ")
+        )),
     }
-    if let Err(e) = credentials::load() {
-        missing.push(e.to_string());
-    }
-    missing
 }
 
 /// Runs the gateway until `stop`, then takes no new interactions, drains, and disconnects.
