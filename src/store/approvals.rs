@@ -317,105 +317,6 @@ impl PgStore {
         won(tx, row).await
     }
 
-    async fn attach_card_row(
-        &self,
-        id: ApprovalId,
-        card: &Card,
-        requester: &RequesterReply,
-    ) -> Result<(), StoreError> {
-        self.bounded(
-            sqlx::query(
-                "UPDATE approvals SET card_channel_id = $2, card_message_id = $3, \
-                 requester_token = $4, card_locale = left($5, 16), \
-                 requester_locale = left($6, 16) WHERE id = $1",
-            )
-            .bind(id.0)
-            .bind(card.channel.to_string())
-            .bind(card.message.to_string())
-            .bind(requester.token.expose_secret().to_owned())
-            .bind(card.locale.as_deref())
-            .bind(requester.locale.as_deref())
-            .execute(&self.pool),
-        )
-        .await?;
-        Ok(())
-    }
-
-    /// The token is cleared in the same statement that hands it out, and handed out only
-    /// within [`REQUESTER_TOKEN_LIFETIME`] of the request.
-    async fn take_decision_notice_row(&self, id: ApprovalId) -> Result<DecisionNotice, StoreError> {
-        type Row = (
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        );
-        let row: Option<Row> = self
-            .bounded(
-                sqlx::query_as(
-                    "WITH old AS (SELECT id, card_channel_id, card_message_id, card_locale, \
-                     requester_token, requester_locale FROM approvals WHERE id = $1 FOR UPDATE) \
-                     UPDATE approvals a SET requester_token = NULL FROM old WHERE a.id = old.id \
-                     RETURNING old.card_channel_id, old.card_message_id, old.card_locale, \
-                     CASE WHEN a.created_at > now() - $2::interval \
-                          THEN old.requester_token END, \
-                     old.requester_locale",
-                )
-                .bind(id.0)
-                .bind(REQUESTER_TOKEN_LIFETIME)
-                .fetch_optional(&self.pool),
-            )
-            .await?;
-        let Some((channel, message, card_locale, token, requester_locale)) = row else {
-            return Ok(DecisionNotice::default());
-        };
-        Ok(DecisionNotice {
-            card: card_of(channel, message, card_locale),
-            requester_token: token.map(SecretString::from),
-            requester_locale,
-        })
-    }
-
-    async fn card_row(&self, id: ApprovalId) -> Result<Option<Card>, StoreError> {
-        let row: Option<(Option<String>, Option<String>, Option<String>)> = self
-            .bounded(
-                sqlx::query_as(
-                    "SELECT card_channel_id, card_message_id, card_locale FROM approvals \
-                     WHERE id = $1",
-                )
-                .bind(id.0)
-                .fetch_optional(&self.pool),
-            )
-            .await?;
-        Ok(row.and_then(|(c, m, l)| card_of(c, m, l)))
-    }
-
-    async fn abandon_row(&self, id: ApprovalId) -> Result<(), StoreError> {
-        self.bounded(async {
-            let mut tx = self.pool.begin().await?;
-            sqlx::query(
-                "UPDATE approvals SET expires_at = now() WHERE id = $1 AND status = 'pending'",
-            )
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-            let expired = expire_where(&mut tx, Some(id)).await?;
-            sqlx::query(
-                "UPDATE audit_log l SET error_code = 'card_not_posted' FROM approvals a \
-                 WHERE a.id = $1 AND l.interaction_id = a.interaction_id \
-                 AND l.outcome = 'approval_expired'",
-            )
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok::<_, StoreError>(expired)
-        })
-        .await?;
-        Ok(())
-    }
-
     /// `(action, actor_id, result)` of an approval's events, oldest first.
     pub async fn approval_events(
         &self,
@@ -527,19 +428,97 @@ impl ApprovalStore for PgStore {
         card: &Card,
         requester: &RequesterReply,
     ) -> Result<(), StorageError> {
-        Ok(self.attach_card_row(id, card, requester).await?)
+        self.bounded(
+            sqlx::query(
+                "UPDATE approvals SET card_channel_id = $2, card_message_id = $3, \
+                 requester_token = $4, card_locale = left($5, 16), \
+                 requester_locale = left($6, 16) WHERE id = $1",
+            )
+            .bind(id.0)
+            .bind(card.channel.to_string())
+            .bind(card.message.to_string())
+            .bind(requester.token.expose_secret().to_owned())
+            .bind(card.locale.as_deref())
+            .bind(requester.locale.as_deref())
+            .execute(&self.pool),
+        )
+        .await?;
+        Ok(())
     }
 
     async fn abandon(&self, id: ApprovalId) -> Result<(), StorageError> {
-        Ok(self.abandon_row(id).await?)
+        self.bounded(async {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query(
+                "UPDATE approvals SET expires_at = now() WHERE id = $1 AND status = 'pending'",
+            )
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+            expire_where(&mut tx, Some(id)).await?;
+            sqlx::query(
+                "UPDATE audit_log l SET error_code = 'card_not_posted' FROM approvals a \
+                 WHERE a.id = $1 AND l.interaction_id = a.interaction_id \
+                 AND l.outcome = 'approval_expired'",
+            )
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })
+        .await?;
+        Ok(())
     }
 
     async fn card(&self, id: ApprovalId) -> Result<Option<Card>, StorageError> {
-        Ok(self.card_row(id).await?)
+        let row: Option<(Option<String>, Option<String>, Option<String>)> = self
+            .bounded(
+                sqlx::query_as(
+                    "SELECT card_channel_id, card_message_id, card_locale FROM approvals \
+                     WHERE id = $1",
+                )
+                .bind(id.0)
+                .fetch_optional(&self.pool),
+            )
+            .await?;
+        Ok(row.and_then(|(c, m, l)| card_of(c, m, l)))
     }
 
+    /// The token is cleared in the same statement that hands it out, and handed out only
+    /// within [`REQUESTER_TOKEN_LIFETIME`] of the request.
     async fn take_decision_notice(&self, id: ApprovalId) -> Result<DecisionNotice, StorageError> {
-        Ok(self.take_decision_notice_row(id).await?)
+        type Row = (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let row: Option<Row> = self
+            .bounded(
+                sqlx::query_as(
+                    "WITH old AS (SELECT id, card_channel_id, card_message_id, card_locale, \
+                     requester_token, requester_locale FROM approvals WHERE id = $1 FOR UPDATE) \
+                     UPDATE approvals a SET requester_token = NULL FROM old WHERE a.id = old.id \
+                     RETURNING old.card_channel_id, old.card_message_id, old.card_locale, \
+                     CASE WHEN a.created_at > now() - $2::interval \
+                          THEN old.requester_token END, \
+                     old.requester_locale",
+                )
+                .bind(id.0)
+                .bind(REQUESTER_TOKEN_LIFETIME)
+                .fetch_optional(&self.pool),
+            )
+            .await?;
+        let Some((channel, message, card_locale, token, requester_locale)) = row else {
+            return Ok(DecisionNotice::default());
+        };
+        Ok(DecisionNotice {
+            card: card_of(channel, message, card_locale),
+            requester_token: token.map(SecretString::from),
+            requester_locale,
+        })
     }
 
     /// Also forgets requesters' interaction tokens that Discord no longer honours.
