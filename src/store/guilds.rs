@@ -244,88 +244,6 @@ impl PgStore {
         .await
     }
 
-    /// Read-merge-write of the guild's policy as one serial step: `update` sees the stored
-    /// settings and returns the new ones, or refuses. Two admins changing different settings
-    /// at the same moment both land, one after the other, and neither reply describes a
-    /// policy that was silently overwritten. Returns the new settings and the ones they
-    /// replaced; nothing is written when `update` refuses, and nothing is recorded when it
-    /// changes nothing.
-    async fn update_policy_row<E>(
-        &self,
-        guild: GuildId,
-        actor: &Actor,
-        action: PolicyAction,
-        update: impl FnOnce(PolicySettings) -> Result<PolicySettings, E> + Send,
-    ) -> Result<Result<(PolicySettings, PolicySettings), E>, StoreError>
-    where
-        E: Send,
-    {
-        self.bounded(async {
-            let mut tx = self.pool.begin().await?;
-            // `FOR UPDATE` locks nothing while the guild has no row yet; a transaction-scoped
-            // advisory lock per guild serialises the first write too.
-            sqlx::query(
-                "SELECT pg_advisory_xact_lock(hashtextextended('guild_policies:' || $1, 0))",
-            )
-            .bind(guild.to_string())
-            .execute(&mut *tx)
-            .await?;
-            let previous: Option<PolicyRow> = sqlx::query_as(
-                "SELECT default_expire_seconds, max_expire_seconds, require_reason, \
-                 audit_channel_id, approvals_channel_id, approver_role_id \
-                 FROM guild_policies WHERE guild_id = $1 FOR UPDATE",
-            )
-            .bind(guild.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-            let previous = previous
-                .map(PolicyRow::into_settings)
-                .transpose()?
-                .unwrap_or_default();
-            let settings = match update(previous.clone()) {
-                Ok(p) => p,
-                Err(refused) => return Ok::<_, StoreError>(Err(refused)),
-            };
-            if settings == previous {
-                return Ok(Ok((settings, previous)));
-            }
-            sqlx::query(
-                "INSERT INTO guild_policies \
-                 (guild_id, default_expire_seconds, max_expire_seconds, require_reason, \
-                  audit_channel_id, approvals_channel_id, approver_role_id, updated_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                 ON CONFLICT (guild_id) DO UPDATE SET \
-                 default_expire_seconds = EXCLUDED.default_expire_seconds, \
-                 max_expire_seconds = EXCLUDED.max_expire_seconds, \
-                 require_reason = EXCLUDED.require_reason, \
-                 audit_channel_id = EXCLUDED.audit_channel_id, \
-                 approvals_channel_id = EXCLUDED.approvals_channel_id, \
-                 approver_role_id = EXCLUDED.approver_role_id, \
-                 updated_by = EXCLUDED.updated_by, updated_at = now()",
-            )
-            .bind(guild.to_string())
-            .bind(secs(settings.default_expiry))
-            .bind(secs(settings.max_expiry))
-            .bind(settings.require_reason)
-            .bind(settings.audit_channel.map(|c| c.to_string()))
-            .bind(settings.approvals_channel.map(|c| c.to_string()))
-            .bind(settings.approver_role.map(|r| r.to_string()))
-            .bind(actor.id.clone())
-            .execute(&mut *tx)
-            .await?;
-            let mut detail = policy_json(&settings);
-            detail["previous"] = policy_json(&previous);
-            let action = match action {
-                PolicyAction::Set => AdminAction::PolicySet,
-                PolicyAction::Clear => AdminAction::PolicyClear,
-            };
-            record_change(&mut tx, guild, actor, action, detail).await?;
-            tx.commit().await?;
-            Ok::<_, StoreError>(Ok((settings, previous)))
-        })
-        .await
-    }
-
     /// Pre-seeds allowed roles from configuration and returns how many it added. A role is
     /// seeded only if this guild's `admin_changes` never mention it, so it is seeded once, and
     /// an admin's later removal sticks across restarts; a role newly listed in the
@@ -630,6 +548,11 @@ impl SettingsStore for PgStore {
         .map_err(Into::into)
     }
 
+    /// Read-merge-write of the guild's policy as one serial step: `update` sees the stored
+    /// settings and returns the new ones, or refuses. Two admins changing different settings
+    /// at the same moment both land, one after the other, and neither reply describes a
+    /// policy that was silently overwritten. Nothing is written when `update` refuses, and
+    /// nothing is recorded when it changes nothing.
     async fn update_policy<F>(
         &self,
         guild: GuildId,
@@ -640,8 +563,71 @@ impl SettingsStore for PgStore {
     where
         F: FnOnce(PolicySettings) -> Result<PolicySettings, PolicyError> + Send,
     {
-        let done = self.update_policy_row(guild, actor, action, update).await?;
-        Ok(done.map(|(updated, _previous)| updated))
+        self.bounded(async {
+            let mut tx = self.pool.begin().await?;
+            // `FOR UPDATE` locks nothing while the guild has no row yet; a transaction-scoped
+            // advisory lock per guild serialises the first write too.
+            sqlx::query(
+                "SELECT pg_advisory_xact_lock(hashtextextended('guild_policies:' || $1, 0))",
+            )
+            .bind(guild.to_string())
+            .execute(&mut *tx)
+            .await?;
+            let previous: Option<PolicyRow> = sqlx::query_as(
+                "SELECT default_expire_seconds, max_expire_seconds, require_reason, \
+                 audit_channel_id, approvals_channel_id, approver_role_id \
+                 FROM guild_policies WHERE guild_id = $1 FOR UPDATE",
+            )
+            .bind(guild.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let previous = previous
+                .map(PolicyRow::into_settings)
+                .transpose()?
+                .unwrap_or_default();
+            let settings = match update(previous.clone()) {
+                Ok(p) => p,
+                Err(refused) => return Ok::<_, StoreError>(Err(refused)),
+            };
+            if settings == previous {
+                return Ok(Ok(settings));
+            }
+            sqlx::query(
+                "INSERT INTO guild_policies \
+                 (guild_id, default_expire_seconds, max_expire_seconds, require_reason, \
+                  audit_channel_id, approvals_channel_id, approver_role_id, updated_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (guild_id) DO UPDATE SET \
+                 default_expire_seconds = EXCLUDED.default_expire_seconds, \
+                 max_expire_seconds = EXCLUDED.max_expire_seconds, \
+                 require_reason = EXCLUDED.require_reason, \
+                 audit_channel_id = EXCLUDED.audit_channel_id, \
+                 approvals_channel_id = EXCLUDED.approvals_channel_id, \
+                 approver_role_id = EXCLUDED.approver_role_id, \
+                 updated_by = EXCLUDED.updated_by, updated_at = now()",
+            )
+            .bind(guild.to_string())
+            .bind(secs(settings.default_expiry))
+            .bind(secs(settings.max_expiry))
+            .bind(settings.require_reason)
+            .bind(settings.audit_channel.map(|c| c.to_string()))
+            .bind(settings.approvals_channel.map(|c| c.to_string()))
+            .bind(settings.approver_role.map(|r| r.to_string()))
+            .bind(actor.id.clone())
+            .execute(&mut *tx)
+            .await?;
+            let mut detail = policy_json(&settings);
+            detail["previous"] = policy_json(&previous);
+            let action = match action {
+                PolicyAction::Set => AdminAction::PolicySet,
+                PolicyAction::Clear => AdminAction::PolicyClear,
+            };
+            record_change(&mut tx, guild, actor, action, detail).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(Ok(settings))
+        })
+        .await
+        .map_err(Into::into)
     }
 
     async fn recent_attempts(
