@@ -628,9 +628,10 @@ impl DiscordServer {
         self.deliver_and(endpoint, interaction, true).await
     }
 
-    /// Like [`deliver`](Self::deliver), but the bot's HTTP response never reaches "Discord" (a
-    /// slow proxy, an answer after Discord's 3 s): the interaction stays unacknowledged, so
-    /// `@original` stays unknown and edits of it fail with 10008.
+    /// Like [`deliver`](Self::deliver), but the bot's HTTP response never reaches "Discord": a
+    /// slow proxy or an answer after Discord's 3 s (the interaction stays unacknowledged, so
+    /// `@original` stays unknown and edits of it fail with 10008), or a replay of an earlier
+    /// delivery by someone who is not Discord and keeps the response.
     pub async fn deliver_lost(&self, endpoint: &str, interaction: Value) -> (u16, Value) {
         self.deliver_and(endpoint, interaction, false).await
     }
