@@ -100,7 +100,12 @@ const ARRIVING: [&str; 2] = ["docs/images/demo.png", "scripts/demo.sh"];
 /// it climbs out of the repository.
 fn resolve(from: &Path, target: &str) -> Option<PathBuf> {
     let mut path = PathBuf::new();
-    for part in from.parent().unwrap_or(Path::new("")).join(target).components() {
+    for part in from
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(target)
+        .components()
+    {
         match part {
             Component::Normal(p) => path.push(p),
             Component::CurDir => {}
@@ -136,7 +141,10 @@ fn relative_links_resolve_inside_the_repository() {
                 resolve(&file, path)
             };
             let Some(resolved) = resolved else {
-                broken.push(format!("{}: {target} leaves the repository", file.display()));
+                broken.push(format!(
+                    "{}: {target} leaves the repository",
+                    file.display()
+                ));
                 continue;
             };
             let full = root().join(&resolved);
@@ -146,12 +154,11 @@ fn relative_links_resolve_inside_the_repository() {
                 }
                 continue;
             }
-            if let Some(anchor) = anchor {
-                if resolved.extension().is_some_and(|x| x == "md")
-                    && !anchors(&read(&full)).contains(anchor)
-                {
-                    broken.push(format!("{}: {target} has no such heading", file.display()));
-                }
+            if let Some(anchor) = anchor
+                && resolved.extension().is_some_and(|x| x == "md")
+                && !anchors(&read(&full)).contains(anchor)
+            {
+                broken.push(format!("{}: {target} has no such heading", file.display()));
             }
         }
     }
@@ -170,7 +177,10 @@ fn links_are_found_and_resolved_as_markdown_reads_them() {
         resolve(Path::new("docs/x.md"), "../README.md"),
         Some(PathBuf::from("README.md"))
     );
-    assert_eq!(resolve(Path::new("docs/x.md"), "../../shared/SPEC.md"), None);
+    assert_eq!(
+        resolve(Path::new("docs/x.md"), "../../shared/SPEC.md"),
+        None
+    );
 }
 
 /// The two commands the README promises: the bot, and the whole test suite.
@@ -179,9 +189,7 @@ fn the_readme_keeps_its_two_commands() {
     let readme = read(&root().join("README.md"));
     for command in ["cargo run --release -- run", "scripts/test.sh"] {
         assert!(
-            readme
-                .lines()
-                .any(|l| l.trim_start().starts_with(command)),
+            readme.lines().any(|l| l.trim_start().starts_with(command)),
             "README.md has no line starting with {command:?}"
         );
     }

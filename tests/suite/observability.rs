@@ -147,18 +147,19 @@ fn metric_names_are_found_in_promql_yaml_and_prose() {
 fn the_dashboard_takes_its_datasource_from_a_variable() {
     let dashboard: Value =
         serde_json::from_str(&repo_file("deploy/grafana/dlc-share-bot.json")).expect("JSON");
-    let variables = dashboard["templating"]["list"].as_array().expect("variables");
+    let variables = dashboard["templating"]["list"]
+        .as_array()
+        .expect("variables");
     assert!(
-        variables
-            .iter()
-            .any(|v| v["name"] == "datasource" && v["type"] == "datasource" && v["query"] == "prometheus"),
+        variables.iter().any(|v| v["name"] == "datasource"
+            && v["type"] == "datasource"
+            && v["query"] == "prometheus"),
         "a Prometheus datasource variable: {variables:?}"
     );
     fn uids(v: &Value, out: &mut Vec<String>) {
         match v {
             Value::Object(map) => {
-                if let Some(Value::String(uid)) = map.get("datasource").and_then(|d| d.get("uid"))
-                {
+                if let Some(Value::String(uid)) = map.get("datasource").and_then(|d| d.get("uid")) {
                     out.push(uid.clone());
                 }
                 map.values().for_each(|x| uids(x, out));
@@ -245,8 +246,12 @@ async fn the_dashboard_alerts_and_docs_name_only_exported_metrics() {
         Behavior::Slow(Duration::from_secs(2)),
     ]);
     let slow = [
-        h.discord.send_interaction(share("dlc-slow-1").build()).await,
-        h.discord.send_interaction(share("dlc-slow-2").build()).await,
+        h.discord
+            .send_interaction(share("dlc-slow-1").build())
+            .await,
+        h.discord
+            .send_interaction(share("dlc-slow-2").build())
+            .await,
     ];
     assert!(
         support::bot::wait_until(|| h.gettoken.arrivals() >= before + 2).await,
