@@ -8,10 +8,11 @@
 #   scripts/demo.sh                 # build, run, print the transcript, write the page
 #   scripts/demo.sh --screenshot    # the same, then re-take docs/images/demo.png with chromium
 #
-# Needs Rust and PostgreSQL server binaries, nothing else. It uses a debug build: from a cold
-# cache that is ready in a fraction of a release build's time, and a handful of interactions
-# do not need the speed. Everything it starts (PostgreSQL, the bot, their temporary directories)
-# is stopped and removed when it ends, on Ctrl-C too.
+# Needs Rust and PostgreSQL server binaries, nothing else. It uses a debug build, because a
+# newcomer's first run compiles everything: from an empty target directory a debug build is
+# ready in about two minutes on two cores, without a release build's optimising passes, and a
+# handful of interactions do not need their speed. Everything it starts (PostgreSQL, the bot,
+# their temporary directories) is stopped and removed when it ends, on Ctrl-C too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
