@@ -15,19 +15,18 @@
 //! e.g. an earlier release, for before/after figures) and LOAD_FLOOR_BINARY (gateway mode:
 //! `examples/stack_floor.rs`, the stack's floor, which checks no role).
 
-// The integration tests' support tree, of which this harness uses only the bot harness.
-#[path = "../tests/suite/support/mod.rs"]
-#[allow(dead_code)]
-mod support;
-
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
-use support::bot::{ALLOWED_ROLE, BotHarness};
-use support::discord::CommandInteraction;
-use support::gettoken::Behavior;
+use dlc_share_stand_ins::bot::{ALLOWED_ROLE, BotHarness};
+use dlc_share_stand_ins::discord::CommandInteraction;
+use dlc_share_stand_ins::gettoken::Behavior;
+
+/// The bot as Cargo built it for this bench.
+const BOT: &str = env!("CARGO_BIN_EXE_dlc-share-bot");
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -155,9 +154,9 @@ fn main() {
             println!("load: {} in the bot's place", b.display());
         }
         let mut h = match (http, binary) {
-            (true, None) => BotHarness::start_http("load", &env).await,
-            (false, None) => BotHarness::start("load", &env).await,
-            (false, Some(binary)) => BotHarness::start_binary("load", &env, binary).await,
+            (true, None) => BotHarness::start_http(Path::new(BOT), "load", &env).await,
+            (false, None) => BotHarness::start(Path::new(BOT), "load", &env).await,
+            (false, Some(binary)) => BotHarness::start(&binary, "load", &env).await,
             (true, Some(_)) => panic!("LOAD_BOT_BINARY and LOAD_FLOOR_BINARY are for gateway mode"),
         };
         let endpoints = if http {

@@ -1,8 +1,8 @@
-//! Local stand-ins for Discord, Alibaba Cloud and PostgreSQL used by the integration tests.
+//! The stand-ins the suite runs against (the `dlc-share-stand-ins` crate: local Discord,
+//! GetToken and PostgreSQL), and the glue only a test of this package can provide: the path of
+//! the `dlc-share-bot` binary Cargo built for it.
+pub use dlc_share_stand_ins::{discord, gettoken, postgres, proxy};
+
 pub mod bot;
 pub mod cli;
-pub mod discord;
-pub mod gettoken;
-pub mod postgres;
-pub mod proxy;
 pub mod rlimit;

@@ -21,7 +21,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::postgres::TestDatabase;
+use crate::postgres::TestDatabase;
 
 /// Handle to a running proxy. Dropping it closes the listener and every proxied connection.
 pub struct FreezableProxy {

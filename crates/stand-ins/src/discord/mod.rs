@@ -38,8 +38,6 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-// Re-exported for convenience; each test binary uses a different subset.
-#[allow(unused_imports)]
 pub use payloads::{
     ADMINISTRATOR, APPLICATION_ID, BOT_USER_ID, CHANNEL_ID, CommandInteraction,
     ComponentInteraction, GUILD_ID, MANAGE_GUILD, MEMBER_PERMISSIONS, USER_ID,

@@ -1,5 +1,6 @@
-//! A fresh PostgreSQL database per test, on the server `DATABASE_URL` names
-//! (`scripts/test.sh` starts a throwaway one).
+//! A fresh PostgreSQL database per test (or demo run), on the server `DATABASE_URL` names
+//! (`scripts/with-postgres.sh`, which `scripts/test.sh` and `scripts/demo.sh` use, starts a
+//! throwaway one).
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, ConnectOptions, PgPool};
@@ -14,7 +15,7 @@ impl TestDatabase {
     /// Creates an empty database named after the test; the bot migrates it at start-up.
     pub async fn create(prefix: &str) -> TestDatabase {
         let base = std::env::var("DATABASE_URL")
-            .expect("DATABASE_URL must be set: run the suite with scripts/test.sh");
+            .expect("DATABASE_URL must be set: run through scripts/with-postgres.sh");
         let admin_opts: PgConnectOptions = base.parse().expect("DATABASE_URL parses");
         let admin = PgPoolOptions::new()
             .max_connections(2)
