@@ -92,10 +92,6 @@ fn anchors(markdown: &str) -> BTreeSet<String> {
     found
 }
 
-/// Files another change adds (the demo: its script and its screenshot), linked ahead of their
-/// arrival. Checked like any other link as soon as they exist.
-const ARRIVING: [&str; 2] = ["docs/images/demo.png", "scripts/demo.sh"];
-
 /// Resolves `target` relative to `from`'s folder without touching the file system; `None` if
 /// it climbs out of the repository.
 fn resolve(from: &Path, target: &str) -> Option<PathBuf> {
@@ -149,9 +145,7 @@ fn relative_links_resolve_inside_the_repository() {
             };
             let full = root().join(&resolved);
             if !full.exists() {
-                if !ARRIVING.contains(&resolved.to_string_lossy().as_ref()) {
-                    broken.push(format!("{}: {target} does not exist", file.display()));
-                }
+                broken.push(format!("{}: {target} does not exist", file.display()));
                 continue;
             }
             if let Some(anchor) = anchor
