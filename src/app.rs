@@ -464,9 +464,14 @@ async fn run_http(
 ) -> anyhow::Result<()> {
     let router = discord::endpoint::router(bot.clone(), verifier);
     let (stop_accepting, stopped_accepting) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(http::connections::serve(listener, router, async {
-        let _ = stopped_accepting.await;
-    }));
+    let server = tokio::spawn(http::connections::serve(
+        listener,
+        http::connections::Listener::Interactions,
+        router,
+        async {
+            let _ = stopped_accepting.await;
+        },
+    ));
     serving.store(true, Ordering::Release);
     tracing::info!(listen = %settings.discord.interactions_listen, "HTTP interactions endpoint up (POST /interactions)");
     stop.await;

@@ -187,9 +187,8 @@ pub struct DatabaseSettings {
 #[serde(rename_all = "snake_case")]
 pub enum RuntimeFlavor {
     /// Everything on the main thread (blocking work still goes to tokio's blocking pool):
-    /// no cross-thread wake-ups, so less CPU per interaction once interactions overlap
-    /// (about a third less at 1,000/s), but one core's worth of work at most, and a worse
-    /// tail past that (README "Performance").
+    /// no cross-thread wake-ups, so less CPU per interaction, but one core's worth of work
+    /// at most, and a worse tail past that (docs/performance.md has the figures).
     CurrentThread,
     /// tokio's work-stealing pool, one worker per core (the default): spreads the work over
     /// the cores, which keeps the tail short under bursts.
@@ -237,7 +236,8 @@ pub struct Settings {
 }
 
 /// Opens the PAI console's DLC job page for the region with the token attached; operators
-/// should replace it with the exact share URL their console shows (see README).
+/// should replace it with the exact share URL their console shows (docs/configuration.md,
+/// "Share links").
 pub const DEFAULT_JOB_LINK: &str =
     "https://pai.console.aliyun.com/?regionId={region}&token={token}#/dlc/jobs/{target_id}";
 /// Same for TensorBoards.

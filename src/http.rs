@@ -136,7 +136,13 @@ pub async fn serve<R: Readiness>(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "operations HTTP server listening (/healthz, /readyz, /metrics)");
     }
-    connections::serve(listener, router(state), shutdown).await;
+    connections::serve(
+        listener,
+        connections::Listener::Operations,
+        router(state),
+        shutdown,
+    )
+    .await;
     upkeep.abort();
     Ok(())
 }

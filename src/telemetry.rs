@@ -112,8 +112,9 @@ pub mod metric {
     pub const GATEWAY_RECONNECTS_TOTAL: &str = "dlcshare_gateway_reconnects_total";
     /// Keys the rate limiters track (users + guilds), after each eviction pass.
     pub const RATELIMIT_TRACKED_KEYS: &str = "dlcshare_ratelimit_tracked_keys";
-    /// Operations-server connections the server closed itself, labelled `reason`
-    /// (`header_timeout`, `evicted` to make room at the cap, `refused` at the cap).
+    /// Connections a listener closed itself, labelled `listener` (`ops`, `interactions`) and
+    /// `reason` (`header_timeout`, `body_timeout`, `evicted` to make room at the cap, `refused`
+    /// at the cap).
     pub const OPS_CONNECTIONS_CLOSED_TOTAL: &str = "dlcshare_ops_connections_closed_total";
     /// Posts to guilds' audit channels (SPEC §9), labelled `result` (`ok`, `failed`).
     pub const AUDIT_CHANNEL_POSTS_TOTAL: &str = "dlcshare_audit_channel_posts_total";

@@ -36,14 +36,38 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 /// next try, so that a process out of descriptors does not spin.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(50);
 
+/// Which listener a connection came to: the `listener` label of the connections it closes, so
+/// that an alert says which port to look at (the private operations port, or the public
+/// interactions endpoint behind an ingress).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Listener {
+    Operations,
+    Interactions,
+}
+
+impl Listener {
+    fn label(self) -> &'static str {
+        match self {
+            Listener::Operations => "ops",
+            Listener::Interactions => "interactions",
+        }
+    }
+
+    fn count_closed(self, reason: &'static str) {
+        metrics::counter!(OPS_CONNECTIONS_CLOSED_TOTAL, "listener" => self.label(), "reason" => reason)
+            .increment(1);
+    }
+}
+
 /// Accepts until `shutdown` resolves, then lets requests in flight finish (for up to
 /// [`SHUTDOWN_GRACE`]) and closes every connection.
 pub(crate) async fn serve(
     listener: TcpListener,
+    which: Listener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    let registry = Arc::new(Registry::new(MAX_CONNECTIONS));
+    let registry = Arc::new(Registry::new(MAX_CONNECTIONS, which));
     let (stop, stopping) = watch::channel(false);
     let mut tasks = JoinSet::new();
     tokio::pin!(shutdown);
@@ -55,11 +79,10 @@ pub(crate) async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => match registry.admit() {
                     Some(held) => {
-                        tasks.spawn(serve_one(stream, router.clone(), held, stopping.clone()));
+                        tasks.spawn(serve_one(stream, which, router.clone(), held, stopping.clone()));
                     }
                     None => {
-                        metrics::counter!(OPS_CONNECTIONS_CLOSED_TOTAL, "reason" => "refused")
-                            .increment(1);
+                        which.count_closed("refused");
                         drop(stream);
                     }
                 },
@@ -91,7 +114,10 @@ pub(crate) async fn serve(
 /// The request with its whole body read, or the answer that refuses it: `413` for a body over
 /// [`MAX_BODY`] (an announced length before anything is read), `408` for one that did not
 /// arrive within [`BODY_DEADLINE`]. Either way the connection is closed after the answer.
-async fn read_body(request: Request<Incoming>) -> Result<Request<Body>, Response<Body>> {
+async fn read_body(
+    request: Request<Incoming>,
+    which: Listener,
+) -> Result<Request<Body>, Response<Body>> {
     let announced = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -109,8 +135,7 @@ async fn read_body(request: Request<Incoming>) -> Result<Request<Body>, Response
         }
         Ok(Err(_)) => Err(refusal(StatusCode::BAD_REQUEST, "unreadable body\n")),
         Err(_) => {
-            metrics::counter!(OPS_CONNECTIONS_CLOSED_TOTAL, "reason" => "body_timeout")
-                .increment(1);
+            which.count_closed("body_timeout");
             Err(refusal(
                 StatusCode::REQUEST_TIMEOUT,
                 "body not received in time\n",
@@ -141,6 +166,7 @@ fn is_peer_gone(e: &std::io::Error) -> bool {
 
 async fn serve_one(
     stream: TcpStream,
+    which: Listener,
     router: Router,
     held: Held,
     mut stopping: watch::Receiver<bool>,
@@ -155,7 +181,7 @@ async fn serve_one(
         async move {
             // While the body arrives the connection is not being answered: it may be evicted.
             let receiving = slot.receiving();
-            let request = match read_body(request).await {
+            let request = match read_body(request, which).await {
                 Ok(request) => request,
                 Err(refusal) => return Ok(refusal),
             };
@@ -191,8 +217,7 @@ async fn serve_one(
     match result {
         Ok(()) => {}
         Err(e) if e.is_timeout() => {
-            metrics::counter!(OPS_CONNECTIONS_CLOSED_TOTAL, "reason" => "header_timeout")
-                .increment(1);
+            which.count_closed("header_timeout");
         }
         Err(e) => tracing::debug!(error = %e, "operations server: connection ended"),
     }
@@ -201,6 +226,7 @@ async fn serve_one(
 /// The connections the server holds, oldest first, and the cap on them.
 struct Registry {
     cap: usize,
+    which: Listener,
     inner: Mutex<Inner>,
 }
 
@@ -282,9 +308,10 @@ impl Drop for Held {
 }
 
 impl Registry {
-    fn new(cap: usize) -> Self {
+    fn new(cap: usize, which: Listener) -> Self {
         Registry {
             cap,
+            which,
             inner: Mutex::default(),
         }
     }
@@ -298,7 +325,7 @@ impl Registry {
     /// one. `None` when every held connection is answering a request.
     fn admit(self: &Arc<Self>) -> Option<Held> {
         let mut inner = self.lock();
-        if inner.held.len() >= self.cap && !Self::evict_locked(&mut inner) {
+        if inner.held.len() >= self.cap && !self.evict_locked(&mut inner) {
             return None;
         }
         let id = inner.next_id;
@@ -314,12 +341,12 @@ impl Registry {
 
     /// Closes the oldest idle connection, if any.
     fn evict_one_idle(&self) {
-        Self::evict_locked(&mut self.lock());
+        self.evict_locked(&mut self.lock());
     }
 
     /// Prefers a connection that never sent a whole request (half-open, or trickling its head
     /// or body) over a keep-alive one waiting for its next request.
-    fn evict_locked(inner: &mut Inner) -> bool {
+    fn evict_locked(&self, inner: &mut Inner) -> bool {
         let victim = inner
             .held
             .iter()
@@ -331,7 +358,7 @@ impl Registry {
         };
         // Stores a permit if the connection's task is not waiting yet.
         slot.evicted.notify_one();
-        metrics::counter!(OPS_CONNECTIONS_CLOSED_TOTAL, "reason" => "evicted").increment(1);
+        self.which.count_closed("evicted");
         true
     }
 }
@@ -352,7 +379,7 @@ mod tests {
 
     #[test]
     fn a_connection_trickling_its_body_goes_before_an_idle_keep_alive_one() {
-        let registry = Arc::new(Registry::new(2));
+        let registry = Arc::new(Registry::new(2, Listener::Operations));
         let keep_alive = registry.admit().expect("room");
         answered(&keep_alive);
         let trickling = registry.admit().expect("room");
@@ -374,7 +401,7 @@ mod tests {
 
     #[test]
     fn at_the_cap_the_oldest_half_open_connection_goes_first() {
-        let registry = Arc::new(Registry::new(3));
+        let registry = Arc::new(Registry::new(3, Listener::Operations));
         let keep_alive = registry.admit().expect("room");
         answered(&keep_alive);
         let half_open = registry.admit().expect("room");
@@ -397,7 +424,7 @@ mod tests {
 
     #[test]
     fn when_every_connection_is_busy_the_new_one_is_refused() {
-        let registry = Arc::new(Registry::new(2));
+        let registry = Arc::new(Registry::new(2, Listener::Operations));
         let a = registry.admit().expect("room");
         let b = registry.admit().expect("room");
         drop(a.slot.receiving());

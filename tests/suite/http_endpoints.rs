@@ -406,7 +406,8 @@ async fn healthz_answers_while_half_open_connections_pile_up() {
 
     let (_, metrics) = get(&server.url("/metrics")).await;
     assert!(
-        metrics.contains(r#"dlcshare_ops_connections_closed_total{reason="evicted"}"#),
+        metrics
+            .contains(r#"dlcshare_ops_connections_closed_total{listener="ops",reason="evicted"}"#),
         "{metrics}"
     );
     drop(piled);
@@ -508,7 +509,11 @@ async fn healthz_answers_while_connections_stuck_on_their_body_pile_up() {
     let (_, metrics) = get(&server.url("/metrics")).await;
     let evicted = metrics
         .lines()
-        .find(|l| l.starts_with(r#"dlcshare_ops_connections_closed_total{reason="evicted"}"#))
+        .find(|l| {
+            l.starts_with(
+                r#"dlcshare_ops_connections_closed_total{listener="ops",reason="evicted"}"#,
+            )
+        })
         .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
         .unwrap_or(0.0);
     assert!(

@@ -398,7 +398,9 @@ async fn slow_bodies_do_not_keep_signed_deliveries_out() {
     assert_says(&reply, "dlc-through-the-pile");
     let (_, metrics) = h.ops_get("/metrics").await;
     assert!(
-        metrics.contains(r#"dlcshare_ops_connections_closed_total{reason="evicted"}"#),
+        metrics.contains(
+            r#"dlcshare_ops_connections_closed_total{listener="interactions",reason="evicted"}"#
+        ),
         "{metrics}"
     );
 
