@@ -115,7 +115,7 @@ pub mod metric {
     /// Operations-server connections the server closed itself, labelled `reason`
     /// (`header_timeout`, `evicted` to make room at the cap, `refused` at the cap).
     pub const OPS_CONNECTIONS_CLOSED_TOTAL: &str = "dlcshare_ops_connections_closed_total";
-    /// Posts to guilds' audit channels (SPEC §9), labelled `result` (`ok`, `failed`).
+    /// Posts to guilds' audit channels, labelled `result` (`ok`, `failed`).
     pub const AUDIT_CHANNEL_POSTS_TOTAL: &str = "dlcshare_audit_channel_posts_total";
 }
 
