@@ -1,4 +1,4 @@
-//! Cost of one shared rate-limit check (`ratelimit.backend = "postgres"`, SPEC §11) against a
+//! Cost of one shared rate-limit check (`ratelimit.backend = "postgres"`) against a
 //! live PostgreSQL, one at a time on one connection: an allowed request (two statements, the
 //! user's cell then the guild's) and one refused by its user cell (one statement). Not
 //! criterion: the unit of work is a round trip to a server.

@@ -1,5 +1,5 @@
 //! The pinned stack's floor for one `/share`: what serenity, reqwest and sqlx cost when a
-//! process does only the network work the SPEC requires of a share and decides nothing.
+//! process does only the network work a share requires and decides nothing.
 //!
 //! It reads the same environment as `dlc-share-bot run` (the load harness starts it in the
 //! bot's place with `LOAD_FLOOR_BINARY`), connects to the gateway through serenity, and answers

@@ -1,4 +1,4 @@
-//! Layered settings (SPEC §7): built-in defaults → TOML file → `DLCSHARE_<SECTION>__<KEY>`.
+//! Layered settings: built-in defaults → TOML file → `DLCSHARE_<SECTION>__<KEY>`.
 //! Secrets come only from the environment or `<NAME>_FILE`, never from the TOML file.
 
 use std::collections::BTreeMap;
@@ -50,7 +50,7 @@ pub enum Network {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SignatureVersion {
-    /// ROA "acs" HMAC-SHA1, the SPEC's default.
+    /// ROA "acs" HMAC-SHA1, the default.
     V1,
     /// ACS3-HMAC-SHA256.
     V3,
@@ -92,7 +92,7 @@ pub struct AliyunSettings {
 pub struct DiscordSettings {
     pub api_base: String,
     pub guild_id: Option<u64>,
-    /// Guild ids served besides `guild_id`, or `["*"]` for every guild (SPEC §13). Numbers
+    /// Guild ids served besides `guild_id`, or `["*"]` for every guild. Numbers
     /// or strings, since snowflakes arrive either way from TOML and the environment.
     #[serde(deserialize_with = "strings_or_ints")]
     pub guilds: Vec<String>,
@@ -100,7 +100,7 @@ pub struct DiscordSettings {
     pub admin_roles: Vec<u64>,
     /// Allowed role ids seeded per guild id (keys are guild ids as strings).
     pub allowed_roles: BTreeMap<String, Vec<u64>>,
-    /// How interactions arrive: over the gateway, or as HTTP POSTs (SPEC §11).
+    /// How interactions arrive: over the gateway, or as HTTP POSTs.
     pub mode: DiscordMode,
     /// The application's Ed25519 public key (64 hex digits) that signs HTTP interactions;
     /// unset → read from the application (`verify_key`) at start-up.
@@ -139,18 +139,18 @@ pub struct ShareSettings {
     /// once (and audited), so memory and latency stay bounded under any offered load.
     pub max_in_flight: NonZeroU32,
     /// How long a request above a member's cap waits for a decision, and an approved one for
-    /// its claim (SPEC §10).
+    /// its claim.
     #[serde(with = "human_duration")]
     pub approval_timeout: Duration,
 }
 
-/// Where the rate limits of SPEC §4 are kept (`ratelimit.backend`).
+/// Where the per-user and per-guild rate limits are kept (`ratelimit.backend`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RateLimitBackend {
     /// Per process (governor).
     Memory,
-    /// Shared by every replica through PostgreSQL (SPEC §11), governor still in front.
+    /// Shared by every replica through PostgreSQL, governor still in front.
     Postgres,
 }
 

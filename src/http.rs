@@ -1,4 +1,4 @@
-//! The operations HTTP server (SPEC §8) on `http.listen`: `/healthz` (the process is alive),
+//! The operations HTTP server on `http.listen`: `/healthz` (the process is alive),
 //! `/readyz` (the gateway is connected — in HTTP mode, the interactions listener serves — and
 //! the database answers) and `/metrics` (Prometheus
 //! text). It is separate from Discord traffic so that orchestrators and scrapers can reach it

@@ -116,7 +116,7 @@ pub mod metric {
     /// `reason` (`header_timeout`, `body_timeout`, `evicted` to make room at the cap, `refused`
     /// at the cap).
     pub const OPS_CONNECTIONS_CLOSED_TOTAL: &str = "dlcshare_ops_connections_closed_total";
-    /// Posts to guilds' audit channels (SPEC §9), labelled `result` (`ok`, `failed`).
+    /// Posts to guilds' audit channels, labelled `result` (`ok`, `failed`).
     pub const AUDIT_CHANNEL_POSTS_TOTAL: &str = "dlcshare_audit_channel_posts_total";
 }
 

@@ -1,4 +1,4 @@
-## `/share-admin` replies (SPEC §3, §9). `$role` and `$channel` are mentions, which ping nobody.
+## `/share-admin` replies. `$role` and `$channel` are mentions, which ping nobody.
 
 not-admin = Only server admins (Manage Server or Administrator, or a configured admin role) can use `/share-admin`.
 role-with-name = { $role } ({ $name })
@@ -87,8 +87,8 @@ explain-rate-limit =
     }
 explain-rate-limit-unknown = Rate limit: cannot be read right now (a /share would be refused until it can).
 
-## Slash-command descriptions shown in Discord's command picker (SPEC §3, §12). Discord allows
-## at most 100 characters each; command and option names stay as SPEC §3 gives them.
+## Slash-command descriptions shown in Discord's command picker. Discord allows at most 100
+## characters each; command and option names are not translated.
 
 cmd-admin = Manage who may share, where, and for how long
 grp-roles = Allowed roles

@@ -16,7 +16,7 @@ list-more = and { $count } more
 target-job = DLC job
 target-tensorboard = TensorBoard
 
-# Outcomes as the audit log records them (SPEC §5); English keeps the stored code.
+# Outcomes as the audit log records them; English keeps the stored code.
 outcome-issued = issued
 outcome-denied_role = denied_role
 outcome-denied_channel = denied_channel

@@ -1,4 +1,4 @@
-## `/share` replies (SPEC §3, §9). Every refusal ends by saying nothing was shared.
+## `/share` replies. Every refusal ends by saying nothing was shared.
 
 
 invalid-id-title = That id is not valid
@@ -65,8 +65,8 @@ error-expiry-too-long = { $requested } is too long: the maximum here is { $max }
 error-reason-empty = the reason is empty
 error-reason-too-long = the reason is { $length } characters long; the most is { $max }
 
-## Slash-command descriptions shown in Discord's command picker (SPEC §3, §12). Discord allows
-## at most 100 characters each; command and option names stay as SPEC §3 gives them.
+## Slash-command descriptions shown in Discord's command picker. Discord allows at most 100
+## characters each; command and option names are not translated.
 
 cmd-share = Share a PAI-DLC job or TensorBoard with a time-limited link
 cmd-share-job = Share a DLC training job

@@ -1,4 +1,4 @@
-## `/share-admin` replies (SPEC §3, §9). `$role` and `$channel` are mentions, which ping nobody.
+## `/share-admin` replies. `$role` and `$channel` are mentions, which ping nobody.
 
 not-admin = `/share-admin` を使用できるのはサーバー管理者（「サーバー管理」権限または「管理者」権限を持つメンバー、または設定された管理者ロールを持つメンバー）のみです。
 role-with-name = { $role }（{ $name }）
@@ -84,8 +84,8 @@ explain-first-refusal = 最初の拒否理由：{ $code }。
 explain-rate-limit = レート制限：現在あと { $requests } 件リクエストできます（本人の残り { $user } 件、サーバー全体の残り { $guild } 件）。
 explain-rate-limit-unknown = レート制限：現在読み取れません（読み取れるようになるまで /share は拒否されます）。
 
-## Slash-command descriptions shown in Discord's command picker (SPEC §3, §12). At most
-## 100 characters each; command and option names stay as SPEC §3 gives them.
+## Slash-command descriptions shown in Discord's command picker. At most 100 characters
+## each; command and option names are not translated.
 
 cmd-admin = 誰が、どこで、どのくらいの期間共有できるかを管理します
 grp-roles = 許可されたロール

@@ -1,4 +1,4 @@
-## Approvals (SPEC §10): the card in the approvals channel (in the server's language), what a
+## Approvals: the card in the approvals channel (in the server's language), what a
 ## click is told, and the requester's notices (in the requester's language).
 
 approval-asks = { $requester } が { $target } { $id } を有効期限 **{ $expiry }** で共有するリクエストを送信しました。

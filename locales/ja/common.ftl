@@ -15,7 +15,7 @@ list-more = ほか { $count } 件
 target-job = DLC ジョブ
 target-tensorboard = TensorBoard
 
-# Outcomes as the audit log records them (SPEC §5).
+# Outcomes as the audit log records them.
 outcome-issued = 発行済み
 outcome-denied_role = ロールにより拒否
 outcome-denied_channel = チャンネルにより拒否

@@ -1,4 +1,4 @@
-## `/share` replies (SPEC §3, §9). Every refusal ends by saying nothing was shared.
+## `/share` replies. Every refusal ends by saying nothing was shared.
 
 
 invalid-id-title = ID が無効です
@@ -65,8 +65,8 @@ error-expiry-too-long = { $requested }は長すぎます（ここでの最大は
 error-reason-empty = 理由が空です
 error-reason-too-long = 理由が長すぎます（{ $length } 文字、最大 { $max } 文字）
 
-## Slash-command descriptions shown in Discord's command picker (SPEC §3, §12). At most
-## 100 characters each; command and option names stay as SPEC §3 gives them.
+## Slash-command descriptions shown in Discord's command picker. At most 100 characters
+## each; command and option names are not translated.
 
 cmd-share = PAI-DLC ジョブまたは TensorBoard を期限付きのリンクで共有します
 cmd-share-job = DLC トレーニングジョブを共有します

@@ -1,4 +1,4 @@
-## `/share-admin` 的回复（SPEC §3、§9）。`$role` 和 `$channel` 是不会通知任何人的提及。
+## `/share-admin` 的回复。`$role` 和 `$channel` 是不会通知任何人的提及。
 
 not-admin = 只有服务器管理员（拥有“管理服务器”或“管理员”权限，或拥有已配置的管理员身份组）才能使用 `/share-admin`。
 role-with-name = { $role }（{ $name }）
@@ -80,8 +80,8 @@ explain-first-refusal = 首个拒绝原因：{ $code }。
 explain-rate-limit = 频率限制：目前还可发送 { $requests } 个请求（本人剩余 { $user } 个，服务器剩余 { $guild } 个）。
 explain-rate-limit-unknown = 频率限制：暂时无法读取（恢复读取之前，/share 会被拒绝）。
 
-## Discord 命令选择器中显示的斜杠命令说明（SPEC §3、§12）。每条最多 100 个字符；
-## 命令名和选项名保持 SPEC §3 的写法。
+## Discord 命令选择器中显示的斜杠命令说明。每条最多 100 个字符；
+## 命令名和选项名不翻译。
 
 cmd-admin = 管理谁可以分享、在哪里分享以及有效期多长
 grp-roles = 允许的身份组

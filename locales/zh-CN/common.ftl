@@ -15,7 +15,7 @@ list-more = 以及其他 { $count } 个
 target-job = DLC 任务
 target-tensorboard = TensorBoard
 
-# 审计日志记录的结果（SPEC §5），显示在“→”后的粗体中。
+# 审计日志记录的结果，显示在“→”后的粗体中。
 outcome-issued = 已发放
 outcome-denied_role = 身份组未获允许
 outcome-denied_channel = 频道未获允许

@@ -1,4 +1,4 @@
-## `/share` 的回复（SPEC §3、§9）。每条拒绝消息都以“未分享任何内容”结尾。
+## `/share` 的回复。每条拒绝消息都以“未分享任何内容”结尾。
 
 
 invalid-id-title = ID 无效
@@ -65,8 +65,8 @@ error-expiry-too-long = { $requested } 太长：此处最长为 { $max }
 error-reason-empty = 理由为空
 error-reason-too-long = 理由长度为 { $length } 个字符，最多为 { $max } 个
 
-## Discord 命令选择器中显示的斜杠命令说明（SPEC §3、§12）。每条最多 100 个字符；
-## 命令名和选项名保持 SPEC §3 的写法。
+## Discord 命令选择器中显示的斜杠命令说明。每条最多 100 个字符；
+## 命令名和选项名不翻译。
 
 cmd-share = 通过限时链接分享 PAI-DLC 任务或 TensorBoard
 cmd-share-job = 分享 DLC 训练任务

@@ -1,4 +1,4 @@
-## `/share-admin` 的回覆（SPEC §3、§9）。`$role` 和 `$channel` 是提及，不會通知任何人。
+## `/share-admin` 的回覆。`$role` 和 `$channel` 是提及，不會通知任何人。
 
 not-admin = 只有伺服器管理員（具有「管理伺服器」或「管理員」權限，或擁有已設定的管理身分組）才能使用 `/share-admin`。
 role-with-name = { $role }（{ $name }）
@@ -81,8 +81,8 @@ explain-first-refusal = 第一個拒絕原因：{ $code }。
 explain-rate-limit = 頻率限制：目前還能再提出 { $requests } 個請求（個人剩餘 { $user } 個，伺服器剩餘 { $guild } 個）。
 explain-rate-limit-unknown = 頻率限制：目前無法讀取（在能夠讀取之前，/share 都會被拒絕）。
 
-## Discord 指令選單中顯示的斜線指令說明（SPEC §3、§12）。每則最多 100 個字元；
-## 指令和選項名稱維持 SPEC §3 的寫法。
+## Discord 指令選單中顯示的斜線指令說明。每則最多 100 個字元；
+## 指令和選項名稱不翻譯。
 
 cmd-admin = 管理誰可以分享、在哪裡分享，以及可分享多久
 grp-roles = 允許的身分組

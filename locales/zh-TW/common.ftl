@@ -15,7 +15,7 @@ list-more = 另外 { $count } 個
 target-job = DLC 工作
 target-tensorboard = TensorBoard
 
-# 稽核記錄中的結果（SPEC §5）。
+# 稽核記錄中的結果。
 outcome-issued = 已核發
 outcome-denied_role = 身分組未獲准
 outcome-denied_channel = 頻道未獲准

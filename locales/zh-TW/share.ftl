@@ -1,4 +1,4 @@
-## `/share` 的回覆（SPEC §3、§9）。每則拒絕的最後都會說明未分享任何內容。
+## `/share` 的回覆。每則拒絕的最後都會說明未分享任何內容。
 
 
 invalid-id-title = ID 無效
@@ -65,8 +65,8 @@ error-expiry-too-long = { $requested } 太長：這裡最長為 { $max }
 error-reason-empty = 理由為空白
 error-reason-too-long = 理由長度為 { $length } 個字元，最多只能 { $max } 個字元
 
-## Discord 指令選單中顯示的斜線指令說明（SPEC §3、§12）。每則最多 100 個字元；
-## 指令和選項名稱維持 SPEC §3 的寫法。
+## Discord 指令選單中顯示的斜線指令說明。每則最多 100 個字元；
+## 指令和選項名稱不翻譯。
 
 cmd-share = 以限時連結分享 PAI-DLC 工作或 TensorBoard
 cmd-share-job = 分享 DLC 訓練工作

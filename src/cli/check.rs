@@ -16,7 +16,7 @@ use crate::store::{self, DATABASE_URL_VAR, StoreError};
 
 /// The Discord token's variable (or `DISCORD_TOKEN_FILE`).
 const DISCORD_TOKEN_VAR: &str = "DISCORD_TOKEN";
-/// SPEC §6: a target id that cannot exist, so a correctly signed call is harmless.
+/// A target id that cannot exist, so a correctly signed call is harmless.
 pub const PROBE_TARGET_ID: &str = "dlc-share-bot-check";
 const PROBE_EXPIRE_SECONDS: u32 = 60;
 /// Upper bound for the database and Discord checks, so `check` never hangs on a black hole.
@@ -263,7 +263,7 @@ async fn check_alibaba(settings: &Settings) -> CheckResult {
     }
 }
 
-/// SPEC §6: signature and credential errors fail; not-found and invalid-parameter answers
+/// Signature and credential errors fail; not-found and invalid-parameter answers
 /// mean the request was authenticated and only the (made-up) target was refused, so they pass.
 /// Anything else (network, throttling, 5xx, other refusals) could not prove the credentials.
 fn judge_probe_error(e: &AliyunError, who: &str, endpoint: &str) -> CheckResult {

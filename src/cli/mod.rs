@@ -1,4 +1,4 @@
-//! Command-line interface (SPEC §6): clap definitions and dispatch, one module per subcommand.
+//! Command-line interface: clap definitions and dispatch, one module per subcommand.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

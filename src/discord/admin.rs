@@ -220,7 +220,7 @@ fn refusal_text(lang: Lang, refusal: &AdminRefusal) -> String {
     }
 }
 
-/// Every setting of SPEC §9, each saying whether it is this server's own or the default.
+/// Every guild setting, each saying whether it is this server's own or the default.
 fn policy_lines(lang: Lang, view: &PolicyView) -> String {
     let exp = |e: Expiry| replies::expiry(lang, e);
     let source = |own: bool| {

@@ -1,4 +1,4 @@
-//! Approvals in Discord (SPEC §10): the card in the approvals channel, the buttons and their
+//! Approvals in Discord: the card in the approvals channel, the buttons and their
 //! `custom_id`s, what each click is told, and the requester's notice. Decisions are the
 //! core's (`share::ShareService::click`); this module posts, edits and words them.
 

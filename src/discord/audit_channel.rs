@@ -1,4 +1,4 @@
-//! Posts a guild's audit-channel message for each `/share` attempt (SPEC §9): who, target,
+//! Posts a guild's audit-channel message for each `/share` attempt: who, target,
 //! expiry, outcome, reason. The core's [`AuditNotice`] holds neither token nor link, so none
 //! can be posted. A post that fails is logged and counted; the member's answer never waits
 //! for it or depends on it.

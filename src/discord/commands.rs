@@ -1,7 +1,7 @@
-//! The slash commands of SPEC §3 as ONE table: each subcommand's name, description, options
-//! (names, types, constraints, what autocomplete suggests) and how it parses into the core's
-//! request. Registration, parsing and autocomplete routing all read the table, so an option's
-//! name is written once. Descriptions, in every language, are in `locales/*/share.ftl` and
+//! The slash commands (`docs/commands.md`) as ONE table: each subcommand's name, description,
+//! options (names, types, constraints, what autocomplete suggests) and how it parses into the
+//! core's request. Registration, parsing and autocomplete routing all read the table, so an
+//! option's name is written once. Descriptions, in every language, are in `locales/*/share.ftl` and
 //! `locales/*/admin.ftl`, beside the replies.
 //!
 //! To add a `/share-admin` subcommand: an entry in [`TABLE`], its `AdminCommand` and decision
@@ -40,7 +40,7 @@ pub mod opt {
     pub const LIMIT: &str = "limit";
 }
 
-/// Channels `/share` can be typed in (threads count as their parent, SPEC §9).
+/// Channels `/share` can be typed in (threads count as their parent channel).
 const SHARE_CHANNEL_TYPES: &[ChannelType] = &[
     ChannelType::Text,
     ChannelType::News,
@@ -665,7 +665,7 @@ pub fn invoked_in(cmd: &CommandInteraction) -> Option<ChannelPlace> {
     }
 }
 
-/// A thread counts as its parent channel (SPEC §9); other channels stand for themselves.
+/// For the channel allowlist a thread is its parent channel; other channels stand for themselves.
 fn place_of(c: &PartialChannel) -> ChannelPlace {
     let thread = matches!(
         c.kind,
@@ -775,7 +775,7 @@ mod tests {
                 );
                 assert!(!text.as_str().unwrap().starts_with("cmd-"), "{text}");
             }
-            // Names stay as SPEC §3 gives them: people type them, and the docs use them.
+            // Command and option names are not localized: people type them, and the docs use them.
             assert!(
                 node["name_localizations"]
                     .as_object()

@@ -1,4 +1,4 @@
-//! HTTP interactions mode (SPEC §11): `POST /interactions`, where Discord delivers
+//! HTTP interactions mode: `POST /interactions`, where Discord delivers
 //! interactions instead of the gateway. Each request is verified (Ed25519 over
 //! `X-Signature-Timestamp` + the raw body, the timestamp within five minutes) before anything
 //! is parsed; then it goes to the same [`Bot`] handlers as a gateway event, with an

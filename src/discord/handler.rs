@@ -424,7 +424,7 @@ impl Bot {
         }
     }
 
-    /// A button click: approve, deny or claim (SPEC §10). Deferred ephemerally at once; the
+    /// A button click: approve, deny or claim. Deferred ephemerally at once; the
     /// clicker's answer is always ephemeral, and a card or requester is told over REST.
     pub async fn on_component(&self, click: ComponentInteraction, ack: Ack) {
         let span = tracing::info_span!(

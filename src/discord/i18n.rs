@@ -1,4 +1,4 @@
-//! The words the bot says, by locale (SPEC §12). Every user-facing sentence is a message in
+//! The words the bot says, by locale. Every user-facing sentence is a message in
 //! `locales/<lang>/*.ftl` (Project Fluent), compiled into the binary; code only picks the
 //! message and fills its placeables with values it has already escaped. Replies follow the
 //! interaction's `locale`, channel posts the `guild_locale`; anything else is English.
@@ -40,8 +40,8 @@ impl Lang {
     /// The languages commands carry localizations for (English is the default text).
     pub const TRANSLATED: [Lang; 3] = [Lang::ZhCn, Lang::ZhTw, Lang::Ja];
 
-    /// Discord's `locale` / `guild_locale` value. Only the three Discord codes SPEC §12 names
-    /// select a translation (`zh-CN`, `zh-TW`, `ja`); anything else, or nothing, is English.
+    /// Discord's `locale` / `guild_locale` value. `zh-CN`, `zh-TW` and `ja` select their
+    /// translation; anything else, or nothing, is English.
     pub fn from_discord(locale: Option<&str>) -> Lang {
         match locale {
             Some("zh-CN") => Lang::ZhCn,

@@ -84,7 +84,7 @@ pub async fn start_http_mode(
     Ok(verifier)
 }
 
-/// Bulk-overwrites the commands of SPEC §3, in one guild or globally.
+/// Bulk-overwrites the bot's slash commands, in one guild or globally.
 pub async fn register_commands(http: &Http, guild: Option<GuildId>) -> serenity::Result<usize> {
     let definitions = commands::definitions();
     let registered = match guild {

@@ -1,5 +1,5 @@
 //! Answers interactions over Discord's interaction webhooks, retrying what Discord asks to be
-//! retried (SPEC §13): the acknowledgement within its 3-second window, the final edit for up
+//! retried: the acknowledgement within its 3-second window, the final edit for up
 //! to 30 s honouring `retry_after`, and then a follow-up message.
 //!
 //! Written on reqwest rather than serenity's `Http`: behind a proxy serenity's rate limiter is

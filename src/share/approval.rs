@@ -1,4 +1,4 @@
-//! Approvals (SPEC §10): a `/share` above the member's cap but within the guild's maximum
+//! Approvals: a `/share` above the member's cap but within the guild's maximum
 //! waits for a second person. The state machine:
 //!
 //! ```text
@@ -282,7 +282,7 @@ pub enum ClickRefusal {
     NotRequester,
 }
 
-/// SPEC §10's rule for who may press which button, before the store is asked.
+/// Who may press which button, before the store is asked.
 pub fn may_act(
     action: ApprovalAction,
     approval: &Approval,

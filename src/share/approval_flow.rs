@@ -1,4 +1,4 @@
-//! The buttons of SPEC §10 as one method: who clicked, on what, and what came of it. The
+//! The approval buttons as one method: who clicked, on what, and what came of it. The
 //! rule of who may act is [`may_act`]; whether the request still passes the guild's rules at
 //! its approval and at its claim is [`recheck`], against the settings and the requester's roles
 //! of that moment; the store's compare-and-set decides races and time; a won claim issues the

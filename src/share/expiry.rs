@@ -38,9 +38,9 @@ pub enum MalformedDuration {
     UnitOrder,
 }
 
-/// Units and their length in seconds: Latin letters (any case) and the Chinese and Japanese
-/// words SPEC §12 names, with their traditional spellings. Longer words first, so `分钟` is
-/// not read as `分` followed by garbage.
+/// Units and their length in seconds, accepted in every locale: Latin letters (any case) and
+/// the Chinese and Japanese words, with their traditional spellings. Longer words first, so
+/// `分钟` is not read as `分` followed by garbage.
 const UNITS: [(&str, u64); 17] = [
     ("分钟", 60),
     ("分鐘", 60),

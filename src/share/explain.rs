@@ -1,4 +1,4 @@
-//! `/share-admin explain` (SPEC §9): what `/share` would decide for one member in one channel,
+//! `/share-admin explain`: what `/share` would decide for one member in one channel,
 //! as data, from the same [`evaluate`] the real flow calls. Nothing is issued or recorded.
 
 use std::time::Duration;
@@ -34,8 +34,7 @@ pub struct Explanation {
     pub member: Option<MemberCap>,
     pub policy: GuildPolicy,
     pub require_reason: bool,
-    /// Requests above a member's cap go to an approvals channel (SPEC §10) rather than
-    /// being refused.
+    /// Requests above a member's cap go to an approvals channel rather than being refused.
     pub approvals: bool,
     /// The expiry asked about, if any.
     pub expiry: Option<ExpiryVerdict>,

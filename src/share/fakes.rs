@@ -26,7 +26,7 @@ use super::{
 pub struct FakeRow {
     pub attempt: AuditAttempt,
     pub completion: Option<AuditCompletion>,
-    /// Who approved or denied (SPEC §10).
+    /// Who approved or denied.
     pub approved_by: Option<String>,
 }
 

@@ -1,4 +1,4 @@
-//! The `/share` flow (SPEC §5, §9, §13) as one function over the ports:
+//! The `/share` flow as one function over the ports:
 //! guild served → settings → input (id, expiry, reason) → channel → allowlist → the member's
 //! cap → rate limit → audit.begin → GetToken → audit.complete. It decides and reports;
 //! adapters render, count, post, sleep and retry.
@@ -65,7 +65,7 @@ pub fn token_fingerprint(token: &SecretString) -> String {
 }
 
 /// Text as typed, cut and storable: PostgreSQL `text` cannot hold NUL, and an invalid
-/// request must still get its row (SPEC §13), so NUL becomes U+FFFD.
+/// request must still get its row, so NUL becomes U+FFFD.
 fn audit_text(raw: &str) -> String {
     raw.trim()
         .chars()
@@ -222,7 +222,7 @@ pub struct ShareService<A, G, I, L> {
     pub audit: A,
     pub guilds: G,
     pub issuer: I,
-    /// Per user and per guild (SPEC §4), per process or shared by replicas (§11).
+    /// Per user and per guild, per process or shared by replicas.
     pub limits: L,
     pub links: LinkTemplates,
     /// Which guilds are served, and the policy that bounds theirs.
@@ -276,7 +276,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
         report
     }
 
-    /// Everything after the settings are known, in SPEC §9's order.
+    /// Everything after the settings are known, in the order the module comment gives.
     async fn decide(
         &self,
         req: &ShareRequest,
@@ -319,7 +319,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
         let granted =
             guardrails::evaluate(settings, policy, req.place, &req.member_roles, requested);
         // Above the cap, yet within the guild's maximum (input checked that): with approvals
-        // set up it waits for a second person instead of being refused (SPEC §10).
+        // set up it waits for a second person instead of being refused.
         let approval = match (&granted, settings.policy.approvals_channel, requested) {
             (Err(Refusal::AboveCap { cap }), Some(channel), Some(asked)) => {
                 Some((*cap, channel, asked))
@@ -904,7 +904,7 @@ mod tests {
         },
     ];
 
-    /// SPEC §9's guardrails, in the same table.
+    /// The guardrails admins set, in the same table.
     const GUARDRAIL_REFUSALS: &[Refusal] = &[
         Refusal {
             name: "a channel that is not listed",
@@ -1058,7 +1058,7 @@ mod tests {
         }
     }
 
-    // ------------------------------------------------------------ guardrails (SPEC §9)
+    // ------------------------------------------------------------ guardrails
 
     fn issued_expiry(report: ShareReport) -> Expiry {
         match report.outcome {

@@ -1,4 +1,4 @@
-//! The guardrails of SPEC §9 that admins set in chat, as decisions: where `/share` works, how
+//! The guardrails admins set in chat, as decisions: where `/share` works, how
 //! long a member may share for, and whether a reason is needed. One function, [`evaluate`],
 //! decides a request after its input was read; `/share` and `/share-admin explain` both call
 //! it, so a dry run cannot disagree with the real thing.
@@ -8,7 +8,7 @@ use super::{
 };
 use crate::share::ports::{AuditOutcome, GuildSettings};
 
-/// Longest reason kept (SPEC §9).
+/// Longest reason kept, in characters.
 pub const REASON_MAX_CHARS: usize = 200;
 
 /// Where a request was made: the channel, and its parent when the channel is a thread.
@@ -133,7 +133,7 @@ impl Refusal {
     }
 }
 
-/// SPEC §9's order after the input: channel → allowlist → expiry against the member's cap.
+/// After the input, in order: channel → allowlist → expiry against the member's cap.
 /// Returns the expiry to grant.
 pub fn evaluate(
     settings: &GuildSettings,

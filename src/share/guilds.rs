@@ -1,4 +1,4 @@
-//! Which guilds the bot serves at all (SPEC §13). Whoever adds the bot to a server is not
+//! Which guilds the bot serves at all. Whoever adds the bot to a server is not
 //! thereby trusted with the operator's Alibaba Cloud account, so this is decided before any
 //! guild setting is even read.
 

@@ -1,7 +1,8 @@
 //! The expiry a token really carries. GetToken tokens are JWTs; when one has an `exp` claim,
 //! that instant (not the lifetime we asked for) is what the member is told and what the audit
-//! log records (SPEC §13 "Truthful expiry"). The signature is not checked: the token is
-//! opaque to us and only its own issuer can verify it; we read the claim to report it.
+//! log records, so neither claims a lifetime the token does not have. The signature is not
+//! checked: the token is opaque to us and only its own issuer can verify it; we read the claim
+//! to report it.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -1,4 +1,4 @@
-//! Share links rendered from operator-supplied templates (SPEC §2).
+//! Share links rendered from operator-supplied templates (`docs/configuration.md`).
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 

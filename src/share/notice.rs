@@ -1,4 +1,4 @@
-//! What a guild's audit channel is told about one `/share` attempt (SPEC §9): who, what, for
+//! What a guild's audit channel is told about one `/share` attempt: who, what, for
 //! how long, how it ended and why. Built from the audit row, so the post and the row agree;
 //! it holds neither the token nor the link, so no rendering of it can leak them.
 

@@ -147,7 +147,7 @@ pub struct ShareReport {
     pub audit_failures: u32,
     /// How the audit row ends, as written (or as it was to be written).
     pub recorded: Option<AuditCompletion>,
-    /// What the guild's audit channel is to be told, when it has one (SPEC §9).
+    /// What the guild's audit channel is to be told, when it has one.
     pub notice: Option<AuditNotice>,
 }
 

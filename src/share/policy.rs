@@ -1,5 +1,5 @@
 //! Who may share and for how long: the allowlist, the admin check, the guild's expiry policy
-//! and the settings its admins store (SPEC §3, §9).
+//! and the settings its admins store.
 
 use std::time::Duration;
 
@@ -84,7 +84,7 @@ pub struct PolicySettings {
     pub require_reason: bool,
     /// Where one message per `/share` attempt is posted.
     pub audit_channel: Option<ChannelId>,
-    /// Where requests above a member's cap go for approval (SPEC §10); `None`: refused.
+    /// Where requests above a member's cap go for approval; `None`: refused.
     pub approvals_channel: Option<ChannelId>,
     /// Who may decide besides the guild's admins.
     pub approver_role: Option<RoleId>,
@@ -107,7 +107,7 @@ impl PolicyChange {
     }
 }
 
-/// The settings `policy clear` resets, by their SPEC names.
+/// The settings `policy clear` resets, by the names admins type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PolicySetting {
     DefaultExpiry,

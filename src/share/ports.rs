@@ -23,7 +23,7 @@ impl StorageError {
     }
 }
 
-/// The audit outcomes of SPEC §5.
+/// How an audited `/share` attempt ended, as the audit log stores it (`docs/operations.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AuditOutcome {
     Issued,
@@ -84,7 +84,7 @@ pub struct AuditAttempt {
     pub requested_expire_seconds: Option<i64>,
     /// The granted expiry, once known.
     pub expire_seconds: Option<i64>,
-    /// The member's reason (SPEC §9), as typed, cut and storable.
+    /// The member's reason, as typed, cut and storable.
     pub reason: Option<String>,
 }
 
@@ -221,9 +221,9 @@ pub trait TokenIssuer: Send + Sync {
     fn region(&self) -> &str;
 }
 
-/// The per-user and per-guild limits of SPEC §4: one check per request that passed validation
+/// The per-user and per-guild rate limits: one check per request that passed validation
 /// and the role check; an allowed check uses up the request's place. Async because the limiter
-/// shared by replicas (SPEC §11) asks the database; an error means the limit is unknown and
+/// shared by replicas asks the database; an error means the limit is unknown and
 /// the request is refused (fail closed).
 pub trait Limiter: Send + Sync {
     fn check(

@@ -1,5 +1,5 @@
 //! Per-user and per-guild GCRA limits (governor), with periodic eviction of idle keys; and
-//! [`LayeredLimits`], governor in front of the limiter shared by replicas (SPEC §11).
+//! [`LayeredLimits`], governor in front of the limiter shared by replicas.
 
 use std::hash::Hash;
 use std::num::NonZeroU32;
@@ -156,7 +156,7 @@ pub enum RateDecision {
 
 /// Both limiters; cheap to share behind an `Arc`.
 pub struct RateLimits<C: Clock = DefaultClock> {
-    /// Keyed by user alone: SPEC §4 limits a person, however many guilds they share from.
+    /// Keyed by user alone: the limit is on a person, however many guilds they share from.
     user: KeyedCells<UserId, C>,
     guild: KeyedCells<GuildId, C>,
     clock: C,

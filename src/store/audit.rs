@@ -34,8 +34,9 @@ const MAX_RETENTION_DAYS: u32 = 1_000_000;
 /// Most rows [`PgStore::recent`] returns, whatever the caller asks.
 const RECENT_MAX_ROWS: i64 = 1_000;
 
-/// Export columns, in order: the SPEC §6 fields, then `completed_at`. JSON keys and CSV
-/// headers are these names; [`AuditRow::column_values`] yields values in the same order.
+/// Export columns, in order: the audit log's fields (`docs/operations.md`), then
+/// `completed_at`. JSON keys and CSV headers are these names; [`AuditRow::column_values`]
+/// yields values in the same order.
 pub const AUDIT_COLUMNS: [&str; 18] = [
     "interaction_id",
     "created_at",
@@ -70,7 +71,7 @@ macro_rules! select_rows {
     };
 }
 
-/// One audit row as stored. `outcome` is one of the six SPEC outcomes, or `pending` while the
+/// One audit row as stored. `outcome` is an `AuditOutcome` code, or `pending` while the
 /// attempt is in flight. Ids are strings: snowflakes exceed JSON's safe integers.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, Serialize)]
 pub struct AuditRow {
@@ -90,9 +91,9 @@ pub struct AuditRow {
     pub request_id: Option<String>,
     pub latency_ms: Option<i64>,
     pub token_sha256: Option<String>,
-    /// The member's reason (SPEC §9), as typed.
+    /// The member's reason, as typed.
     pub reason: Option<String>,
-    /// Who approved or denied the request (SPEC §10).
+    /// Who approved or denied the request.
     pub approved_by: Option<String>,
     #[serde(serialize_with = "rfc3339_opt")]
     pub completed_at: Option<DateTime<Utc>>,
@@ -418,7 +419,7 @@ impl AuditLog for PgStore {
         completion: &AuditCompletion,
     ) -> Result<(), StorageError> {
         // The row already proves the attempt, and without its completion the member gets no
-        // link (SPEC §13): a passing failure (a dead pooled connection, no free connection) is
+        // link: a passing failure (a dead pooled connection, no free connection) is
         // worth a few tries while they wait on the deferral. `NotPending` is final — the row
         // was completed or closed meanwhile — and so is a silent server (`TimedOut`): waiting
         // on it again would break the 15 s in which a /share must fail closed.

@@ -1,5 +1,5 @@
-//! The PostgreSQL store (SPEC §5): the write-ahead audit log, guild allowlists and policies,
-//! the audit of admin changes, and the rate limits shared by replicas (§11), behind the
+//! The PostgreSQL store: the write-ahead audit log, guild allowlists and policies,
+//! the audit of admin changes, and the rate limits shared by replicas, behind the
 //! `share::ports` traits.
 //!
 //! Queries are runtime-checked (`sqlx::query` / `query_as`), so building needs no database.

@@ -1,5 +1,5 @@
-//! Rate limits shared by every replica (SPEC §11, `ratelimit.backend = "postgres"`): the GCRA
-//! of SPEC §4 with its state in `rate_limits`, decided by the database clock.
+//! Rate limits shared by every replica (`ratelimit.backend = "postgres"`): the per-user and
+//! per-guild GCRA limits, their state in `rate_limits`, decided by the database clock.
 //!
 //! Each cell (a user, a guild) is decided by ONE statement, an `INSERT … ON CONFLICT DO UPDATE
 //! … RETURNING` that takes the row lock, computes the new theoretical arrival time only when the

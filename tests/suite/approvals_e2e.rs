@@ -1,4 +1,4 @@
-//! End to end for SPEC §10: approvals through the real bot binary, the local Discord server
+//! End to end: approvals through the real bot binary, the local Discord server
 //! (cards in a channel, button clicks, DMs), the verifying GetToken endpoint and PostgreSQL.
 
 use crate::support;
@@ -62,7 +62,7 @@ async fn the_card(h: &BotHarness) -> (Value, u64) {
         .to_owned();
     let id = approve
         .strip_prefix("share-approve:")
-        .expect("the SPEC prefix")
+        .expect("the share-approve prefix")
         .parse()
         .unwrap();
     (card, id)

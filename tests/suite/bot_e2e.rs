@@ -21,7 +21,7 @@ fn share(sub: &str, id: &str, expiry: Option<&str>) -> CommandInteraction {
     i
 }
 
-// ---------------------------------------------------------------- SPEC §13 trust boundaries
+// ---------------------------------------------------------------- trust boundaries
 
 /// A server the operator did not name, whose admin allowed every role.
 const FOREIGN_GUILD: u64 = 1_180_000_000_000_000_777;
@@ -875,7 +875,7 @@ async fn registers_the_spec_commands_in_the_configured_guild() {
     );
 }
 
-/// SPEC §13 "What people see": echoes are cut to 100 characters, every reply fits Discord's
+/// What people see: echoes are cut to 100 characters, every reply fits Discord's
 /// limits, and control and format characters never reach a reply or the audit listing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_members_typed_comes_back_short_and_without_hidden_characters() {

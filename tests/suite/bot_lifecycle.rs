@@ -240,7 +240,7 @@ async fn operations_endpoints_follow_the_running_bot() {
     h.db.bring_online().await;
 }
 
-/// SPEC §13: under `ulimit -n 1024`, a pile of half-sent requests neither exhausts the bot's
+/// Under `ulimit -n 1024`, a pile of half-sent requests neither exhausts the bot's
 /// descriptors nor silences `/healthz`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_answers_under_a_low_fd_limit_with_half_open_connections_piled_up() {

@@ -140,7 +140,7 @@ async fn everything_good_passes_every_check() {
     assert!(alibaba.contains("LTAI…eyId"), "{alibaba}");
     assert!(!alibaba.contains(AK_ID), "the key id is masked: {alibaba}");
 
-    // The probe was the SPEC's harmless request, correctly signed.
+    // The probe was the harmless request for a target that cannot exist, correctly signed.
     let seen = gettoken.seen();
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert_eq!(seen[0].verdict, Ok(()));

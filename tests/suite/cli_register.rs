@@ -1,4 +1,4 @@
-//! `dlc-share-bot register-commands`: the SPEC §3 commands, in one guild or globally, through
+//! `dlc-share-bot register-commands`: the slash commands, in one guild or globally, through
 //! the local Discord-compatible server.
 
 use crate::support;

@@ -58,7 +58,7 @@ fn http_for(server: &DiscordServer, token: &str) -> Http {
         .build()
 }
 
-/// `/share` and `/share-admin` as SPEC §3 defines them.
+/// `/share` and `/share-admin` with the names and options `docs/commands.md` gives them.
 fn spec_commands() -> Vec<CreateCommand> {
     let string = |name: &str, description: &str| {
         CreateCommandOption::new(CommandOptionType::String, name, description)
@@ -144,8 +144,8 @@ fn describe(options: &[ResolvedOption<'_>], out: &mut Vec<String>) {
     }
 }
 
-/// A minimal bot: registers the spec's commands in its guild, answers commands with a deferred
-/// ephemeral reply echoing what serenity parsed, and answers autocomplete with choices.
+/// A minimal bot: registers `/share` and `/share-admin` in its guild, answers commands with a
+/// deferred ephemeral reply echoing what serenity parsed, and answers autocomplete with choices.
 #[derive(Clone, Default)]
 struct EchoBot {
     /// Errors serenity returned to the handler; the test asserts there are none.
@@ -993,7 +993,7 @@ fn parse_command(payload: &Value) -> SerenityCommand {
     }
 }
 
-/// Threads, channel, boolean and member options, as the round-2 commands (SPEC §3, §9) get them.
+/// Threads, channel, boolean and member options, as `/share` and `/share-admin` get them.
 fn round_two_command_builders() {
     // Invoked in a thread: the channel object names its parent.
     let in_thread = parse_command(
@@ -1492,7 +1492,7 @@ async fn dm_channels_open_once_per_user_and_closed_dms_refuse_posts() {
     );
 }
 
-/// Answers button clicks the way SPEC §10's approval flow will: approve with an UPDATE_MESSAGE
+/// Answers button clicks the way an approval flow would: approve with an UPDATE_MESSAGE
 /// (7), deny with a DEFERRED_UPDATE_MESSAGE (6) then an edit of `@original`, claim with an
 /// ephemeral message (4).
 #[derive(Clone, Default)]

@@ -172,7 +172,7 @@ fn links_are_found_and_resolved_as_markdown_reads_them() {
         Some(PathBuf::from("README.md"))
     );
     assert_eq!(
-        resolve(Path::new("docs/x.md"), "../../shared/SPEC.md"),
+        resolve(Path::new("docs/x.md"), "../../elsewhere/NOTES.md"),
         None
     );
 }

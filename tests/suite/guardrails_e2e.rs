@@ -1,4 +1,4 @@
-//! End to end for SPEC §9: the guardrails admins set in chat, through the real bot binary, the
+//! End to end: the guardrails admins set in chat, through the real bot binary, the
 //! real serenity client, the local Discord server, the verifying GetToken endpoint and a real
 //! PostgreSQL database.
 

@@ -1,4 +1,4 @@
-//! HTTP interactions mode (SPEC §11): the real bot binary with `discord.mode = "http"`,
+//! HTTP interactions mode: the real bot binary with `discord.mode = "http"`,
 //! interactions signed and POSTed by the Discord test server, the first answer in the HTTP
 //! response, the final answer over REST.
 

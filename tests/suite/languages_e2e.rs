@@ -1,4 +1,4 @@
-//! End to end for SPEC §12: the real bot answers each member in their Discord locale, posts in
+//! Languages end to end: the real bot answers each member in their Discord locale, posts in
 //! the server's, registers its commands with every localization, and reads Chinese units.
 
 use crate::support;
@@ -159,7 +159,7 @@ async fn each_member_is_answered_in_their_language_and_chinese_units_work_everyw
         "{common:?}"
     );
 
-    // The registration payload carries every localization; the names stay as SPEC §3 says.
+    // The registration payload carries every localization; command and option names stay English.
     let commands = h.discord.commands(CommandScope::Guild(GUILD_ID));
     let share = &commands[0];
     assert_eq!(share["name"], "share");

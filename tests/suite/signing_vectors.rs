@@ -82,7 +82,7 @@ fn v3_authorization_matches_the_sdk() {
 
 #[test]
 fn wire_query_decodes_to_the_signed_values() {
-    // The SDK writes a space as `+`; we send `%20` (SPEC §1). Both decode to the same values.
+    // The SDK writes a space as `+`; we send `%20` (RFC 3986). Both decode to the same values.
     for v in vectors() {
         let ours = signer::encode_query(&v.query);
         let decode = |q: &str| -> BTreeMap<String, String> {

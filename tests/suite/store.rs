@@ -902,7 +902,7 @@ async fn export_json_lines_carry_the_spec_fields(pool: PgPool) {
         "oldest first, user 300 only"
     );
     for r in &rows {
-        // The SPEC §6 fields, `reason` and `approved_by` included.
+        // The audit log's fields, `reason` and `approved_by` included.
         for key in &AUDIT_COLUMNS[..17] {
             assert!(r.get(*key).is_some(), "{key} missing in {r}");
         }
@@ -1552,7 +1552,7 @@ async fn no_token_text_reaches_the_database(pool: PgPool) {
     }
 }
 
-// ---------------------------------------------------------------- SPEC §13
+// ---------------------------------------------------------------- trust boundaries and failures
 
 /// Two admins changing different settings at the same moment, through the real admin service
 /// on the real store: every trial ends in one of the two serial outcomes, and a lowered
@@ -1843,7 +1843,7 @@ async fn a_silent_database_fails_every_call_within_the_statement_timeout(pool: P
     store.begin(&attempt("9004")).await.unwrap();
 }
 
-// ---------------------------------------------------------------- shared rate limits (§11)
+// ---------------------------------------------------------------- shared rate limits
 
 fn rate(per_minute: u32, burst: u32) -> dlc_share_bot::share::RateSpec {
     dlc_share_bot::share::RateSpec {
@@ -2017,7 +2017,7 @@ async fn an_unreachable_shared_limiter_is_an_error_not_a_pass(pool: PgPool) {
     assert!(result.is_err(), "{result:?}");
 }
 
-// ---------------------------------------------------------------- SPEC §10 approvals
+// ---------------------------------------------------------------- approvals
 
 mod approvals {
     use super::*;

@@ -1,4 +1,4 @@
-//! Trust, round 3, end to end through the real bot: every interaction is acted on at most
+//! Trust end to end, through the real bot: every interaction is acted on at most
 //! once whatever is replayed, and in HTTP mode nothing the member must see is done before
 //! Discord has shown the deferral.
 

@@ -641,7 +641,7 @@ impl CommandInteraction {
 
     /// Invoked in a public thread (type 11) of `parent_id`: `channel_id` is the thread, and the
     /// interaction's `channel` object carries `parent_id` (a thread counts as its parent in
-    /// SPEC §9's channel allowlist).
+    /// the bot's channel allowlist).
     pub fn in_thread(mut self, thread_id: u64, parent_id: u64) -> Self {
         self.invoker.channel_id = thread_id;
         self.invoker.thread_parent = Some(parent_id);
