@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use crate::support;
 use chrono::{DateTime, Utc};
 use dlc_share_bot::aliyun::client::SigningEnv;
-use dlc_share_bot::aliyun::{AliyunError, Credentials, GetTokenClient, GetTokenRequest};
+use dlc_share_bot::aliyun::{AliyunError, Credentials, GetTokenRequest, PaiDlcClient};
 use dlc_share_bot::config::{AliyunSettings, Settings, SignatureVersion};
 use dlc_share_bot::share::TargetType;
 use secrecy::ExposeSecret;
@@ -98,7 +98,7 @@ async fn signs_v1_and_v3_with_and_without_sts() {
     for sts in [false, true] {
         let server = GetTokenServer::start(sts).await;
         for version in [SignatureVersion::V1, SignatureVersion::V3] {
-            let client = GetTokenClient::new(&settings(&server, version), creds(sts)).unwrap();
+            let client = PaiDlcClient::new(&settings(&server, version), creds(sts)).unwrap();
             let r = client
                 .get_token(&request("dlc123"))
                 .await
@@ -123,7 +123,7 @@ async fn signs_v1_and_v3_with_and_without_sts() {
 async fn wrong_secret_is_refused_and_not_retried() {
     let server = GetTokenServer::start(false).await;
     let bad = Credentials::new(AK_ID, "wrong".to_owned().into(), None, "test");
-    let client = GetTokenClient::new(&settings(&server, SignatureVersion::V1), bad).unwrap();
+    let client = PaiDlcClient::new(&settings(&server, SignatureVersion::V1), bad).unwrap();
     let e = client.get_token(&request("dlc1")).await.err().unwrap();
     assert_eq!(e.code(), "SignatureDoesNotMatch");
     assert!(e.is_credential_error());
@@ -145,8 +145,7 @@ async fn only_retryable_failures_are_retried_each_with_a_fresh_nonce() {
         Behavior::RetryAfter { seconds: 0 },
         Behavior::Token,
     ]);
-    let client =
-        GetTokenClient::new(&settings(&server, SignatureVersion::V3), creds(false)).unwrap();
+    let client = PaiDlcClient::new(&settings(&server, SignatureVersion::V3), creds(false)).unwrap();
     let r = client.get_token(&request("dlc-retry")).await.unwrap();
     assert_eq!(r.request_id, "REQ-000004");
     let seen = server.seen();
@@ -181,8 +180,7 @@ async fn retries_stop_at_the_bound() {
         status: 500,
         code: "InternalError",
     });
-    let client =
-        GetTokenClient::new(&settings(&server, SignatureVersion::V1), creds(false)).unwrap();
+    let client = PaiDlcClient::new(&settings(&server, SignatureVersion::V1), creds(false)).unwrap();
     let e = client.get_token(&request("dlc-500")).await.err().unwrap();
     assert!(
         matches!(e, AliyunError::Exhausted { attempts: 4, .. }),
@@ -200,7 +198,7 @@ async fn the_overall_deadline_holds_against_a_slow_upstream() {
     s.request_timeout = Duration::from_millis(400);
     s.deadline = Duration::from_millis(1_500);
     s.max_retries = 10;
-    let client = GetTokenClient::new(&s, creds(false)).unwrap();
+    let client = PaiDlcClient::new(&s, creds(false)).unwrap();
     let started = Instant::now();
     let e = client.get_token(&request("dlc-slow")).await.err().unwrap();
     let took = started.elapsed();
@@ -218,8 +216,7 @@ async fn the_overall_deadline_holds_against_a_slow_upstream() {
 #[tokio::test]
 async fn unreadable_answers_are_clear_errors() {
     let server = GetTokenServer::start(false).await;
-    let client =
-        GetTokenClient::new(&settings(&server, SignatureVersion::V1), creds(false)).unwrap();
+    let client = PaiDlcClient::new(&settings(&server, SignatureVersion::V1), creds(false)).unwrap();
     server.script([Behavior::NotJson]);
     let e = client.get_token(&request("dlc-html")).await.err().unwrap();
     assert!(e.to_string().contains("not JSON"), "{e}");
@@ -242,7 +239,7 @@ async fn an_unreachable_endpoint_is_a_network_error() {
     s.endpoint = Some(format!("http://127.0.0.1:{port}"));
     s.deadline = Duration::from_secs(1);
     s.request_timeout = Duration::from_millis(500);
-    let client = GetTokenClient::new(&s, creds(false)).unwrap();
+    let client = PaiDlcClient::new(&s, creds(false)).unwrap();
     let e = client.get_token(&request("dlc-x")).await.err().unwrap();
     assert_eq!(e.code(), "NetworkError", "{e}");
 }
@@ -275,11 +272,11 @@ impl SigningEnv for FixedNonce {
 async fn stale_dates_and_reused_nonces_are_rejected() {
     let server = GetTokenServer::start(false).await;
     let s = settings(&server, SignatureVersion::V1);
-    let stale = GetTokenClient::with_env(&s, creds(false), Arc::new(StaleClock)).unwrap();
+    let stale = PaiDlcClient::with_env(&s, creds(false), Arc::new(StaleClock)).unwrap();
     let e = stale.get_token(&request("dlc-old")).await.err().unwrap();
     assert_eq!(e.code(), "InvalidTimeStamp.Expired");
 
-    let fixed = GetTokenClient::with_env(&s, creds(false), Arc::new(FixedNonce)).unwrap();
+    let fixed = PaiDlcClient::with_env(&s, creds(false), Arc::new(FixedNonce)).unwrap();
     fixed.get_token(&request("dlc-a")).await.unwrap();
     let e = fixed.get_token(&request("dlc-b")).await.err().unwrap();
     assert_eq!(e.code(), "SignatureNonceUsed");
@@ -289,8 +286,7 @@ async fn stale_dates_and_reused_nonces_are_rejected() {
 async fn retry_after_is_waited_for() {
     let server = GetTokenServer::start(false).await;
     server.script([Behavior::RetryAfter { seconds: 1 }, Behavior::Token]);
-    let client =
-        GetTokenClient::new(&settings(&server, SignatureVersion::V1), creds(false)).unwrap();
+    let client = PaiDlcClient::new(&settings(&server, SignatureVersion::V1), creds(false)).unwrap();
     client.get_token(&request("dlc-later")).await.unwrap();
     let seen = server.seen();
     assert_eq!(seen.len(), 2);
