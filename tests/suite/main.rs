@@ -1,5 +1,5 @@
 //! The integration and end-to-end tests, one module per area, in one test binary so that the
-//! shared `support` tree (local Discord, GetToken and PostgreSQL stand-ins, the bot-process
+//! shared `support` tree (local Discord, PAI-DLC and PostgreSQL stand-ins, the bot-process
 //! harness) compiles once. The end-to-end modules run the real `dlc-share-bot` binary.
 
 mod support;
