@@ -2,7 +2,8 @@
 //! `v1` — ROA "acs" HMAC-SHA1 + base64; `v3` — ACS3-HMAC-SHA256.
 //!
 //! The functions here are pure: the clock and nonce are inputs, so every vector in
-//! `tests/fixtures/gettoken-signatures.json` reproduces byte for byte.
+//! `tests/fixtures/gettoken-signatures.json` and `tests/fixtures/operation-signatures.json`
+//! reproduces byte for byte.
 
 use std::collections::BTreeMap;
 
