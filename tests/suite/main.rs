@@ -18,6 +18,7 @@ mod http_endpoints;
 mod http_mode;
 mod languages_e2e;
 mod observability;
+mod pai_dlc_client;
 mod signing_vectors;
 mod store;
 mod trust_e2e;
