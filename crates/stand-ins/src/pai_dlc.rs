@@ -31,6 +31,9 @@ const MAX_SKEW: chrono::Duration = chrono::Duration::minutes(15);
 const NO_SUCH_API: &str =
     "404 InvalidApi.NotFound Specified api is not found, please check your url and method.";
 
+/// What a correctly signed request gets when the caller's RAM policy lacks its action.
+const RAM_DENIED: &str = "403 Forbidden.RAM User not authorized to operate on the specified resource, or this API doesn't support RAM.";
+
 /// The operations served, by their `x-acs-action`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
@@ -444,7 +447,7 @@ async fn handle(
             .and_then(|()| check_request(op, &query, &lower))
             .and_then(|()| {
                 if g.denied.contains(&op) {
-                    Err("403 Forbidden.RAM User not authorized to operate on the specified resource, or this API doesn't support RAM.".into())
+                    Err(RAM_DENIED.to_owned())
                 } else {
                     Ok(())
                 }
