@@ -24,6 +24,8 @@ pub struct Job {
     pub workspace_name: Option<String>,
     pub user_id: String,
     pub job_type: String,
+    /// Parsed rather than kept as text, so that jobs from several pages or workspaces can be
+    /// put in one order.
     pub gmt_create_time: DateTime<Utc>,
 }
 

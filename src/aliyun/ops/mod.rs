@@ -73,10 +73,12 @@ pub trait Operation: Sync {
     const ACTION: Action;
     const METHOD: reqwest::Method;
 
-    /// The path as it goes on the wire and into the signature.
+    /// Already percent-encoded: this very string is signed and sent, so nothing may
+    /// re-encode it on the way.
     fn path(&self) -> String;
     fn query(&self) -> Query;
-    /// Reads a 2xx body.
+    /// Only 2xx bodies come here: error answers look the same for every operation, and the
+    /// client reads them.
     fn decode(&self, body: &[u8]) -> Result<Self::Output, Malformed>;
 }
 
@@ -136,7 +138,8 @@ fn request_id(body: &[u8]) -> Option<String> {
         .filter(|id| !id.is_empty())
 }
 
-/// A path segment made of an id: everything but RFC 3986's unreserved characters encoded.
+/// An id as exactly one path segment. A `TargetId` holds unreserved characters only, so this
+/// changes nothing today; it keeps an id with a `/` from ever addressing another route.
 fn segment(id: &str) -> String {
     super::signer::rfc3986(id)
 }
