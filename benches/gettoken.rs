@@ -1,4 +1,4 @@
-//! CPU per whole GetToken call, in process: `GetTokenClient::get_token` (signing, the HTTP
+//! CPU per whole GetToken call, in process: `PaiDlcClient::get_token` (signing, the HTTP
 //! exchange over a kept-alive loopback connection, parsing) against a minimal responder, with
 //! v1 and v3 signatures, on a multi-thread and on a current-thread tokio runtime; and the
 //! floors under it: the same exchange as a plain reqwest GET (`floor_reqwest_*`), and as one
@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use dlc_share_bot::aliyun::{Credentials, GetTokenClient, GetTokenRequest};
+use dlc_share_bot::aliyun::{Credentials, GetTokenRequest, PaiDlcClient};
 use dlc_share_bot::config::{Settings, SignatureVersion};
 use dlc_share_bot::share::TargetType;
 
@@ -84,7 +84,7 @@ fn start_responder() -> String {
     format!("http://{addr}")
 }
 
-fn client(endpoint: &str, version: SignatureVersion) -> GetTokenClient {
+fn client(endpoint: &str, version: SignatureVersion) -> PaiDlcClient {
     let mut settings = Settings::default().aliyun;
     settings.endpoint = Some(endpoint.to_owned());
     settings.signature_version = version;
@@ -95,7 +95,7 @@ fn client(endpoint: &str, version: SignatureVersion) -> GetTokenClient {
         None,
         "bench",
     );
-    GetTokenClient::new(&settings, creds).expect("client")
+    PaiDlcClient::new(&settings, creds).expect("client")
 }
 
 fn gettoken(c: &mut Criterion) {

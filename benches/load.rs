@@ -23,7 +23,7 @@ use futures::stream::FuturesUnordered;
 
 use dlc_share_stand_ins::bot::{ALLOWED_ROLE, BotHarness};
 use dlc_share_stand_ins::discord::CommandInteraction;
-use dlc_share_stand_ins::gettoken::Behavior;
+use dlc_share_stand_ins::pai_dlc::Behavior;
 
 /// The bot as Cargo built it for this bench.
 const BOT: &str = env!("CARGO_BIN_EXE_dlc-share-bot");
@@ -176,7 +176,7 @@ fn main() {
 
         let slow_ms = env_num("LOAD_GETTOKEN_MS", 0);
         if slow_ms > 0 {
-            h.gettoken.set_default(Behavior::Slow(Duration::from_millis(slow_ms)));
+            h.pai_dlc.set_default(Behavior::Slow(Duration::from_millis(slow_ms)));
         }
         let count = rate * seconds;
         let mut pids = vec![h.pid()];

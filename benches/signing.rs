@@ -29,6 +29,7 @@ fn signing(c: &mut Criterion) {
     let now = Utc.with_ymd_and_hms(2026, 11, 28, 1, 13, 57).unwrap();
     let parts = RequestParts {
         method: "GET",
+        action: "GetToken",
         path: "/api/v1/tokens",
         host: "pai-dlc.cn-hangzhou.aliyuncs.com",
         query: &query,

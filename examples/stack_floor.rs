@@ -106,6 +106,7 @@ impl Floor {
             &self.credentials,
             &RequestParts {
                 method: "GET",
+                action: "GetToken",
                 path: GETTOKEN_PATH,
                 host: &self.gettoken_host,
                 query: &query,

@@ -14,7 +14,7 @@ use serenity::all::Client;
 use serenity::interactions_endpoint::Verifier;
 use tokio::net::TcpListener;
 
-use crate::aliyun::{Credentials, GetTokenClient, credentials};
+use crate::aliyun::{Credentials, PaiDlcClient, credentials};
 use crate::clock::SystemClock;
 use crate::config::{DiscordMode, RateLimitBackend, Settings, secret_from_env};
 use crate::discord::approvals::ApprovalPoster;
@@ -36,7 +36,7 @@ use background::Background;
 /// The core's `/share` service as this process wires it: PostgreSQL behind the audit and
 /// settings ports, Alibaba Cloud's GetToken as the issuer, governor in front of the limits that
 /// replicas share. Only this module names the concrete adapters.
-pub type Share = ShareService<PgStore, PgStore, GetTokenClient, LayeredLimits<PgRateLimits>>;
+pub type Share = ShareService<PgStore, PgStore, PaiDlcClient, LayeredLimits<PgRateLimits>>;
 /// The core's `/share-admin` service, wired likewise.
 pub type Admin = AdminService<PgStore, LayeredLimits<PgRateLimits>>;
 
@@ -180,7 +180,7 @@ impl Application {
         seed_allowlists(&store, &settings).await?;
 
         tracing::info!(source = %credentials.source, key_id = %credentials.masked_key_id(), "Alibaba Cloud credentials loaded");
-        let issuer = GetTokenClient::new(&settings.aliyun, credentials)?;
+        let issuer = PaiDlcClient::new(&settings.aliyun, credentials)?;
         let operator = Arc::new(Operator {
             served,
             policy: settings.default_policy()?,

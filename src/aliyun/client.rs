@@ -1,5 +1,6 @@
-//! GetToken over reqwest (rustls): endpoint selection, per-attempt signing, retries with
-//! capped exponential backoff and jitter inside an overall deadline, and typed errors.
+//! The one PAI-DLC client every operation goes through: endpoint selection, per-attempt
+//! signing (v1 or v3), retries with capped exponential backoff and jitter inside an overall
+//! deadline, and error decoding. What differs between operations lives in [`super::ops`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,16 +8,15 @@ use std::time::Duration;
 use backon::{ExponentialBuilder, Retryable};
 use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use secrecy::SecretString;
 use serde::Deserialize;
 use tokio::time::Instant;
 
 use super::credentials::Credentials;
+use super::ops::get_token::TokenSettings;
+use super::ops::{Action, Operation};
 use super::signer::{self, Query, RequestParts};
 use crate::config::{AliyunSettings, Network, SignatureVersion};
-use crate::share::TargetType;
 
-pub const PATH: &str = "/api/v1/tokens";
 const USER_AGENT: &str = concat!("dlc-share-bot/", env!("CARGO_PKG_VERSION"));
 const BACKOFF_BASE: Duration = Duration::from_millis(200);
 const BACKOFF_CAP: Duration = Duration::from_secs(2);
@@ -30,27 +30,27 @@ pub const CREDENTIAL_CODES: [&str; 5] = [
     "InvalidAccessKeyId",
 ];
 
+/// The code a RAM policy without the operation's action earns.
+pub const FORBIDDEN_RAM: &str = "Forbidden.RAM";
+
+/// Codes the gateway uses for a request it cannot route or authenticate: they end in
+/// `.NotFound` but say nothing about the job or TensorBoard asked for, so they are never a
+/// "not found" (a wrong endpoint must not read as "no such job").
+const NOT_ABOUT_THE_TARGET: [&str; 4] = [
+    "InvalidAccessKeyId",
+    "InvalidAction",
+    "InvalidApi",
+    "InvalidVersion",
+];
+
 /// A nonce collision is chance, not a fault: the next attempt carries a fresh one.
 const NONCE_USED: &str = "SignatureNonceUsed";
 
-/// One GetToken call's parameters.
-#[derive(Debug, Clone)]
-pub struct GetTokenRequest {
-    pub target_type: TargetType,
-    pub target_id: String,
-    pub expire_seconds: u32,
-}
-
-/// A successful answer; `Debug` never shows the token.
-pub struct GetTokenResponse {
-    pub token: SecretString,
-    pub request_id: String,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AliyunError {
-    #[error("GetToken refused: {code}: {message} (HTTP {status}, RequestId {})", .request_id.as_deref().unwrap_or("none"))]
+    #[error("{action} refused: {code}: {message} (HTTP {status}, RequestId {})", .request_id.as_deref().unwrap_or("none"))]
     Api {
+        action: Action,
         status: u16,
         code: String,
         message: String,
@@ -58,16 +58,27 @@ pub enum AliyunError {
         /// `x-acs-retry-after`, when present: throttling regardless of the code.
         retry_after: Option<Duration>,
     },
-    #[error("GetToken answered HTTP {status} with {reason} (RequestId {})", .request_id.as_deref().unwrap_or("none"))]
+    /// The job or TensorBoard asked for does not exist (in this account and region): an
+    /// answer about the target, which callers treat apart from failures to ask.
+    #[error("{action} refused: {code}: {message} (HTTP {status}, RequestId {})", .request_id.as_deref().unwrap_or("none"))]
+    NotFound {
+        action: Action,
+        status: u16,
+        code: String,
+        message: String,
+        request_id: Option<String>,
+    },
+    #[error("{action} answered HTTP {status} with {reason} (RequestId {})", .request_id.as_deref().unwrap_or("none"))]
     InvalidResponse {
+        action: Action,
         status: u16,
         reason: String,
         request_id: Option<String>,
     },
-    #[error("GetToken timed out after {0:?}")]
-    Timeout(Duration),
-    #[error("cannot reach the GetToken endpoint: {0}")]
-    Network(String),
+    #[error("{action} timed out after {after:?}")]
+    Timeout { action: Action, after: Duration },
+    #[error("cannot reach the {action} endpoint: {reason}")]
+    Network { action: Action, reason: String },
     #[error("{last} (gave up after {attempts} attempts)")]
     Exhausted {
         attempts: u32,
@@ -75,6 +86,9 @@ pub enum AliyunError {
     },
     #[error("invalid endpoint: {0}")]
     Endpoint(String),
+    /// Refused before sending: the URL would not carry the path that was signed.
+    #[error("{action} cannot be sent: {reason}")]
+    InvalidRequest { action: Action, reason: String },
 }
 
 impl AliyunError {
@@ -93,8 +107,11 @@ impl AliyunError {
                     || retry_after.is_some()
             }
             AliyunError::InvalidResponse { status, .. } => *status >= 500,
-            AliyunError::Timeout(_) | AliyunError::Network(_) => true,
-            AliyunError::Exhausted { .. } | AliyunError::Endpoint(_) => false,
+            AliyunError::Timeout { .. } | AliyunError::Network { .. } => true,
+            AliyunError::NotFound { .. }
+            | AliyunError::Exhausted { .. }
+            | AliyunError::Endpoint(_)
+            | AliyunError::InvalidRequest { .. } => false,
         }
     }
 
@@ -109,11 +126,12 @@ impl AliyunError {
     /// Upstream `Code`, or a local stand-in for transport failures.
     pub fn code(&self) -> &str {
         match self.last() {
-            AliyunError::Api { code, .. } => code,
+            AliyunError::Api { code, .. } | AliyunError::NotFound { code, .. } => code,
             AliyunError::InvalidResponse { .. } => "InvalidResponse",
-            AliyunError::Timeout(_) => "Timeout",
-            AliyunError::Network(_) => "NetworkError",
+            AliyunError::Timeout { .. } => "Timeout",
+            AliyunError::Network { .. } => "NetworkError",
             AliyunError::Endpoint(_) => "InvalidEndpoint",
+            AliyunError::InvalidRequest { .. } => "InvalidRequest",
             AliyunError::Exhausted { .. } => unreachable!("last() unwraps Exhausted"),
         }
     }
@@ -121,17 +139,52 @@ impl AliyunError {
     pub fn request_id(&self) -> Option<&str> {
         match self.last() {
             AliyunError::Api { request_id, .. }
+            | AliyunError::NotFound { request_id, .. }
             | AliyunError::InvalidResponse { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
 
     pub fn is_credential_error(&self) -> bool {
-        let code = self.code();
-        CREDENTIAL_CODES
-            .iter()
-            .any(|c| code == *c || code.starts_with(&format!("{c}.")))
+        is_credential_code(self.code())
     }
+
+    pub fn is_not_found(&self) -> bool {
+        matches!(self.last(), AliyunError::NotFound { .. })
+    }
+
+    /// The RAM action the caller's policy lacks, when the answer was `Forbidden.RAM`: what
+    /// an operator has to grant, rather than a code to look up.
+    pub fn missing_ram_action(&self) -> Option<&'static str> {
+        match self.last() {
+            AliyunError::Api { action, code, .. } if code == FORBIDDEN_RAM => {
+                Some(action.ram_action())
+            }
+            _ => None,
+        }
+    }
+}
+
+fn is_credential_code(code: &str) -> bool {
+    CREDENTIAL_CODES
+        .iter()
+        .any(|c| code == *c || code.starts_with(&format!("{c}.")))
+}
+
+/// An HTTP 404, or a code `NotFound`, `NotFound.*`, `*.NotFound` or `*NotExist` — unless
+/// the gateway itself is speaking (a credential code, [`NOT_ABOUT_THE_TARGET`]) or the
+/// server failed (5xx).
+fn is_not_found_answer(status: u16, code: &str) -> bool {
+    let names_the_target = status == 404
+        || code == "NotFound"
+        || code.starts_with("NotFound.")
+        || code.ends_with(".NotFound")
+        || code.ends_with("NotExist");
+    let gateway = is_credential_code(code)
+        || NOT_ABOUT_THE_TARGET
+            .iter()
+            .any(|c| code == *c || code.starts_with(&format!("{c}.")));
+    names_the_target && !gateway && status < 500
 }
 
 /// Supplies `now` and nonces; injectable so signatures are reproducible in tests.
@@ -153,14 +206,11 @@ impl SigningEnv for SystemSigningEnv {
     }
 }
 
-/// The PAI-DLC GetToken client.
+/// The PAI-DLC OpenAPI client (version 2020-12-03), for every operation in [`super::ops`].
 #[derive(Clone)]
-pub struct GetTokenClient {
+pub struct PaiDlcClient {
     http: reqwest::Client,
     base: url::Url,
-    /// `{base}/api/v1/tokens`: every request's URL but its query. Each request sets its
-    /// query on a copy: parsing the whole URL again (its host included) cost more.
-    prefix: url::Url,
     host: String,
     region: String,
     version: SignatureVersion,
@@ -169,12 +219,13 @@ pub struct GetTokenClient {
     request_timeout: Duration,
     deadline: Duration,
     max_retries: u32,
-    token_settings: Vec<(&'static str, bool)>,
+    /// Operator settings that go with every GetToken (`aliyun.enable_*`).
+    token_settings: TokenSettings,
 }
 
-impl std::fmt::Debug for GetTokenClient {
+impl std::fmt::Debug for PaiDlcClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GetTokenClient")
+        f.debug_struct("PaiDlcClient")
             .field("base", &self.base.as_str())
             .field("version", &self.version)
             .field("credentials", &self.credentials)
@@ -191,7 +242,7 @@ pub fn endpoint_for(settings: &AliyunSettings) -> String {
     }
 }
 
-impl GetTokenClient {
+impl PaiDlcClient {
     pub fn new(settings: &AliyunSettings, credentials: Credentials) -> Result<Self, AliyunError> {
         Self::with_env(settings, credentials, Arc::new(SystemSigningEnv))
     }
@@ -213,24 +264,13 @@ impl GetTokenClient {
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.request_timeout)
             .redirect(reqwest::redirect::Policy::none())
-            // The retries are ours (`get_token`); see `discord::responder`.
+            // The retries are ours (`call`); see `discord::responder`.
             .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
             .map_err(|e| AliyunError::Endpoint(e.to_string()))?;
-        let mut token_settings = Vec::new();
-        if let Some(v) = settings.enable_cross_account_access {
-            token_settings.push(("TokenSettings.EnableCrossAccountAccess", v));
-        }
-        if let Some(v) = settings.enable_log_download_job {
-            token_settings.push(("TokenSettings.EnableLogDownloadJob", v));
-        }
-        let mut prefix = base.clone();
-        prefix.set_path(PATH);
-        prefix.set_query(None);
-        Ok(GetTokenClient {
+        Ok(PaiDlcClient {
             http,
             base,
-            prefix,
             host,
             region: settings.region.clone(),
             version: settings.signature_version,
@@ -239,7 +279,7 @@ impl GetTokenClient {
             request_timeout: settings.request_timeout,
             deadline: settings.deadline,
             max_retries: settings.max_retries,
-            token_settings,
+            token_settings: TokenSettings::from(settings),
         })
     }
 
@@ -251,34 +291,51 @@ impl GetTokenClient {
         self.base.as_str()
     }
 
-    fn query(&self, req: &GetTokenRequest) -> Query {
-        let mut q = Query::new();
-        q.insert("TargetType".into(), req.target_type.as_str().into());
-        q.insert("TargetId".into(), req.target_id.clone());
-        q.insert("ExpireTime".into(), req.expire_seconds.to_string());
-        for (name, value) in &self.token_settings {
-            q.insert((*name).into(), if *value { "True" } else { "False" }.into());
-        }
-        q
+    pub(crate) fn token_settings(&self) -> &TokenSettings {
+        &self.token_settings
     }
 
-    /// Calls GetToken, retrying what is retryable until `max_retries` or the deadline.
-    pub async fn get_token(&self, req: &GetTokenRequest) -> Result<GetTokenResponse, AliyunError> {
-        let query = &self.query(req);
+    /// Sends `op`, retrying what is retryable until `max_retries` or the deadline.
+    pub async fn call<O: Operation>(&self, op: &O) -> Result<O::Output, AliyunError> {
+        let action = O::ACTION;
+        let path = op.path();
+        let query = op.query();
+        let mut url = self.base.clone();
+        url.set_path(&path);
+        url.set_query(Some(&signer::encode_query(&query)));
+        // `..` or `%2e` segments are resolved by the URL parser: the server would see
+        // another path than the one signed, so such a request is not sent at all.
+        if url.path() != path {
+            return Err(AliyunError::InvalidRequest {
+                action,
+                reason: "its path does not survive URL normalisation".into(),
+            });
+        }
+        let request = Request {
+            action,
+            method: O::METHOD,
+            path: &path,
+            query: &query,
+            url: &url,
+        };
         let deadline = Instant::now() + self.deadline;
         let mut attempts = 0u32;
         let result = (|| {
             attempts += 1;
             let attempt = attempts;
+            let request = &request;
             async move {
                 // Each attempt gets what is left of the overall deadline, and signs afresh.
                 let remaining = deadline.saturating_duration_since(Instant::now());
-                let err = match tokio::time::timeout(remaining, self.attempt(query)).await {
-                    Ok(Ok(resp)) => return Ok(resp),
+                let err = match tokio::time::timeout(remaining, self.attempt(op, request)).await {
+                    Ok(Ok(output)) => return Ok(output),
                     Ok(Err(e)) => e,
-                    Err(_) => AliyunError::Timeout(self.deadline),
+                    Err(_) => AliyunError::Timeout {
+                        action,
+                        after: self.deadline,
+                    },
                 };
-                tracing::debug!(attempt, code = err.code(), "GetToken attempt failed");
+                tracing::debug!(attempt, code = err.code(), "{action} attempt failed");
                 Err(err)
             }
         })
@@ -293,23 +350,27 @@ impl GetTokenClient {
     }
 
     /// One signed request: a fresh date and nonce every time.
-    async fn attempt(&self, query: &Query) -> Result<GetTokenResponse, AliyunError> {
+    async fn attempt<O: Operation>(
+        &self,
+        op: &O,
+        request: &Request<'_>,
+    ) -> Result<O::Output, AliyunError> {
+        let action = request.action;
         let nonce = self.env.nonce();
         let headers = signer::signed_headers(
             self.version,
             &self.credentials,
             &RequestParts {
-                method: "GET",
-                path: PATH,
+                method: request.method.as_str(),
+                action: action.name(),
+                path: request.path,
                 host: &self.host,
-                query,
+                query: request.query,
                 now: self.env.now(),
                 nonce: &nonce,
                 user_agent: USER_AGENT,
             },
         );
-        let mut url = self.prefix.clone();
-        url.set_query(Some(&signer::encode_query(query)));
         let mut map = HeaderMap::with_capacity(headers.len());
         for (k, v) in headers {
             let name = HeaderName::from_bytes(k.as_bytes()).expect("static header names");
@@ -323,11 +384,11 @@ impl GetTokenClient {
         }
         let resp = self
             .http
-            .get(url)
+            .request(request.method.clone(), request.url.clone())
             .headers(map)
             .send()
             .await
-            .map_err(|e| transport_error(e, self.request_timeout))?;
+            .map_err(|e| transport_error(action, e, self.request_timeout))?;
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
@@ -337,9 +398,19 @@ impl GetTokenClient {
         let body = resp
             .bytes()
             .await
-            .map_err(|e| transport_error(e, self.request_timeout))?;
-        parse_response(status, &body, retry_after)
+            .map_err(|e| transport_error(action, e, self.request_timeout))?;
+        parse_response(op, status, &body, retry_after)
     }
+}
+
+/// One call's request, the same for all its attempts.
+struct Request<'a> {
+    action: Action,
+    method: reqwest::Method,
+    /// Percent-encoded where needed, exactly as signed.
+    path: &'a str,
+    query: &'a Query,
+    url: &'a url::Url,
 }
 
 fn wrap(err: AliyunError, attempts: u32) -> AliyunError {
@@ -353,23 +424,25 @@ fn wrap(err: AliyunError, attempts: u32) -> AliyunError {
     }
 }
 
-fn transport_error(e: reqwest::Error, timeout: Duration) -> AliyunError {
+fn transport_error(action: Action, e: reqwest::Error, timeout: Duration) -> AliyunError {
     if e.is_timeout() {
-        AliyunError::Timeout(timeout)
+        AliyunError::Timeout {
+            action,
+            after: timeout,
+        }
     } else {
         // Without the URL: it is known to the operator and only adds noise.
         let e = e.without_url();
-        let mut msg = e.to_string();
+        let mut reason = e.to_string();
         let mut source = std::error::Error::source(&e);
         while let Some(s) = source {
-            msg.push_str(": ");
-            msg.push_str(&s.to_string());
+            reason.push_str(": ");
+            reason.push_str(&s.to_string());
             source = s.source();
         }
-        AliyunError::Network(msg)
+        AliyunError::Network { action, reason }
     }
 }
-
 /// Seconds as an integer or decimal; anything else is ignored.
 fn parse_retry_after(v: &str) -> Option<Duration> {
     v.trim()
@@ -410,13 +483,6 @@ fn within(deadline: Instant, now: Instant, pause: Duration) -> Option<Duration> 
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct SuccessBody {
-    request_id: Option<String>,
-    token: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
 struct ErrorBody {
     request_id: Option<String>,
     code: Option<String>,
@@ -444,45 +510,55 @@ fn safe_message(message: &str) -> String {
     out
 }
 
-/// Unknown fields are ignored; a missing `Token` or a non-JSON body is a clear error.
-pub fn parse_response(
+/// A 2xx answer is the operation's to read; anything else is an error, typed by what the
+/// caller does about it. Unknown fields are ignored; a body that cannot be read is an
+/// [`AliyunError::InvalidResponse`], never a panic.
+pub fn parse_response<O: Operation>(
+    op: &O,
     status: u16,
     body: &[u8],
     retry_after: Option<Duration>,
-) -> Result<GetTokenResponse, AliyunError> {
+) -> Result<O::Output, AliyunError> {
+    let action = O::ACTION;
     if (200..300).contains(&status) {
-        let parsed: SuccessBody =
-            serde_json::from_slice(body).map_err(|_| AliyunError::InvalidResponse {
+        return op
+            .decode(body)
+            .map_err(|malformed| AliyunError::InvalidResponse {
+                action,
                 status,
-                reason: "a body that is not JSON".into(),
-                request_id: None,
-            })?;
-        let request_id = parsed.request_id.unwrap_or_default();
-        return match parsed.token.filter(|t| !t.is_empty()) {
-            Some(token) => Ok(GetTokenResponse {
-                token: token.into(),
-                request_id,
-            }),
-            None => Err(AliyunError::InvalidResponse {
-                status,
-                reason: "no Token in the response".into(),
-                request_id: Some(request_id).filter(|r| !r.is_empty()),
-            }),
-        };
+                reason: malformed.reason,
+                request_id: malformed.request_id,
+            });
     }
     match serde_json::from_slice::<ErrorBody>(body) {
         Ok(ErrorBody {
             request_id,
             code: Some(code),
             message,
-        }) => Err(AliyunError::Api {
-            status,
-            code,
-            message: safe_message(message.as_deref().unwrap_or_default()),
-            request_id,
-            retry_after,
-        }),
+        }) => {
+            let message = safe_message(message.as_deref().unwrap_or_default());
+            // Throttling (`x-acs-retry-after`) is never an answer about the target.
+            if retry_after.is_none() && is_not_found_answer(status, &code) {
+                Err(AliyunError::NotFound {
+                    action,
+                    status,
+                    code,
+                    message,
+                    request_id,
+                })
+            } else {
+                Err(AliyunError::Api {
+                    action,
+                    status,
+                    code,
+                    message,
+                    request_id,
+                    retry_after,
+                })
+            }
+        }
         Ok(ErrorBody { request_id, .. }) if retry_after.is_some() => Err(AliyunError::Api {
+            action,
             status,
             code: "Throttling".into(),
             message: "throttled (x-acs-retry-after)".into(),
@@ -490,11 +566,13 @@ pub fn parse_response(
             retry_after,
         }),
         Ok(ErrorBody { request_id, .. }) => Err(AliyunError::InvalidResponse {
+            action,
             status,
             reason: "an error without a Code".into(),
             request_id,
         }),
         Err(_) => Err(AliyunError::InvalidResponse {
+            action,
             status,
             reason: "a body that is not JSON".into(),
             request_id: None,
@@ -505,7 +583,37 @@ pub fn parse_response(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aliyun::ops::get_token::{GetToken, GetTokenRequest, GetTokenResponse};
+    use crate::aliyun::ops::jobs::GetJob;
+    use crate::share::{TargetId, TargetType};
     use secrecy::ExposeSecret;
+
+    /// What GetToken makes of an answer.
+    fn parse(
+        status: u16,
+        body: &[u8],
+        retry_after: Option<Duration>,
+    ) -> Result<GetTokenResponse, AliyunError> {
+        let request = GetTokenRequest {
+            target_type: TargetType::Job,
+            target_id: "dlc1".into(),
+            expire_seconds: 60,
+        };
+        let op = GetToken {
+            request: &request,
+            settings: &TokenSettings::default(),
+        };
+        parse_response(&op, status, body, retry_after)
+    }
+
+    /// What GetJob makes of an error answer.
+    fn get_job_error(status: u16, code: &str) -> AliyunError {
+        let op = GetJob {
+            job_id: TargetId::parse("dlc1").unwrap(),
+        };
+        let body = format!(r#"{{"RequestId":"R","Code":"{code}","Message":"m"}}"#);
+        parse_response(&op, status, body.as_bytes(), None).unwrap_err()
+    }
 
     #[test]
     fn endpoints_follow_region_and_network() {
@@ -523,7 +631,7 @@ mod tests {
 
     #[test]
     fn parses_success_tolerating_unknown_fields() {
-        let r = parse_response(
+        let r = parse(
             200,
             br#"{"RequestId":"r1","Token":"t0k","Extra":{"a":1}}"#,
             None,
@@ -535,21 +643,19 @@ mod tests {
 
     #[test]
     fn missing_token_and_non_json_are_clear_errors() {
-        let e = parse_response(200, br#"{"RequestId":"r1"}"#, None)
-            .err()
-            .unwrap();
+        let e = parse(200, br#"{"RequestId":"r1"}"#, None).err().unwrap();
         assert!(e.to_string().contains("no Token"), "{e}");
         assert_eq!(e.request_id(), Some("r1"));
-        let e = parse_response(200, b"<html>", None).err().unwrap();
+        let e = parse(200, b"<html>", None).err().unwrap();
         assert!(e.to_string().contains("not JSON"), "{e}");
-        let e = parse_response(502, b"Bad Gateway", None).err().unwrap();
+        let e = parse(502, b"Bad Gateway", None).err().unwrap();
         assert!(e.is_retryable());
     }
 
     #[test]
     fn classifies_upstream_errors() {
         let api = |status, code: &str| {
-            parse_response(
+            parse(
                 status,
                 format!(r#"{{"RequestId":"R","Code":"{code}","Message":"m"}}"#).as_bytes(),
                 None,
@@ -567,16 +673,132 @@ mod tests {
         let nonce = api(400, "SignatureNonceUsed");
         assert!(nonce.is_retryable() && !nonce.is_credential_error());
         assert!(!api(404, "InvalidParameter").is_credential_error());
-        let throttled = parse_response(429, b"{}", Some(Duration::from_secs(1)))
+        let throttled = parse(429, b"{}", Some(Duration::from_secs(1)))
             .err()
             .unwrap();
         assert!(throttled.is_retryable());
     }
 
     #[test]
+    fn not_found_is_an_error_of_its_own() {
+        for (status, code) in [
+            (404, "InvalidParameter"),
+            (400, "NotFound"),
+            (400, "NotFound.Job"),
+            (400, "Job.NotFound"),
+            (400, "JobNotExist"),
+            (404, "EntityNotExist"),
+        ] {
+            let e = get_job_error(status, code);
+            assert!(
+                matches!(
+                    e,
+                    AliyunError::NotFound {
+                        action: Action::GetJob,
+                        ..
+                    }
+                ),
+                "{status} {code}: {e:?}"
+            );
+            assert!(e.is_not_found() && !e.is_retryable() && !e.is_credential_error());
+            assert_eq!((e.code(), e.request_id()), (code, Some("R")));
+        }
+        for (status, code) in [
+            // The gateway's own codes: a key or a route it does not know, not a job.
+            (404, "InvalidAccessKeyId.NotFound"),
+            (404, "InvalidApi.NotFound"),
+            (404, "InvalidAction.NotFound"),
+            (400, "InvalidParameter"),
+            (403, "Forbidden.RAM"),
+            (500, "NotFound"),
+            (503, "ServiceNotExist"),
+        ] {
+            let e = get_job_error(status, code);
+            assert!(!e.is_not_found(), "{status} {code}: {e:?}");
+            assert!(matches!(e, AliyunError::Api { .. }), "{e:?}");
+        }
+        let op = GetJob {
+            job_id: TargetId::parse("dlc1").unwrap(),
+        };
+        let e = parse_response(&op, 404, b"<html>Not Found</html>", None).unwrap_err();
+        assert!(
+            matches!(e, AliyunError::InvalidResponse { status: 404, .. }),
+            "a 404 that is not PAI-DLC's answer says nothing about the job: {e:?}"
+        );
+        let body = br#"{"Code":"JobNotExist","Message":"m"}"#;
+        let throttled = parse_response(&op, 404, body, Some(Duration::from_secs(1))).unwrap_err();
+        assert!(!throttled.is_not_found() && throttled.is_retryable());
+    }
+
+    #[test]
+    fn a_missing_get_token_target_reads_as_before() {
+        let e = parse(
+            404,
+            br#"{"RequestId":"R","Code":"JobNotExist","Message":"m"}"#,
+            None,
+        )
+        .err()
+        .unwrap();
+        assert!(e.is_not_found());
+        assert_eq!(
+            e.to_string(),
+            "GetToken refused: JobNotExist: m (HTTP 404, RequestId R)"
+        );
+    }
+
+    #[test]
+    fn forbidden_ram_names_the_missing_permission() {
+        let e = get_job_error(403, "Forbidden.RAM");
+        assert_eq!(e.missing_ram_action(), Some("paidlc:GetJob"));
+        assert!(e.is_credential_error() && !e.is_retryable());
+        assert_eq!(
+            e.to_string(),
+            "GetJob refused: Forbidden.RAM: m (HTTP 403, RequestId R)"
+        );
+        let exhausted = AliyunError::Exhausted {
+            attempts: 2,
+            last: Box::new(e),
+        };
+        assert_eq!(exhausted.missing_ram_action(), Some("paidlc:GetJob"));
+        assert_eq!(
+            get_job_error(400, "InvalidParameter").missing_ram_action(),
+            None
+        );
+        let e = parse(403, br#"{"Code":"Forbidden.RAM","Message":"m"}"#, None)
+            .err()
+            .unwrap();
+        assert_eq!(e.missing_ram_action(), Some("paidlc:GetToken"));
+    }
+
+    #[tokio::test]
+    async fn a_path_the_url_would_rewrite_is_not_sent() {
+        let mut s = crate::config::Settings::default().aliyun;
+        // Nothing listens there; the call must not get as far as trying.
+        s.endpoint = Some("http://127.0.0.1:9".into());
+        let creds = Credentials::new("id", "secret".to_owned().into(), None, "test");
+        let client = PaiDlcClient::new(&s, creds).unwrap();
+        for id in ["..", "."] {
+            let e = client
+                .get_job(&TargetId::parse(id).unwrap())
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    AliyunError::InvalidRequest {
+                        action: Action::GetJob,
+                        ..
+                    }
+                ),
+                "{id}: {e:?}"
+            );
+        }
+    }
+
+    #[test]
     fn echoed_strings_to_sign_never_survive() {
         let body = br#"{"RequestId":"R","Code":"SignatureDoesNotMatch","Message":"Specified signature is not matched with our calculation. server string to sign is:GET\napplication/json\n\n\nx-acs-security-token:CAIS+secret"}"#;
-        let e = parse_response(400, body, None).err().unwrap();
+        let e = parse(400, body, None).err().unwrap();
         let shown = e.to_string();
         assert!(
             !shown.contains("CAIS") && !shown.contains("x-acs"),
@@ -590,7 +812,7 @@ mod tests {
             r#"{{"Code":"InvalidParameter","Message":"{}"}}"#,
             "x".repeat(5_000)
         );
-        let e = parse_response(400, long.as_bytes(), None).err().unwrap();
+        let e = parse(400, long.as_bytes(), None).err().unwrap();
         assert!(e.to_string().len() < 400);
     }
 
@@ -614,12 +836,16 @@ mod tests {
     #[test]
     fn backoff_is_capped() {
         use backon::BackoffBuilder;
-        let e = AliyunError::Timeout(Duration::from_secs(1));
+        let e = AliyunError::Timeout {
+            action: Action::GetToken,
+            after: Duration::from_secs(1),
+        };
         for ceiling in schedule(40).build() {
             assert!(ceiling <= BACKOFF_CAP);
             assert!(pause(ceiling, &e) <= ceiling);
         }
         let throttled = AliyunError::Api {
+            action: Action::GetToken,
             status: 503,
             code: "ServiceUnavailable".into(),
             message: String::new(),

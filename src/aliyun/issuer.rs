@@ -1,7 +1,8 @@
-//! The GetToken client as the core's `TokenIssuer`: maps transport and API errors to the
+//! The PAI-DLC client's GetToken as the core's `TokenIssuer`: maps transport and API errors to the
 //! few kinds of failure a user or operator acts on.
 
-use super::client::{AliyunError, GetTokenClient, GetTokenRequest};
+use super::client::{AliyunError, PaiDlcClient};
+use super::ops::get_token::GetTokenRequest;
 use crate::share::ports::{IssueFailure, IssueFailureKind, IssuedToken, TokenIssuer};
 use crate::share::{Expiry, TargetId, TargetType};
 
@@ -23,14 +24,16 @@ impl From<&AliyunError> for IssueFailure {
                 ..
             } => IssueFailureKind::Throttled,
             AliyunError::Api { status, .. } if *status >= 500 => IssueFailureKind::Unavailable,
-            AliyunError::Api { .. } => IssueFailureKind::Rejected,
+            AliyunError::Api { .. }
+            | AliyunError::NotFound { .. }
+            | AliyunError::InvalidRequest { .. } => IssueFailureKind::Rejected,
             AliyunError::InvalidResponse { status, .. } if *status >= 500 => {
                 IssueFailureKind::Unavailable
             }
             AliyunError::InvalidResponse { .. } => IssueFailureKind::BadResponse,
-            AliyunError::Timeout(_) | AliyunError::Network(_) | AliyunError::Endpoint(_) => {
-                IssueFailureKind::Unavailable
-            }
+            AliyunError::Timeout { .. }
+            | AliyunError::Network { .. }
+            | AliyunError::Endpoint(_) => IssueFailureKind::Unavailable,
             AliyunError::Exhausted { .. } => unreachable!("last() unwraps Exhausted"),
         };
         IssueFailure {
@@ -42,7 +45,7 @@ impl From<&AliyunError> for IssueFailure {
     }
 }
 
-impl TokenIssuer for GetTokenClient {
+impl TokenIssuer for PaiDlcClient {
     async fn get_token(
         &self,
         target_type: TargetType,
@@ -54,7 +57,7 @@ impl TokenIssuer for GetTokenClient {
             target_id: target_id.as_str().to_owned(),
             expire_seconds: expiry.as_secs(),
         };
-        match GetTokenClient::get_token(self, &req).await {
+        match PaiDlcClient::get_token(self, &req).await {
             Ok(r) => Ok(IssuedToken {
                 token: r.token,
                 request_id: r.request_id,
@@ -67,6 +70,6 @@ impl TokenIssuer for GetTokenClient {
     }
 
     fn region(&self) -> &str {
-        GetTokenClient::region(self)
+        PaiDlcClient::region(self)
     }
 }

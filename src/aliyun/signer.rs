@@ -1,8 +1,9 @@
-//! Request signatures exactly as Alibaba Cloud's official SDK computes them (SPEC §1):
+//! Request signatures exactly as Alibaba Cloud's official SDK computes them:
 //! `v1` — ROA "acs" HMAC-SHA1 + base64; `v3` — ACS3-HMAC-SHA256.
 //!
 //! The functions here are pure: the clock and nonce are inputs, so every vector in
-//! `tests/fixtures/gettoken-signatures.json` reproduces byte for byte.
+//! `tests/fixtures/gettoken-signatures.json` and `tests/fixtures/operation-signatures.json`
+//! reproduces byte for byte.
 
 use std::collections::BTreeMap;
 
@@ -19,9 +20,8 @@ use super::credentials::Credentials;
 use crate::config::SignatureVersion;
 
 pub const API_VERSION: &str = "2020-12-03";
-pub const ACTION: &str = "GetToken";
 pub const ACCEPT: &str = "application/json";
-/// Hex SHA-256 of the empty body every GetToken request has.
+/// Hex SHA-256 of the empty body every PAI-DLC request we send has.
 pub const EMPTY_PAYLOAD_SHA256: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 pub const V3_ALGORITHM: &str = "ACS3-HMAC-SHA256";
@@ -199,10 +199,13 @@ pub fn v3_authorization(
     auth
 }
 
-/// Everything that varies between two GetToken requests, besides the credentials.
+/// Everything that varies between two requests, besides the credentials.
 #[derive(Debug, Clone)]
 pub struct RequestParts<'a> {
     pub method: &'a str,
+    /// The operation's name, sent (and signed) as `x-acs-action`.
+    pub action: &'a str,
+    /// As it goes on the wire: any reserved character already percent-encoded.
     pub path: &'a str,
     /// `host[:port]` exactly as the `host` header will carry it.
     pub host: &'a str,
@@ -227,7 +230,7 @@ pub fn signed_headers(
     set("user-agent", parts.user_agent);
     set("x-acs-signature-nonce", parts.nonce);
     set("x-acs-version", API_VERSION);
-    set("x-acs-action", ACTION);
+    set("x-acs-action", parts.action);
     if let Some(sts) = creds.security_token() {
         set("x-acs-accesskey-id", &creds.access_key_id);
         set("x-acs-security-token", sts.expose_secret());

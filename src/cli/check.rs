@@ -9,7 +9,7 @@ use anyhow::bail;
 use secrecy::ExposeSecret;
 use serenity::http::HttpBuilder;
 
-use crate::aliyun::{AliyunError, GetTokenClient, GetTokenRequest, credentials};
+use crate::aliyun::{AliyunError, GetTokenRequest, PaiDlcClient, credentials};
 use crate::config::{DEFAULT_CONFIG_PATH, Settings, SignatureVersion, secret_from_env};
 use crate::share::{GuildScope, TargetType};
 use crate::store::{self, DATABASE_URL_VAR, StoreError};
@@ -240,7 +240,7 @@ async fn check_alibaba(settings: &Settings) -> CheckResult {
         Err(e) => return CheckResult::fail(NAME, e.to_string()),
     };
     let who = format!("AccessKey {} from {}", creds.masked_key_id(), creds.source);
-    let client = match GetTokenClient::new(&settings.aliyun, creds) {
+    let client = match PaiDlcClient::new(&settings.aliyun, creds) {
         Ok(c) => c,
         Err(e) => return CheckResult::fail(NAME, e.to_string()),
     };
@@ -270,7 +270,10 @@ fn judge_probe_error(e: &AliyunError, who: &str, endpoint: &str) -> CheckResult 
     const NAME: &str = "Alibaba Cloud credentials";
     let code = e.code();
     let request_id = e.request_id().unwrap_or("none");
-    let is_api_answer = matches!(e.last(), AliyunError::Api { .. });
+    let is_api_answer = matches!(
+        e.last(),
+        AliyunError::Api { .. } | AliyunError::NotFound { .. }
+    );
     if e.is_credential_error() || code.starts_with("InvalidSecurityToken") {
         return CheckResult::fail(
             NAME,
@@ -326,6 +329,7 @@ mod tests {
 
     fn api(status: u16, code: &str) -> AliyunError {
         AliyunError::Api {
+            action: crate::aliyun::Action::GetToken,
             status,
             code: code.into(),
             message: "m".into(),
@@ -360,7 +364,11 @@ mod tests {
             let r = judge_probe_error(&api(404, passing), "k", "e");
             assert!(r.ok, "{passing} must pass: {r}");
         }
-        let r = judge_probe_error(&AliyunError::Network("refused".into()), "k", "e");
+        let refused = AliyunError::Network {
+            action: crate::aliyun::Action::GetToken,
+            reason: "refused".into(),
+        };
+        let r = judge_probe_error(&refused, "k", "e");
         assert!(!r.ok && r.detail.contains("refused"), "{r}");
     }
 

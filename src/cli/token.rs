@@ -7,7 +7,7 @@ use anyhow::{Context, anyhow, bail};
 use secrecy::ExposeSecret;
 
 use super::TokenArgs;
-use crate::aliyun::{GetTokenClient, credentials, signer};
+use crate::aliyun::{PaiDlcClient, credentials, signer};
 use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::share::ports::AuditAttempt;
@@ -29,7 +29,7 @@ pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
         .link_templates()
         .map_err(|(key, e)| anyhow!("{key}: {e}"))?;
     let credentials = credentials::load()?;
-    let client = GetTokenClient::new(&settings.aliyun, credentials)?;
+    let client = PaiDlcClient::new(&settings.aliyun, credentials)?;
 
     let store = store::connect_from_env(&settings.database)
         .await

@@ -91,7 +91,7 @@ async fn approve_then_the_requester_claims_one_link() {
     let (share_id, r) = h.ask(share_for("1d")).await;
     assert_says(&r, &format!("sent for approval in <#{APPROVALS_ROOM}>"));
     assert_eq!(outcome(&h, &share_id).await.0, "pending_approval");
-    assert_eq!(h.gettoken.arrivals(), 0);
+    assert_eq!(h.pai_dlc.arrivals(), 0);
 
     let (card, approval) = the_card(&h).await;
     let posted = &h.discord.channel_message_bodies(APPROVALS_ROOM)[0];
@@ -195,9 +195,9 @@ async fn approve_then_the_requester_claims_one_link() {
         .await;
     assert_says(&link, "Here is your share link");
     assert!(link.is_ephemeral(), "the link is ephemeral");
-    assert_eq!(h.gettoken.arrivals(), 1);
+    assert_eq!(h.pai_dlc.arrivals(), 1);
     assert_eq!(
-        h.gettoken.seen()[0].query["ExpireTime"],
+        h.pai_dlc.seen()[0].query["ExpireTime"],
         "86400",
         "the approved expiry"
     );
@@ -216,7 +216,7 @@ async fn approve_then_the_requester_claims_one_link() {
         )
         .await;
     assert_says(&again, "claimed already");
-    assert_eq!(h.gettoken.arrivals(), 1, "a second claim issues nothing");
+    assert_eq!(h.pai_dlc.arrivals(), 1, "a second claim issues nothing");
 
     let events: Vec<(String, String)> =
         sqlx::query_as("SELECT action, result FROM approval_events ORDER BY id")
@@ -331,7 +331,7 @@ async fn deny_tells_the_requester_and_two_approvers_at_once_make_one_decision() 
         .ask(click(&approve_late, &card, APPROVER, &[APPROVER_ROLE]).build())
         .await;
     assert_says(&late, "already denied");
-    assert_eq!(h.gettoken.arrivals(), 0);
+    assert_eq!(h.pai_dlc.arrivals(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -372,7 +372,7 @@ async fn undecided_requests_expire_and_their_cards_say_so() {
         )
         .await;
     assert_says(&r, "expired");
-    assert_eq!(h.gettoken.arrivals(), 0);
+    assert_eq!(h.pai_dlc.arrivals(), 0);
 }
 
 /// HTTP mode: the card is posted by one process, which then stops; the approval and the
@@ -416,7 +416,7 @@ async fn buttons_work_on_another_replica_after_a_restart() {
         .expect("the claim is answered");
     assert_says(&reply, "Here is your share link");
     assert_eq!(outcome(&h, &share_id).await.0, "issued");
-    assert_eq!(h.gettoken.arrivals(), 1);
+    assert_eq!(h.pai_dlc.arrivals(), 1);
 }
 
 /// An approvals channel the bot may not post in: the member is told at once, nobody waits for
@@ -438,7 +438,7 @@ async fn a_card_that_cannot_be_posted_ends_the_request_at_once() {
     );
     assert_eq!(h.discord.refused_channel_posts().len(), 1);
     assert!(h.discord.channel_messages(APPROVALS_ROOM).is_empty());
-    assert_eq!(h.gettoken.arrivals(), 0);
+    assert_eq!(h.pai_dlc.arrivals(), 0);
 }
 
 /// The requester's DM telling them of the approval, and its claim button's `custom_id`.
@@ -497,7 +497,7 @@ async fn a_claim_after_the_requesters_role_was_taken_is_refused() {
             Some(APPROVER.to_string())
         )
     );
-    assert_eq!(h.gettoken.arrivals(), 0, "nothing issued");
+    assert_eq!(h.pai_dlc.arrivals(), 0, "nothing issued");
 }
 
 /// The guild's maximum is lowered to 1d while a 2d request waits: approving it ends it, the
@@ -531,7 +531,7 @@ async fn approving_after_the_maximum_was_lowered_ends_the_request() {
         "the card loses its buttons"
     );
     assert!(support::discord::visible_text(&card_now(&h)).contains("No longer allowed"));
-    assert_eq!(h.gettoken.arrivals(), 0);
+    assert_eq!(h.pai_dlc.arrivals(), 0);
 }
 
 /// HTTP mode: a claim whose inline deferral never reached Discord decides nothing; the
@@ -559,7 +559,7 @@ async fn a_claim_whose_deferral_was_lost_stays_claimable() {
         dlc_share_bot::discord::responder::CONFIRM_WINDOW + std::time::Duration::from_millis(500),
     )
     .await;
-    assert_eq!(h.gettoken.arrivals(), 0);
+    assert_eq!(h.pai_dlc.arrivals(), 0);
     assert_eq!(outcome(&h, &share_id).await.0, "pending_approval");
     let (_, _, link) = h.ask_http(claim_click()).await;
     assert_says(&link, "Here is your share link");

@@ -9,7 +9,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use support::bot::{ALLOWED_ROLE, BotHarness, OTHER_ROLE, assert_says, assert_well_formed};
 use support::discord::{CommandInteraction, MANAGE_GUILD};
-use support::gettoken::{Behavior, GetTokenServer};
+use support::pai_dlc::{Behavior, PaiDlcServer};
 
 fn share(sub: &str, id: &str, expiry: Option<&str>) -> CommandInteraction {
     let mut i = CommandInteraction::share(sub)
@@ -65,7 +65,7 @@ async fn a_guild_that_is_not_configured_gets_nothing() {
         (Some("denied_role"), Some("guild_not_enabled"))
     );
     assert_eq!(row["guild_id"], FOREIGN_GUILD.to_string());
-    assert_eq!(h.gettoken.arrivals(), 0, "no upstream call");
+    assert_eq!(h.pai_dlc.arrivals(), 0, "no upstream call");
 
     // Autocomplete there suggests nothing (and reads nothing).
     let auto = CommandInteraction::share("job")
@@ -229,7 +229,7 @@ async fn a_failing_deferral_is_retried_and_an_unacknowledged_share_is_audited() 
         ("internal_error", Some("unacknowledged"))
     );
     assert_eq!(
-        h.gettoken.arrivals(),
+        h.pai_dlc.arrivals(),
         1,
         "only the first share reached GetToken"
     );
@@ -248,7 +248,7 @@ async fn a_silent_database_fails_closed_and_does_not_hold_shutdown() {
         waited < Duration::from_secs(15),
         "failed closed after {waited:?}"
     );
-    assert_eq!(h.gettoken.arrivals(), 0, "nothing requested without a row");
+    assert_eq!(h.pai_dlc.arrivals(), 0, "nothing requested without a row");
 
     let started = std::time::Instant::now();
     let status = h.terminate();
@@ -265,13 +265,13 @@ async fn a_silent_database_fails_closed_and_does_not_hold_shutdown() {
 async fn beyond_max_in_flight_a_share_is_answered_busy_at_once_and_audited() {
     let h = BotHarness::start("e2e_shed", &[("DLCSHARE_SHARE__MAX_IN_FLIGHT", "1")]).await;
     h.allow_role(ALLOWED_ROLE).await;
-    h.gettoken.script([Behavior::Slow(Duration::from_secs(2))]);
+    h.pai_dlc.script([Behavior::Slow(Duration::from_secs(2))]);
     let slow = h
         .discord
         .send_interaction(share("job", "dlc-slow", None).build())
         .await;
     // Wait until the first share is at GetToken, holding the only slot.
-    h.gettoken.wait_for_a_request().await;
+    h.pai_dlc.wait_for_a_request().await;
     let busy = h
         .discord
         .send_interaction(share("job", "dlc-busy", None).build())
@@ -303,7 +303,7 @@ async fn beyond_max_in_flight_a_share_is_answered_busy_at_once_and_audited() {
         ("rate_limited", Some("overloaded"))
     );
     assert!(
-        h.gettoken
+        h.pai_dlc
             .seen()
             .iter()
             .all(|s| s.query.get("TargetId").map(String::as_str) == Some("dlc-slow")),
@@ -317,14 +317,14 @@ async fn beyond_max_in_flight_a_share_is_answered_busy_at_once_and_audited() {
 async fn a_database_that_goes_silent_during_gettoken_gets_no_link_shown() {
     let h = BotHarness::start_via_proxy("e2e_silent_mid", &[]).await;
     h.allow_role(ALLOWED_ROLE).await;
-    h.gettoken
+    h.pai_dlc
         .script([Behavior::Slow(Duration::from_millis(700))]);
     let id = h
         .discord
         .send_interaction(share("job", "dlc-mid", None).build())
         .await;
     // The write-ahead row is in once GetToken is called; then the database goes silent.
-    h.gettoken.wait_for_a_request().await;
+    h.pai_dlc.wait_for_a_request().await;
     h.db_proxy().freeze();
     let started = std::time::Instant::now();
     let reply = h
@@ -338,11 +338,11 @@ async fn a_database_that_goes_silent_during_gettoken_gets_no_link_shown() {
         started.elapsed()
     );
     assert_says(&reply, "Cannot record requests right now");
-    let token = &h.gettoken.issued_tokens()[0];
+    let token = &h.pai_dlc.issued_tokens()[0];
     assert!(
         !reply
             .final_content()
-            .contains(&GetTokenServer::in_link(token)),
+            .contains(&PaiDlcServer::in_link(token)),
         "no link without a complete row"
     );
     // Read directly, before the proxy lets anything through again.
@@ -358,7 +358,7 @@ async fn a_database_that_goes_silent_during_gettoken_gets_no_link_shown() {
 async fn the_reply_and_the_row_carry_the_tokens_own_expiry() {
     let h = BotHarness::start("e2e_jwt", &[]).await;
     h.allow_role(ALLOWED_ROLE).await;
-    h.gettoken.script([Behavior::Jwt {
+    h.pai_dlc.script([Behavior::Jwt {
         lifetime: Duration::from_secs(3_600),
     }]);
     let (id, reply) = h.ask(share("job", "dlc-jwt", Some("2d")).build()).await;
@@ -398,7 +398,7 @@ async fn an_id_with_nul_is_refused_and_audited() {
         (Some("invalid_input"), Some("invalid_id"))
     );
     assert_eq!(row["target_id"], "dlc\u{fffd}x");
-    assert_eq!(h.gettoken.arrivals(), 0);
+    assert_eq!(h.pai_dlc.arrivals(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -410,10 +410,10 @@ async fn shares_a_job_and_a_tensorboard() {
         .ask(share("job", "dlc1a2b3c4d5e6f", Some("2h")).build())
         .await;
     let text = reply.final_content();
-    let tokens = h.gettoken.issued_tokens();
+    let tokens = h.pai_dlc.issued_tokens();
     assert_eq!(tokens.len(), 1);
     let token = &tokens[0];
-    let encoded = GetTokenServer::in_link(token);
+    let encoded = PaiDlcServer::in_link(token);
     assert!(
         text.contains(&encoded),
         "the link carries the percent-encoded token: {text}"
@@ -461,7 +461,7 @@ async fn shares_a_job_and_a_tensorboard() {
 
     let (id, reply) = h.ask(share("tensorboard", "tb-0123", None).build()).await;
     assert_says(&reply, "TensorBoard");
-    let seen = h.gettoken.seen();
+    let seen = h.pai_dlc.seen();
     assert_eq!(seen[1].query["TargetType"], "tensorboard");
     assert_eq!(
         seen[1].query["ExpireTime"], "86400",
@@ -520,7 +520,7 @@ async fn refusals_are_explained_and_audited() {
     let (short_exp, reply) = h.ask(share("job", "dlc1", Some("10s")).build()).await;
     assert_says(&reply, "too short");
     assert_eq!(
-        h.gettoken.arrivals(),
+        h.pai_dlc.arrivals(),
         0,
         "no refused request reached GetToken"
     );
@@ -582,7 +582,7 @@ async fn rate_limits_say_when_to_retry() {
         "{text}"
     );
     assert_eq!(h.audit_row(&id).await["outcome"], "rate_limited");
-    assert_eq!(h.gettoken.arrivals(), 2);
+    assert_eq!(h.pai_dlc.arrivals(), 2);
     // Another member is not affected.
     let (_, reply) = h
         .ask(share("job", "dlc-rl", None).user(77, "other").build())
@@ -595,7 +595,7 @@ async fn upstream_failures_are_plain_words_with_the_request_id() {
     let h = BotHarness::start("e2e_upstream", &[("DLCSHARE_RATELIMIT__USER_BURST", "10")]).await;
     h.allow_role(ALLOWED_ROLE).await;
 
-    h.gettoken.script([Behavior::Error {
+    h.pai_dlc.script([Behavior::Error {
         status: 403,
         code: "Forbidden.RAM",
     }]);
@@ -608,7 +608,7 @@ async fn upstream_failures_are_plain_words_with_the_request_id() {
         "{text}"
     );
 
-    h.gettoken.set_default(Behavior::Error {
+    h.pai_dlc.set_default(Behavior::Error {
         status: 400,
         code: "Throttling.User",
     });
@@ -619,7 +619,7 @@ async fn upstream_failures_are_plain_words_with_the_request_id() {
         "{text}"
     );
 
-    h.gettoken
+    h.pai_dlc
         .set_default(Behavior::Slow(Duration::from_secs(10)));
     let (slow, reply) = h.ask(share("job", "dlc-slow", None).build()).await;
     let text = reply.final_content();
@@ -641,7 +641,7 @@ async fn upstream_failures_are_plain_words_with_the_request_id() {
     assert_eq!(h.audit_row(&forbidden).await["request_id"], "REQ-000001");
     let logs = h.logs();
     assert!(
-        !logs.contains(support::gettoken::AK_SECRET) && !logs.contains(support::bot::DISCORD_TOKEN)
+        !logs.contains(support::pai_dlc::AK_SECRET) && !logs.contains(support::bot::DISCORD_TOKEN)
     );
 }
 
@@ -656,13 +656,13 @@ async fn fails_closed_when_the_database_is_down() {
     h.db.take_offline().await;
     let (_, reply) = h.ask(share("job", "dlc-db", None).build()).await;
     assert_says(&reply, "cannot write to its audit log");
-    assert_eq!(h.gettoken.arrivals(), 0, "no token without an audit row");
+    assert_eq!(h.pai_dlc.arrivals(), 0, "no token without an audit row");
 
     h.db.bring_online().await;
     let (id, reply) = h.ask(share("job", "dlc-db", None).build()).await;
     assert_says(&reply, "Here is your share link");
     assert_eq!(h.audit_row(&id).await["outcome"], "issued");
-    assert_eq!(h.gettoken.arrivals(), 1);
+    assert_eq!(h.pai_dlc.arrivals(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -744,7 +744,7 @@ async fn fifty_concurrent_interactions_are_all_answered_and_audited_once() {
     assert_eq!(rows.len(), 50, "exactly one row each");
     assert_eq!(ids, answered);
     assert!(rows.iter().all(|(_, o)| o == "issued"));
-    assert_eq!(h.gettoken.issued_tokens().len(), 50);
+    assert_eq!(h.pai_dlc.issued_tokens().len(), 50);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -802,7 +802,7 @@ async fn admins_manage_roles_and_policy() {
     // The new policy applies: the default is clamped to 12h, 1d is now too long.
     let (_, r) = h.ask(share("job", "dlc-p", None).build()).await;
     assert_says(&r, "Here is your share link");
-    assert_eq!(h.gettoken.seen()[0].query["ExpireTime"], "43200");
+    assert_eq!(h.pai_dlc.seen()[0].query["ExpireTime"], "43200");
     let (_, r) = h.ask(share("job", "dlc-p", Some("1d")).build()).await;
     assert_says(&r, "the maximum here is 12h");
 
@@ -919,5 +919,5 @@ async fn what_members_typed_comes_back_short_and_without_hidden_characters() {
     let listing = r.final_message().unwrap().to_string();
     assert!(!listing.contains('\u{202e}'), "{listing}");
     assert_says(&r, "dlc?gpj.exe");
-    assert_eq!(h.gettoken.arrivals(), 0);
+    assert_eq!(h.pai_dlc.arrivals(), 0);
 }

@@ -10,7 +10,7 @@ use tokio::net::TcpStream;
 use crate::support;
 use support::bot::{ALLOWED_ROLE, BotHarness, DISCORD_TOKEN, assert_says};
 use support::discord::CommandInteraction;
-use support::gettoken::{AK_SECRET, Behavior, STS_TOKEN};
+use support::pai_dlc::{AK_SECRET, Behavior, STS_TOKEN};
 
 fn share(id: &str) -> CommandInteraction {
     CommandInteraction::share("job")
@@ -29,16 +29,16 @@ async fn sigterm_finishes_the_share_in_flight_then_exits_zero() {
     )
     .await;
     h.allow_role(ALLOWED_ROLE).await;
-    h.gettoken
+    h.pai_dlc
         .set_default(Behavior::Slow(Duration::from_millis(3_000)));
 
     let in_flight = h
         .discord
         .send_interaction(share("dlc-inflight").build())
         .await;
-    h.gettoken.wait_for_a_request().await;
+    h.pai_dlc.wait_for_a_request().await;
     h.sigterm_acknowledged().await;
-    assert!(h.gettoken.issued_tokens().is_empty(), "still in flight");
+    assert!(h.pai_dlc.issued_tokens().is_empty(), "still in flight");
 
     // New work is turned away politely while the in-flight share finishes.
     let late = h.discord.send_interaction(share("dlc-late").build()).await;
@@ -67,7 +67,7 @@ async fn sigterm_finishes_the_share_in_flight_then_exits_zero() {
         (row["outcome"].as_str(), row["error_code"].as_str()),
         (Some("internal_error"), Some("shutting_down"))
     );
-    assert_eq!(h.gettoken.arrivals(), 1);
+    assert_eq!(h.pai_dlc.arrivals(), 1);
     assert_eq!(h.sessions_left_after_exit().await, 0, "the pool was closed");
 }
 
@@ -144,7 +144,7 @@ async fn logs_never_contain_secrets_or_tokens(name: &str, rust_log: &str) {
     let [ok_share, forbidden_share, db_share] = interactions;
     let (ok, reply) = h.ask(ok_share).await;
     assert_says(&reply, "Here is your share link");
-    h.gettoken.script([Behavior::Error {
+    h.pai_dlc.script([Behavior::Error {
         status: 403,
         code: "Forbidden.RAM",
     }]);
@@ -172,10 +172,10 @@ async fn logs_never_contain_secrets_or_tokens(name: &str, rust_log: &str) {
         answered["span"]["user_id"].is_string() && answered["span"]["guild_id"].is_string(),
         "{answered}"
     );
-    let tokens = h.gettoken.issued_tokens();
+    let tokens = h.pai_dlc.issued_tokens();
     assert_eq!(tokens.len(), 1);
     assert_eq!(
-        h.gettoken.seen()[0]
+        h.pai_dlc.seen()[0]
             .headers
             .get("x-acs-security-token")
             .map(String::as_str),

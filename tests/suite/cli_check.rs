@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use crate::support;
 use dlc_share_bot::http::{self, OpsState, Readiness};
 use support::discord::DiscordServer;
-use support::gettoken::{AK_ID, AK_SECRET, Behavior, GetTokenServer};
+use support::pai_dlc::{AK_ID, AK_SECRET, Behavior, PaiDlcServer};
 
 const DISCORD_TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GcheckT.test-discord-token_value";
 const BOT_NAME: &str = support::discord::payloads::BOT_USERNAME;
@@ -80,7 +80,7 @@ async fn run_bin(args: &[&str], env: &[(&str, String)]) -> Run {
 const DB_PASSWORD: &str = "db-password-never-shown";
 
 /// Everything pointing at working stand-ins; tests change one thing each.
-fn good_env(gettoken: &GetTokenServer, discord: &DiscordServer) -> Vec<(&'static str, String)> {
+fn good_env(gettoken: &PaiDlcServer, discord: &DiscordServer) -> Vec<(&'static str, String)> {
     vec![
         ("DATABASE_URL", database_url()),
         ("DISCORD_TOKEN", DISCORD_TOKEN.into()),
@@ -105,7 +105,7 @@ fn unset(env: &mut Vec<(&'static str, String)>, key: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn everything_good_passes_every_check() {
-    let gettoken = GetTokenServer::start(false).await;
+    let gettoken = PaiDlcServer::start(false).await;
     let discord = DiscordServer::start(DISCORD_TOKEN).await;
     let run = run_bin(&["check"], &good_env(&gettoken, &discord)).await;
 
@@ -152,7 +152,7 @@ async fn everything_good_passes_every_check() {
 async fn not_found_and_invalid_parameter_answers_prove_the_credentials() {
     let discord = DiscordServer::start(DISCORD_TOKEN).await;
     for code in ["InvalidParameter", "JobNotFound"] {
-        let gettoken = GetTokenServer::start(false).await;
+        let gettoken = PaiDlcServer::start(false).await;
         gettoken.set_default(Behavior::Error { status: 400, code });
         let mut env = good_env(&gettoken, &discord);
         set(&mut env, "DLCSHARE_ALIYUN__SIGNATURE_VERSION", "v3");
@@ -165,7 +165,7 @@ async fn not_found_and_invalid_parameter_answers_prove_the_credentials() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_access_key_secret_fails() {
-    let gettoken = GetTokenServer::start(false).await;
+    let gettoken = PaiDlcServer::start(false).await;
     let discord = DiscordServer::start(DISCORD_TOKEN).await;
     let mut env = good_env(&gettoken, &discord);
     set(
@@ -196,7 +196,7 @@ async fn a_wrong_access_key_secret_fails() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn missing_or_wrong_discord_token_fails_naming_it() {
-    let gettoken = GetTokenServer::start(false).await;
+    let gettoken = PaiDlcServer::start(false).await;
     let discord = DiscordServer::start(DISCORD_TOKEN).await;
 
     let mut env = good_env(&gettoken, &discord);
@@ -222,7 +222,7 @@ async fn missing_or_wrong_discord_token_fails_naming_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreachable_or_missing_database_fails() {
-    let gettoken = GetTokenServer::start(false).await;
+    let gettoken = PaiDlcServer::start(false).await;
     let discord = DiscordServer::start(DISCORD_TOKEN).await;
 
     let mut env = good_env(&gettoken, &discord);
@@ -260,7 +260,7 @@ async fn an_unreachable_or_missing_database_fails() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unreachable_alibaba_endpoint_and_missing_credentials_fail() {
-    let gettoken = GetTokenServer::start(false).await;
+    let gettoken = PaiDlcServer::start(false).await;
     let discord = DiscordServer::start(DISCORD_TOKEN).await;
 
     let mut env = good_env(&gettoken, &discord);
@@ -349,7 +349,7 @@ async fn healthcheck_follows_the_running_server() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_guild_configured_fails_the_configuration_check() {
-    let gettoken = GetTokenServer::start(false).await;
+    let gettoken = PaiDlcServer::start(false).await;
     let discord = DiscordServer::start(DISCORD_TOKEN).await;
     let mut env = good_env(&gettoken, &discord);
     unset(&mut env, "DLCSHARE_DISCORD__GUILD_ID");

@@ -2,7 +2,7 @@
 //! endpoint that judges signatures with Alibaba's algorithm.
 
 use crate::support;
-use support::gettoken::{AK_ID, AK_SECRET, Behavior, GetTokenServer, STS_TOKEN};
+use support::pai_dlc::{AK_ID, AK_SECRET, Behavior, PaiDlcServer, STS_TOKEN};
 
 struct Run {
     code: i32,
@@ -60,7 +60,7 @@ fn assert_no_secrets(run: &Run) {
 #[tokio::test(flavor = "multi_thread")]
 async fn json_share_with_v1_and_v3_with_and_without_sts() {
     for sts in [false, true] {
-        let server = GetTokenServer::start(sts).await;
+        let server = PaiDlcServer::start(sts).await;
         let url = server.url();
         for version in ["v1", "v3"] {
             let args = [
@@ -80,7 +80,7 @@ async fn json_share_with_v1_and_v3_with_and_without_sts() {
             assert!(v["request_id"].as_str().unwrap().starts_with("REQ-"));
             let link = v["link"].as_str().unwrap();
             assert!(
-                link.contains("dlc123") && link.contains(&GetTokenServer::in_link(token)),
+                link.contains("dlc123") && link.contains(&PaiDlcServer::in_link(token)),
                 "{link}"
             );
             let expires =
@@ -97,7 +97,7 @@ async fn json_share_with_v1_and_v3_with_and_without_sts() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn plain_output_is_the_link_and_defaults_apply() {
-    let server = GetTokenServer::start(false).await;
+    let server = PaiDlcServer::start(false).await;
     let url = server.url();
     let run = token(
         &["--type", "tensorboard", "--id", "tb-7"],
@@ -117,7 +117,7 @@ async fn plain_output_is_the_link_and_defaults_apply() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_input_never_reaches_the_network() {
-    let server = GetTokenServer::start(false).await;
+    let server = PaiDlcServer::start(false).await;
     let url = server.url();
     let env = creds(&url, "v1", false);
     let cases: &[(&[&str], &str)] = &[
@@ -149,7 +149,7 @@ async fn bad_input_never_reaches_the_network() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn failures_are_one_clear_line() {
-    let server = GetTokenServer::start(false).await;
+    let server = PaiDlcServer::start(false).await;
     let url = server.url();
 
     // No credentials anywhere.
@@ -206,7 +206,7 @@ async fn failures_are_one_clear_line() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn audited_when_a_database_is_configured_and_fails_closed_without_it() {
-    let server = GetTokenServer::start(false).await;
+    let server = PaiDlcServer::start(false).await;
     let db = support::postgres::TestDatabase::create("cli_token").await;
     let url = server.url();
     let mut env = creds(&url, "v1", false);

@@ -6,13 +6,13 @@ use std::time::{Duration, Instant};
 use crate::support;
 use chrono::{DateTime, Utc};
 use dlc_share_bot::aliyun::client::SigningEnv;
-use dlc_share_bot::aliyun::{AliyunError, Credentials, GetTokenClient, GetTokenRequest};
+use dlc_share_bot::aliyun::{AliyunError, Credentials, GetTokenRequest, PaiDlcClient};
 use dlc_share_bot::config::{AliyunSettings, Settings, SignatureVersion};
 use dlc_share_bot::share::TargetType;
 use secrecy::ExposeSecret;
-use support::gettoken::{AK_ID, AK_SECRET, Behavior, GetTokenServer, STS_TOKEN};
+use support::pai_dlc::{AK_ID, AK_SECRET, Behavior, PaiDlcServer, STS_TOKEN};
 
-fn settings(server: &GetTokenServer, version: SignatureVersion) -> AliyunSettings {
+fn settings(server: &PaiDlcServer, version: SignatureVersion) -> AliyunSettings {
     let mut s = Settings::default().aliyun;
     s.endpoint = Some(server.url());
     s.signature_version = version;
@@ -56,14 +56,14 @@ fn the_local_endpoint_accepts_what_the_official_sdk_sent() {
             "authorization".into(),
             v["authorization"].as_str().unwrap().into(),
         );
-        let query = support::gettoken::decode_query(v["wire_query"].as_str().unwrap());
+        let query = support::pai_dlc::decode_query(v["wire_query"].as_str().unwrap());
         let secrets = [(
             v["access_key_id"].as_str().unwrap().to_owned(),
             v["access_key_secret"].as_str().unwrap().to_owned(),
         )]
         .into();
         let sts = v["security_token"].as_str();
-        let verdict = support::gettoken::verify(
+        let verdict = support::pai_dlc::verify(
             "GET",
             "/api/v1/tokens",
             &query,
@@ -76,7 +76,7 @@ fn the_local_endpoint_accepts_what_the_official_sdk_sent() {
         // And a single flipped character is caught.
         let mut tampered = query.clone();
         tampered.insert("ExpireTime".into(), "604801".into());
-        let verdict = support::gettoken::verify(
+        let verdict = support::pai_dlc::verify(
             "GET",
             "/api/v1/tokens",
             &tampered,
@@ -96,9 +96,9 @@ fn the_local_endpoint_accepts_what_the_official_sdk_sent() {
 #[tokio::test]
 async fn signs_v1_and_v3_with_and_without_sts() {
     for sts in [false, true] {
-        let server = GetTokenServer::start(sts).await;
+        let server = PaiDlcServer::start(sts).await;
         for version in [SignatureVersion::V1, SignatureVersion::V3] {
-            let client = GetTokenClient::new(&settings(&server, version), creds(sts)).unwrap();
+            let client = PaiDlcClient::new(&settings(&server, version), creds(sts)).unwrap();
             let r = client
                 .get_token(&request("dlc123"))
                 .await
@@ -121,9 +121,9 @@ async fn signs_v1_and_v3_with_and_without_sts() {
 
 #[tokio::test]
 async fn wrong_secret_is_refused_and_not_retried() {
-    let server = GetTokenServer::start(false).await;
+    let server = PaiDlcServer::start(false).await;
     let bad = Credentials::new(AK_ID, "wrong".to_owned().into(), None, "test");
-    let client = GetTokenClient::new(&settings(&server, SignatureVersion::V1), bad).unwrap();
+    let client = PaiDlcClient::new(&settings(&server, SignatureVersion::V1), bad).unwrap();
     let e = client.get_token(&request("dlc1")).await.err().unwrap();
     assert_eq!(e.code(), "SignatureDoesNotMatch");
     assert!(e.is_credential_error());
@@ -132,7 +132,7 @@ async fn wrong_secret_is_refused_and_not_retried() {
 
 #[tokio::test]
 async fn only_retryable_failures_are_retried_each_with_a_fresh_nonce() {
-    let server = GetTokenServer::start(false).await;
+    let server = PaiDlcServer::start(false).await;
     server.script([
         Behavior::Error {
             status: 503,
@@ -145,8 +145,7 @@ async fn only_retryable_failures_are_retried_each_with_a_fresh_nonce() {
         Behavior::RetryAfter { seconds: 0 },
         Behavior::Token,
     ]);
-    let client =
-        GetTokenClient::new(&settings(&server, SignatureVersion::V3), creds(false)).unwrap();
+    let client = PaiDlcClient::new(&settings(&server, SignatureVersion::V3), creds(false)).unwrap();
     let r = client.get_token(&request("dlc-retry")).await.unwrap();
     assert_eq!(r.request_id, "REQ-000004");
     let seen = server.seen();
@@ -176,13 +175,12 @@ async fn only_retryable_failures_are_retried_each_with_a_fresh_nonce() {
 
 #[tokio::test]
 async fn retries_stop_at_the_bound() {
-    let server = GetTokenServer::start(false).await;
+    let server = PaiDlcServer::start(false).await;
     server.set_default(Behavior::Error {
         status: 500,
         code: "InternalError",
     });
-    let client =
-        GetTokenClient::new(&settings(&server, SignatureVersion::V1), creds(false)).unwrap();
+    let client = PaiDlcClient::new(&settings(&server, SignatureVersion::V1), creds(false)).unwrap();
     let e = client.get_token(&request("dlc-500")).await.err().unwrap();
     assert!(
         matches!(e, AliyunError::Exhausted { attempts: 4, .. }),
@@ -194,13 +192,13 @@ async fn retries_stop_at_the_bound() {
 
 #[tokio::test]
 async fn the_overall_deadline_holds_against_a_slow_upstream() {
-    let server = GetTokenServer::start(false).await;
+    let server = PaiDlcServer::start(false).await;
     server.set_default(Behavior::Slow(Duration::from_secs(5)));
     let mut s = settings(&server, SignatureVersion::V1);
     s.request_timeout = Duration::from_millis(400);
     s.deadline = Duration::from_millis(1_500);
     s.max_retries = 10;
-    let client = GetTokenClient::new(&s, creds(false)).unwrap();
+    let client = PaiDlcClient::new(&s, creds(false)).unwrap();
     let started = Instant::now();
     let e = client.get_token(&request("dlc-slow")).await.err().unwrap();
     let took = started.elapsed();
@@ -217,9 +215,8 @@ async fn the_overall_deadline_holds_against_a_slow_upstream() {
 
 #[tokio::test]
 async fn unreadable_answers_are_clear_errors() {
-    let server = GetTokenServer::start(false).await;
-    let client =
-        GetTokenClient::new(&settings(&server, SignatureVersion::V1), creds(false)).unwrap();
+    let server = PaiDlcServer::start(false).await;
+    let client = PaiDlcClient::new(&settings(&server, SignatureVersion::V1), creds(false)).unwrap();
     server.script([Behavior::NotJson]);
     let e = client.get_token(&request("dlc-html")).await.err().unwrap();
     assert!(e.to_string().contains("not JSON"), "{e}");
@@ -242,7 +239,7 @@ async fn an_unreachable_endpoint_is_a_network_error() {
     s.endpoint = Some(format!("http://127.0.0.1:{port}"));
     s.deadline = Duration::from_secs(1);
     s.request_timeout = Duration::from_millis(500);
-    let client = GetTokenClient::new(&s, creds(false)).unwrap();
+    let client = PaiDlcClient::new(&s, creds(false)).unwrap();
     let e = client.get_token(&request("dlc-x")).await.err().unwrap();
     assert_eq!(e.code(), "NetworkError", "{e}");
 }
@@ -273,13 +270,13 @@ impl SigningEnv for FixedNonce {
 
 #[tokio::test]
 async fn stale_dates_and_reused_nonces_are_rejected() {
-    let server = GetTokenServer::start(false).await;
+    let server = PaiDlcServer::start(false).await;
     let s = settings(&server, SignatureVersion::V1);
-    let stale = GetTokenClient::with_env(&s, creds(false), Arc::new(StaleClock)).unwrap();
+    let stale = PaiDlcClient::with_env(&s, creds(false), Arc::new(StaleClock)).unwrap();
     let e = stale.get_token(&request("dlc-old")).await.err().unwrap();
     assert_eq!(e.code(), "InvalidTimeStamp.Expired");
 
-    let fixed = GetTokenClient::with_env(&s, creds(false), Arc::new(FixedNonce)).unwrap();
+    let fixed = PaiDlcClient::with_env(&s, creds(false), Arc::new(FixedNonce)).unwrap();
     fixed.get_token(&request("dlc-a")).await.unwrap();
     let e = fixed.get_token(&request("dlc-b")).await.err().unwrap();
     assert_eq!(e.code(), "SignatureNonceUsed");
@@ -287,10 +284,9 @@ async fn stale_dates_and_reused_nonces_are_rejected() {
 
 #[tokio::test]
 async fn retry_after_is_waited_for() {
-    let server = GetTokenServer::start(false).await;
+    let server = PaiDlcServer::start(false).await;
     server.script([Behavior::RetryAfter { seconds: 1 }, Behavior::Token]);
-    let client =
-        GetTokenClient::new(&settings(&server, SignatureVersion::V1), creds(false)).unwrap();
+    let client = PaiDlcClient::new(&settings(&server, SignatureVersion::V1), creds(false)).unwrap();
     client.get_token(&request("dlc-later")).await.unwrap();
     let seen = server.seen();
     assert_eq!(seen.len(), 2);

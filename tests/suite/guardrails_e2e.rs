@@ -8,7 +8,7 @@ use crate::support;
 use serde_json::Value;
 use support::bot::{ALLOWED_ROLE, BotHarness, OTHER_ROLE, REPLY_TIMEOUT, assert_says};
 use support::discord::{CHANNEL_ID, CommandInteraction, MANAGE_GUILD, USER_ID};
-use support::gettoken::GetTokenServer;
+use support::pai_dlc::PaiDlcServer;
 
 const ADMIN: u64 = 1_180_000_000_000_000_900;
 /// The channel admins list for `/share`.
@@ -236,7 +236,7 @@ async fn shares_follow_the_channel_rule_the_role_caps_and_the_reason_rule() {
         (Some("invalid_input"), Some("expiry_above_role_max"))
     );
     assert_eq!(row["requested_expire_seconds"], 10_800);
-    assert_eq!(h.gettoken.arrivals(), 0, "no refusal reached GetToken");
+    assert_eq!(h.pai_dlc.arrivals(), 0, "no refusal reached GetToken");
 
     // In a thread of the listed channel, with a reason and no expiry: the default (1d)
     // lowered to the member's cap.
@@ -249,7 +249,7 @@ async fn shares_follow_the_channel_rule_the_role_caps_and_the_reason_rule() {
         )
         .await;
     assert_says(&r, "Here is your share link");
-    assert_eq!(h.gettoken.seen()[0].query["ExpireTime"], "7200");
+    assert_eq!(h.pai_dlc.seen()[0].query["ExpireTime"], "7200");
     let row = h.audit_row(&id).await;
     assert_eq!(row["outcome"], "issued");
     assert_eq!(row["reason"], "loss spike at step 4k");
@@ -267,7 +267,7 @@ async fn shares_follow_the_channel_rule_the_role_caps_and_the_reason_rule() {
         )
         .await;
     assert_says(&r, "Here is your share link");
-    assert_eq!(h.gettoken.seen()[1].query["ExpireTime"], "18000");
+    assert_eq!(h.pai_dlc.seen()[1].query["ExpireTime"], "18000");
 
     // The export carries the reason (and the approver column, empty here).
     let out = support::cli::run_binary(
@@ -347,7 +347,7 @@ async fn the_audit_channel_gets_one_line_per_attempt_and_never_the_link() {
     assert_says(&denied, "None of your roles");
 
     let bodies = audit_posts(&h, 3).await;
-    let token = h.gettoken.issued_tokens().pop().expect("one token issued");
+    let token = h.pai_dlc.issued_tokens().pop().expect("one token issued");
     for body in &bodies {
         assert_eq!(
             body["allowed_mentions"]["parse"],
@@ -356,7 +356,7 @@ async fn the_audit_channel_gets_one_line_per_attempt_and_never_the_link() {
         );
         let text = body.to_string();
         assert!(
-            !text.contains(&token) && !text.contains(&GetTokenServer::in_link(&token)),
+            !text.contains(&token) && !text.contains(&PaiDlcServer::in_link(&token)),
             "no token: {text}"
         );
         assert!(!text.contains("http"), "no link: {text}");
@@ -473,7 +473,7 @@ async fn explain_is_a_dry_run_from_the_members_resolved_roles() {
 
     // Nothing recorded, nothing issued, nothing used up.
     assert_eq!(h.audit_outcomes().await.len(), rows_before);
-    assert_eq!(h.gettoken.arrivals(), 1);
+    assert_eq!(h.pai_dlc.arrivals(), 1);
     let again = run(
         &h,
         explain(vec![ALLOWED_ROLE]).option_channel("channel", SHARE_ROOM),

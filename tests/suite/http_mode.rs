@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::support;
 use support::bot::{ALLOWED_ROLE, BotHarness, assert_says};
 use support::discord::{CommandInteraction, EPHEMERAL, MANAGE_GUILD, Probe};
-use support::gettoken::{Behavior, GetTokenServer};
+use support::pai_dlc::{Behavior, PaiDlcServer};
 
 fn share(id: &str) -> CommandInteraction {
     CommandInteraction::share("job")
@@ -51,7 +51,7 @@ async fn only_signed_fresh_small_requests_are_taken_and_nothing_else_leaves_a_tr
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(h.audit_outcomes().await, before, "no probe was audited");
-    assert_eq!(h.gettoken.arrivals(), 0);
+    assert_eq!(h.pai_dlc.arrivals(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -71,9 +71,9 @@ async fn a_share_is_deferred_inline_and_answered_by_a_rest_edit() {
         "no REST callback in HTTP mode: {:?}",
         h.discord.requests()
     );
-    let tokens = h.gettoken.issued_tokens();
+    let tokens = h.pai_dlc.issued_tokens();
     assert_eq!(tokens.len(), 1);
-    assert_says(&reply, &GetTokenServer::in_link(&tokens[0]));
+    assert_says(&reply, &PaiDlcServer::in_link(&tokens[0]));
     assert_says(&reply, "dlc1a2b3c4d5e6f");
     assert_eq!(h.audit_row(&id).await["outcome"], "issued");
 
@@ -164,7 +164,7 @@ async fn the_public_key_is_the_applications_unless_configured_and_a_wrong_one_re
     let (status, _) = h.deliver(share("dlc-abc").build()).await;
     assert_eq!(status, 401);
     assert!(h.audit_outcomes().await.is_empty());
-    assert_eq!(h.gettoken.arrivals(), 0);
+    assert_eq!(h.pai_dlc.arrivals(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -202,20 +202,20 @@ async fn the_per_user_limit_holds_across_replicas_with_the_postgres_backend() {
         "{outcomes:?}"
     );
     assert!(outcomes[3].1.contains("Try again"), "{}", outcomes[3].1);
-    assert_eq!(h.gettoken.issued_tokens().len(), 2);
+    assert_eq!(h.pai_dlc.issued_tokens().len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn beyond_max_in_flight_the_http_response_itself_says_busy() {
     let h = BotHarness::start_http("http_shed", &[("DLCSHARE_SHARE__MAX_IN_FLIGHT", "1")]).await;
     h.allow_role(ALLOWED_ROLE).await;
-    h.gettoken
+    h.pai_dlc
         .script([Behavior::Slow(Duration::from_millis(800))]);
     let slow = share("dlc-slow").build();
     let slow_id = slow["id"].as_str().unwrap().to_owned();
     let (status, body) = h.deliver(slow).await;
     assert_eq!((status, body["type"].as_u64()), (200, Some(5)), "{body}");
-    h.gettoken.wait_for_a_request().await;
+    h.pai_dlc.wait_for_a_request().await;
     let busy = share("dlc-busy").build();
     let busy_id = busy["id"].as_str().unwrap().to_owned();
     let (status, body) = h.deliver(busy).await;
@@ -281,7 +281,7 @@ async fn two_replicas_on_one_database_issue_at_most_one_token() {
         assert!(tokio::time::Instant::now() < deadline);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(h.gettoken.issued_tokens().len(), 2);
+    assert_eq!(h.pai_dlc.issued_tokens().len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -295,7 +295,7 @@ async fn sigterm_drains_the_share_in_flight_in_http_mode() {
     )
     .await;
     h.allow_role(ALLOWED_ROLE).await;
-    h.gettoken
+    h.pai_dlc
         .set_default(Behavior::Slow(Duration::from_millis(2_000)));
 
     let in_flight = share("dlc-inflight").build();
@@ -306,7 +306,7 @@ async fn sigterm_drains_the_share_in_flight_in_http_mode() {
         (200, json!({"type": 5, "data": {"flags": EPHEMERAL}})),
         "the deferral came back before the work was done"
     );
-    h.gettoken.wait_for_a_request().await;
+    h.pai_dlc.wait_for_a_request().await;
     h.sigterm_acknowledged().await;
     let (status, body) = h.ops_get("/readyz").await;
     assert_eq!(

@@ -122,7 +122,7 @@ async fn each_member_is_answered_in_their_language_and_chinese_units_work_everyw
         );
     }
     let lifetimes: Vec<String> = h
-        .gettoken
+        .pai_dlc
         .seen()
         .iter()
         .map(|r| r.query["ExpireTime"].clone())

@@ -1,5 +1,5 @@
 //! The integration and end-to-end tests, one module per area, in one test binary so that the
-//! shared `support` tree (local Discord, GetToken and PostgreSQL stand-ins, the bot-process
+//! shared `support` tree (local Discord, PAI-DLC and PostgreSQL stand-ins, the bot-process
 //! harness) compiles once. The end-to-end modules run the real `dlc-share-bot` binary.
 
 mod support;
@@ -18,6 +18,7 @@ mod http_endpoints;
 mod http_mode;
 mod languages_e2e;
 mod observability;
+mod pai_dlc_client;
 mod signing_vectors;
 mod store;
 mod trust_e2e;

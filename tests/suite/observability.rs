@@ -14,7 +14,7 @@ use crate::support;
 use serde_json::Value;
 use support::bot::{ALLOWED_ROLE, BotHarness, REPLY_TIMEOUT, assert_says};
 use support::discord::{CommandInteraction, MANAGE_GUILD};
-use support::gettoken::Behavior;
+use support::pai_dlc::Behavior;
 
 const ADMIN: u64 = 1_180_000_000_000_000_900;
 /// Where the bot posts one line per attempt.
@@ -224,7 +224,7 @@ async fn the_dashboard_alerts_and_docs_name_only_exported_metrics() {
     assert_says(&reply, "Here is your share link");
 
     // An upstream error, by code.
-    h.gettoken.script([Behavior::Error {
+    h.pai_dlc.script([Behavior::Error {
         status: 403,
         code: "Forbidden.RAM",
     }]);
@@ -240,8 +240,8 @@ async fn the_dashboard_alerts_and_docs_name_only_exported_metrics() {
     assert_eq!(h.audit_row(&last).await["outcome"], "rate_limited");
 
     // Shed: two slow shares hold both slots (share.max_in_flight = 2), a third is busy.
-    let before = h.gettoken.arrivals();
-    h.gettoken.script([
+    let before = h.pai_dlc.arrivals();
+    h.pai_dlc.script([
         Behavior::Slow(Duration::from_secs(2)),
         Behavior::Slow(Duration::from_secs(2)),
     ]);
@@ -254,7 +254,7 @@ async fn the_dashboard_alerts_and_docs_name_only_exported_metrics() {
             .await,
     ];
     assert!(
-        support::bot::wait_until(|| h.gettoken.arrivals() >= before + 2).await,
+        support::bot::wait_until(|| h.pai_dlc.arrivals() >= before + 2).await,
         "both slow shares reach GetToken"
     );
     let busy = h.discord.send_interaction(share("dlc-busy").build()).await;
@@ -298,15 +298,15 @@ async fn the_dashboard_alerts_and_docs_name_only_exported_metrics() {
 
     // An audit write failure: the database goes silent while GetToken runs, so the row
     // cannot be completed and the link is withheld.
-    let before = h.gettoken.arrivals();
-    h.gettoken
+    let before = h.pai_dlc.arrivals();
+    h.pai_dlc
         .script([Behavior::Slow(Duration::from_millis(700))]);
     let id = h
         .discord
         .send_interaction(share("dlc-unrecorded").build())
         .await;
     assert!(
-        support::bot::wait_until(|| h.gettoken.arrivals() > before).await,
+        support::bot::wait_until(|| h.pai_dlc.arrivals() > before).await,
         "GetToken called"
     );
     h.db_proxy().freeze();

@@ -66,11 +66,7 @@ async fn replayed_http_deliveries_change_nothing() {
     }
     let (_, _, nobody) = h.ask_http(share("dlc-nobody", &[])).await;
     assert_says(&nobody, "Nothing was shared");
-    assert_eq!(
-        h.gettoken.arrivals(),
-        0,
-        "a member with no role got no link"
-    );
+    assert_eq!(h.pai_dlc.arrivals(), 0, "a member with no role got no link");
     assert_eq!(
         admin_changes(&h).await,
         changes,
@@ -91,7 +87,7 @@ async fn replayed_http_deliveries_change_nothing() {
     let (_, _, second) = h.ask_http(share("dlc-second", &[ALLOWED_ROLE])).await;
     assert_says(&second, "dlc-second");
     assert_eq!(
-        h.gettoken.issued_tokens().len(),
+        h.pai_dlc.issued_tokens().len(),
         2,
         "one token each, none for a replay"
     );
@@ -151,7 +147,7 @@ async fn a_lost_inline_deferral_issues_nothing() {
         h.wait_for_audit(&id).await,
         ("internal_error".into(), Some("unacknowledged".into()))
     );
-    assert_eq!(h.gettoken.arrivals(), 0, "GetToken was not called");
+    assert_eq!(h.pai_dlc.arrivals(), 0, "GetToken was not called");
     assert!(h.discord.replies(&id).edits.is_empty());
 
     // The next request, acknowledged, is served as usual.

@@ -12,7 +12,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 
 use crate::discord::{CommandScope, DiscordServer, GUILD_ID, Reply};
-use crate::gettoken::{AK_ID, AK_SECRET, GetTokenServer};
+use crate::pai_dlc::{AK_ID, AK_SECRET, PaiDlcServer};
 use crate::postgres::TestDatabase;
 use crate::proxy::FreezableProxy;
 
@@ -24,7 +24,7 @@ pub const REPLY_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub struct BotHarness {
     pub discord: DiscordServer,
-    pub gettoken: GetTokenServer,
+    pub pai_dlc: PaiDlcServer,
     pub db: TestDatabase,
     pub pool: PgPool,
     pub http_addr: String,
@@ -116,7 +116,7 @@ impl BotHarness {
             .join(format!("replica-{}.log", self.replicas.len() + 1));
         let child = spawn_bot(
             &self.discord,
-            &self.gettoken,
+            &self.pai_dlc,
             &self.db,
             &http_addr,
             &self._dir,
@@ -173,7 +173,7 @@ impl BotHarness {
 
     async fn launch(binary: &Path, name: &str, env: Env<'_>, launch: Launch) -> BotHarness {
         let discord = DiscordServer::start(DISCORD_TOKEN).await;
-        let gettoken = GetTokenServer::start(false).await;
+        let pai_dlc = PaiDlcServer::start(false).await;
         let db = TestDatabase::create(name).await;
         let proxy = match launch.db_proxy {
             true => Some(FreezableProxy::start(db.server_addr()).await),
@@ -203,7 +203,7 @@ impl BotHarness {
         let http_addr = free_local_addr();
         let child = spawn_bot(
             &discord,
-            &gettoken,
+            &pai_dlc,
             &db,
             &http_addr,
             &dir,
@@ -215,7 +215,7 @@ impl BotHarness {
         let pool = db.pool().await;
         let mut h = BotHarness {
             discord,
-            gettoken,
+            pai_dlc,
             db,
             pool,
             http_addr,
@@ -541,7 +541,7 @@ fn free_local_addr() -> String {
 #[allow(clippy::too_many_arguments)]
 fn spawn_bot(
     discord: &DiscordServer,
-    gettoken: &GetTokenServer,
+    pai_dlc: &PaiDlcServer,
     db: &TestDatabase,
     http_addr: &str,
     dir: &tempfile::TempDir,
@@ -561,7 +561,7 @@ fn spawn_bot(
         .env("DATABASE_URL", &db.url)
         .env("ALIBABA_CLOUD_ACCESS_KEY_ID", AK_ID)
         .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", AK_SECRET)
-        .env("DLCSHARE_ALIYUN__ENDPOINT", gettoken.url())
+        .env("DLCSHARE_ALIYUN__ENDPOINT", pai_dlc.url())
         .env("DLCSHARE_ALIYUN__REQUEST_TIMEOUT", "1s")
         .env("DLCSHARE_ALIYUN__DEADLINE", "3s")
         .env("DLCSHARE_DISCORD__API_BASE", discord.base_url())

@@ -12,7 +12,7 @@ use dlc_share_stand_ins::bot::{ALLOWED_ROLE, BotHarness, REPLY_TIMEOUT, wait_unt
 use dlc_share_stand_ins::discord::{
     CommandInteraction, ComponentInteraction, MANAGE_GUILD, Reply, visible_text,
 };
-use dlc_share_stand_ins::gettoken::GetTokenServer;
+use dlc_share_stand_ins::pai_dlc::PaiDlcServer;
 
 use crate::cast::{
     self, ADMIN, APPROVALS_CHANNEL, APPROVER_ROLE, INTERN, LEAD, Member, RESEARCHER,
@@ -89,7 +89,7 @@ impl<'h> Session<'h> {
     /// (c) A member without an allowed role is refused, and nothing is asked of GetToken.
     async fn member_without_it_is_refused(&mut self) -> Result<()> {
         self.scene("A member without the role is refused");
-        let before = self.h.gettoken.arrivals();
+        let before = self.h.pai_dlc.arrivals();
         let reply = self.command(&INTERN, share(&INTERN, "30m", None)).await?;
         says(&reply, "None of your roles")?;
         ensure!(
@@ -97,7 +97,7 @@ impl<'h> Session<'h> {
             "the refusal carries a link"
         );
         ensure!(
-            self.h.gettoken.arrivals() == before,
+            self.h.pai_dlc.arrivals() == before,
             "GetToken was called for a refused member"
         );
         Ok(())
@@ -112,7 +112,7 @@ impl<'h> Session<'h> {
         let asked_in = Place::of(&ask);
         let reply = self.command(&RESEARCHER, ask).await?;
         says(&reply, "sent for approval")?;
-        let before = self.h.gettoken.arrivals();
+        let before = self.h.pai_dlc.arrivals();
 
         let cards = self
             .h
@@ -167,7 +167,7 @@ impl<'h> Session<'h> {
             visible_text(&dm)
         );
         ensure!(
-            self.h.gettoken.arrivals() == before,
+            self.h.pai_dlc.arrivals() == before,
             "a token was issued before the claim"
         );
         self.show(Shown {
@@ -186,7 +186,7 @@ impl<'h> Session<'h> {
         let reply = self.click(&RESEARCHER, click, &dm).await?;
         says(&reply, "Here is your share link")?;
         self.holds_the_latest_token(&reply)?;
-        let asked = self.h.gettoken.seen();
+        let asked = self.h.pai_dlc.seen();
         let expiry = asked
             .last()
             .and_then(|s| s.query.get("ExpireTime").cloned());
@@ -318,7 +318,7 @@ impl<'h> Session<'h> {
 
     /// The reply's link carries the token GetToken issued last, signed as Alibaba Cloud checks.
     fn holds_the_latest_token(&self, reply: &Reply) -> Result<()> {
-        let seen = self.h.gettoken.seen();
+        let seen = self.h.pai_dlc.seen();
         let last = seen.last().context("GetToken was never called")?;
         if let Err(why) = &last.verdict {
             bail!("GetToken refused the bot's request: {why}");
@@ -327,7 +327,7 @@ impl<'h> Session<'h> {
         ensure!(
             reply
                 .final_content()
-                .contains(&GetTokenServer::in_link(token)),
+                .contains(&PaiDlcServer::in_link(token)),
             "the reply does not carry the issued token:\n{}",
             reply.final_content()
         );
