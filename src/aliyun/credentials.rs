@@ -1,4 +1,4 @@
-//! Alibaba Cloud credentials, first found wins (SPEC §1): environment variables, the same
+//! Alibaba Cloud credentials, first found wins: environment variables, the same
 //! names with `_FILE` (Docker secrets), then the Alibaba Cloud credentials INI file.
 
 use std::collections::HashMap;

@@ -248,7 +248,7 @@ pub fn signed_headers(
         SignatureVersion::V3 => {
             set("x-acs-date", &v3_date(parts.now));
             set("x-acs-content-sha256", EMPTY_PAYLOAD_SHA256);
-            // host and x-acs-*: what the SPEC names, and nothing a proxy might rewrite.
+            // host and x-acs-*: what both schemes require, and nothing a proxy might rewrite.
             let signed: Vec<(&str, &str)> = h
                 .iter()
                 .filter(|(n, _)| *n == "host" || n.starts_with("x-acs-"))
