@@ -265,7 +265,9 @@ async fn a_silent_database_fails_closed_and_does_not_hold_shutdown() {
 async fn beyond_max_in_flight_a_share_is_answered_busy_at_once_and_audited() {
     let h = BotHarness::start("e2e_shed", &[("DLCSHARE_SHARE__MAX_IN_FLIGHT", "1")]).await;
     h.allow_role(ALLOWED_ROLE).await;
-    h.pai_dlc.script([Behavior::Slow(Duration::from_secs(2))]);
+    // Slow enough that the second share is handled while the first waits, on a loaded
+    // machine too.
+    h.pai_dlc.script([Behavior::Slow(Duration::from_secs(6))]);
     let slow = h
         .discord
         .send_interaction(share("job", "dlc-slow", None).build())

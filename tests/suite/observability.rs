@@ -239,11 +239,12 @@ async fn the_dashboard_alerts_and_docs_name_only_exported_metrics() {
     }
     assert_eq!(h.audit_row(&last).await["outcome"], "rate_limited");
 
-    // Shed: two slow shares hold both slots (share.max_in_flight = 2), a third is busy.
+    // Shed: two slow shares hold both slots (share.max_in_flight = 2), a third is busy. Slow
+    // enough that the third is handled while they wait, on a loaded machine too.
     let before = h.pai_dlc.arrivals();
     h.pai_dlc.script([
-        Behavior::Slow(Duration::from_secs(2)),
-        Behavior::Slow(Duration::from_secs(2)),
+        Behavior::Slow(Duration::from_secs(6)),
+        Behavior::Slow(Duration::from_secs(6)),
     ]);
     let slow = [
         h.discord

@@ -117,7 +117,9 @@ pub enum Probe {
     TamperedBody,
     /// No signature headers at all.
     MissingHeaders,
-    /// Signed correctly, but a body of 1.5 MiB.
+    /// Signed correctly, announcing a body of 1.5 MiB. Only the head is sent: a server that
+    /// refuses before reading (as it should) answers at once, whereas a client still writing
+    /// the body could see the connection reset before it reads that answer.
     Oversized,
     /// Signed correctly, an interaction type that does not exist.
     UnknownType,
@@ -145,6 +147,53 @@ fn signed_with(
         ("x-signature-ed25519", hex::encode(signature.to_bytes())),
         ("x-signature-timestamp", timestamp),
     ]
+}
+
+/// Sends only the head of a signed POST announcing `length` bytes of body, and returns the
+/// status of the answer that comes without the body.
+async fn head_only(endpoint: &str, headers: &[(&'static str, String)], length: usize) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = url::Url::parse(endpoint).expect("endpoint URL");
+    let addr = format!(
+        "{}:{}",
+        url.host_str().expect("host"),
+        url.port_or_known_default().expect("port")
+    );
+    let mut head = format!(
+        "POST {} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {length}\r\n",
+        url.path()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut stream = tokio::net::TcpStream::connect(&addr)
+        .await
+        .unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .expect("send the head");
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut chunk = [0u8; 1024];
+        while !answer.windows(2).any(|w| w == b"\r\n") {
+            let n = stream.read(&mut chunk).await.expect("read the answer");
+            assert!(n > 0, "connection closed without an answer");
+            answer.extend_from_slice(&chunk[..n]);
+        }
+    })
+    .await;
+    assert!(
+        read.is_ok(),
+        "no answer within 10 s to a head announcing {length} bytes"
+    );
+    let status_line = String::from_utf8_lossy(&answer);
+    status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP status line: {status_line:?}"))
 }
 
 /// POSTs a JSON body as Discord does; the status and the JSON answer (`null` if none).
@@ -708,7 +757,7 @@ impl DiscordServer {
                 let mut big = share;
                 big["padding"] = json!("x".repeat(1_536 * 1024));
                 let big = serde_json::to_vec(&big).expect("JSON");
-                (signed_headers(&big, 0), big)
+                return head_only(endpoint, &signed_headers(&big, 0), big.len()).await;
             }
         };
         post_signed(endpoint, headers, body).await.0
