@@ -209,8 +209,9 @@ async fn the_per_user_limit_holds_across_replicas_with_the_postgres_backend() {
 async fn beyond_max_in_flight_the_http_response_itself_says_busy() {
     let h = BotHarness::start_http("http_shed", &[("DLCSHARE_SHARE__MAX_IN_FLIGHT", "1")]).await;
     h.allow_role(ALLOWED_ROLE).await;
-    h.pai_dlc
-        .script([Behavior::Slow(Duration::from_millis(800))]);
+    // Slow enough that the second delivery is handled while the first waits, on a loaded
+    // machine too.
+    h.pai_dlc.script([Behavior::Slow(Duration::from_secs(6))]);
     let slow = share("dlc-slow").build();
     let slow_id = slow["id"].as_str().unwrap().to_owned();
     let (status, body) = h.deliver(slow).await;
