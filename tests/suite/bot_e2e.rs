@@ -263,11 +263,20 @@ async fn a_silent_database_fails_closed_and_does_not_hold_shutdown() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn beyond_max_in_flight_a_share_is_answered_busy_at_once_and_audited() {
-    let h = BotHarness::start("e2e_shed", &[("DLCSHARE_SHARE__MAX_IN_FLIGHT", "1")]).await;
+    let h = BotHarness::start(
+        "e2e_shed",
+        &[
+            ("DLCSHARE_SHARE__MAX_IN_FLIGHT", "1"),
+            // The slow GetToken holds the slot for all of its 3 s, not one attempt's.
+            ("DLCSHARE_ALIYUN__REQUEST_TIMEOUT", "10s"),
+            ("DLCSHARE_ALIYUN__DEADLINE", "12s"),
+        ],
+    )
+    .await;
     h.allow_role(ALLOWED_ROLE).await;
     // Slow enough that the second share is handled while the first waits, on a loaded
     // machine too.
-    h.pai_dlc.script([Behavior::Slow(Duration::from_secs(6))]);
+    h.pai_dlc.script([Behavior::Slow(Duration::from_secs(3))]);
     let slow = h
         .discord
         .send_interaction(share("job", "dlc-slow", None).build())

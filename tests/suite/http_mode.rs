@@ -207,11 +207,20 @@ async fn the_per_user_limit_holds_across_replicas_with_the_postgres_backend() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn beyond_max_in_flight_the_http_response_itself_says_busy() {
-    let h = BotHarness::start_http("http_shed", &[("DLCSHARE_SHARE__MAX_IN_FLIGHT", "1")]).await;
+    let h = BotHarness::start_http(
+        "http_shed",
+        &[
+            ("DLCSHARE_SHARE__MAX_IN_FLIGHT", "1"),
+            // The slow GetToken holds the slot for all of its 3 s, not one attempt's.
+            ("DLCSHARE_ALIYUN__REQUEST_TIMEOUT", "10s"),
+            ("DLCSHARE_ALIYUN__DEADLINE", "12s"),
+        ],
+    )
+    .await;
     h.allow_role(ALLOWED_ROLE).await;
     // Slow enough that the second delivery is handled while the first waits, on a loaded
     // machine too.
-    h.pai_dlc.script([Behavior::Slow(Duration::from_secs(6))]);
+    h.pai_dlc.script([Behavior::Slow(Duration::from_secs(3))]);
     let slow = share("dlc-slow").build();
     let slow_id = slow["id"].as_str().unwrap().to_owned();
     let (status, body) = h.deliver(slow).await;

@@ -200,6 +200,9 @@ async fn the_dashboard_alerts_and_docs_name_only_exported_metrics() {
         &[
             ("DLCSHARE_SHARE__MAX_IN_FLIGHT", "2"),
             ("DLCSHARE_DATABASE__STATEMENT_TIMEOUT", "2s"),
+            // A slow GetToken below holds its slot for all of its 3 s, not one attempt's.
+            ("DLCSHARE_ALIYUN__REQUEST_TIMEOUT", "10s"),
+            ("DLCSHARE_ALIYUN__DEADLINE", "12s"),
         ],
     )
     .await;
@@ -243,8 +246,8 @@ async fn the_dashboard_alerts_and_docs_name_only_exported_metrics() {
     // enough that the third is handled while they wait, on a loaded machine too.
     let before = h.pai_dlc.arrivals();
     h.pai_dlc.script([
-        Behavior::Slow(Duration::from_secs(6)),
-        Behavior::Slow(Duration::from_secs(6)),
+        Behavior::Slow(Duration::from_secs(3)),
+        Behavior::Slow(Duration::from_secs(3)),
     ]);
     let slow = [
         h.discord
