@@ -287,6 +287,8 @@ mod tests {
             user_name: user_name.into(),
             target_type: "job".into(),
             target_id: "dlc-abc".into(),
+            target_name: Some("train <@1>".into()),
+            workspace_id: Some("1001".into()),
             requested_expire_seconds: Some(5400),
             expire_seconds: Some(5400),
             outcome: "upstream_error".into(),
@@ -350,7 +352,7 @@ mod tests {
         assert_eq!(lines.next().unwrap(), AUDIT_COLUMNS.join(","));
         assert_eq!(
             lines.next().unwrap(),
-            "1234,2023-11-14T22:13:20.000000Z,42,43,7,\"Doe, \"\"JD\"\"\",job,dlc-abc,5400,5400,\
+            "1234,2023-11-14T22:13:20.000000Z,42,43,7,\"Doe, \"\"JD\"\"\",job,dlc-abc,train <@1>,1001,5400,5400,\
              upstream_error,Throttling,RID-1,250,,'=1+1,,"
         );
         assert_eq!(lines.next(), None);

@@ -444,6 +444,7 @@ mod tests {
                 policy: policy("1d", "3d"),
                 admin_roles: vec![ADMIN_ROLE],
                 approval_timeout: std::time::Duration::from_secs(3_600),
+                targets: crate::share::TargetRule::look_up_any(),
             }),
             limits: FakeLimiter::default(),
         }

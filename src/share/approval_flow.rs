@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use super::RoleId;
 use super::ShareService;
+use super::TargetLookup;
 use super::approval::{
     Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, Card, ClickRefusal,
     Clicker, DecisionNotice, RequesterReply, Transition, may_act,
@@ -68,8 +69,8 @@ impl ClickOutcome {
     }
 }
 
-impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
-    ShareService<A, G, I, L>
+impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter, T: TargetLookup>
+    ShareService<A, G, I, L, T>
 {
     /// One click on `share-approve:`, `share-deny:` or `share-claim:`; recorded in
     /// `approval_events` whatever it ends in. `members` tells the requester's roles now when
@@ -208,6 +209,9 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
             requested_expire_seconds: Some(approval.expiry.as_secs().into()),
             expire_seconds: Some(approval.expiry.as_secs().into()),
             reason: approval.reason.clone(),
+            // Written with the row when the request was made; a claim only completes it.
+            target_name: None,
+            workspace_id: None,
         };
         issue_begun(
             Some(&self.audit),
@@ -219,6 +223,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
                 target_id: approval.target_id.clone(),
                 expiry: approval.expiry,
                 started: Instant::now(),
+                details: None,
             },
         )
         .await
@@ -268,7 +273,9 @@ mod tests {
     use secrecy::ExposeSecret;
 
     use super::*;
-    use crate::share::fakes::{FakeAudit, FakeClock, FakeGuilds, FakeIssuer, FakeMembers};
+    use crate::share::fakes::{
+        FakeAudit, FakeClock, FakeGuilds, FakeIssuer, FakeLookup, FakeMembers,
+    };
     use crate::share::ports::{Actor, AuditOutcome, GuildSettings};
     use crate::share::{
         AdminPermissions, AllowedRole, ApprovalStatus, ChannelId, ChannelPlace, Expiry, GuildId,
@@ -285,12 +292,12 @@ mod tests {
 
     /// The service, and the members Discord would report (the requester holds `MEMBER_ROLE`).
     struct Service {
-        share: ShareService<FakeAudit, FakeGuilds, FakeIssuer, Arc<RateLimits>>,
+        share: ShareService<FakeAudit, FakeGuilds, FakeIssuer, Arc<RateLimits>, FakeLookup>,
         members: FakeMembers,
     }
 
     impl std::ops::Deref for Service {
-        type Target = ShareService<FakeAudit, FakeGuilds, FakeIssuer, Arc<RateLimits>>;
+        type Target = ShareService<FakeAudit, FakeGuilds, FakeIssuer, Arc<RateLimits>, FakeLookup>;
 
         fn deref(&self) -> &Self::Target {
             &self.share
@@ -324,6 +331,7 @@ mod tests {
             audit,
             guilds,
             issuer: FakeIssuer::token("tok-approved"),
+            lookup: FakeLookup::with("dlc1", "train **fast**", "1001"),
             limits: Arc::new(RateLimits::new(spec, spec)),
             links: LinkTemplates {
                 job: template.clone(),
@@ -334,6 +342,7 @@ mod tests {
                 policy: GuildPolicy::new(exp("1d"), exp("7d")).unwrap(),
                 admin_roles: vec![],
                 approval_timeout: std::time::Duration::from_secs(3_600),
+                targets: crate::share::TargetRule::look_up_any(),
             }),
             clock: Arc::new(FakeClock::at(NOW)),
         };
@@ -427,6 +436,33 @@ mod tests {
         let report = svc.share(request("i3", "8d")).await;
         assert_eq!(report.outcome.label(), "invalid_input");
         assert_eq!(svc.audit.approvals.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_request_is_looked_up_before_it_waits_for_approval() {
+        let svc = service();
+        pending(&svc, "i1").await;
+        let row = svc.audit.row("i1").unwrap();
+        assert_eq!(row.attempt.target_name.as_deref(), Some("train **fast**"));
+        assert_eq!(row.attempt.workspace_id.as_deref(), Some("1001"));
+        // A target that does not exist never reaches an approver.
+        let report = svc
+            .share(ShareRequest {
+                raw_id: "dlc-missing".into(),
+                ..request("i2", "2d")
+            })
+            .await;
+        assert_eq!(report.outcome.label(), "invalid_input");
+        assert_eq!(
+            outcome_of(&svc, "i2"),
+            (AuditOutcome::InvalidInput, Some("target_not_found".into()))
+        );
+        assert_eq!(
+            svc.audit.approvals.lock().unwrap().len(),
+            1,
+            "no second card"
+        );
+        assert_eq!(svc.issuer.calls.load(Ordering::SeqCst), 0);
     }
 
     #[tokio::test]

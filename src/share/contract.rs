@@ -165,6 +165,9 @@ fn attempt(id: &str) -> AuditAttempt {
         requested_expire_seconds: Some(172_800),
         expire_seconds: None,
         reason: Some("weekend".into()),
+        // A hostile name is data: stored as it came.
+        target_name: Some("**train** <@&1> \u{202e}".into()),
+        workspace_id: Some("1001".into()),
     }
 }
 
@@ -208,6 +211,15 @@ pub async fn audit_contract(store: &impl AuditLog) {
     assert_eq!(
         store.begin(&attempt("c2")).await.unwrap(),
         AuditBegin::Replayed
+    );
+    let outside = completion(
+        AuditOutcome::DeniedWorkspace,
+        Some(ErrorCode::WorkspaceNotAllowed),
+    );
+    assert_eq!(
+        store.record(&attempt("c3"), &outside).await.unwrap(),
+        AuditBegin::Started,
+        "denied_workspace is an outcome the log accepts"
     );
 }
 

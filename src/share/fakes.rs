@@ -16,9 +16,9 @@ use super::ports::{
 };
 use super::{
     AllowedRole, Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, Card,
-    ChannelId, DecisionNotice, ErrorCode, Expiry, GuildId, NewApproval, Opened, PolicyError,
-    PolicySettings, RateDecision, Remaining, RequesterReply, RoleId, TargetId, TargetType,
-    Transition, UserId,
+    ChannelId, DecisionNotice, ErrorCode, Expiry, GuildId, LookupError, NewApproval, Opened,
+    PolicyError, PolicySettings, RateDecision, Remaining, RequesterReply, RoleId, TargetDetails,
+    TargetId, TargetLookup, TargetType, Transition, UserId, WorkspaceId,
 };
 
 /// One stored audit row: what `begin`/`record` wrote and what `complete` added.
@@ -504,6 +504,51 @@ impl TokenIssuer for FakeIssuer {
 
     fn region(&self) -> &str {
         "cn-test"
+    }
+}
+
+/// GetJob / GetTensorboard over a catalogue a test fills: an id not in it is not found, unless
+/// the test scripts a failure. Counts calls.
+#[derive(Debug, Default)]
+pub struct FakeLookup {
+    pub catalogue: Mutex<BTreeMap<String, TargetDetails>>,
+    pub failure: Mutex<Option<IssueFailure>>,
+    pub calls: AtomicUsize,
+}
+
+impl FakeLookup {
+    /// A catalogue with one target in `workspace`.
+    pub fn with(id: &str, name: &str, workspace: &str) -> Self {
+        let lookup = FakeLookup::default();
+        lookup.add(id, name, workspace);
+        lookup
+    }
+
+    pub fn add(&self, id: &str, name: &str, workspace: &str) {
+        let workspace = WorkspaceId::parse(workspace).expect("a workspace id");
+        self.catalogue.lock().unwrap().insert(
+            id.to_owned(),
+            TargetDetails::new(name, "Running", workspace, Some("Research")),
+        );
+    }
+}
+
+impl TargetLookup for FakeLookup {
+    async fn look_up(
+        &self,
+        _target_type: TargetType,
+        target_id: &TargetId,
+    ) -> Result<TargetDetails, LookupError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if let Some(failure) = self.failure.lock().unwrap().clone() {
+            return Err(LookupError::Failed(failure));
+        }
+        self.catalogue
+            .lock()
+            .unwrap()
+            .get(target_id.as_str())
+            .cloned()
+            .ok_or(LookupError::NotFound)
     }
 }
 

@@ -79,6 +79,8 @@ mod tests {
             requested_expire_seconds: Some(7_200),
             expire_seconds: Some(3_600),
             reason: Some("review".into()),
+            target_name: None,
+            workspace_id: None,
         }
     }
 

@@ -29,6 +29,8 @@ pub enum AuditOutcome {
     Issued,
     DeniedRole,
     DeniedChannel,
+    /// The target's workspace is outside the workspace rule.
+    DeniedWorkspace,
     InvalidInput,
     RateLimited,
     UpstreamError,
@@ -39,10 +41,11 @@ pub enum AuditOutcome {
 }
 
 impl AuditOutcome {
-    pub const ALL: [AuditOutcome; 10] = [
+    pub const ALL: [AuditOutcome; 11] = [
         AuditOutcome::Issued,
         AuditOutcome::DeniedRole,
         AuditOutcome::DeniedChannel,
+        AuditOutcome::DeniedWorkspace,
         AuditOutcome::InvalidInput,
         AuditOutcome::RateLimited,
         AuditOutcome::UpstreamError,
@@ -57,6 +60,7 @@ impl AuditOutcome {
             AuditOutcome::Issued => "issued",
             AuditOutcome::DeniedRole => "denied_role",
             AuditOutcome::DeniedChannel => "denied_channel",
+            AuditOutcome::DeniedWorkspace => "denied_workspace",
             AuditOutcome::InvalidInput => "invalid_input",
             AuditOutcome::RateLimited => "rate_limited",
             AuditOutcome::UpstreamError => "upstream_error",
@@ -86,6 +90,11 @@ pub struct AuditAttempt {
     pub expire_seconds: Option<i64>,
     /// The member's reason, as typed, cut and storable.
     pub reason: Option<String>,
+    /// The target's display name from the look-up, cut and storable; `None` when nothing was
+    /// looked up or the look-up failed.
+    pub target_name: Option<String>,
+    /// The target's workspace from the look-up: what an approval's claim re-checks.
+    pub workspace_id: Option<String>,
 }
 
 /// How an attempt ended: the rest of the audit row.

@@ -162,8 +162,9 @@ impl PgStore {
         let query = sqlx::query(
             "INSERT INTO audit_log (interaction_id, guild_id, channel_id, user_id, user_name, \
              target_type, target_id, requested_expire_seconds, expire_seconds, reason, \
-             outcome, latency_ms, completed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending_approval', 0, now()) \
+             target_name, workspace_id, outcome, latency_ms, completed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+             'pending_approval', 0, now()) \
              ON CONFLICT (interaction_id) DO NOTHING",
         );
         let inserted = bind_attempt(query, a)
