@@ -12,3 +12,9 @@ ALTER TABLE audit_log ADD CONSTRAINT audit_log_outcome_check CHECK (outcome IN (
     'pending', 'issued', 'denied_role', 'denied_channel', 'denied_workspace', 'invalid_input',
     'rate_limited', 'upstream_error', 'internal_error',
     'pending_approval', 'denied_approval', 'approval_expired'));
+
+-- What the look-up found when the request was made: the card shows the name, and approving or
+-- claiming re-checks the workspace against the rule in force then.
+ALTER TABLE approvals
+    ADD COLUMN target_name  TEXT,
+    ADD COLUMN workspace_id TEXT;

@@ -184,7 +184,7 @@ fn audit_line(lang: Lang, r: &AuditEntry) -> String {
         when = timestamps(lang, r.created_at.timestamp()),
         user = format!("<@{}>", escape(&r.user_id)),
         target = target,
-        id = code(&shorten(&r.target_id, ECHO_MAX_CHARS))
+        id = replies::target_with_name(&r.target_id, r.target_name.as_deref())
     );
     replies::attempt(
         lang,
@@ -654,6 +654,7 @@ mod tests {
             user_id: "42".into(),
             target_type: "job".into(),
             target_id: format!("dlc\u{202e}{}", "y".repeat(500)),
+            target_name: Some(format!("<@&1> **{}**", "n".repeat(5_000))),
             expire_seconds: Some(5_400),
             outcome: "invalid_input".into(),
             error_code: Some("invalid_id".into()),

@@ -516,6 +516,19 @@ fn render(lang: Lang, outcome: &ShareOutcome) -> EditInteractionResponse {
     }
 }
 
+/// A target as audit lines show it: the id as inline code, then the looked-up name in
+/// parentheses when there is one. Both are someone else's text: cut, and escaped or coded.
+pub fn target_with_name(id: &str, name: Option<&str>) -> String {
+    let id = code(&shorten(id, crate::safe_text::ECHO_MAX_CHARS));
+    match name {
+        Some(name) => format!(
+            "{id} ({})",
+            escape(&shorten(name, crate::share::TARGET_NAME_MAX_CHARS))
+        ),
+        None => id,
+    }
+}
+
 /// Workspace ids as inline code, cut to a readable number.
 pub fn workspace_list(lang: Lang, workspaces: &[WorkspaceId]) -> String {
     const SHOWN: usize = 20;

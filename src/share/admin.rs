@@ -1069,6 +1069,7 @@ mod tests {
             user_id: user.into(),
             target_type: "job".into(),
             target_id: "dlc1".into(),
+            target_name: None,
             expire_seconds: Some(60),
             outcome: "issued".into(),
             error_code: None,

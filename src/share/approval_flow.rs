@@ -14,7 +14,7 @@ use super::approval::{
     Clicker, DecisionNotice, RequesterReply, Transition, may_act,
 };
 use super::flow::{Grant, issue_begun};
-use super::guardrails::{NoLongerAllowed, recheck};
+use super::guardrails::{NoLongerAllowed, recheck, recheck_workspace};
 use super::outcome::ShareReport;
 use super::ports::{
     AuditAttempt, AuditLog, GuildDirectory, Limiter, MemberRoles, StorageError, TokenIssuer,
@@ -136,8 +136,11 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter,
             };
             let policy = self.operator.effective_policy(&settings.policy);
             let served = self.operator.serves(approval.guild);
-            if let Err(why) = recheck(served, &settings, policy, roles.as_deref(), approval.expiry)
-            {
+            let rechecked = recheck(served, &settings, policy, roles.as_deref(), approval.expiry)
+                .and_then(|()| {
+                    recheck_workspace(&self.operator.targets, approval.workspace_id.as_deref())
+                });
+            if let Err(why) = rechecked {
                 let from = match action {
                     ApprovalAction::Claim => ApprovalStatus::Approved,
                     _ => ApprovalStatus::Pending,
@@ -280,7 +283,7 @@ mod tests {
     use crate::share::{
         AdminPermissions, AllowedRole, ApprovalStatus, ChannelId, ChannelPlace, Expiry, GuildId,
         GuildPolicy, GuildScope, LinkTemplate, LinkTemplates, Operator, RateLimits, RateSpec,
-        RoleId, ShareOutcome, ShareRequest, TargetType, UserId,
+        RoleId, ShareOutcome, ShareRequest, TargetRule, TargetType, UserId, WorkspaceId,
     };
 
     const GUILD: GuildId = GuildId(10);
@@ -707,7 +710,7 @@ mod tests {
     /// outcome and code a `/share` refused for the same reason gets, and issue nothing.
     #[tokio::test]
     async fn approval_and_claim_recheck_what_changed_since_the_request() {
-        type Change = fn(&Service);
+        type Change = fn(&mut Service);
         let role_taken: Change = |svc| svc.members.set(GUILD, UserId(REQUESTER), &[]);
         let left_the_guild: Change = |svc| {
             svc.members.roles.lock().unwrap().clear();
@@ -741,7 +744,17 @@ mod tests {
                 .policy
                 .approvals_channel = None;
         };
-        let cases: [(&str, Change, AuditOutcome, &str); 5] = [
+        // The operator narrowed `aliyun.workspaces` (a restart) away from the workspace the
+        // target was found in when the request was made.
+        let workspace_narrowed: Change = |svc| {
+            let mut operator = (*svc.share.operator).clone();
+            operator.targets = TargetRule {
+                lookup: true,
+                workspaces: vec![WorkspaceId::parse("2002").unwrap()],
+            };
+            svc.share.operator = Arc::new(operator);
+        };
+        let cases: [(&str, Change, AuditOutcome, &str); 6] = [
             (
                 "role taken",
                 role_taken,
@@ -772,10 +785,16 @@ mod tests {
                 AuditOutcome::InvalidInput,
                 "expiry_above_role_max",
             ),
+            (
+                "workspace rule narrowed",
+                workspace_narrowed,
+                AuditOutcome::DeniedWorkspace,
+                "workspace_not_allowed",
+            ),
         ];
         for (what, change, outcome, code) in cases {
             for stage in [ApprovalAction::Approve, ApprovalAction::Claim] {
-                let svc = service();
+                let mut svc = service();
                 let id = pending(&svc, "i1").await;
                 if stage == ApprovalAction::Claim {
                     let approved = svc
@@ -786,7 +805,7 @@ mod tests {
                         "{what}: {approved:?}"
                     );
                 }
-                change(&svc);
+                change(&mut svc);
                 // The claim comes from the requester's DM: no roles in the click, so Discord is
                 // asked (a claim in the guild carries the member's roles; tested below).
                 let clicker = match stage {

@@ -234,6 +234,9 @@ async fn open(store: &impl ApprovalStore, id: &str) -> ApprovalId {
             assert_eq!(a.status, ApprovalStatus::Pending);
             assert_eq!(a.requester, UserId(REQUESTER));
             assert_eq!(a.expiry, exp("2d"));
+            // What the look-up found comes back with the approval, for its card and re-checks.
+            assert_eq!(a.target_name, attempt(id).target_name);
+            assert_eq!(a.workspace_id.as_deref(), Some("1001"));
             a.id
         }
         Opened::Replayed => panic!("{id} opened twice"),
@@ -252,6 +255,8 @@ fn status(t: &Transition) -> Option<ApprovalStatus> {
 pub async fn approvals_contract(store: &(impl AuditLog + ApprovalStore)) {
     let approver = Actor::new(APPROVER.to_string(), "approver");
     let id = open(store, "a1").await;
+    let read = store.approval(id).await.unwrap().expect("the approval");
+    assert_eq!(read.workspace_id.as_deref(), Some("1001"), "read back");
     let new = NewApproval {
         target_id: TargetId::parse("dlc-1").unwrap(),
         expiry: exp("2d"),

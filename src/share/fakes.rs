@@ -165,6 +165,8 @@ impl ApprovalStore for FakeAudit {
             decided_by: None,
             expires_at: *self.now.lock().unwrap()
                 + chrono::Duration::from_std(new.timeout).unwrap(),
+            target_name: attempt.target_name.clone(),
+            workspace_id: attempt.workspace_id.clone(),
         };
         approvals.insert(id, approval.clone());
         Ok(Opened::Started(approval))

@@ -1597,6 +1597,7 @@ mod tests {
                 user_id: "40".into(),
                 target_type: TargetType::Job,
                 target_id: "dlc1".into(),
+                target_name: Some("train".into()),
                 expire_seconds: Some(7_200),
                 outcome: AuditOutcome::Issued,
                 error_code: None,

@@ -302,6 +302,8 @@ pub struct AuditEntry {
     pub user_id: String,
     pub target_type: String,
     pub target_id: String,
+    /// The target's display name from the look-up: untrusted text, escaped by renderers.
+    pub target_name: Option<String>,
     pub expire_seconds: Option<i64>,
     pub outcome: String,
     pub error_code: Option<String>,

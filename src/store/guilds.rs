@@ -644,6 +644,7 @@ impl SettingsStore for PgStore {
                 user_id: r.user_id,
                 target_type: r.target_type,
                 target_id: r.target_id,
+                target_name: r.target_name,
                 expire_seconds: r.expire_seconds,
                 outcome: r.outcome,
                 error_code: r.error_code,

@@ -76,6 +76,15 @@ async fn a_found_job_is_shared_with_its_escaped_name_and_recorded_with_it() {
         "stored as data: {stored}"
     );
     assert_eq!(row["workspace_id"], "ws-nlp");
+
+    // The admins' audit listing shows the names too, escaped.
+    let audit = CommandInteraction::admin(None, "audit")
+        .permissions(support::discord::MANAGE_GUILD)
+        .user(1_180_000_000_000_000_900, "admin");
+    let listing = h.ask(audit.build()).await.1.final_content();
+    has(&listing, "`dlc-vision-resnet` (resnet50 baseline)");
+    has(&listing, "\\*\\*\\@everyone\\*\\*");
+    assert!(!listing.contains("<@123456789012345678>"), "{listing}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
