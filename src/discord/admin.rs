@@ -9,7 +9,7 @@ use crate::safe_text::{ECHO_MAX_CHARS, shorten, visible};
 use crate::share::ports::{AuditEntry, RoleChange};
 use crate::share::{
     AdminOutcome, AdminRefusal, ChannelDecision, Denial, Expiry, ExpiryVerdict, Explanation,
-    PolicyError, PolicySetting, PolicyView, Refusal, TargetType, UserId,
+    PolicyError, PolicySetting, PolicyView, Refusal, TargetRule, TargetType, UserId,
 };
 
 /// Discord messages stop at 2,000 characters; the audit listing stops a little before.
@@ -221,6 +221,21 @@ fn refusal_text(lang: Lang, refusal: &AdminRefusal) -> String {
 }
 
 /// Every guild setting, each saying whether it is this server's own or the default.
+/// Which workspaces links can come from: the operator's rule, as `policy show` states it.
+fn workspaces_line(lang: Lang, rule: &TargetRule) -> String {
+    if !rule.lookup {
+        tr!(lang, "policy-lookup-off")
+    } else if rule.workspaces.is_empty() {
+        tr!(lang, "policy-workspaces-any")
+    } else {
+        tr!(
+            lang,
+            "policy-workspaces-only",
+            workspaces = replies::workspace_list(lang, &rule.workspaces)
+        )
+    }
+}
+
 fn policy_lines(lang: Lang, view: &PolicyView) -> String {
     let exp = |e: Expiry| replies::expiry(lang, e);
     let source = |own: bool| {
@@ -291,6 +306,7 @@ fn policy_lines(lang: Lang, view: &PolicyView) -> String {
                 |r| tr!(lang, "policy-approver-role", role = format!("<@&{r}>")),
             ),
         ),
+        workspaces_line(lang, &view.targets),
         tr!(
             lang,
             "policy-defaults",
@@ -523,14 +539,30 @@ mod tests {
                 ..PolicySettings::default()
             },
             configured: GuildPolicy::new(exp("1d"), exp("7d")).unwrap(),
+            targets: TargetRule {
+                lookup: true,
+                workspaces: vec![crate::share::WorkspaceId::parse("ws-vision").unwrap()],
+            },
         };
-        let shown = render(Lang::En, &AdminOutcome::Policy(view), None);
+        let shown = render(Lang::En, &AdminOutcome::Policy(view.clone()), None);
         for expected in [
             "`default_expiry`: **1h** (set here)",
             "`max_expiry`: **7d** (the bot's default)",
             "`require_reason`: **yes**",
             "`audit_channel`: <#9>",
+            "Workspaces: only `ws-vision`",
         ] {
+            assert!(shown.contains(expected), "{expected} in {shown}");
+        }
+        for (targets, expected) in [
+            (TargetRule::look_up_any(), "Workspaces: any"),
+            (TargetRule::default(), "not looked up"),
+        ] {
+            let view = PolicyView {
+                targets,
+                ..view.clone()
+            };
+            let shown = render(Lang::En, &AdminOutcome::Policy(view), None);
             assert!(shown.contains(expected), "{expected} in {shown}");
         }
     }

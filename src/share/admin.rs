@@ -13,7 +13,7 @@ use super::ports::{
 use super::{
     AdminPermissions, AllowedRole, ChannelId, ChannelPlace, Expiry, ExpiryError, GuildId,
     GuildPolicy, Operator, PolicyChange, PolicyError, PolicySetting, PolicySettings, RoleId,
-    UserId, is_admin,
+    TargetRule, UserId, is_admin,
 };
 
 /// Most rows `/share-admin audit` lists, whatever was asked.
@@ -108,6 +108,9 @@ pub struct PolicyView {
     pub effective: GuildPolicy,
     pub stored: PolicySettings,
     pub configured: GuildPolicy,
+    /// The operator's target rule (`aliyun.lookup`, `aliyun.workspaces`), shown beside the
+    /// policy so admins see which workspaces links can come from.
+    pub targets: TargetRule,
 }
 
 /// Every way an admin command ends.
@@ -376,6 +379,7 @@ impl<S: SettingsStore + GuildDirectory, L: Limiter> AdminService<S, L> {
             effective: self.operator.effective_policy(&stored),
             stored,
             configured: self.operator.policy,
+            targets: self.operator.targets.clone(),
         }
     }
 
