@@ -9,7 +9,7 @@ use crate::safe_text::{ECHO_MAX_CHARS, shorten, visible};
 use crate::share::ports::{AuditEntry, RoleChange};
 use crate::share::{
     AdminOutcome, AdminRefusal, ChannelDecision, Denial, Expiry, ExpiryVerdict, Explanation,
-    PolicyError, PolicySetting, PolicyView, Refusal, TargetRule, TargetType, UserId,
+    PolicyError, PolicySetting, PolicyView, Refusal, TargetType, UserId, WorkspaceRule,
 };
 
 /// Discord messages stop at 2,000 characters; the audit listing stops a little before.
@@ -127,6 +127,61 @@ pub fn render(lang: Lang, outcome: &AdminOutcome, role_name: Option<&str>) -> St
             }
             sentences(lang, &reply)
         }
+        AdminOutcome::WorkspaceAdded {
+            workspace,
+            changed: true,
+        } => tr!(
+            lang,
+            "workspace-added",
+            workspace = code(workspace.as_str())
+        ),
+        AdminOutcome::WorkspaceAdded {
+            workspace,
+            changed: false,
+        } => tr!(
+            lang,
+            "workspace-already-listed",
+            workspace = code(workspace.as_str())
+        ),
+        AdminOutcome::WorkspaceRemoved {
+            workspace,
+            changed,
+            none_left,
+        } => {
+            let workspace = code(workspace.as_str());
+            let mut reply = vec![if *changed {
+                tr!(lang, "workspace-removed", workspace = workspace)
+            } else {
+                tr!(lang, "workspace-not-listed", workspace = workspace)
+            }];
+            if *none_left {
+                reply.push(tr!(lang, "workspaces-none-left"));
+            }
+            reply.join("\n")
+        }
+        AdminOutcome::Workspaces { listed, rule } => {
+            let listed = if listed.is_empty() {
+                tr!(lang, "workspaces-empty")
+            } else {
+                tr!(
+                    lang,
+                    "workspaces-list",
+                    workspaces = replies::workspace_list(lang, listed)
+                )
+            };
+            let in_force = match rule {
+                WorkspaceRule::Any => tr!(lang, "workspaces-rule-any"),
+                WorkspaceRule::Only(allowed) if allowed.is_empty() => {
+                    tr!(lang, "workspaces-rule-none")
+                }
+                WorkspaceRule::Only(allowed) => tr!(
+                    lang,
+                    "workspaces-rule-only",
+                    workspaces = replies::workspace_list(lang, allowed)
+                ),
+            };
+            format!("{listed}\n{in_force}")
+        }
         AdminOutcome::Channels(channels) if channels.is_empty() => tr!(lang, "channels-empty"),
         AdminOutcome::Channels(channels) => tr!(
             lang,
@@ -217,22 +272,33 @@ fn refusal_text(lang: Lang, refusal: &AdminRefusal) -> String {
             setting = code(&shorten(setting, ECHO_MAX_CHARS))
         ),
         AdminRefusal::NotAMember => tr!(lang, "refusal-not-a-member"),
+        AdminRefusal::Workspace { raw, .. } => tr!(
+            lang,
+            "refusal-workspace-id",
+            workspace = code(&shorten(raw, ECHO_MAX_CHARS))
+        ),
+        AdminRefusal::WorkspaceOutside { workspace, allowed } => tr!(
+            lang,
+            "refusal-workspace-outside",
+            workspace = code(workspace.as_str()),
+            workspaces = replies::workspace_list(lang, allowed)
+        ),
+        AdminRefusal::LookupOff => tr!(lang, "refusal-lookup-off"),
     }
 }
 
 /// Every guild setting, each saying whether it is this server's own or the default.
-/// Which workspaces links can come from: the operator's rule, as `policy show` states it.
-fn workspaces_line(lang: Lang, rule: &TargetRule) -> String {
-    if !rule.lookup {
-        tr!(lang, "policy-lookup-off")
-    } else if rule.workspaces.is_empty() {
-        tr!(lang, "policy-workspaces-any")
-    } else {
-        tr!(
+/// Which workspaces links can come from, as `policy show` states it.
+fn workspaces_line(lang: Lang, view: &PolicyView) -> String {
+    match &view.workspaces {
+        _ if !view.lookup => tr!(lang, "policy-lookup-off"),
+        WorkspaceRule::Any => tr!(lang, "policy-workspaces-any"),
+        WorkspaceRule::Only(allowed) if allowed.is_empty() => tr!(lang, "workspaces-rule-none"),
+        WorkspaceRule::Only(allowed) => tr!(
             lang,
             "policy-workspaces-only",
-            workspaces = replies::workspace_list(lang, &rule.workspaces)
-        )
+            workspaces = replies::workspace_list(lang, allowed)
+        ),
     }
 }
 
@@ -306,7 +372,7 @@ fn policy_lines(lang: Lang, view: &PolicyView) -> String {
                 |r| tr!(lang, "policy-approver-role", role = format!("<@&{r}>")),
             ),
         ),
-        workspaces_line(lang, &view.targets),
+        workspaces_line(lang, view),
         tr!(
             lang,
             "policy-defaults",
@@ -539,10 +605,10 @@ mod tests {
                 ..PolicySettings::default()
             },
             configured: GuildPolicy::new(exp("1d"), exp("7d")).unwrap(),
-            targets: TargetRule {
-                lookup: true,
-                workspaces: vec![crate::share::WorkspaceId::parse("ws-vision").unwrap()],
-            },
+            lookup: true,
+            workspaces: WorkspaceRule::Only(vec![
+                crate::share::WorkspaceId::parse("ws-vision").unwrap(),
+            ]),
         };
         let shown = render(Lang::En, &AdminOutcome::Policy(view.clone()), None);
         for expected in [
@@ -554,17 +620,47 @@ mod tests {
         ] {
             assert!(shown.contains(expected), "{expected} in {shown}");
         }
-        for (targets, expected) in [
-            (TargetRule::look_up_any(), "Workspaces: any"),
-            (TargetRule::default(), "not looked up"),
+        for (lookup, workspaces, expected) in [
+            (true, WorkspaceRule::Any, "Workspaces: any"),
+            (true, WorkspaceRule::Only(vec![]), "nothing can be shared"),
+            (false, WorkspaceRule::Any, "not looked up"),
         ] {
             let view = PolicyView {
-                targets,
+                lookup,
+                workspaces,
                 ..view.clone()
             };
             let shown = render(Lang::En, &AdminOutcome::Policy(view), None);
             assert!(shown.contains(expected), "{expected} in {shown}");
         }
+    }
+
+    #[test]
+    fn workspace_rules_and_refusals_name_the_workspaces() {
+        let ws = |w: &str| crate::share::WorkspaceId::parse(w).unwrap();
+        let none = render(
+            Lang::En,
+            &AdminOutcome::Workspaces {
+                listed: vec![ws("ws-a")],
+                rule: WorkspaceRule::Only(vec![]),
+            },
+            None,
+        );
+        assert!(none.contains("This server lists: `ws-a`"), "{none}");
+        assert!(none.contains("nothing can be shared"), "{none}");
+        let outside = render(
+            Lang::En,
+            &AdminOutcome::Refused(AdminRefusal::WorkspaceOutside {
+                workspace: ws("ws-c"),
+                allowed: vec![ws("ws-a"), ws("ws-b")],
+            }),
+            None,
+        );
+        assert!(outside.contains("Nothing was changed"), "{outside}");
+        assert!(
+            outside.contains("`ws-c`") && outside.contains("`ws-a`, `ws-b`"),
+            "{outside}"
+        );
     }
 
     #[test]

@@ -138,7 +138,13 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter,
             let served = self.operator.serves(approval.guild);
             let rechecked = recheck(served, &settings, policy, roles.as_deref(), approval.expiry)
                 .and_then(|()| {
-                    recheck_workspace(&self.operator.targets, approval.workspace_id.as_deref())
+                    recheck_workspace(
+                        &self
+                            .operator
+                            .targets
+                            .for_guild(&settings.allowed_workspaces),
+                        approval.workspace_id.as_deref(),
+                    )
                 });
             if let Err(why) = rechecked {
                 let from = match action {
@@ -754,7 +760,17 @@ mod tests {
             };
             svc.share.operator = Arc::new(operator);
         };
-        let cases: [(&str, Change, AuditOutcome, &str); 6] = [
+        // The guild's admins listed a workspace other than the target's.
+        let guild_narrowed: Change = |svc| {
+            svc.guilds
+                .settings
+                .lock()
+                .unwrap()
+                .get_mut(&GUILD)
+                .unwrap()
+                .allowed_workspaces = vec![WorkspaceId::parse("2002").unwrap()];
+        };
+        let cases: [(&str, Change, AuditOutcome, &str); 7] = [
             (
                 "role taken",
                 role_taken,
@@ -788,6 +804,12 @@ mod tests {
             (
                 "workspace rule narrowed",
                 workspace_narrowed,
+                AuditOutcome::DeniedWorkspace,
+                "workspace_not_allowed",
+            ),
+            (
+                "guild's workspaces changed",
+                guild_narrowed,
                 AuditOutcome::DeniedWorkspace,
                 "workspace_not_allowed",
             ),

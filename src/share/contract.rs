@@ -14,7 +14,7 @@ use super::ports::{
 use super::{
     AllowedRole, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, Card, ChannelId,
     ErrorCode, Expiry, GuildId, NewApproval, Opened, PolicyError, PolicySettings, RequesterReply,
-    RoleId, TargetId, TargetType, Transition, UserId,
+    RoleId, TargetId, TargetType, Transition, UserId, WorkspaceId,
 };
 
 const GUILD: GuildId = GuildId(100);
@@ -112,6 +112,33 @@ pub async fn settings_contract(store: &(impl SettingsStore + GuildDirectory)) {
     );
     assert_eq!(store.allowed_channels(GUILD).await.unwrap(), [ChannelId(8)]);
 
+    let ws = |w: &str| WorkspaceId::parse(w).unwrap();
+    assert_eq!(store.allowed_workspaces(GUILD).await.unwrap(), []);
+    for (workspace, new) in [("ws-a", true), ("ws-b", true), ("ws-a", false)] {
+        assert_eq!(
+            store
+                .add_allowed_workspace(GUILD, &ws(workspace), &admin())
+                .await
+                .unwrap(),
+            new,
+            "{workspace}"
+        );
+    }
+    assert!(
+        store
+            .remove_allowed_workspace(GUILD, &ws("ws-a"), &admin())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .remove_allowed_workspace(GUILD, &ws("ws-a"), &admin())
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.allowed_workspaces(GUILD).await.unwrap(), [ws("ws-b")]);
+    assert_eq!(store.allowed_workspaces(OTHER_GUILD).await.unwrap(), []);
+
     assert_eq!(
         store.policy(GUILD).await.unwrap(),
         PolicySettings::default()
@@ -146,6 +173,10 @@ pub async fn settings_contract(store: &(impl SettingsStore + GuildDirectory)) {
     let read = store.settings(GUILD).await.unwrap();
     assert_eq!(read.allowed_roles, [capped(Some("2h"))]);
     assert_eq!(read.allowed_channels, [ChannelId(8)]);
+    assert_eq!(
+        read.allowed_workspaces,
+        [WorkspaceId::parse("ws-b").unwrap()]
+    );
     assert_eq!(read.policy, set);
     assert_eq!(
         store.settings(OTHER_GUILD).await.unwrap(),

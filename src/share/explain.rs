@@ -119,6 +119,7 @@ mod tests {
                 },
             ],
             allowed_channels: vec![ROOM],
+            allowed_workspaces: vec![],
             policy: PolicySettings {
                 require_reason: true,
                 ..PolicySettings::default()

@@ -713,6 +713,49 @@ impl SettingsStore for FakeSettings {
         Ok(self.get(guild).allowed_channels)
     }
 
+    async fn add_allowed_workspace(
+        &self,
+        guild: GuildId,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+    ) -> Result<bool, StorageError> {
+        failing(&self.fail)?;
+        let added = self.edit(guild, |g| {
+            let new = !g.allowed_workspaces.contains(workspace);
+            if new {
+                g.allowed_workspaces.push(workspace.clone());
+            }
+            new
+        });
+        if added {
+            self.record(guild, actor, format!("workspace_add {workspace}"));
+        }
+        Ok(added)
+    }
+
+    async fn remove_allowed_workspace(
+        &self,
+        guild: GuildId,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+    ) -> Result<bool, StorageError> {
+        failing(&self.fail)?;
+        let removed = self.edit(guild, |g| {
+            let before = g.allowed_workspaces.len();
+            g.allowed_workspaces.retain(|w| w != workspace);
+            g.allowed_workspaces.len() != before
+        });
+        if removed {
+            self.record(guild, actor, format!("workspace_remove {workspace}"));
+        }
+        Ok(removed)
+    }
+
+    async fn allowed_workspaces(&self, guild: GuildId) -> Result<Vec<WorkspaceId>, StorageError> {
+        failing(&self.fail)?;
+        Ok(self.get(guild).allowed_workspaces)
+    }
+
     async fn policy(&self, guild: GuildId) -> Result<PolicySettings, StorageError> {
         failing(&self.fail)?;
         Ok(self.get(guild).policy)

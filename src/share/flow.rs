@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::approval::{ApprovalStore, NewApproval, Opened};
 use super::guardrails::{self, Refusal};
 use super::jwt::jwt_expiry;
-use super::lookup::{LookupError, TargetDetails, TargetLookup};
+use super::lookup::{LookupError, TargetDetails, TargetLookup, WorkspaceRule};
 use super::notice::AuditNotice;
 use super::outcome::{InvalidInput, IssuedShare, LookupFailure, ShareOutcome, ShareReport};
 use super::ports::{
@@ -386,11 +386,15 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter,
             }
         }
 
-        let (details, lookup_failure) = match self.look_up(req, &target_id, attempt, started).await
-        {
-            Looked::Go { details, failure } => (details, failure),
-            Looked::Stop(report) => return *report,
-        };
+        let rule = self
+            .operator
+            .targets
+            .for_guild(&settings.allowed_workspaces);
+        let (details, lookup_failure) =
+            match self.look_up(req, &target_id, &rule, attempt, started).await {
+                Looked::Go { details, failure } => (details, failure),
+                Looked::Stop(report) => return *report,
+            };
         if let Some(found) = &details {
             attempt.target_name = Some(found.name.clone());
             attempt.workspace_id = Some(found.workspace_id.to_string());
@@ -414,16 +418,17 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter,
         &self,
         req: &ShareRequest,
         target_id: &super::TargetId,
+        rule: &WorkspaceRule,
         attempt: &AuditAttempt,
         started: Instant,
     ) -> Looked {
-        let rule = &self.operator.targets;
-        if !rule.lookup {
+        if !self.operator.targets.lookup {
             if rule.restricts() {
-                // Start-up refuses this configuration; should it arrive anyway, nothing is
-                // shared from a workspace nobody checked.
+                // Start-up refuses the operator's list without the look-up, and admins cannot
+                // add one then; a guild list stored before the look-up was turned off still
+                // fails closed: nothing is shared from a workspace nobody checked.
                 let refusal = ShareOutcome::WorkspaceNotAllowed {
-                    allowed: rule.workspaces.clone(),
+                    allowed: rule.allowed(),
                 };
                 return Looked::Stop(Box::new(
                     self.refuse(attempt, started, ErrorCode::WorkspaceNotAllowed, refusal)
@@ -445,7 +450,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter,
                 attempt.target_name = Some(details.name);
                 attempt.workspace_id = Some(details.workspace_id.to_string());
                 let refusal = ShareOutcome::WorkspaceNotAllowed {
-                    allowed: rule.workspaces.clone(),
+                    allowed: rule.allowed(),
                 };
                 Looked::Stop(Box::new(
                     self.refuse(&attempt, started, ErrorCode::WorkspaceNotAllowed, refusal)
@@ -742,6 +747,7 @@ mod tests {
             GuildSettings {
                 allowed_roles: roles.into_iter().map(AllowedRole::new).collect(),
                 allowed_channels: vec![],
+                allowed_workspaces: vec![],
                 policy,
             },
         );
@@ -1205,6 +1211,15 @@ mod tests {
         svc.operator = Arc::new(operator);
     }
 
+    /// The workspaces the guild's admins listed.
+    fn guild_workspaces(svc: &Service, workspaces: &[&str]) {
+        let listed = workspaces
+            .iter()
+            .map(|w| WorkspaceId::parse(w).unwrap())
+            .collect();
+        edit(svc, |g| g.allowed_workspaces = listed);
+    }
+
     fn lookup_fails(svc: &Service) {
         *svc.lookup.failure.lock().unwrap() =
             Some(failure(IssueFailureKind::Unauthorized, "Forbidden.RAM"));
@@ -1312,6 +1327,73 @@ mod tests {
         Looked {
             name: "the look-up off with a workspace rule (refused at start; fails closed here)",
             prepare: |svc| set_targets(svc, false, &[WORKSPACE]),
+            raw_id: "dlc1",
+            label: "denied_workspace",
+            audit: AuditOutcome::DeniedWorkspace,
+            code: Some("workspace_not_allowed"),
+            lookups: 0,
+            gettoken: 0,
+            workspace: None,
+        },
+        Looked {
+            name: "a target outside the guild's workspaces",
+            prepare: |svc| guild_workspaces(svc, &["2002"]),
+            raw_id: "dlc1",
+            label: "denied_workspace",
+            audit: AuditOutcome::DeniedWorkspace,
+            code: Some("workspace_not_allowed"),
+            lookups: 1,
+            gettoken: 0,
+            workspace: Some(WORKSPACE),
+        },
+        Looked {
+            name: "a target inside the guild's workspaces, within the operator's",
+            prepare: |svc| {
+                set_targets(svc, true, &[WORKSPACE, "2002"]);
+                guild_workspaces(svc, &[WORKSPACE]);
+            },
+            raw_id: "dlc1",
+            label: "issued",
+            audit: AuditOutcome::Issued,
+            code: None,
+            lookups: 1,
+            gettoken: 1,
+            workspace: Some(WORKSPACE),
+        },
+        Looked {
+            name: "a guild list the operator's does not contain: the lists meet nowhere",
+            prepare: |svc| {
+                set_targets(svc, true, &["2002"]);
+                guild_workspaces(svc, &[WORKSPACE]);
+            },
+            raw_id: "dlc1",
+            label: "denied_workspace",
+            audit: AuditOutcome::DeniedWorkspace,
+            code: Some("workspace_not_allowed"),
+            lookups: 1,
+            gettoken: 0,
+            workspace: Some(WORKSPACE),
+        },
+        Looked {
+            name: "a failed look-up with only a guild rule (fail closed)",
+            prepare: |svc| {
+                guild_workspaces(svc, &[WORKSPACE]);
+                lookup_fails(svc);
+            },
+            raw_id: "dlc1",
+            label: "upstream_error",
+            audit: AuditOutcome::UpstreamError,
+            code: Some("Forbidden.RAM"),
+            lookups: 1,
+            gettoken: 0,
+            workspace: None,
+        },
+        Looked {
+            name: "a guild rule stored before the look-up was turned off (fails closed)",
+            prepare: |svc| {
+                set_targets(svc, false, &[]);
+                guild_workspaces(svc, &[WORKSPACE]);
+            },
             raw_id: "dlc1",
             label: "denied_workspace",
             audit: AuditOutcome::DeniedWorkspace,

@@ -3,7 +3,7 @@
 //! decides a request after its input was read; `/share` and `/share-admin explain` both call
 //! it, so a dry run cannot disagree with the real thing.
 
-use super::lookup::{TargetRule, WorkspaceId};
+use super::lookup::{WorkspaceId, WorkspaceRule};
 use super::{
     AllowedRole, ChannelId, Denial, ErrorCode, Expiry, GuildPolicy, RoleId, decide_access,
 };
@@ -196,7 +196,7 @@ impl NoLongerAllowed {
 /// claim. A rule that applies and a workspace nobody recorded (the look-up was off or failed)
 /// is refused: the target could be anywhere.
 pub fn recheck_workspace(
-    rule: &TargetRule,
+    rule: &WorkspaceRule,
     workspace: Option<&str>,
 ) -> Result<(), NoLongerAllowed> {
     if !rule.restricts() {
@@ -210,7 +210,7 @@ pub fn recheck_workspace(
     } else {
         Err(NoLongerAllowed::Workspace {
             workspace: workspace.map(str::to_owned),
-            allowed: rule.workspaces.clone(),
+            allowed: rule.allowed(),
         })
     }
 }
@@ -540,15 +540,20 @@ mod tests {
 
     #[test]
     fn an_approvals_recorded_workspace_is_checked_against_the_rule_in_force() {
-        let rule = |workspaces: &[&str]| TargetRule {
-            lookup: true,
-            workspaces: workspaces
-                .iter()
-                .map(|w| WorkspaceId::parse(w).unwrap())
-                .collect(),
+        let rule = |workspaces: &[&str]| {
+            WorkspaceRule::Only(
+                workspaces
+                    .iter()
+                    .map(|w| WorkspaceId::parse(w).unwrap())
+                    .collect(),
+            )
         };
-        assert_eq!(recheck_workspace(&rule(&[]), None), Ok(()), "no rule");
-        assert_eq!(recheck_workspace(&rule(&[]), Some("ws-a")), Ok(()));
+        assert_eq!(
+            recheck_workspace(&WorkspaceRule::Any, None),
+            Ok(()),
+            "no rule"
+        );
+        assert_eq!(recheck_workspace(&WorkspaceRule::Any, Some("ws-a")), Ok(()));
         assert_eq!(recheck_workspace(&rule(&["ws-a"]), Some("ws-a")), Ok(()));
         for recorded in [Some("ws-b"), None, Some("not a workspace")] {
             let refused = recheck_workspace(&rule(&["ws-a"]), recorded).unwrap_err();

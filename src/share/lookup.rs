@@ -152,6 +152,57 @@ impl TargetRule {
     }
 }
 
+/// The workspace rule for one guild: the operator's list narrowed by the guild's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkspaceRule {
+    /// Neither the operator nor the guild listed any.
+    Any,
+    /// Only these; possibly none at all (the guild's list and the operator's do not meet),
+    /// which refuses every target rather than falling back to "any".
+    Only(Vec<WorkspaceId>),
+}
+
+impl WorkspaceRule {
+    /// Whether a rule applies: then a target whose workspace is unknown is refused.
+    pub fn restricts(&self) -> bool {
+        matches!(self, WorkspaceRule::Only(_))
+    }
+
+    pub fn allows(&self, workspace: &WorkspaceId) -> bool {
+        match self {
+            WorkspaceRule::Any => true,
+            WorkspaceRule::Only(list) => list.contains(workspace),
+        }
+    }
+
+    /// The allowed workspaces, for a refusal; empty for `Any`.
+    pub fn allowed(&self) -> Vec<WorkspaceId> {
+        match self {
+            WorkspaceRule::Any => Vec::new(),
+            WorkspaceRule::Only(list) => list.clone(),
+        }
+    }
+}
+
+impl TargetRule {
+    /// The rule in force in a guild whose admins listed `guild` (empty = none): both lists
+    /// when both are set (their intersection), else whichever is set, else any workspace.
+    pub fn for_guild(&self, guild: &[WorkspaceId]) -> WorkspaceRule {
+        match (self.workspaces.is_empty(), guild.is_empty()) {
+            (true, true) => WorkspaceRule::Any,
+            (false, true) => WorkspaceRule::Only(self.workspaces.clone()),
+            (true, false) => WorkspaceRule::Only(guild.to_vec()),
+            (false, false) => WorkspaceRule::Only(
+                guild
+                    .iter()
+                    .filter(|w| self.workspaces.contains(w))
+                    .cloned()
+                    .collect(),
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +236,31 @@ mod tests {
         assert_eq!(details.name.chars().count(), TARGET_NAME_MAX_CHARS);
         assert!(details.name.ends_with('…'), "{}", details.name);
         assert_eq!(details.workspace_name.as_deref(), Some("a\u{FFFD}b"));
+    }
+
+    #[test]
+    fn the_guilds_list_narrows_the_operators_and_never_widens_it() {
+        let ws = |ids: &[&str]| -> Vec<WorkspaceId> {
+            ids.iter().map(|w| WorkspaceId::parse(w).unwrap()).collect()
+        };
+        let operator = |ids: &[&str]| TargetRule {
+            lookup: true,
+            workspaces: ws(ids),
+        };
+        let cases: [(&[&str], &[&str], WorkspaceRule); 5] = [
+            (&[], &[], WorkspaceRule::Any),
+            (&["a", "b"], &[], WorkspaceRule::Only(ws(&["a", "b"]))),
+            (&[], &["c"], WorkspaceRule::Only(ws(&["c"]))),
+            (&["a", "b"], &["b", "c"], WorkspaceRule::Only(ws(&["b"]))),
+            // Lists that do not meet allow nothing, never "any".
+            (&["a"], &["c"], WorkspaceRule::Only(vec![])),
+        ];
+        for (op, guild, expected) in cases {
+            let rule = operator(op).for_guild(&ws(guild));
+            assert_eq!(rule, expected, "{op:?} ∩ {guild:?}");
+        }
+        let none = WorkspaceRule::Only(vec![]);
+        assert!(none.restricts() && !none.allows(&ws(&["a"])[0]));
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub use jwt::jwt_expiry;
 pub use link::{LinkTemplate, LinkTemplateError, LinkValues};
 pub use lookup::{
     LookupError, TARGET_NAME_MAX_CHARS, TargetDetails, TargetLookup, TargetRule, WorkspaceId,
-    WorkspaceIdError, cut_name,
+    WorkspaceIdError, WorkspaceRule, cut_name,
 };
 pub use notice::AuditNotice;
 pub use operator::Operator;

@@ -9,7 +9,7 @@ use secrecy::SecretString;
 
 use super::{
     AllowedRole, ChannelId, ErrorCode, Expiry, GuildId, PolicyError, PolicySettings, RateDecision,
-    Remaining, RoleId, TargetId, TargetType, UserId,
+    Remaining, RoleId, TargetId, TargetType, UserId, WorkspaceId,
 };
 
 /// A storage failure, opaque to the core: it only decides to fail closed.
@@ -175,6 +175,9 @@ pub struct GuildSettings {
     pub allowed_roles: Vec<AllowedRole>,
     /// Empty: `/share` works in every channel.
     pub allowed_channels: Vec<ChannelId>,
+    /// The workspaces the guild's admins allow, within the operator's; empty = the
+    /// operator's rule alone.
+    pub allowed_workspaces: Vec<WorkspaceId>,
     /// Unset values take the configured defaults.
     pub policy: PolicySettings,
 }
@@ -372,6 +375,27 @@ pub trait SettingsStore: Send + Sync {
         &self,
         guild: GuildId,
     ) -> impl Future<Output = Result<Vec<ChannelId>, StorageError>> + Send;
+
+    /// `false` when the workspace was listed already (nothing is recorded then).
+    fn add_allowed_workspace(
+        &self,
+        guild: GuildId,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// `false` when the workspace was not listed (nothing is recorded then).
+    fn remove_allowed_workspace(
+        &self,
+        guild: GuildId,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    fn allowed_workspaces(
+        &self,
+        guild: GuildId,
+    ) -> impl Future<Output = Result<Vec<WorkspaceId>, StorageError>> + Send;
 
     /// All unset until an admin sets something.
     fn policy(

@@ -160,3 +160,131 @@ async fn a_get_job_refused_by_ram_fails_closed_only_under_a_workspace_rule() {
         "GetToken was never called: {metrics}"
     );
 }
+
+const ADMIN: u64 = 1_180_000_000_000_000_900;
+const APPROVER: u64 = 1_180_000_000_000_000_901;
+const APPROVER_ROLE: u64 = 1_180_000_000_000_000_601;
+const APPROVALS_ROOM: u64 = 1_180_000_000_000_008_001;
+
+fn admin(group: Option<&str>, sub: &str) -> CommandInteraction {
+    CommandInteraction::admin(group, sub)
+        .permissions(support::discord::MANAGE_GUILD)
+        .user(ADMIN, "admin")
+}
+
+async fn run(h: &BotHarness, command: CommandInteraction) -> String {
+    h.ask(command.build()).await.1.final_content()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_narrow_the_workspaces_and_a_claim_is_rechecked_against_them() {
+    let h = BotHarness::start("e2e_lookup_guild_ws", &[LOOKUP_ON]).await;
+    run(
+        &h,
+        admin(Some("roles"), "add")
+            .option_role("role", ALLOWED_ROLE)
+            .option_str("max_expiry", "1h"),
+    )
+    .await;
+    run(
+        &h,
+        admin(Some("policy"), "set")
+            .option_channel("approvals_channel", APPROVALS_ROOM)
+            .option_role("approver_role", APPROVER_ROLE),
+    )
+    .await;
+    let added = run(
+        &h,
+        admin(Some("workspaces"), "add").option_str("workspace", "ws-vision"),
+    )
+    .await;
+    has(&added, "Workspace `ws-vision` is listed");
+    let listed = run(&h, admin(Some("workspaces"), "list")).await;
+    has(&listed, "This server lists: `ws-vision`");
+    has(&listed, "only `ws-vision`");
+
+    // Outside the guild's workspaces: refused, nothing issued.
+    let (id, reply) = share(&h, "dlc-nlp-bert").await;
+    has(&reply, "`ws-vision`");
+    assert_eq!(
+        h.wait_for_audit(&id).await,
+        (
+            "denied_workspace".into(),
+            Some("workspace_not_allowed".into())
+        )
+    );
+    assert_eq!(h.pai_dlc.calls(Operation::GetToken), 0);
+
+    // Inside, above the cap: looked up, sent for approval with the name on the card, approved.
+    let ask = CommandInteraction::share("job")
+        .option_str("id", "dlc-vision-resnet")
+        .option_str("expiry", "1d")
+        .roles([ALLOWED_ROLE]);
+    let (share_id, reply) = h.ask(ask.build()).await;
+    has(&reply.final_content(), "sent for approval");
+    let cards = h
+        .discord
+        .wait_for_channel_messages(APPROVALS_ROOM, 1, support::bot::REPLY_TIMEOUT)
+        .await;
+    let card = cards[0].clone();
+    let description = card["embeds"][0]["description"].as_str().unwrap();
+    has(description, "`dlc-vision-resnet` (resnet50 baseline)");
+    let approve = card["components"][0]["components"][0]["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let approval = approve.strip_prefix("share-approve:").unwrap().to_owned();
+    let click = support::discord::ComponentInteraction::button(&approve, &card)
+        .user(APPROVER, "approver")
+        .roles([APPROVER_ROLE]);
+    has(
+        &h.ask(click.build()).await.1.final_content(),
+        "You approved it",
+    );
+
+    // The admins move the guild to another workspace before the claim.
+    let removed = run(
+        &h,
+        admin(Some("workspaces"), "remove").option_str("workspace", "ws-vision"),
+    )
+    .await;
+    has(&removed, "is no longer listed");
+    run(
+        &h,
+        admin(Some("workspaces"), "add").option_str("workspace", "ws-nlp"),
+    )
+    .await;
+    assert!(
+        support::bot::wait_until(|| !h.discord.dm_messages(support::discord::USER_ID).is_empty())
+            .await,
+        "a DM with the claim button"
+    );
+    let dm = h.discord.dm_messages(support::discord::USER_ID)[0].clone();
+    let claim =
+        support::discord::ComponentInteraction::button(&format!("share-claim:{approval}"), &dm)
+            .user(support::discord::USER_ID, "member")
+            .roles([ALLOWED_ROLE]);
+    let refused = h.ask(claim.build()).await.1.final_content();
+    has(&refused, "`ws-vision`");
+    assert!(!refused.contains("http"), "no link: {refused}");
+    let row = h.audit_row(&share_id).await;
+    assert_eq!(row["outcome"], "denied_workspace");
+    assert_eq!(row["error_code"], "workspace_not_allowed");
+    assert_eq!(
+        row["approved_by"],
+        APPROVER.to_string(),
+        "the approver is kept"
+    );
+    assert_eq!(h.pai_dlc.calls(Operation::GetToken), 0, "nothing issued");
+
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM admin_changes WHERE action LIKE 'workspace%' ORDER BY id",
+    )
+    .fetch_all(&h.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        actions,
+        ["workspace_add", "workspace_remove", "workspace_add"]
+    );
+}
