@@ -289,9 +289,9 @@ fn refusal_text(lang: Lang, refusal: &AdminRefusal) -> String {
 
 /// Every guild setting, each saying whether it is this server's own or the default.
 /// Which workspaces links can come from, as `policy show` states it.
-fn workspaces_line(lang: Lang, view: &PolicyView) -> String {
-    match &view.workspaces {
-        _ if !view.lookup => tr!(lang, "policy-lookup-off"),
+fn workspaces_line(lang: Lang, lookup: bool, rule: &WorkspaceRule) -> String {
+    match rule {
+        _ if !lookup => tr!(lang, "policy-lookup-off"),
         WorkspaceRule::Any => tr!(lang, "policy-workspaces-any"),
         WorkspaceRule::Only(allowed) if allowed.is_empty() => tr!(lang, "workspaces-rule-none"),
         WorkspaceRule::Only(allowed) => tr!(
@@ -372,7 +372,7 @@ fn policy_lines(lang: Lang, view: &PolicyView) -> String {
                 |r| tr!(lang, "policy-approver-role", role = format!("<@&{r}>")),
             ),
         ),
-        workspaces_line(lang, view),
+        workspaces_line(lang, view.lookup, &view.workspaces),
         tr!(
             lang,
             "policy-defaults",
@@ -487,11 +487,16 @@ fn explanation_text(lang: Lang, user: UserId, e: &Explanation) -> String {
         ),
         None => tr!(lang, "explain-rate-limit-unknown"),
     };
+    let workspaces = e
+        .workspaces
+        .as_ref()
+        .map(|(lookup, rule)| workspaces_line(lang, *lookup, rule));
     [
         Some(headline),
         Some(channel),
         Some(roles),
         Some(policy),
+        workspaces,
         expiry,
         verdict,
         Some(limit),
@@ -679,8 +684,12 @@ mod tests {
             parent: None,
         });
         let remaining = Some(Remaining { user: 2, guild: 9 });
-        let over =
+        let mut over =
             crate::share::explain(&settings, policy, &[RoleId(5)], at, Some("2h"), remaining);
+        over.workspaces = Some((
+            true,
+            WorkspaceRule::Only(vec![crate::share::WorkspaceId::parse("ws-a").unwrap()]),
+        ));
         let text = render(
             Lang::En,
             &AdminOutcome::Explained {
@@ -694,6 +703,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("above their cap of 1h"), "{text}");
+        assert!(text.contains("Workspaces: only `ws-a`"), "{text}");
         assert!(text.contains("2 more requests right now"), "{text}");
         let fine = crate::share::explain(&settings, policy, &[RoleId(5)], at, None, remaining);
         assert_eq!(

@@ -433,7 +433,7 @@ impl<S: SettingsStore + GuildDirectory, L: Limiter> AdminService<S, L> {
                         None
                     }
                 };
-                let explanation = explain(
+                let mut explanation = explain(
                     &settings,
                     policy,
                     roles,
@@ -441,6 +441,12 @@ impl<S: SettingsStore + GuildDirectory, L: Limiter> AdminService<S, L> {
                     expiry.as_deref(),
                     remaining,
                 );
+                explanation.workspaces = Some((
+                    self.operator.targets.lookup,
+                    self.operator
+                        .targets
+                        .for_guild(&settings.allowed_workspaces),
+                ));
                 AdminOutcome::Explained {
                     user: target.user,
                     explanation: Box::new(explanation),
@@ -1236,6 +1242,11 @@ mod tests {
             panic!("{outcome:?}")
         };
         assert_eq!(user, UserId(5));
+        assert_eq!(
+            explanation.workspaces,
+            Some((true, WorkspaceRule::Any)),
+            "the workspace rule in force is stated"
+        );
         assert_eq!(explanation.channel, ChannelDecision::Listed);
         assert_eq!(explanation.access, Ok(()));
         assert_eq!(
