@@ -205,6 +205,8 @@ async fn one_pair(store: &PgStore, interaction_id: &str) -> anyhow::Result<()> {
         requested_expire_seconds: Some(3_600),
         expire_seconds: Some(3_600),
         reason: Some("bench".into()),
+        target_name: Some("bench job".into()),
+        workspace_id: Some("1001".into()),
     };
     anyhow::ensure!(
         store.begin(&attempt).await? == AuditBegin::Started,

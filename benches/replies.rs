@@ -22,6 +22,7 @@ fn render(c: &mut Criterion) {
         expires_at: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
         lifetime: Duration::from_secs(5_400),
         request_id: "4E80BD5A-765B-EC96-8FA7-03AF487A3083".into(),
+        details: None,
     });
     let refused = ShareOutcome::Denied(Denial::MissingRole);
     for (name, lang, outcome) in [

@@ -90,6 +90,8 @@ impl Floor {
                 .bind(Some(3600_i64))
                 .bind(Some(3600_i64))
                 .bind(None::<String>)
+                .bind(None::<String>)
+                .bind(None::<String>)
                 .execute(&mut *conn)
                 .await
                 .expect("write-ahead row");

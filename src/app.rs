@@ -36,7 +36,8 @@ use background::Background;
 /// The core's `/share` service as this process wires it: PostgreSQL behind the audit and
 /// settings ports, Alibaba Cloud's GetToken as the issuer, governor in front of the limits that
 /// replicas share. Only this module names the concrete adapters.
-pub type Share = ShareService<PgStore, PgStore, PaiDlcClient, LayeredLimits<PgRateLimits>>;
+pub type Share =
+    ShareService<PgStore, PgStore, PaiDlcClient, LayeredLimits<PgRateLimits>, PaiDlcClient>;
 /// The core's `/share-admin` service, wired likewise.
 pub type Admin = AdminService<PgStore, LayeredLimits<PgRateLimits>>;
 
@@ -186,6 +187,9 @@ impl Application {
             policy: settings.default_policy()?,
             admin_roles: settings.admin_roles(),
             approval_timeout: settings.share.approval_timeout,
+            targets: settings
+                .target_rule()
+                .map_err(|e| anyhow!("aliyun.workspaces: {e}"))?,
         });
         // governor in every process; with the postgres backend the database decides what it
         // lets through, with the same quotas.
@@ -200,6 +204,8 @@ impl Application {
         let share = ShareService {
             audit: store.clone(),
             guilds: store.clone(),
+            // One client: the look-up shares GetToken's signing, retries and deadline.
+            lookup: issuer.clone(),
             issuer,
             limits: LayeredLimits {
                 local: limits.clone(),

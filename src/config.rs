@@ -13,7 +13,8 @@ use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::share::{
-    Expiry, GuildPolicy, GuildScope, GuildScopeError, LinkTemplate, LinkTemplates, RateSpec, RoleId,
+    Expiry, GuildPolicy, GuildScope, GuildScopeError, LinkTemplate, LinkTemplates, RateSpec,
+    RoleId, TargetRule, WorkspaceId,
 };
 
 /// The TOML file used when neither `--config` nor `DLCSHARE_CONFIG` names one.
@@ -85,6 +86,11 @@ pub struct AliyunSettings {
     pub enable_cross_account_access: Option<bool>,
     /// `TokenSettings.EnableLogDownloadJob`; unset → not sent.
     pub enable_log_download_job: Option<bool>,
+    /// Look targets up (GetJob / GetTensorboard) before sharing them.
+    pub lookup: bool,
+    /// The workspaces the whole bot may share from; empty = any. Strings, as PAI reports them.
+    #[serde(deserialize_with = "strings_or_ints")]
+    pub workspaces: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -259,6 +265,8 @@ impl Default for Settings {
                 max_retries: 3,
                 enable_cross_account_access: None,
                 enable_log_download_job: None,
+                lookup: true,
+                workspaces: Vec::new(),
             },
             discord: DiscordSettings {
                 api_base: "https://discord.com".into(),
@@ -413,6 +421,8 @@ impl Settings {
                 )
             })?;
         }
+        self.target_rule()
+            .map_err(|e| invalid("aliyun.workspaces", e))?;
         if self.aliyun.deadline < self.aliyun.request_timeout {
             return Err(invalid(
                 "aliyun.deadline",
@@ -426,6 +436,28 @@ impl Settings {
     /// one is set; the one-shot commands serve no guild.
     pub fn guild_scope(&self) -> Result<GuildScope, GuildScopeError> {
         GuildScope::from_config(&self.discord.guilds, self.discord.guild_id)
+    }
+
+    /// `aliyun.lookup` and `aliyun.workspaces`. A workspace rule without the look-up could
+    /// never be checked, so that pair is refused, naming both keys.
+    pub fn target_rule(&self) -> Result<TargetRule, String> {
+        let workspaces = self
+            .aliyun
+            .workspaces
+            .iter()
+            .map(|raw| WorkspaceId::parse(raw).map_err(|e| format!("`{raw}`: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !self.aliyun.lookup && !workspaces.is_empty() {
+            return Err(
+                "a workspace rule needs the look-up: set aliyun.lookup = true, or \
+                 aliyun.workspaces = []"
+                    .into(),
+            );
+        }
+        Ok(TargetRule {
+            lookup: self.aliyun.lookup,
+            workspaces,
+        })
     }
 
     /// The policy for guilds whose admins have not set one.
@@ -657,6 +689,26 @@ mod tests {
             s.guild_scope().is_err(),
             "and `run` still names the missing keys"
         );
+    }
+
+    #[test]
+    fn a_workspace_rule_without_the_look_up_is_refused_naming_both_keys() {
+        let s = load_with("", &[]).unwrap();
+        assert_eq!(
+            s.target_rule(),
+            Ok(TargetRule::look_up_any()),
+            "the default"
+        );
+        let err =
+            load_with("[aliyun]\nlookup = false\nworkspaces = [\"ws-1\"]\n", &[]).unwrap_err();
+        assert!(err.contains("aliyun.lookup"), "{err}");
+        assert!(err.contains("aliyun.workspaces"), "{err}");
+        let s = load_with("", &[("DLCSHARE_ALIYUN__WORKSPACES", "[\"ws-1\", 1002]")]).unwrap();
+        let rule = s.target_rule().unwrap();
+        let ids: Vec<&str> = rule.workspaces.iter().map(WorkspaceId::as_str).collect();
+        assert_eq!(ids, ["ws-1", "1002"]);
+        let err = load_with("[aliyun]\nworkspaces = [\"<@&1>\"]\n", &[]).unwrap_err();
+        assert!(err.contains("aliyun.workspaces"), "{err}");
     }
 
     #[test]

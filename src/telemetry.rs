@@ -116,6 +116,10 @@ pub mod metric {
     /// `reason` (`header_timeout`, `body_timeout`, `evicted` to make room at the cap, `refused`
     /// at the cap).
     pub const OPS_CONNECTIONS_CLOSED_TOTAL: &str = "dlcshare_ops_connections_closed_total";
+    /// Target look-ups (GetJob / GetTensorboard) that failed for another reason than "not
+    /// found", labelled `operation` (`GetJob`, `GetTensorboard`) and `code` (upstream's `Code`
+    /// or a local one).
+    pub const LOOKUP_FAILURES_TOTAL: &str = "dlcshare_lookup_failures_total";
     /// Posts to guilds' audit channels, labelled `result` (`ok`, `failed`).
     pub const AUDIT_CHANNEL_POSTS_TOTAL: &str = "dlcshare_audit_channel_posts_total";
 }

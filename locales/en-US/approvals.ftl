@@ -51,6 +51,7 @@ why-empty-allowlist = no role is allowed to share in this server any more.
 why-missing-role = { $requester } no longer holds a role allowed to share here.
 why-above-max = this server's maximum is now { $max }, shorter than the { $expiry } asked for.
 why-above-cap = approvals are no longer set up here, and { $expiry } is above { $requester }'s cap of { $cap }.
+why-workspace = the target is in workspace { $workspace }, and links here can now be shared only from { $workspaces }.
 
 ## The audit channel: one line per `/share` attempt (in the server's language).
 audit-post-what = { $user } `/share { $command }` { $id }

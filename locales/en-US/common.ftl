@@ -20,6 +20,7 @@ target-tensorboard = TensorBoard
 outcome-issued = issued
 outcome-denied_role = denied_role
 outcome-denied_channel = denied_channel
+outcome-denied_workspace = denied_workspace
 outcome-invalid_input = invalid_input
 outcome-rate_limited = rate_limited
 outcome-upstream_error = upstream_error

@@ -18,6 +18,10 @@ empty-allowlist-title = Sharing is not set up in this server
 empty-allowlist = No role is allowed to share links yet. An admin must run `/share-admin roles add` first. Nothing was shared.
 missing-role-title = You cannot share links here
 missing-role = None of your roles is allowed to share. Ask a server admin to allow one of your roles with `/share-admin roles add`. Nothing was shared.
+target-not-found-title = No such job or TensorBoard
+target-not-found = There is no job or TensorBoard with that id in this bot's Alibaba Cloud account and region. Check the id and the region. Nothing was shared.
+workspace-not-allowed-title = Not from that workspace
+workspace-not-allowed = In this server, links can be shared only for jobs and TensorBoards in the workspaces { $workspaces }. Nothing was shared.
 
 upstream-title = Could not create the link
 upstream-rejected = Alibaba Cloud refused the request. Check that the id exists in this region and that you typed it correctly.
@@ -40,6 +44,9 @@ issued-field-target = Target
 issued-field-valid-for = Valid for
 issued-field-expires = Expires
 issued-field-request-id = RequestId
+issued-field-name = Name
+issued-field-status = Status
+issued-field-workspace = Workspace
 issued-button = Open { $target }
 
 rate-limited-title = Slow down

@@ -19,6 +19,7 @@ target-tensorboard = TensorBoard
 outcome-issued = 発行済み
 outcome-denied_role = ロールにより拒否
 outcome-denied_channel = チャンネルにより拒否
+outcome-denied_workspace = ワークスペースにより拒否
 outcome-invalid_input = 入力が無効
 outcome-rate_limited = レート制限
 outcome-upstream_error = Alibaba Cloud のエラー

@@ -18,6 +18,10 @@ empty-allowlist-title = このサーバーでは共有が設定されていま�
 empty-allowlist = 共有リンクの作成を許可されたロールがまだありません。まず管理者が `/share-admin roles add` を実行する必要があります。何も共有されていません。
 missing-role-title = ここでは共有リンクを作成できません
 missing-role = あなたのロールはいずれも共有を許可されていません。`/share-admin roles add` であなたのロールを許可するよう、サーバー管理者に依頼してください。何も共有されていません。
+target-not-found-title = そのジョブまたは TensorBoard は存在しません
+target-not-found = このボットの Alibaba Cloud アカウントとリージョンには、その ID のジョブも TensorBoard もありません。ID とリージョンを確認してください。何も共有されていません。
+workspace-not-allowed-title = そのワークスペースのものは共有できません
+workspace-not-allowed = このサーバーでは、ワークスペース { $workspaces } のジョブと TensorBoard のみ共有できます。何も共有されていません。
 
 upstream-title = 共有リンクを作成できませんでした
 upstream-rejected = Alibaba Cloud がリクエストを拒否しました。ID がこのリージョンに存在するか、正しく入力されているかを確認してください。
@@ -40,6 +44,9 @@ issued-field-target = 対象
 issued-field-valid-for = 有効期間
 issued-field-expires = 有効期限
 issued-field-request-id = RequestId
+issued-field-name = 名前
+issued-field-status = ステータス
+issued-field-workspace = ワークスペース
 issued-button = { $target } を開く
 
 rate-limited-title = リクエストが多すぎます

@@ -19,6 +19,7 @@ target-tensorboard = TensorBoard
 outcome-issued = 已发放
 outcome-denied_role = 身份组未获允许
 outcome-denied_channel = 频道未获允许
+outcome-denied_workspace = 工作空间未获允许
 outcome-invalid_input = 输入无效
 outcome-rate_limited = 受频率限制
 outcome-upstream_error = 上游错误

@@ -18,6 +18,10 @@ empty-allowlist-title = 本服务器尚未设置分享
 empty-allowlist = 目前还没有任何身份组获准分享链接。服务器管理员需要先运行 `/share-admin roles add`。未分享任何内容。
 missing-role-title = 您无法在此分享链接
 missing-role = 您的身份组均未获准分享。请联系服务器管理员，使用 `/share-admin roles add` 允许您的某个身份组。未分享任何内容。
+target-not-found-title = 没有这个任务或 TensorBoard
+target-not-found = 在本机器人的阿里云账号和地域中，没有使用该 ID 的任务或 TensorBoard。请检查 ID 和地域。未分享任何内容。
+workspace-not-allowed-title = 不能分享该工作空间中的内容
+workspace-not-allowed = 在本服务器中，只能分享以下工作空间中的任务和 TensorBoard：{ $workspaces }。未分享任何内容。
 
 upstream-title = 无法创建链接
 upstream-rejected = 阿里云拒绝了该请求。请检查该 ID 是否存在于此地域，以及是否输入正确。
@@ -40,6 +44,9 @@ issued-field-target = 目标
 issued-field-valid-for = 有效时长
 issued-field-expires = 过期时间
 issued-field-request-id = RequestId
+issued-field-name = 名称
+issued-field-status = 状态
+issued-field-workspace = 工作空间
 issued-button = 打开 { $target }
 
 rate-limited-title = 请放慢速度

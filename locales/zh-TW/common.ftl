@@ -19,6 +19,7 @@ target-tensorboard = TensorBoard
 outcome-issued = 已核發
 outcome-denied_role = 身分組未獲准
 outcome-denied_channel = 頻道未獲准
+outcome-denied_workspace = 工作空間未獲准
 outcome-invalid_input = 輸入無效
 outcome-rate_limited = 超過頻率限制
 outcome-upstream_error = 阿里雲錯誤

@@ -18,6 +18,10 @@ empty-allowlist-title = 此伺服器尚未設定分享功能
 empty-allowlist = 目前還沒有任何身分組獲准分享連結。伺服器管理員須先執行 `/share-admin roles add`。未分享任何內容。
 missing-role-title = 您無法在這裡分享連結
 missing-role = 您的身分組都未獲准分享。請伺服器管理員使用 `/share-admin roles add` 允許您的其中一個身分組。未分享任何內容。
+target-not-found-title = 沒有這個工作或 TensorBoard
+target-not-found = 在此機器人的阿里雲帳號和地域中，沒有使用此 ID 的工作或 TensorBoard。請確認 ID 和地域。未分享任何內容。
+workspace-not-allowed-title = 無法分享該工作空間中的內容
+workspace-not-allowed = 在此伺服器中，只能分享以下工作空間中的工作和 TensorBoard：{ $workspaces }。未分享任何內容。
 
 upstream-title = 無法建立連結
 upstream-rejected = 阿里雲拒絕了此請求。請確認此 ID 存在於這個地域，且輸入無誤。
@@ -40,6 +44,9 @@ issued-field-target = 目標
 issued-field-valid-for = 有效時間
 issued-field-expires = 到期時間
 issued-field-request-id = RequestId
+issued-field-name = 名稱
+issued-field-status = 狀態
+issued-field-workspace = 工作空間
 issued-button = 開啟 { $target }
 
 rate-limited-title = 請放慢速度

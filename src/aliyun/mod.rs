@@ -3,6 +3,7 @@
 pub mod client;
 pub mod credentials;
 mod issuer;
+mod lookup;
 pub mod ops;
 pub mod signer;
 

@@ -194,20 +194,22 @@ pub fn defuse_formula(cell: &str) -> std::borrow::Cow<'_, str> {
 /// Fixed widths, written by hand on purpose: the table crates (comfy-table, tabled,
 /// tabwriter) measure every row before printing any, which would hold a whole audit log in
 /// memory; this export streams a row at a time in flat memory.
-const TABLE_COLUMNS: [(&str, usize); 9] = [
+const TABLE_COLUMNS: [(&str, usize); 10] = [
     ("TIME (UTC)", 19),
     ("OUTCOME", 14),
     ("GUILD", 19),
     ("USER", 20),
     ("USER ID", 19),
     ("TARGET", 32),
+    // The looked-up display name: someone else's text, cut and defused like every cell.
+    ("NAME", 24),
     ("EXPIRY", 7),
     ("MS", 6),
     ("CODE / REQUEST", 0),
 ];
 
-const TABLE_TITLES: [&str; 9] = {
-    let mut titles = [""; 9];
+const TABLE_TITLES: [&str; 10] = {
+    let mut titles = [""; 10];
     let mut i = 0;
     while i < TABLE_COLUMNS.len() {
         titles[i] = TABLE_COLUMNS[i].0;
@@ -216,7 +218,7 @@ const TABLE_TITLES: [&str; 9] = {
     titles
 };
 
-fn table_cells(row: &AuditRow) -> [String; 9] {
+fn table_cells(row: &AuditRow) -> [String; 10] {
     let expiry = row
         .expire_seconds
         .or(row.requested_expire_seconds)
@@ -235,6 +237,7 @@ fn table_cells(row: &AuditRow) -> [String; 9] {
         row.user_name.clone(),
         row.user_id.clone(),
         format!("{}/{}", row.target_type, row.target_id),
+        row.target_name.clone().unwrap_or_default(),
         expiry,
         row.latency_ms.map(|m| m.to_string()).unwrap_or_default(),
         code,
@@ -244,7 +247,7 @@ fn table_cells(row: &AuditRow) -> [String; 9] {
 /// Pads (or cuts, with `…`) each cell to its column, two spaces apart. Control and format
 /// characters become `?` ([`visible`]): a user name must not be able to move the cursor,
 /// recolour the terminal or reverse the rest of the line (U+202E).
-fn write_table_line<S: AsRef<str>>(out: &mut impl Write, cells: &[S; 9]) -> io::Result<()> {
+fn write_table_line<S: AsRef<str>>(out: &mut impl Write, cells: &[S; 10]) -> io::Result<()> {
     let mut line = String::with_capacity(192);
     for (i, (cell, (_, width))) in cells.iter().zip(TABLE_COLUMNS).enumerate() {
         if i > 0 {
@@ -287,6 +290,8 @@ mod tests {
             user_name: user_name.into(),
             target_type: "job".into(),
             target_id: "dlc-abc".into(),
+            target_name: Some("train <@1>".into()),
+            workspace_id: Some("1001".into()),
             requested_expire_seconds: Some(5400),
             expire_seconds: Some(5400),
             outcome: "upstream_error".into(),
@@ -350,7 +355,7 @@ mod tests {
         assert_eq!(lines.next().unwrap(), AUDIT_COLUMNS.join(","));
         assert_eq!(
             lines.next().unwrap(),
-            "1234,2023-11-14T22:13:20.000000Z,42,43,7,\"Doe, \"\"JD\"\"\",job,dlc-abc,5400,5400,\
+            "1234,2023-11-14T22:13:20.000000Z,42,43,7,\"Doe, \"\"JD\"\"\",job,dlc-abc,train <@1>,1001,5400,5400,\
              upstream_error,Throttling,RID-1,250,,'=1+1,,"
         );
         assert_eq!(lines.next(), None);
@@ -387,10 +392,25 @@ mod tests {
         assert!(lines[1].contains("evil?[31m?"), "{}", lines[1]);
         assert!(lines[2].contains("a-very-long-user-na… "), "{}", lines[2]);
         assert!(lines[1].contains("1h30m") && lines[1].ends_with("Throttling (RID-1)"));
+        assert!(lines[1].contains("  train <@1>  "), "{}", lines[1]);
         let col = |l: &str| l[..l.find("job/dlc-abc").unwrap()].chars().count();
         assert_eq!(col(lines[1]), col(lines[2]));
         assert_eq!(lines[0].find("TARGET").unwrap(), col(lines[1]));
         assert_eq!(col(lines[1]), 19 + 14 + 19 + 20 + 19 + 5 * 2);
+    }
+
+    #[test]
+    fn a_hostile_target_name_is_cut_and_defused_in_the_table() {
+        let mut r = row("member");
+        r.target_name = Some(format!("\u{202e}\u{1b}[2J{}", "~".repeat(5_000)));
+        let text = render(AuditFormat::Table, &[r]);
+        let line = text.lines().nth(1).unwrap();
+        assert!(
+            !line.contains('\u{202e}') && !line.contains('\u{1b}'),
+            "{line}"
+        );
+        assert!(line.contains("??[2J~"), "{line}");
+        assert!(line.chars().count() < 250, "cut to its column: {line}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serenity::http::HttpBuilder;
 
 use crate::aliyun::{AliyunError, GetTokenRequest, PaiDlcClient, credentials};
 use crate::config::{DEFAULT_CONFIG_PATH, Settings, SignatureVersion, secret_from_env};
-use crate::share::{GuildScope, TargetType};
+use crate::share::{GuildScope, TargetId, TargetType};
 use crate::store::{self, DATABASE_URL_VAR, StoreError};
 
 /// The Discord token's variable (or `DISCORD_TOKEN_FILE`).
@@ -59,12 +59,13 @@ impl std::fmt::Display for CheckResult {
 /// when any failed. `config_path` is the `--config` argument, to say where settings came from.
 pub async fn run(settings: &Settings, config_path: Option<&Path>) -> anyhow::Result<()> {
     let configuration = check_configuration(settings, config_path);
-    let (database, discord, alibaba) = tokio::join!(
+    let (database, discord, alibaba, lookup) = tokio::join!(
         check_database(settings),
         check_discord(settings),
-        check_alibaba(settings)
+        check_alibaba(settings),
+        check_lookup(settings)
     );
-    let results = [configuration, database, discord, alibaba];
+    let results = [configuration, database, discord, alibaba, lookup];
     for r in &results {
         println!("{r}");
     }
@@ -260,6 +261,46 @@ async fn check_alibaba(settings: &Settings) -> CheckResult {
             ),
         ),
         Err(e) => judge_probe_error(&e, &who, &endpoint),
+    }
+}
+
+/// With `aliyun.lookup` on, every `/share` first calls GetJob (or GetTensorboard): GetJob for
+/// an id that cannot exist proves the RAM policy allows it. Not found passes; `Forbidden.RAM`
+/// names the action to grant.
+async fn check_lookup(settings: &Settings) -> CheckResult {
+    const NAME: &str = "PAI-DLC look-up";
+    if !settings.aliyun.lookup {
+        return CheckResult::pass(NAME, "off (aliyun.lookup = false); GetJob is not needed");
+    }
+    let client = match credentials::load()
+        .map_err(|e| e.to_string())
+        .and_then(|creds| PaiDlcClient::new(&settings.aliyun, creds).map_err(|e| e.to_string()))
+    {
+        Ok(c) => c,
+        Err(e) => return CheckResult::fail(NAME, e),
+    };
+    let probe = TargetId::parse(PROBE_TARGET_ID).expect("the probe id is a valid id");
+    match client.get_job(&probe).await {
+        Ok(_) => CheckResult::pass(
+            NAME,
+            format!("GetJob allowed (it found a job named `{PROBE_TARGET_ID}`)"),
+        ),
+        Err(e) if e.is_not_found() => CheckResult::pass(
+            NAME,
+            format!("GetJob allowed (not found for the probe id `{PROBE_TARGET_ID}`, as expected)"),
+        ),
+        Err(e) => match e.missing_ram_action() {
+            Some(action) => CheckResult::fail(
+                NAME,
+                format!(
+                    "GetJob refused with {} (RequestId {}): the RAM policy must allow {action} \
+                     while aliyun.lookup is on",
+                    e.code(),
+                    e.request_id().unwrap_or("none")
+                ),
+            ),
+            None => CheckResult::fail(NAME, format!("GetJob could not be checked: {e}")),
+        },
     }
 }
 

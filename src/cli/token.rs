@@ -53,6 +53,8 @@ pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
         requested_expire_seconds: args.expire.as_ref().map(|_| expiry.as_secs().into()),
         expire_seconds: Some(expiry.as_secs().into()),
         reason: None,
+        target_name: None,
+        workspace_id: None,
     };
     let report = issue_audited::<PgStore, _>(
         store.as_ref(),
@@ -64,6 +66,7 @@ pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
             target_id,
             expiry,
             started: Instant::now(),
+            details: None,
         },
     )
     .await;

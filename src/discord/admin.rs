@@ -9,7 +9,7 @@ use crate::safe_text::{ECHO_MAX_CHARS, shorten, visible};
 use crate::share::ports::{AuditEntry, RoleChange};
 use crate::share::{
     AdminOutcome, AdminRefusal, ChannelDecision, Denial, Expiry, ExpiryVerdict, Explanation,
-    PolicyError, PolicySetting, PolicyView, Refusal, TargetType, UserId,
+    PolicyError, PolicySetting, PolicyView, Refusal, TargetType, UserId, WorkspaceRule,
 };
 
 /// Discord messages stop at 2,000 characters; the audit listing stops a little before.
@@ -127,6 +127,61 @@ pub fn render(lang: Lang, outcome: &AdminOutcome, role_name: Option<&str>) -> St
             }
             sentences(lang, &reply)
         }
+        AdminOutcome::WorkspaceAdded {
+            workspace,
+            changed: true,
+        } => tr!(
+            lang,
+            "workspace-added",
+            workspace = code(workspace.as_str())
+        ),
+        AdminOutcome::WorkspaceAdded {
+            workspace,
+            changed: false,
+        } => tr!(
+            lang,
+            "workspace-already-listed",
+            workspace = code(workspace.as_str())
+        ),
+        AdminOutcome::WorkspaceRemoved {
+            workspace,
+            changed,
+            none_left,
+        } => {
+            let workspace = code(workspace.as_str());
+            let mut reply = vec![if *changed {
+                tr!(lang, "workspace-removed", workspace = workspace)
+            } else {
+                tr!(lang, "workspace-not-listed", workspace = workspace)
+            }];
+            if *none_left {
+                reply.push(tr!(lang, "workspaces-none-left"));
+            }
+            reply.join("\n")
+        }
+        AdminOutcome::Workspaces { listed, rule } => {
+            let listed = if listed.is_empty() {
+                tr!(lang, "workspaces-empty")
+            } else {
+                tr!(
+                    lang,
+                    "workspaces-list",
+                    workspaces = replies::workspace_list(lang, listed)
+                )
+            };
+            let in_force = match rule {
+                WorkspaceRule::Any => tr!(lang, "workspaces-rule-any"),
+                WorkspaceRule::Only(allowed) if allowed.is_empty() => {
+                    tr!(lang, "workspaces-rule-none")
+                }
+                WorkspaceRule::Only(allowed) => tr!(
+                    lang,
+                    "workspaces-rule-only",
+                    workspaces = replies::workspace_list(lang, allowed)
+                ),
+            };
+            format!("{listed}\n{in_force}")
+        }
         AdminOutcome::Channels(channels) if channels.is_empty() => tr!(lang, "channels-empty"),
         AdminOutcome::Channels(channels) => tr!(
             lang,
@@ -184,7 +239,7 @@ fn audit_line(lang: Lang, r: &AuditEntry) -> String {
         when = timestamps(lang, r.created_at.timestamp()),
         user = format!("<@{}>", escape(&r.user_id)),
         target = target,
-        id = code(&shorten(&r.target_id, ECHO_MAX_CHARS))
+        id = replies::target_with_name(&r.target_id, r.target_name.as_deref())
     );
     replies::attempt(
         lang,
@@ -217,10 +272,36 @@ fn refusal_text(lang: Lang, refusal: &AdminRefusal) -> String {
             setting = code(&shorten(setting, ECHO_MAX_CHARS))
         ),
         AdminRefusal::NotAMember => tr!(lang, "refusal-not-a-member"),
+        AdminRefusal::Workspace { raw, .. } => tr!(
+            lang,
+            "refusal-workspace-id",
+            workspace = code(&shorten(raw, ECHO_MAX_CHARS))
+        ),
+        AdminRefusal::WorkspaceOutside { workspace, allowed } => tr!(
+            lang,
+            "refusal-workspace-outside",
+            workspace = code(workspace.as_str()),
+            workspaces = replies::workspace_list(lang, allowed)
+        ),
+        AdminRefusal::LookupOff => tr!(lang, "refusal-lookup-off"),
     }
 }
 
 /// Every guild setting, each saying whether it is this server's own or the default.
+/// Which workspaces links can come from, as `policy show` states it.
+fn workspaces_line(lang: Lang, lookup: bool, rule: &WorkspaceRule) -> String {
+    match rule {
+        _ if !lookup => tr!(lang, "policy-lookup-off"),
+        WorkspaceRule::Any => tr!(lang, "policy-workspaces-any"),
+        WorkspaceRule::Only(allowed) if allowed.is_empty() => tr!(lang, "workspaces-rule-none"),
+        WorkspaceRule::Only(allowed) => tr!(
+            lang,
+            "policy-workspaces-only",
+            workspaces = replies::workspace_list(lang, allowed)
+        ),
+    }
+}
+
 fn policy_lines(lang: Lang, view: &PolicyView) -> String {
     let exp = |e: Expiry| replies::expiry(lang, e);
     let source = |own: bool| {
@@ -291,6 +372,7 @@ fn policy_lines(lang: Lang, view: &PolicyView) -> String {
                 |r| tr!(lang, "policy-approver-role", role = format!("<@&{r}>")),
             ),
         ),
+        workspaces_line(lang, view.lookup, &view.workspaces),
         tr!(
             lang,
             "policy-defaults",
@@ -405,11 +487,16 @@ fn explanation_text(lang: Lang, user: UserId, e: &Explanation) -> String {
         ),
         None => tr!(lang, "explain-rate-limit-unknown"),
     };
+    let workspaces = e
+        .workspaces
+        .as_ref()
+        .map(|(lookup, rule)| workspaces_line(lang, *lookup, rule));
     [
         Some(headline),
         Some(channel),
         Some(roles),
         Some(policy),
+        workspaces,
         expiry,
         verdict,
         Some(limit),
@@ -523,16 +610,62 @@ mod tests {
                 ..PolicySettings::default()
             },
             configured: GuildPolicy::new(exp("1d"), exp("7d")).unwrap(),
+            lookup: true,
+            workspaces: WorkspaceRule::Only(vec![
+                crate::share::WorkspaceId::parse("ws-vision").unwrap(),
+            ]),
         };
-        let shown = render(Lang::En, &AdminOutcome::Policy(view), None);
+        let shown = render(Lang::En, &AdminOutcome::Policy(view.clone()), None);
         for expected in [
             "`default_expiry`: **1h** (set here)",
             "`max_expiry`: **7d** (the bot's default)",
             "`require_reason`: **yes**",
             "`audit_channel`: <#9>",
+            "Workspaces: only `ws-vision`",
         ] {
             assert!(shown.contains(expected), "{expected} in {shown}");
         }
+        for (lookup, workspaces, expected) in [
+            (true, WorkspaceRule::Any, "Workspaces: any"),
+            (true, WorkspaceRule::Only(vec![]), "nothing can be shared"),
+            (false, WorkspaceRule::Any, "not looked up"),
+        ] {
+            let view = PolicyView {
+                lookup,
+                workspaces,
+                ..view.clone()
+            };
+            let shown = render(Lang::En, &AdminOutcome::Policy(view), None);
+            assert!(shown.contains(expected), "{expected} in {shown}");
+        }
+    }
+
+    #[test]
+    fn workspace_rules_and_refusals_name_the_workspaces() {
+        let ws = |w: &str| crate::share::WorkspaceId::parse(w).unwrap();
+        let none = render(
+            Lang::En,
+            &AdminOutcome::Workspaces {
+                listed: vec![ws("ws-a")],
+                rule: WorkspaceRule::Only(vec![]),
+            },
+            None,
+        );
+        assert!(none.contains("This server lists: `ws-a`"), "{none}");
+        assert!(none.contains("nothing can be shared"), "{none}");
+        let outside = render(
+            Lang::En,
+            &AdminOutcome::Refused(AdminRefusal::WorkspaceOutside {
+                workspace: ws("ws-c"),
+                allowed: vec![ws("ws-a"), ws("ws-b")],
+            }),
+            None,
+        );
+        assert!(outside.contains("Nothing was changed"), "{outside}");
+        assert!(
+            outside.contains("`ws-c`") && outside.contains("`ws-a`, `ws-b`"),
+            "{outside}"
+        );
     }
 
     #[test]
@@ -551,8 +684,12 @@ mod tests {
             parent: None,
         });
         let remaining = Some(Remaining { user: 2, guild: 9 });
-        let over =
+        let mut over =
             crate::share::explain(&settings, policy, &[RoleId(5)], at, Some("2h"), remaining);
+        over.workspaces = Some((
+            true,
+            WorkspaceRule::Only(vec![crate::share::WorkspaceId::parse("ws-a").unwrap()]),
+        ));
         let text = render(
             Lang::En,
             &AdminOutcome::Explained {
@@ -566,6 +703,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("above their cap of 1h"), "{text}");
+        assert!(text.contains("Workspaces: only `ws-a`"), "{text}");
         assert!(text.contains("2 more requests right now"), "{text}");
         let fine = crate::share::explain(&settings, policy, &[RoleId(5)], at, None, remaining);
         assert_eq!(
@@ -654,6 +792,7 @@ mod tests {
             user_id: "42".into(),
             target_type: "job".into(),
             target_id: format!("dlc\u{202e}{}", "y".repeat(500)),
+            target_name: Some(format!("<@&1> **{}**", "n".repeat(5_000))),
             expire_seconds: Some(5_400),
             outcome: "invalid_input".into(),
             error_code: Some("invalid_id".into()),

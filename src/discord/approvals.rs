@@ -86,7 +86,7 @@ fn describe(lang: Lang, a: &Approval) -> String {
         "approval-asks",
         requester = format!("<@{}>", a.requester),
         target = replies::target(lang, a.target_type),
-        id = code(&shorten(a.target_id.as_str(), ECHO_MAX_CHARS)),
+        id = replies::target_with_name(a.target_id.as_str(), a.target_name.as_deref()),
         expiry = replies::expiry(lang, a.expiry)
     );
     match a.reason.as_deref() {
@@ -312,6 +312,12 @@ fn no_longer_allowed(lang: Lang, a: &Approval, why: &NoLongerAllowed) -> String 
             cap = replies::expiry(lang, *cap),
             expiry = expiry
         ),
+        NoLongerAllowed::Workspace { workspace, allowed } => tr!(
+            lang,
+            "why-workspace",
+            workspace = code(workspace.as_deref().unwrap_or("?")),
+            workspaces = replies::workspace_list(lang, allowed)
+        ),
     }
 }
 
@@ -453,6 +459,8 @@ mod tests {
             status,
             decided_by: decided_by.map(UserId),
             expires_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            target_name: Some("<@&1> **resnet**".into()),
+            workspace_id: Some("ws-vision".into()),
         }
     }
 
@@ -512,7 +520,9 @@ mod tests {
         );
         let description = json["embeds"][0]["description"].as_str().unwrap();
         assert!(
-            description.contains("<@42> asks to share DLC job `dlc1` for **2d**"),
+            description.contains(
+                "<@42> asks to share DLC job `dlc1` (\\<\\@&1\\> \\*\\*resnet\\*\\*) for **2d**"
+            ),
             "{description}"
         );
         assert!(

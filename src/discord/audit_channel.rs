@@ -8,8 +8,7 @@ use std::sync::Arc;
 use serenity::all::{CreateAllowedMentions, CreateMessage, Http};
 
 use super::i18n::{Lang, tr};
-use super::replies::{self, code, escape};
-use crate::safe_text::{ECHO_MAX_CHARS, shorten};
+use super::replies::{self, escape};
 use crate::share::{AuditNotice, ErrorCode};
 use crate::telemetry::metric;
 
@@ -54,7 +53,7 @@ pub fn message(lang: Lang, n: &AuditNotice) -> CreateMessage {
         "audit-post-what",
         user = user,
         command = n.target_type.as_str(),
-        id = code(&shorten(&n.target_id, ECHO_MAX_CHARS))
+        id = replies::target_with_name(&n.target_id, n.target_name.as_deref())
     );
     let line = replies::attempt(
         lang,
@@ -84,6 +83,7 @@ mod tests {
             user_id: "42".into(),
             target_type: TargetType::Job,
             target_id: "dlc1".into(),
+            target_name: None,
             expire_seconds: Some(5_400),
             outcome: AuditOutcome::Issued,
             error_code: None,
@@ -100,6 +100,22 @@ mod tests {
             "<@42> `/share job` `dlc1` for 1h30m → **issued**\nReason: \\@everyone \\*\\*look\\*\\*"
         );
         assert_eq!(json["allowed_mentions"]["parse"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn a_looked_up_name_is_shown_escaped_and_cut() {
+        let n = AuditNotice {
+            target_name: Some(format!("**@everyone** <@1> \u{202e}{}", "~".repeat(5_000))),
+            ..notice()
+        };
+        let json = serde_json::to_value(message(Lang::En, &n)).unwrap();
+        let content = json["content"].as_str().unwrap();
+        assert!(
+            content.starts_with("<@42> `/share job` `dlc1` (\\*\\*\\@everyone\\*\\* \\<\\@1\\> ?"),
+            "{content}"
+        );
+        assert!(!content.contains('\u{202e}'), "{content}");
+        assert!(content.chars().count() < 400, "{content}");
     }
 
     #[test]

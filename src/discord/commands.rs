@@ -38,6 +38,7 @@ pub mod opt {
     pub const SETTING: &str = "setting";
     pub const USER: &str = "user";
     pub const LIMIT: &str = "limit";
+    pub const WORKSPACE: &str = "workspace";
 }
 
 /// Channels `/share` can be typed in (threads count as their parent channel).
@@ -124,6 +125,7 @@ pub struct Sub {
 const ROLES: Option<(&str, &str)> = Some(("roles", "grp-roles"));
 const CHANNELS: Option<(&str, &str)> = Some(("channels", "grp-channels"));
 const POLICY: Option<(&str, &str)> = Some(("policy", "grp-policy"));
+const WORKSPACES: Option<(&str, &str)> = Some(("workspaces", "grp-workspaces"));
 
 const SHARE_OPTIONS_JOB: &[Opt] = &[
     required(opt::ID, "opt-id-job", Kind::Text { max_chars: None }),
@@ -150,6 +152,15 @@ const SHARE_OPTIONS_TENSORBOARD: &[Opt] = &[
     SHARE_OPTIONS_JOB[2],
 ];
 const ROLE: Opt = required(opt::ROLE, "opt-role", Kind::Role);
+/// A PAI workspace id, as typed; the core checks it.
+const WORKSPACE: Opt = required(
+    opt::WORKSPACE,
+    "opt-workspace",
+    Kind::Text {
+        max_chars: Some(64),
+    },
+);
+
 const CHANNEL: Opt = required(
     opt::CHANNEL,
     "opt-channel",
@@ -251,6 +262,38 @@ pub static TABLE: &[Sub] = &[
         about: "cmd-channels-list",
         options: &[],
         parse: |_| admin(AdminCommand::ChannelsList),
+    },
+    Sub {
+        command: SHARE_ADMIN,
+        group: WORKSPACES,
+        name: "add",
+        about: "cmd-workspaces-add",
+        options: &[WORKSPACE],
+        parse: |a| {
+            admin(AdminCommand::WorkspacesAdd {
+                workspace: a.string(opt::WORKSPACE).unwrap_or_default(),
+            })
+        },
+    },
+    Sub {
+        command: SHARE_ADMIN,
+        group: WORKSPACES,
+        name: "remove",
+        about: "cmd-workspaces-remove",
+        options: &[WORKSPACE],
+        parse: |a| {
+            admin(AdminCommand::WorkspacesRemove {
+                workspace: a.string(opt::WORKSPACE).unwrap_or_default(),
+            })
+        },
+    },
+    Sub {
+        command: SHARE_ADMIN,
+        group: WORKSPACES,
+        name: "list",
+        about: "cmd-workspaces-list",
+        options: &[],
+        parse: |_| admin(AdminCommand::WorkspacesList),
     },
     Sub {
         command: SHARE_ADMIN,
@@ -880,18 +923,22 @@ mod tests {
             [
                 ("roles", 2),
                 ("channels", 2),
+                ("workspaces", 2),
                 ("policy", 2),
                 ("audit", 1),
                 ("explain", 1)
             ]
         );
-        let cases: [(&[&str], &[&str]); 10] = [
+        let cases: [(&[&str], &[&str]); 13] = [
             (&["roles", "add"], &["role", "max_expiry"]),
             (&["roles", "remove"], &["role"]),
             (&["roles", "list"], &[]),
             (&["channels", "add"], &["channel"]),
             (&["channels", "remove"], &["channel"]),
             (&["channels", "list"], &[]),
+            (&["workspaces", "add"], &["workspace"]),
+            (&["workspaces", "remove"], &["workspace"]),
+            (&["workspaces", "list"], &[]),
             (&["policy", "show"], &[]),
             (
                 &["policy", "set"],

@@ -17,7 +17,7 @@ use crate::share::ports::{AuditOutcome, IssueFailureKind};
 use crate::share::{
     ChannelId, Denial, DurationParseError, Expiry, ExpiryError, InvalidInput, IssuedShare,
     LimitScope, MalformedDuration, REASON_MAX_CHARS, ReasonError, ShareOutcome, Suggestion,
-    TARGET_ID_MAX_LEN, TargetIdError, TargetType,
+    TARGET_ID_MAX_LEN, TargetIdError, TargetType, WorkspaceId,
 };
 
 /// Discord refuses link buttons whose URL is longer than this.
@@ -253,6 +253,7 @@ pub fn outcome(lang: Lang, stored: &str) -> String {
         Some(AuditOutcome::Issued) => tr!(lang, "outcome-issued"),
         Some(AuditOutcome::DeniedRole) => tr!(lang, "outcome-denied_role"),
         Some(AuditOutcome::DeniedChannel) => tr!(lang, "outcome-denied_channel"),
+        Some(AuditOutcome::DeniedWorkspace) => tr!(lang, "outcome-denied_workspace"),
         Some(AuditOutcome::InvalidInput) => tr!(lang, "outcome-invalid_input"),
         Some(AuditOutcome::RateLimited) => tr!(lang, "outcome-rate_limited"),
         Some(AuditOutcome::UpstreamError) => tr!(lang, "outcome-upstream_error"),
@@ -430,6 +431,20 @@ fn render(lang: Lang, outcome: &ShareOutcome) -> EditInteractionResponse {
             tr!(lang, "above-role-cap-title"),
             tr!(lang, "above-role-cap", cap = expiry(lang, *cap)),
         ),
+        ShareOutcome::Invalid(InvalidInput::TargetNotFound) => embed(
+            COLOR_REFUSED,
+            tr!(lang, "target-not-found-title"),
+            tr!(lang, "target-not-found"),
+        ),
+        ShareOutcome::WorkspaceNotAllowed { allowed } => embed(
+            COLOR_REFUSED,
+            tr!(lang, "workspace-not-allowed-title"),
+            tr!(
+                lang,
+                "workspace-not-allowed",
+                workspaces = workspace_list(lang, allowed)
+            ),
+        ),
         ShareOutcome::ChannelNotAllowed { allowed } => embed(
             COLOR_REFUSED,
             tr!(lang, "channel-not-allowed-title"),
@@ -501,6 +516,33 @@ fn render(lang: Lang, outcome: &ShareOutcome) -> EditInteractionResponse {
     }
 }
 
+/// A target as audit lines show it: the id as inline code, then the looked-up name in
+/// parentheses when there is one. Both are someone else's text: cut, and escaped or coded.
+pub fn target_with_name(id: &str, name: Option<&str>) -> String {
+    let id = code(&shorten(id, crate::safe_text::ECHO_MAX_CHARS));
+    match name {
+        Some(name) => format!(
+            "{id} ({})",
+            escape(&shorten(name, crate::share::TARGET_NAME_MAX_CHARS))
+        ),
+        None => id,
+    }
+}
+
+/// Workspace ids as inline code, cut to a readable number.
+pub fn workspace_list(lang: Lang, workspaces: &[WorkspaceId]) -> String {
+    const SHOWN: usize = 20;
+    let mut list: Vec<String> = workspaces
+        .iter()
+        .take(SHOWN)
+        .map(|w| code(w.as_str()))
+        .collect();
+    if workspaces.len() > SHOWN {
+        list.push(tr!(lang, "list-more", count = workspaces.len() - SHOWN));
+    }
+    list.join(&tr!(lang, "list-joiner"))
+}
+
 /// Channel mentions (they ping nobody), cut to a readable number.
 pub fn channel_list(lang: Lang, channels: &[ChannelId]) -> String {
     const SHOWN: usize = 20;
@@ -519,7 +561,7 @@ fn issued(lang: Lang, s: &IssuedShare) -> EditInteractionResponse {
     let link = s.link.expose_secret();
     let unix = s.expires_at.timestamp();
     let what = target(lang, s.target_type);
-    let embed = CreateEmbed::new()
+    let mut embed = CreateEmbed::new()
         .color(COLOR_OK)
         .title(tr!(
             lang,
@@ -551,6 +593,21 @@ fn issued(lang: Lang, s: &IssuedShare) -> EditInteractionResponse {
             code(&s.request_id),
             false,
         );
+    if let Some(details) = &s.details {
+        // The name is whatever the job's creator typed: escaped, and already cut by the core.
+        let workspace = match &details.workspace_name {
+            Some(name) => format!("{} {}", escape(name), code(details.workspace_id.as_str())),
+            None => code(details.workspace_id.as_str()),
+        };
+        embed = embed
+            .field(tr!(lang, "issued-field-name"), escape(&details.name), false)
+            .field(
+                tr!(lang, "issued-field-status"),
+                code(&details.status),
+                true,
+            )
+            .field(tr!(lang, "issued-field-workspace"), workspace, true);
+    }
     let mut reply = EditInteractionResponse::new()
         .content(tr!(lang, "issued-content"))
         .embed(embed)
@@ -762,6 +819,7 @@ mod tests {
             expires_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
             lifetime: Duration::from_secs(5_400),
             request_id: "REQ-1".into(),
+            details: None,
         });
         let bad_expiry = ShareOutcome::Invalid(InvalidInput::Expiry(
             crate::share::Expiry::parse("5年", Expiry::HARD_MAX).unwrap_err(),

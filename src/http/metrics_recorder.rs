@@ -55,6 +55,10 @@ fn describe_metrics() {
         "Failed GetToken calls, by upstream error code."
     );
     describe_counter!(
+        LOOKUP_FAILURES_TOTAL,
+        "Failed target look-ups (GetJob, GetTensorboard) other than not found, by operation and code."
+    );
+    describe_counter!(
         RATE_LIMITED_TOTAL,
         "Share requests refused by a rate limit, by scope (user or guild)."
     );

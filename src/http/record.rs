@@ -1,7 +1,7 @@
 //! Metrics recorded from what the core reports: the core counts nothing itself, so every
 //! adapter that runs a share (chat, command line) records it here, the same way.
 
-use crate::share::{LimitScope, ShareOutcome, ShareReport};
+use crate::share::{LimitScope, ShareOutcome, ShareReport, TargetType};
 use crate::telemetry::metric;
 
 /// Records one share's GetToken latency and errors, rate-limit refusals and audit failures.
@@ -10,8 +10,22 @@ pub fn share(report: &ShareReport) {
     if let Some(took) = report.gettoken {
         metrics::histogram!(metric::GETTOKEN_SECONDS).record(took.as_secs_f64());
     }
+    if let Some(failed) = &report.lookup_failure {
+        let operation = match failed.target_type {
+            TargetType::Job => "GetJob",
+            TargetType::Tensorboard => "GetTensorboard",
+        };
+        metrics::counter!(
+            metric::LOOKUP_FAILURES_TOTAL,
+            "operation" => operation,
+            "code" => failed.code.clone()
+        )
+        .increment(1);
+    }
     match &report.outcome {
-        ShareOutcome::Upstream(failure) => {
+        // A look-up that failed closed ends as `upstream_error` too, but GetToken was never
+        // called: it is counted above, not here.
+        ShareOutcome::Upstream(failure) if report.gettoken.is_some() => {
             metrics::counter!(metric::GETTOKEN_ERRORS_TOTAL, "code" => failure.code.clone())
                 .increment(1);
         }

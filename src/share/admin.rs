@@ -13,7 +13,7 @@ use super::ports::{
 use super::{
     AdminPermissions, AllowedRole, ChannelId, ChannelPlace, Expiry, ExpiryError, GuildId,
     GuildPolicy, Operator, PolicyChange, PolicyError, PolicySetting, PolicySettings, RoleId,
-    UserId, is_admin,
+    UserId, WorkspaceId, WorkspaceIdError, WorkspaceRule, is_admin,
 };
 
 /// Most rows `/share-admin audit` lists, whatever was asked.
@@ -47,6 +47,14 @@ pub enum AdminCommand {
         channel: ChannelId,
     },
     ChannelsList,
+    /// As typed: checked by the core (a workspace id, within the operator's list).
+    WorkspacesAdd {
+        workspace: String,
+    },
+    WorkspacesRemove {
+        workspace: String,
+    },
+    WorkspacesList,
     PolicyShow,
     PolicySet {
         default_expiry: Option<String>,
@@ -99,6 +107,21 @@ pub enum AdminRefusal {
     UnknownSetting(String),
     #[error("that user is not a member of this server")]
     NotAMember,
+    #[error("`{raw}` is not a workspace id: {error}")]
+    Workspace {
+        raw: String,
+        #[source]
+        error: WorkspaceIdError,
+    },
+    /// The operator's `aliyun.workspaces` does not list it: a guild may only narrow that list.
+    #[error("workspace `{workspace}` is outside the bot's workspaces")]
+    WorkspaceOutside {
+        workspace: WorkspaceId,
+        allowed: Vec<WorkspaceId>,
+    },
+    /// `aliyun.lookup` is off: a workspace rule could never be checked.
+    #[error("targets are not looked up, so no workspace rule can be enforced")]
+    LookupOff,
 }
 
 /// A guild's policy as `policy show` lists it: what is in force, what the admins stored (unset
@@ -108,6 +131,11 @@ pub struct PolicyView {
     pub effective: GuildPolicy,
     pub stored: PolicySettings,
     pub configured: GuildPolicy,
+    /// `aliyun.lookup`: whether targets are looked up at all.
+    pub lookup: bool,
+    /// The workspace rule in force: the guild's list with the operator's, shown beside the
+    /// policy so admins see which workspaces links can come from.
+    pub workspaces: WorkspaceRule,
 }
 
 /// Every way an admin command ends.
@@ -144,6 +172,22 @@ pub enum AdminOutcome {
         none_left: bool,
     },
     Channels(Vec<ChannelId>),
+    WorkspaceAdded {
+        workspace: WorkspaceId,
+        /// `false` when it was listed already (nothing recorded).
+        changed: bool,
+    },
+    WorkspaceRemoved {
+        workspace: WorkspaceId,
+        changed: bool,
+        /// No workspace is listed any more: the operator's rule alone applies.
+        none_left: bool,
+    },
+    /// The guild's list and the rule in force (with the operator's).
+    Workspaces {
+        listed: Vec<WorkspaceId>,
+        rule: WorkspaceRule,
+    },
     Policy(PolicyView),
     PolicyUpdated(PolicyView),
     PolicyCleared {
@@ -278,8 +322,47 @@ impl<S: SettingsStore + GuildDirectory, L: Limiter> AdminService<S, L> {
             AdminCommand::ChannelsList => {
                 AdminOutcome::Channels(self.store.allowed_channels(guild).await?)
             }
+            AdminCommand::WorkspacesAdd { workspace } => {
+                let workspace = match self.listable_workspace(workspace) {
+                    Ok(w) => w,
+                    Err(refusal) => return Ok(AdminOutcome::Refused(refusal)),
+                };
+                let changed = self
+                    .store
+                    .add_allowed_workspace(guild, &workspace, actor)
+                    .await?;
+                AdminOutcome::WorkspaceAdded { workspace, changed }
+            }
+            AdminCommand::WorkspacesRemove { workspace: raw } => {
+                // Removing only narrows nothing further: no operator check, so a workspace the
+                // operator has since dropped can still be taken off the list.
+                let workspace = match WorkspaceId::parse(raw) {
+                    Ok(w) => w,
+                    Err(error) => {
+                        return Ok(AdminOutcome::Refused(AdminRefusal::Workspace {
+                            raw: raw.clone(),
+                            error,
+                        }));
+                    }
+                };
+                let changed = self
+                    .store
+                    .remove_allowed_workspace(guild, &workspace, actor)
+                    .await?;
+                let none_left = self.store.allowed_workspaces(guild).await?.is_empty();
+                AdminOutcome::WorkspaceRemoved {
+                    workspace,
+                    changed,
+                    none_left,
+                }
+            }
+            AdminCommand::WorkspacesList => {
+                let listed = self.store.allowed_workspaces(guild).await?;
+                let rule = self.operator.targets.for_guild(&listed);
+                AdminOutcome::Workspaces { listed, rule }
+            }
             AdminCommand::PolicyShow => {
-                AdminOutcome::Policy(self.view(self.store.policy(guild).await?))
+                AdminOutcome::Policy(self.view(guild, self.store.policy(guild).await?).await?)
             }
             AdminCommand::PolicySet {
                 default_expiry,
@@ -309,7 +392,7 @@ impl<S: SettingsStore + GuildDirectory, L: Limiter> AdminService<S, L> {
                     .update_policy(guild, actor, PolicyAction::Set, merge)
                     .await?
                 {
-                    Ok(updated) => AdminOutcome::PolicyUpdated(self.view(updated)),
+                    Ok(updated) => AdminOutcome::PolicyUpdated(self.view(guild, updated).await?),
                     Err(e) => AdminOutcome::Refused(AdminRefusal::Policy(e)),
                 }
             }
@@ -327,7 +410,7 @@ impl<S: SettingsStore + GuildDirectory, L: Limiter> AdminService<S, L> {
                 {
                     Ok(updated) => AdminOutcome::PolicyCleared {
                         setting,
-                        view: self.view(updated),
+                        view: self.view(guild, updated).await?,
                     },
                     Err(e) => AdminOutcome::Refused(AdminRefusal::Policy(e)),
                 }
@@ -350,7 +433,7 @@ impl<S: SettingsStore + GuildDirectory, L: Limiter> AdminService<S, L> {
                         None
                     }
                 };
-                let explanation = explain(
+                let mut explanation = explain(
                     &settings,
                     policy,
                     roles,
@@ -358,6 +441,12 @@ impl<S: SettingsStore + GuildDirectory, L: Limiter> AdminService<S, L> {
                     expiry.as_deref(),
                     remaining,
                 );
+                explanation.workspaces = Some((
+                    self.operator.targets.lookup,
+                    self.operator
+                        .targets
+                        .for_guild(&settings.allowed_workspaces),
+                ));
                 AdminOutcome::Explained {
                     user: target.user,
                     explanation: Box::new(explanation),
@@ -371,12 +460,39 @@ impl<S: SettingsStore + GuildDirectory, L: Limiter> AdminService<S, L> {
         Ok(self.operator.effective_policy(&stored))
     }
 
-    fn view(&self, stored: PolicySettings) -> PolicyView {
-        PolicyView {
+    /// A workspace an admin may list: a workspace id, within the operator's list when there
+    /// is one, and only while targets are looked up (else the rule could never be checked).
+    fn listable_workspace(&self, raw: &str) -> Result<WorkspaceId, AdminRefusal> {
+        let targets = &self.operator.targets;
+        if !targets.lookup {
+            return Err(AdminRefusal::LookupOff);
+        }
+        let workspace = WorkspaceId::parse(raw).map_err(|error| AdminRefusal::Workspace {
+            raw: raw.to_owned(),
+            error,
+        })?;
+        if targets.restricts() && !targets.allows(&workspace) {
+            return Err(AdminRefusal::WorkspaceOutside {
+                workspace,
+                allowed: targets.workspaces.clone(),
+            });
+        }
+        Ok(workspace)
+    }
+
+    async fn view(
+        &self,
+        guild: GuildId,
+        stored: PolicySettings,
+    ) -> Result<PolicyView, StorageError> {
+        let listed = self.store.allowed_workspaces(guild).await?;
+        Ok(PolicyView {
             effective: self.operator.effective_policy(&stored),
             stored,
             configured: self.operator.policy,
-        }
+            lookup: self.operator.targets.lookup,
+            workspaces: self.operator.targets.for_guild(&listed),
+        })
     }
 
     /// Admins choose within the operator's ceiling (`share.max_expiry`), not above it.
@@ -444,6 +560,7 @@ mod tests {
                 policy: policy("1d", "3d"),
                 admin_roles: vec![ADMIN_ROLE],
                 approval_timeout: std::time::Duration::from_secs(3_600),
+                targets: crate::share::TargetRule::look_up_any(),
             }),
             limits: FakeLimiter::default(),
         }
@@ -587,6 +704,124 @@ mod tests {
             ["7: role_add 20 ", "7: role_remove 20"],
             "only real changes are recorded, with their actor"
         );
+    }
+
+    fn with_targets(lookup: bool, workspaces: &[&str]) -> Service {
+        let mut svc = service();
+        let mut operator = (*svc.operator).clone();
+        operator.targets = crate::share::TargetRule {
+            lookup,
+            workspaces: workspaces
+                .iter()
+                .map(|w| WorkspaceId::parse(w).unwrap())
+                .collect(),
+        };
+        svc.operator = Arc::new(operator);
+        svc
+    }
+
+    fn ws(w: &str) -> WorkspaceId {
+        WorkspaceId::parse(w).unwrap()
+    }
+
+    #[tokio::test]
+    async fn workspaces_are_listed_within_the_operators_and_every_change_is_recorded() {
+        let svc = with_targets(true, &["ws-a", "ws-b"]);
+        let add = |w: &str| AdminCommand::WorkspacesAdd {
+            workspace: w.into(),
+        };
+        assert_eq!(
+            run(&svc, add("ws-a")).await,
+            AdminOutcome::WorkspaceAdded {
+                workspace: ws("ws-a"),
+                changed: true
+            }
+        );
+        assert_eq!(
+            run(&svc, add("ws-a")).await,
+            AdminOutcome::WorkspaceAdded {
+                workspace: ws("ws-a"),
+                changed: false
+            }
+        );
+        assert_eq!(
+            run(&svc, add("ws-c")).await,
+            AdminOutcome::Refused(AdminRefusal::WorkspaceOutside {
+                workspace: ws("ws-c"),
+                allowed: vec![ws("ws-a"), ws("ws-b")],
+            }),
+            "a guild may narrow the operator's list, never widen it"
+        );
+        assert!(matches!(
+            run(&svc, add("<@&1>")).await,
+            AdminOutcome::Refused(AdminRefusal::Workspace { .. })
+        ));
+        assert_eq!(
+            run(&svc, AdminCommand::WorkspacesList).await,
+            AdminOutcome::Workspaces {
+                listed: vec![ws("ws-a")],
+                rule: WorkspaceRule::Only(vec![ws("ws-a")]),
+            }
+        );
+        let remove = AdminCommand::WorkspacesRemove {
+            workspace: "ws-a".into(),
+        };
+        assert_eq!(
+            run(&svc, remove.clone()).await,
+            AdminOutcome::WorkspaceRemoved {
+                workspace: ws("ws-a"),
+                changed: true,
+                none_left: true
+            }
+        );
+        assert_eq!(
+            run(&svc, remove).await,
+            AdminOutcome::WorkspaceRemoved {
+                workspace: ws("ws-a"),
+                changed: false,
+                none_left: true
+            }
+        );
+        assert_eq!(
+            run(&svc, AdminCommand::WorkspacesList).await,
+            AdminOutcome::Workspaces {
+                listed: vec![],
+                rule: WorkspaceRule::Only(vec![ws("ws-a"), ws("ws-b")]),
+            },
+            "the operator's rule alone"
+        );
+        assert_eq!(
+            changes(&svc),
+            ["7: workspace_add ws-a", "7: workspace_remove ws-a"],
+            "only real changes are recorded, with their actor"
+        );
+    }
+
+    #[tokio::test]
+    async fn without_the_look_up_no_workspace_can_be_listed() {
+        let svc = with_targets(false, &[]);
+        let added = run(
+            &svc,
+            AdminCommand::WorkspacesAdd {
+                workspace: "ws-a".into(),
+            },
+        )
+        .await;
+        assert_eq!(added, AdminOutcome::Refused(AdminRefusal::LookupOff));
+        assert!(changes(&svc).is_empty());
+        // Without an operator list any workspace id may be listed.
+        let svc = with_targets(true, &[]);
+        let added = run(
+            &svc,
+            AdminCommand::WorkspacesAdd {
+                workspace: "ws-z".into(),
+            },
+        )
+        .await;
+        assert!(matches!(
+            added,
+            AdminOutcome::WorkspaceAdded { changed: true, .. }
+        ));
     }
 
     #[tokio::test]
@@ -1007,6 +1242,11 @@ mod tests {
             panic!("{outcome:?}")
         };
         assert_eq!(user, UserId(5));
+        assert_eq!(
+            explanation.workspaces,
+            Some((true, WorkspaceRule::Any)),
+            "the workspace rule in force is stated"
+        );
         assert_eq!(explanation.channel, ChannelDecision::Listed);
         assert_eq!(explanation.access, Ok(()));
         assert_eq!(
@@ -1068,6 +1308,7 @@ mod tests {
             user_id: user.into(),
             target_type: "job".into(),
             target_id: "dlc1".into(),
+            target_name: None,
             expire_seconds: Some(60),
             outcome: "issued".into(),
             error_code: None,
@@ -1113,6 +1354,13 @@ mod tests {
             AdminCommand::ChannelsAdd { channel: ROOM },
             AdminCommand::ChannelsRemove { channel: ROOM },
             AdminCommand::ChannelsList,
+            AdminCommand::WorkspacesAdd {
+                workspace: "ws-a".into(),
+            },
+            AdminCommand::WorkspacesRemove {
+                workspace: "ws-a".into(),
+            },
+            AdminCommand::WorkspacesList,
             AdminCommand::PolicyShow,
             set(Some("2h"), None),
             AdminCommand::PolicyClear {

@@ -99,6 +99,12 @@ pub struct Approval {
     pub decided_by: Option<UserId>,
     /// When a pending request, or an approved but unclaimed one, expires.
     pub expires_at: DateTime<Utc>,
+    /// What the look-up found when the request was made (the card shows the name); `None`
+    /// when nothing was looked up.
+    pub target_name: Option<String>,
+    /// The target's workspace then: approving and claiming re-check it against the rule in
+    /// force at that moment.
+    pub workspace_id: Option<String>,
 }
 
 /// What the flow asks the store to open, with the audit row as `pending_approval`.
@@ -331,6 +337,8 @@ mod tests {
             status: ApprovalStatus::Pending,
             decided_by: None,
             expires_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            target_name: None,
+            workspace_id: None,
         }
     }
 

@@ -8,12 +8,13 @@ use std::time::Instant;
 
 use super::RoleId;
 use super::ShareService;
+use super::TargetLookup;
 use super::approval::{
     Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, Card, ClickRefusal,
     Clicker, DecisionNotice, RequesterReply, Transition, may_act,
 };
 use super::flow::{Grant, issue_begun};
-use super::guardrails::{NoLongerAllowed, recheck};
+use super::guardrails::{NoLongerAllowed, recheck, recheck_workspace};
 use super::outcome::ShareReport;
 use super::ports::{
     AuditAttempt, AuditLog, GuildDirectory, Limiter, MemberRoles, StorageError, TokenIssuer,
@@ -68,8 +69,8 @@ impl ClickOutcome {
     }
 }
 
-impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
-    ShareService<A, G, I, L>
+impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter, T: TargetLookup>
+    ShareService<A, G, I, L, T>
 {
     /// One click on `share-approve:`, `share-deny:` or `share-claim:`; recorded in
     /// `approval_events` whatever it ends in. `members` tells the requester's roles now when
@@ -135,8 +136,17 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
             };
             let policy = self.operator.effective_policy(&settings.policy);
             let served = self.operator.serves(approval.guild);
-            if let Err(why) = recheck(served, &settings, policy, roles.as_deref(), approval.expiry)
-            {
+            let rechecked = recheck(served, &settings, policy, roles.as_deref(), approval.expiry)
+                .and_then(|()| {
+                    recheck_workspace(
+                        &self
+                            .operator
+                            .targets
+                            .for_guild(&settings.allowed_workspaces),
+                        approval.workspace_id.as_deref(),
+                    )
+                });
+            if let Err(why) = rechecked {
                 let from = match action {
                     ApprovalAction::Claim => ApprovalStatus::Approved,
                     _ => ApprovalStatus::Pending,
@@ -208,6 +218,9 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
             requested_expire_seconds: Some(approval.expiry.as_secs().into()),
             expire_seconds: Some(approval.expiry.as_secs().into()),
             reason: approval.reason.clone(),
+            // Written with the row when the request was made; a claim only completes it.
+            target_name: None,
+            workspace_id: None,
         };
         issue_begun(
             Some(&self.audit),
@@ -219,6 +232,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
                 target_id: approval.target_id.clone(),
                 expiry: approval.expiry,
                 started: Instant::now(),
+                details: None,
             },
         )
         .await
@@ -268,12 +282,14 @@ mod tests {
     use secrecy::ExposeSecret;
 
     use super::*;
-    use crate::share::fakes::{FakeAudit, FakeClock, FakeGuilds, FakeIssuer, FakeMembers};
+    use crate::share::fakes::{
+        FakeAudit, FakeClock, FakeGuilds, FakeIssuer, FakeLookup, FakeMembers,
+    };
     use crate::share::ports::{Actor, AuditOutcome, GuildSettings};
     use crate::share::{
         AdminPermissions, AllowedRole, ApprovalStatus, ChannelId, ChannelPlace, Expiry, GuildId,
         GuildPolicy, GuildScope, LinkTemplate, LinkTemplates, Operator, RateLimits, RateSpec,
-        RoleId, ShareOutcome, ShareRequest, TargetType, UserId,
+        RoleId, ShareOutcome, ShareRequest, TargetRule, TargetType, UserId, WorkspaceId,
     };
 
     const GUILD: GuildId = GuildId(10);
@@ -285,12 +301,12 @@ mod tests {
 
     /// The service, and the members Discord would report (the requester holds `MEMBER_ROLE`).
     struct Service {
-        share: ShareService<FakeAudit, FakeGuilds, FakeIssuer, Arc<RateLimits>>,
+        share: ShareService<FakeAudit, FakeGuilds, FakeIssuer, Arc<RateLimits>, FakeLookup>,
         members: FakeMembers,
     }
 
     impl std::ops::Deref for Service {
-        type Target = ShareService<FakeAudit, FakeGuilds, FakeIssuer, Arc<RateLimits>>;
+        type Target = ShareService<FakeAudit, FakeGuilds, FakeIssuer, Arc<RateLimits>, FakeLookup>;
 
         fn deref(&self) -> &Self::Target {
             &self.share
@@ -324,6 +340,7 @@ mod tests {
             audit,
             guilds,
             issuer: FakeIssuer::token("tok-approved"),
+            lookup: FakeLookup::with("dlc1", "train **fast**", "1001"),
             limits: Arc::new(RateLimits::new(spec, spec)),
             links: LinkTemplates {
                 job: template.clone(),
@@ -334,6 +351,7 @@ mod tests {
                 policy: GuildPolicy::new(exp("1d"), exp("7d")).unwrap(),
                 admin_roles: vec![],
                 approval_timeout: std::time::Duration::from_secs(3_600),
+                targets: crate::share::TargetRule::look_up_any(),
             }),
             clock: Arc::new(FakeClock::at(NOW)),
         };
@@ -427,6 +445,33 @@ mod tests {
         let report = svc.share(request("i3", "8d")).await;
         assert_eq!(report.outcome.label(), "invalid_input");
         assert_eq!(svc.audit.approvals.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_request_is_looked_up_before_it_waits_for_approval() {
+        let svc = service();
+        pending(&svc, "i1").await;
+        let row = svc.audit.row("i1").unwrap();
+        assert_eq!(row.attempt.target_name.as_deref(), Some("train **fast**"));
+        assert_eq!(row.attempt.workspace_id.as_deref(), Some("1001"));
+        // A target that does not exist never reaches an approver.
+        let report = svc
+            .share(ShareRequest {
+                raw_id: "dlc-missing".into(),
+                ..request("i2", "2d")
+            })
+            .await;
+        assert_eq!(report.outcome.label(), "invalid_input");
+        assert_eq!(
+            outcome_of(&svc, "i2"),
+            (AuditOutcome::InvalidInput, Some("target_not_found".into()))
+        );
+        assert_eq!(
+            svc.audit.approvals.lock().unwrap().len(),
+            1,
+            "no second card"
+        );
+        assert_eq!(svc.issuer.calls.load(Ordering::SeqCst), 0);
     }
 
     #[tokio::test]
@@ -671,7 +716,7 @@ mod tests {
     /// outcome and code a `/share` refused for the same reason gets, and issue nothing.
     #[tokio::test]
     async fn approval_and_claim_recheck_what_changed_since_the_request() {
-        type Change = fn(&Service);
+        type Change = fn(&mut Service);
         let role_taken: Change = |svc| svc.members.set(GUILD, UserId(REQUESTER), &[]);
         let left_the_guild: Change = |svc| {
             svc.members.roles.lock().unwrap().clear();
@@ -705,7 +750,27 @@ mod tests {
                 .policy
                 .approvals_channel = None;
         };
-        let cases: [(&str, Change, AuditOutcome, &str); 5] = [
+        // The operator narrowed `aliyun.workspaces` (a restart) away from the workspace the
+        // target was found in when the request was made.
+        let workspace_narrowed: Change = |svc| {
+            let mut operator = (*svc.share.operator).clone();
+            operator.targets = TargetRule {
+                lookup: true,
+                workspaces: vec![WorkspaceId::parse("2002").unwrap()],
+            };
+            svc.share.operator = Arc::new(operator);
+        };
+        // The guild's admins listed a workspace other than the target's.
+        let guild_narrowed: Change = |svc| {
+            svc.guilds
+                .settings
+                .lock()
+                .unwrap()
+                .get_mut(&GUILD)
+                .unwrap()
+                .allowed_workspaces = vec![WorkspaceId::parse("2002").unwrap()];
+        };
+        let cases: [(&str, Change, AuditOutcome, &str); 7] = [
             (
                 "role taken",
                 role_taken,
@@ -736,10 +801,22 @@ mod tests {
                 AuditOutcome::InvalidInput,
                 "expiry_above_role_max",
             ),
+            (
+                "workspace rule narrowed",
+                workspace_narrowed,
+                AuditOutcome::DeniedWorkspace,
+                "workspace_not_allowed",
+            ),
+            (
+                "guild's workspaces changed",
+                guild_narrowed,
+                AuditOutcome::DeniedWorkspace,
+                "workspace_not_allowed",
+            ),
         ];
         for (what, change, outcome, code) in cases {
             for stage in [ApprovalAction::Approve, ApprovalAction::Claim] {
-                let svc = service();
+                let mut svc = service();
                 let id = pending(&svc, "i1").await;
                 if stage == ApprovalAction::Claim {
                     let approved = svc
@@ -750,7 +827,7 @@ mod tests {
                         "{what}: {approved:?}"
                     );
                 }
-                change(&svc);
+                change(&mut svc);
                 // The claim comes from the requester's DM: no roles in the click, so Discord is
                 // asked (a claim in the guild carries the member's roles; tested below).
                 let clicker = match stage {

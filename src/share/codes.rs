@@ -19,6 +19,10 @@ pub enum ErrorCode {
     InvalidReason,
     ReasonRequired,
     ExpiryAboveRoleMax,
+    /// `invalid_input`: the look-up found no such job or TensorBoard.
+    TargetNotFound,
+    /// `denied_workspace`: the target is in a workspace outside the rule.
+    WorkspaceNotAllowed,
     /// `rate_limited`: per member, per guild, or the process at `share.max_in_flight`.
     UserLimit,
     GuildLimit,
@@ -48,7 +52,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// The bot's own codes, every one.
-    pub const OWN: [ErrorCode; 24] = [
+    pub const OWN: [ErrorCode; 26] = [
         ErrorCode::GuildNotEnabled,
         ErrorCode::EmptyAllowlist,
         ErrorCode::MissingRole,
@@ -58,6 +62,8 @@ impl ErrorCode {
         ErrorCode::InvalidReason,
         ErrorCode::ReasonRequired,
         ErrorCode::ExpiryAboveRoleMax,
+        ErrorCode::TargetNotFound,
+        ErrorCode::WorkspaceNotAllowed,
         ErrorCode::UserLimit,
         ErrorCode::GuildLimit,
         ErrorCode::Overloaded,
@@ -87,6 +93,8 @@ impl ErrorCode {
             ErrorCode::InvalidReason => "invalid_reason",
             ErrorCode::ReasonRequired => "reason_required",
             ErrorCode::ExpiryAboveRoleMax => "expiry_above_role_max",
+            ErrorCode::TargetNotFound => "target_not_found",
+            ErrorCode::WorkspaceNotAllowed => "workspace_not_allowed",
             ErrorCode::UserLimit => "user_limit",
             ErrorCode::GuildLimit => "guild_limit",
             ErrorCode::Overloaded => "overloaded",

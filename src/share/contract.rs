@@ -14,7 +14,7 @@ use super::ports::{
 use super::{
     AllowedRole, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, Card, ChannelId,
     ErrorCode, Expiry, GuildId, NewApproval, Opened, PolicyError, PolicySettings, RequesterReply,
-    RoleId, TargetId, TargetType, Transition, UserId,
+    RoleId, TargetId, TargetType, Transition, UserId, WorkspaceId,
 };
 
 const GUILD: GuildId = GuildId(100);
@@ -112,6 +112,33 @@ pub async fn settings_contract(store: &(impl SettingsStore + GuildDirectory)) {
     );
     assert_eq!(store.allowed_channels(GUILD).await.unwrap(), [ChannelId(8)]);
 
+    let ws = |w: &str| WorkspaceId::parse(w).unwrap();
+    assert_eq!(store.allowed_workspaces(GUILD).await.unwrap(), []);
+    for (workspace, new) in [("ws-a", true), ("ws-b", true), ("ws-a", false)] {
+        assert_eq!(
+            store
+                .add_allowed_workspace(GUILD, &ws(workspace), &admin())
+                .await
+                .unwrap(),
+            new,
+            "{workspace}"
+        );
+    }
+    assert!(
+        store
+            .remove_allowed_workspace(GUILD, &ws("ws-a"), &admin())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .remove_allowed_workspace(GUILD, &ws("ws-a"), &admin())
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.allowed_workspaces(GUILD).await.unwrap(), [ws("ws-b")]);
+    assert_eq!(store.allowed_workspaces(OTHER_GUILD).await.unwrap(), []);
+
     assert_eq!(
         store.policy(GUILD).await.unwrap(),
         PolicySettings::default()
@@ -146,6 +173,10 @@ pub async fn settings_contract(store: &(impl SettingsStore + GuildDirectory)) {
     let read = store.settings(GUILD).await.unwrap();
     assert_eq!(read.allowed_roles, [capped(Some("2h"))]);
     assert_eq!(read.allowed_channels, [ChannelId(8)]);
+    assert_eq!(
+        read.allowed_workspaces,
+        [WorkspaceId::parse("ws-b").unwrap()]
+    );
     assert_eq!(read.policy, set);
     assert_eq!(
         store.settings(OTHER_GUILD).await.unwrap(),
@@ -165,6 +196,9 @@ fn attempt(id: &str) -> AuditAttempt {
         requested_expire_seconds: Some(172_800),
         expire_seconds: None,
         reason: Some("weekend".into()),
+        // A hostile name is data: stored as it came.
+        target_name: Some("**train** <@&1> \u{202e}".into()),
+        workspace_id: Some("1001".into()),
     }
 }
 
@@ -209,6 +243,15 @@ pub async fn audit_contract(store: &impl AuditLog) {
         store.begin(&attempt("c2")).await.unwrap(),
         AuditBegin::Replayed
     );
+    let outside = completion(
+        AuditOutcome::DeniedWorkspace,
+        Some(ErrorCode::WorkspaceNotAllowed),
+    );
+    assert_eq!(
+        store.record(&attempt("c3"), &outside).await.unwrap(),
+        AuditBegin::Started,
+        "denied_workspace is an outcome the log accepts"
+    );
 }
 
 async fn open(store: &impl ApprovalStore, id: &str) -> ApprovalId {
@@ -222,6 +265,9 @@ async fn open(store: &impl ApprovalStore, id: &str) -> ApprovalId {
             assert_eq!(a.status, ApprovalStatus::Pending);
             assert_eq!(a.requester, UserId(REQUESTER));
             assert_eq!(a.expiry, exp("2d"));
+            // What the look-up found comes back with the approval, for its card and re-checks.
+            assert_eq!(a.target_name, attempt(id).target_name);
+            assert_eq!(a.workspace_id.as_deref(), Some("1001"));
             a.id
         }
         Opened::Replayed => panic!("{id} opened twice"),
@@ -240,6 +286,8 @@ fn status(t: &Transition) -> Option<ApprovalStatus> {
 pub async fn approvals_contract(store: &(impl AuditLog + ApprovalStore)) {
     let approver = Actor::new(APPROVER.to_string(), "approver");
     let id = open(store, "a1").await;
+    let read = store.approval(id).await.unwrap().expect("the approval");
+    assert_eq!(read.workspace_id.as_deref(), Some("1001"), "read back");
     let new = NewApproval {
         target_id: TargetId::parse("dlc-1").unwrap(),
         expiry: exp("2d"),

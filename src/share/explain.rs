@@ -1,6 +1,7 @@
 //! `/share-admin explain`: what `/share` would decide for one member in one channel,
 //! as data, from the same [`evaluate`] the real flow calls. Nothing is issued or recorded.
 
+use super::lookup::WorkspaceRule;
 use std::time::Duration;
 
 use super::guardrails::{
@@ -43,6 +44,9 @@ pub struct Explanation {
     pub verdict: Result<Expiry, Refusal>,
     /// Requests the member's limits allow right now; `None` if the limiter could not say.
     pub remaining: Option<Remaining>,
+    /// Whether targets are looked up, and the workspace rule in force: filled in by the admin
+    /// service, which knows the operator's rule; `None` says nothing about workspaces.
+    pub workspaces: Option<(bool, WorkspaceRule)>,
 }
 
 impl Explanation {
@@ -93,6 +97,7 @@ pub fn explain(
         expiry,
         verdict: evaluate(settings, policy, place, member_roles, valid),
         remaining,
+        workspaces: None,
     }
 }
 
@@ -119,6 +124,7 @@ mod tests {
                 },
             ],
             allowed_channels: vec![ROOM],
+            allowed_workspaces: vec![],
             policy: PolicySettings {
                 require_reason: true,
                 ..PolicySettings::default()

@@ -16,9 +16,9 @@ use super::ports::{
 };
 use super::{
     AllowedRole, Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, Card,
-    ChannelId, DecisionNotice, ErrorCode, Expiry, GuildId, NewApproval, Opened, PolicyError,
-    PolicySettings, RateDecision, Remaining, RequesterReply, RoleId, TargetId, TargetType,
-    Transition, UserId,
+    ChannelId, DecisionNotice, ErrorCode, Expiry, GuildId, LookupError, NewApproval, Opened,
+    PolicyError, PolicySettings, RateDecision, Remaining, RequesterReply, RoleId, TargetDetails,
+    TargetId, TargetLookup, TargetType, Transition, UserId, WorkspaceId,
 };
 
 /// One stored audit row: what `begin`/`record` wrote and what `complete` added.
@@ -165,6 +165,8 @@ impl ApprovalStore for FakeAudit {
             decided_by: None,
             expires_at: *self.now.lock().unwrap()
                 + chrono::Duration::from_std(new.timeout).unwrap(),
+            target_name: attempt.target_name.clone(),
+            workspace_id: attempt.workspace_id.clone(),
         };
         approvals.insert(id, approval.clone());
         Ok(Opened::Started(approval))
@@ -507,6 +509,51 @@ impl TokenIssuer for FakeIssuer {
     }
 }
 
+/// GetJob / GetTensorboard over a catalogue a test fills: an id not in it is not found, unless
+/// the test scripts a failure. Counts calls.
+#[derive(Debug, Default)]
+pub struct FakeLookup {
+    pub catalogue: Mutex<BTreeMap<String, TargetDetails>>,
+    pub failure: Mutex<Option<IssueFailure>>,
+    pub calls: AtomicUsize,
+}
+
+impl FakeLookup {
+    /// A catalogue with one target in `workspace`.
+    pub fn with(id: &str, name: &str, workspace: &str) -> Self {
+        let lookup = FakeLookup::default();
+        lookup.add(id, name, workspace);
+        lookup
+    }
+
+    pub fn add(&self, id: &str, name: &str, workspace: &str) {
+        let workspace = WorkspaceId::parse(workspace).expect("a workspace id");
+        self.catalogue.lock().unwrap().insert(
+            id.to_owned(),
+            TargetDetails::new(name, "Running", workspace, Some("Research")),
+        );
+    }
+}
+
+impl TargetLookup for FakeLookup {
+    async fn look_up(
+        &self,
+        _target_type: TargetType,
+        target_id: &TargetId,
+    ) -> Result<TargetDetails, LookupError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if let Some(failure) = self.failure.lock().unwrap().clone() {
+            return Err(LookupError::Failed(failure));
+        }
+        self.catalogue
+            .lock()
+            .unwrap()
+            .get(target_id.as_str())
+            .cloned()
+            .ok_or(LookupError::NotFound)
+    }
+}
+
 /// A clock that stands still unless a test moves it.
 #[derive(Debug)]
 pub struct FakeClock(pub Mutex<chrono::DateTime<chrono::Utc>>);
@@ -664,6 +711,49 @@ impl SettingsStore for FakeSettings {
     async fn allowed_channels(&self, guild: GuildId) -> Result<Vec<ChannelId>, StorageError> {
         failing(&self.fail)?;
         Ok(self.get(guild).allowed_channels)
+    }
+
+    async fn add_allowed_workspace(
+        &self,
+        guild: GuildId,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+    ) -> Result<bool, StorageError> {
+        failing(&self.fail)?;
+        let added = self.edit(guild, |g| {
+            let new = !g.allowed_workspaces.contains(workspace);
+            if new {
+                g.allowed_workspaces.push(workspace.clone());
+            }
+            new
+        });
+        if added {
+            self.record(guild, actor, format!("workspace_add {workspace}"));
+        }
+        Ok(added)
+    }
+
+    async fn remove_allowed_workspace(
+        &self,
+        guild: GuildId,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+    ) -> Result<bool, StorageError> {
+        failing(&self.fail)?;
+        let removed = self.edit(guild, |g| {
+            let before = g.allowed_workspaces.len();
+            g.allowed_workspaces.retain(|w| w != workspace);
+            g.allowed_workspaces.len() != before
+        });
+        if removed {
+            self.record(guild, actor, format!("workspace_remove {workspace}"));
+        }
+        Ok(removed)
+    }
+
+    async fn allowed_workspaces(&self, guild: GuildId) -> Result<Vec<WorkspaceId>, StorageError> {
+        failing(&self.fail)?;
+        Ok(self.get(guild).allowed_workspaces)
     }
 
     async fn policy(&self, guild: GuildId) -> Result<PolicySettings, StorageError> {

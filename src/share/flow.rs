@@ -1,6 +1,7 @@
 //! The `/share` flow as one function over the ports:
 //! guild served → settings → input (id, expiry, reason) → channel → allowlist → the member's
-//! cap → rate limit → audit.begin → GetToken → audit.complete. It decides and reports;
+//! cap → rate limit → look-up → workspace → audit.begin → GetToken → audit.complete. It decides
+//! and reports;
 //! adapters render, count, post, sleep and retry.
 
 use std::sync::Arc;
@@ -13,8 +14,9 @@ use sha2::{Digest, Sha256};
 use super::approval::{ApprovalStore, NewApproval, Opened};
 use super::guardrails::{self, Refusal};
 use super::jwt::jwt_expiry;
+use super::lookup::{LookupError, TargetDetails, TargetLookup, WorkspaceRule};
 use super::notice::AuditNotice;
-use super::outcome::{InvalidInput, IssuedShare, ShareOutcome, ShareReport};
+use super::outcome::{InvalidInput, IssuedShare, LookupFailure, ShareOutcome, ShareReport};
 use super::ports::{
     AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, Clock, GuildDirectory,
     GuildSettings, Limiter, TokenIssuer,
@@ -95,6 +97,8 @@ pub struct Grant {
     pub target_id: TargetId,
     pub expiry: Expiry,
     pub started: Instant,
+    /// What the look-up said, shown beside the link; `None` when nothing was looked up.
+    pub details: Option<TargetDetails>,
 }
 
 /// Issues one token behind a write-ahead audit row; shared by `/share` and the `token` command.
@@ -133,6 +137,7 @@ pub(crate) async fn issue_begun<A: AuditLog, I: TokenIssuer>(
         target_id,
         expiry,
         started,
+        details,
     } = grant;
     // The token's lifetime starts when upstream issues it, not when its answer arrives.
     let issued_at = clock.now();
@@ -176,6 +181,7 @@ pub(crate) async fn issue_begun<A: AuditLog, I: TokenIssuer>(
                 expires_at,
                 lifetime: std::time::Duration::from_secs(lifetime_secs.unsigned_abs()),
                 request_id: issued.request_id,
+                details,
             };
             (ShareOutcome::Issued(share), completion)
         }
@@ -218,10 +224,12 @@ pub(crate) async fn issue_begun<A: AuditLog, I: TokenIssuer>(
 }
 
 /// The `/share` flow for chat requests.
-pub struct ShareService<A, G, I, L> {
+pub struct ShareService<A, G, I, L, T> {
     pub audit: A,
     pub guilds: G,
     pub issuer: I,
+    /// GetJob / GetTensorboard, asked when the operator's rule says to look targets up.
+    pub lookup: T,
     /// Per user and per guild, per process or shared by replicas.
     pub limits: L,
     pub links: LinkTemplates,
@@ -230,8 +238,17 @@ pub struct ShareService<A, G, I, L> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
-    ShareService<A, G, I, L>
+/// Where the look-up leaves a `/share`: on, with what it learnt, or ended.
+enum Looked {
+    Go {
+        details: Option<TargetDetails>,
+        failure: Option<LookupFailure>,
+    },
+    Stop(Box<ShareReport>),
+}
+
+impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter, T: TargetLookup>
+    ShareService<A, G, I, L, T>
 {
     pub async fn share(&self, req: ShareRequest) -> ShareReport {
         let started = Instant::now();
@@ -369,12 +386,121 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
             }
         }
 
-        if let Some((cap, channel, asked)) = approval {
-            return self
-                .open_approval(settings, attempt, target_id, asked, cap, channel, started)
-                .await;
+        let rule = self
+            .operator
+            .targets
+            .for_guild(&settings.allowed_workspaces);
+        let (details, lookup_failure) =
+            match self.look_up(req, &target_id, &rule, attempt, started).await {
+                Looked::Go { details, failure } => (details, failure),
+                Looked::Stop(report) => return *report,
+            };
+        if let Some(found) = &details {
+            attempt.target_name = Some(found.name.clone());
+            attempt.workspace_id = Some(found.workspace_id.to_string());
         }
 
+        let mut report = if let Some((cap, channel, asked)) = approval {
+            self.open_approval(settings, attempt, target_id, asked, cap, channel, started)
+                .await
+        } else {
+            self.issue(attempt, target_id, expiry, started, details)
+                .await
+        };
+        report.lookup_failure = lookup_failure;
+        report
+    }
+
+    /// Asks upstream about the target and applies the workspace rule to its answer. A failed
+    /// look-up only lets the share go on when no workspace rule applies: with one, a target
+    /// whose workspace is unknown could be anywhere, so it is refused.
+    async fn look_up(
+        &self,
+        req: &ShareRequest,
+        target_id: &super::TargetId,
+        rule: &WorkspaceRule,
+        attempt: &AuditAttempt,
+        started: Instant,
+    ) -> Looked {
+        if !self.operator.targets.lookup {
+            if rule.restricts() {
+                // Start-up refuses the operator's list without the look-up, and admins cannot
+                // add one then; a guild list stored before the look-up was turned off still
+                // fails closed: nothing is shared from a workspace nobody checked.
+                let refusal = ShareOutcome::WorkspaceNotAllowed {
+                    allowed: rule.allowed(),
+                };
+                return Looked::Stop(Box::new(
+                    self.refuse(attempt, started, ErrorCode::WorkspaceNotAllowed, refusal)
+                        .await,
+                ));
+            }
+            return Looked::Go {
+                details: None,
+                failure: None,
+            };
+        }
+        match self.lookup.look_up(req.target_type, target_id).await {
+            Ok(details) if rule.allows(&details.workspace_id) => Looked::Go {
+                details: Some(details),
+                failure: None,
+            },
+            Ok(details) => {
+                let mut attempt = attempt.clone();
+                attempt.target_name = Some(details.name);
+                attempt.workspace_id = Some(details.workspace_id.to_string());
+                let refusal = ShareOutcome::WorkspaceNotAllowed {
+                    allowed: rule.allowed(),
+                };
+                Looked::Stop(Box::new(
+                    self.refuse(&attempt, started, ErrorCode::WorkspaceNotAllowed, refusal)
+                        .await,
+                ))
+            }
+            Err(LookupError::NotFound) => {
+                let refusal = ShareOutcome::Invalid(InvalidInput::TargetNotFound);
+                Looked::Stop(Box::new(
+                    self.refuse(attempt, started, ErrorCode::TargetNotFound, refusal)
+                        .await,
+                ))
+            }
+            Err(LookupError::Failed(failure)) if rule.restricts() => {
+                let code = ErrorCode::Upstream(failure.code.clone());
+                let failed = LookupFailure {
+                    target_type: req.target_type,
+                    code: failure.code.clone(),
+                };
+                let mut report = self
+                    .refuse(attempt, started, code, ShareOutcome::Upstream(failure))
+                    .await;
+                report.lookup_failure = Some(failed);
+                Looked::Stop(Box::new(report))
+            }
+            Err(LookupError::Failed(failure)) => {
+                tracing::warn!(
+                    code = failure.code,
+                    target_type = req.target_type.as_str(),
+                    "target look-up failed; sharing without its details (no workspace rule applies)"
+                );
+                Looked::Go {
+                    details: None,
+                    failure: Some(LookupFailure {
+                        target_type: req.target_type,
+                        code: failure.code,
+                    }),
+                }
+            }
+        }
+    }
+
+    async fn issue(
+        &self,
+        attempt: &AuditAttempt,
+        target_id: super::TargetId,
+        expiry: Expiry,
+        started: Instant,
+        details: Option<TargetDetails>,
+    ) -> ShareReport {
         issue_audited(
             Some(&self.audit),
             &self.issuer,
@@ -385,6 +511,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
                 target_id,
                 expiry,
                 started,
+                details,
             },
         )
         .await
@@ -443,6 +570,8 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter>
             requested_expire_seconds: None,
             expire_seconds: None,
             reason: req.raw_reason.as_deref().map(audit_text),
+            target_name: None,
+            workspace_id: None,
         }
     }
 
@@ -513,20 +642,25 @@ mod tests {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     use super::*;
-    use crate::share::fakes::{FakeAudit, FakeClock, FakeGuilds, FakeIssuer, FakeLimiter};
+    use crate::share::fakes::{
+        FakeAudit, FakeClock, FakeGuilds, FakeIssuer, FakeLimiter, FakeLookup,
+    };
     use crate::share::ports::{IssueFailure, IssueFailureKind};
     use crate::share::{
         AllowedRole, ChannelId, GuildPolicy, GuildScope, LayeredLimits, PolicySettings, RateLimits,
-        RateSpec, TargetIdError,
+        RateSpec, TargetIdError, TargetRule, WorkspaceId,
     };
 
     const GUILD: GuildId = GuildId(10);
     const ROLE: RoleId = RoleId(20);
+    /// Where the fake catalogue's `dlc1` runs.
+    const WORKSPACE: &str = "1001";
     /// 2023-11-14T22:13:20Z.
     const NOW: i64 = 1_700_000_000;
 
     /// governor in front of a scripted shared limiter, as with `ratelimit.backend = "postgres"`.
-    type Service = ShareService<FakeAudit, FakeGuilds, FakeIssuer, LayeredLimits<FakeLimiter>>;
+    type Service =
+        ShareService<FakeAudit, FakeGuilds, FakeIssuer, LayeredLimits<FakeLimiter>, FakeLookup>;
 
     fn expiry(s: &str) -> Expiry {
         Expiry::parse(s, Expiry::HARD_MAX).unwrap()
@@ -552,6 +686,7 @@ mod tests {
             audit: FakeAudit::default(),
             guilds,
             issuer,
+            lookup: FakeLookup::with("dlc1", "train", WORKSPACE),
             limits: LayeredLimits {
                 local: Arc::new(RateLimits::new(user, guild)),
                 shared: Some(FakeLimiter::default()),
@@ -569,6 +704,7 @@ mod tests {
                 policy: GuildPolicy::new(expiry("1d"), Expiry::HARD_MAX).unwrap(),
                 admin_roles: vec![],
                 approval_timeout: std::time::Duration::from_secs(3_600),
+                targets: crate::share::TargetRule::look_up_any(),
             }),
             clock: Arc::new(FakeClock::at(NOW)),
         }
@@ -611,6 +747,7 @@ mod tests {
             GuildSettings {
                 allowed_roles: roles.into_iter().map(AllowedRole::new).collect(),
                 allowed_channels: vec![],
+                allowed_workspaces: vec![],
                 policy,
             },
         );
@@ -746,6 +883,7 @@ mod tests {
     #[tokio::test]
     async fn a_tensorboard_uses_its_own_template() {
         let svc = service(FakeIssuer::token("tok"));
+        svc.lookup.add("tb1", "board", WORKSPACE);
         let mut req = request("i1", "tb1", None);
         req.target_type = TargetType::Tensorboard;
         let ShareOutcome::Issued(share) = svc.share(req).await.outcome else {
@@ -1058,6 +1196,335 @@ mod tests {
         }
     }
 
+    // ------------------------------------------------------------ look-up and workspaces
+
+    /// The operator's target rule: look-up on or off, and the workspaces allowed.
+    fn set_targets(svc: &mut Service, lookup: bool, workspaces: &[&str]) {
+        let mut operator = (*svc.operator).clone();
+        operator.targets = TargetRule {
+            lookup,
+            workspaces: workspaces
+                .iter()
+                .map(|w| WorkspaceId::parse(w).unwrap())
+                .collect(),
+        };
+        svc.operator = Arc::new(operator);
+    }
+
+    /// The workspaces the guild's admins listed.
+    fn guild_workspaces(svc: &Service, workspaces: &[&str]) {
+        let listed = workspaces
+            .iter()
+            .map(|w| WorkspaceId::parse(w).unwrap())
+            .collect();
+        edit(svc, |g| g.allowed_workspaces = listed);
+    }
+
+    fn lookup_fails(svc: &Service) {
+        *svc.lookup.failure.lock().unwrap() =
+            Some(failure(IssueFailureKind::Unauthorized, "Forbidden.RAM"));
+    }
+
+    fn lookups(svc: &Service) -> usize {
+        svc.lookup.calls.load(Ordering::SeqCst)
+    }
+
+    /// One decision of the look-up step: how the share ends, and what was asked upstream.
+    struct Looked {
+        name: &'static str,
+        prepare: fn(&mut Service),
+        raw_id: &'static str,
+        label: &'static str,
+        audit: AuditOutcome,
+        code: Option<&'static str>,
+        lookups: usize,
+        gettoken: usize,
+        /// The workspace written with the row, when the target was found.
+        workspace: Option<&'static str>,
+    }
+
+    const LOOKUPS: &[Looked] = &[
+        Looked {
+            name: "a target that does not exist",
+            prepare: |_| {},
+            raw_id: "dlc-missing",
+            label: "invalid_input",
+            audit: AuditOutcome::InvalidInput,
+            code: Some("target_not_found"),
+            lookups: 1,
+            gettoken: 0,
+            workspace: None,
+        },
+        Looked {
+            name: "a target found in any workspace, no rule",
+            prepare: |_| {},
+            raw_id: "dlc1",
+            label: "issued",
+            audit: AuditOutcome::Issued,
+            code: None,
+            lookups: 1,
+            gettoken: 1,
+            workspace: Some(WORKSPACE),
+        },
+        Looked {
+            name: "a target inside the operator's workspaces",
+            prepare: |svc| set_targets(svc, true, &["2002", WORKSPACE]),
+            raw_id: "dlc1",
+            label: "issued",
+            audit: AuditOutcome::Issued,
+            code: None,
+            lookups: 1,
+            gettoken: 1,
+            workspace: Some(WORKSPACE),
+        },
+        Looked {
+            name: "a target outside the operator's workspaces",
+            prepare: |svc| set_targets(svc, true, &["2002"]),
+            raw_id: "dlc1",
+            label: "denied_workspace",
+            audit: AuditOutcome::DeniedWorkspace,
+            code: Some("workspace_not_allowed"),
+            lookups: 1,
+            gettoken: 0,
+            workspace: Some(WORKSPACE),
+        },
+        Looked {
+            name: "a failed look-up with a workspace rule (fail closed)",
+            prepare: |svc| {
+                set_targets(svc, true, &[WORKSPACE]);
+                lookup_fails(svc);
+            },
+            raw_id: "dlc1",
+            label: "upstream_error",
+            audit: AuditOutcome::UpstreamError,
+            code: Some("Forbidden.RAM"),
+            lookups: 1,
+            gettoken: 0,
+            workspace: None,
+        },
+        Looked {
+            name: "a failed look-up without a rule (shared without details)",
+            prepare: |svc| lookup_fails(svc),
+            raw_id: "dlc1",
+            label: "issued",
+            audit: AuditOutcome::Issued,
+            code: None,
+            lookups: 1,
+            gettoken: 1,
+            workspace: None,
+        },
+        Looked {
+            name: "the look-up off: nothing looked up, even an id upstream does not know",
+            prepare: |svc| set_targets(svc, false, &[]),
+            raw_id: "dlc-missing",
+            label: "issued",
+            audit: AuditOutcome::Issued,
+            code: None,
+            lookups: 0,
+            gettoken: 1,
+            workspace: None,
+        },
+        Looked {
+            name: "the look-up off with a workspace rule (refused at start; fails closed here)",
+            prepare: |svc| set_targets(svc, false, &[WORKSPACE]),
+            raw_id: "dlc1",
+            label: "denied_workspace",
+            audit: AuditOutcome::DeniedWorkspace,
+            code: Some("workspace_not_allowed"),
+            lookups: 0,
+            gettoken: 0,
+            workspace: None,
+        },
+        Looked {
+            name: "a target outside the guild's workspaces",
+            prepare: |svc| guild_workspaces(svc, &["2002"]),
+            raw_id: "dlc1",
+            label: "denied_workspace",
+            audit: AuditOutcome::DeniedWorkspace,
+            code: Some("workspace_not_allowed"),
+            lookups: 1,
+            gettoken: 0,
+            workspace: Some(WORKSPACE),
+        },
+        Looked {
+            name: "a target inside the guild's workspaces, within the operator's",
+            prepare: |svc| {
+                set_targets(svc, true, &[WORKSPACE, "2002"]);
+                guild_workspaces(svc, &[WORKSPACE]);
+            },
+            raw_id: "dlc1",
+            label: "issued",
+            audit: AuditOutcome::Issued,
+            code: None,
+            lookups: 1,
+            gettoken: 1,
+            workspace: Some(WORKSPACE),
+        },
+        Looked {
+            name: "a guild list the operator's does not contain: the lists meet nowhere",
+            prepare: |svc| {
+                set_targets(svc, true, &["2002"]);
+                guild_workspaces(svc, &[WORKSPACE]);
+            },
+            raw_id: "dlc1",
+            label: "denied_workspace",
+            audit: AuditOutcome::DeniedWorkspace,
+            code: Some("workspace_not_allowed"),
+            lookups: 1,
+            gettoken: 0,
+            workspace: Some(WORKSPACE),
+        },
+        Looked {
+            name: "a failed look-up with only a guild rule (fail closed)",
+            prepare: |svc| {
+                guild_workspaces(svc, &[WORKSPACE]);
+                lookup_fails(svc);
+            },
+            raw_id: "dlc1",
+            label: "upstream_error",
+            audit: AuditOutcome::UpstreamError,
+            code: Some("Forbidden.RAM"),
+            lookups: 1,
+            gettoken: 0,
+            workspace: None,
+        },
+        Looked {
+            name: "a guild rule stored before the look-up was turned off (fails closed)",
+            prepare: |svc| {
+                set_targets(svc, false, &[]);
+                guild_workspaces(svc, &[WORKSPACE]);
+            },
+            raw_id: "dlc1",
+            label: "denied_workspace",
+            audit: AuditOutcome::DeniedWorkspace,
+            code: Some("workspace_not_allowed"),
+            lookups: 0,
+            gettoken: 0,
+            workspace: None,
+        },
+        Looked {
+            name: "the rate limit before the look-up",
+            prepare: |svc| {
+                *shared_limiter(svc).answer.lock().unwrap() = RateDecision::Limited {
+                    scope: LimitScope::User,
+                    retry_after: Duration::from_secs(4),
+                }
+            },
+            raw_id: "dlc-missing",
+            label: "rate_limited",
+            audit: AuditOutcome::RateLimited,
+            code: Some("user_limit"),
+            lookups: 0,
+            gettoken: 0,
+            workspace: None,
+        },
+        Looked {
+            name: "the allowlist before the look-up",
+            prepare: |svc| set_settings(svc, GUILD, vec![RoleId(21)], PolicySettings::default()),
+            raw_id: "dlc-missing",
+            label: "denied_role",
+            audit: AuditOutcome::DeniedRole,
+            code: Some("missing_role"),
+            lookups: 0,
+            gettoken: 0,
+            workspace: None,
+        },
+    ];
+
+    #[tokio::test]
+    async fn the_look_up_decides_after_the_rate_limit_and_before_the_audit_row() {
+        for case in LOOKUPS {
+            let mut svc = service(FakeIssuer::token("tok"));
+            (case.prepare)(&mut svc);
+            let report = svc.share(request("r", case.raw_id, None)).await;
+            assert_eq!(report.outcome.label(), case.label, "{}", case.name);
+            let (outcome, code) = recorded(&svc, "r");
+            assert_eq!(outcome, case.audit, "{}", case.name);
+            assert_eq!(code.as_deref(), case.code, "{}", case.name);
+            assert_eq!(lookups(&svc), case.lookups, "{}: look-ups", case.name);
+            assert_eq!(calls(&svc), case.gettoken, "{}: GetToken calls", case.name);
+            assert_eq!(svc.audit.len(), 1, "{}: exactly one row", case.name);
+            assert_eq!(
+                report.lookup_failure.is_some(),
+                case.name.starts_with("a failed look-up"),
+                "{}: a failed look-up is reported for the metric",
+                case.name
+            );
+            let row = svc.audit.row("r").unwrap();
+            assert_eq!(
+                row.attempt.workspace_id.as_deref(),
+                case.workspace,
+                "{}: the workspace written with the row",
+                case.name
+            );
+            assert_eq!(
+                row.attempt.target_name.is_some(),
+                case.workspace.is_some(),
+                "{}: the name goes with the workspace",
+                case.name
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_found_target_is_shown_and_recorded_with_its_details() {
+        let mut svc = service(FakeIssuer::token("tok"));
+        set_targets(&mut svc, true, &[WORKSPACE]);
+        svc.lookup.add(
+            "dlc2",
+            &format!("**x** <@&1> {}", "n".repeat(5_000)),
+            WORKSPACE,
+        );
+        let report = svc.share(request("i1", "dlc2", None)).await;
+        assert_eq!(report.lookup_failure, None);
+        let ShareOutcome::Issued(share) = report.outcome else {
+            panic!("{:?}", report.outcome)
+        };
+        let details = share.details.expect("details beside the link");
+        assert_eq!(details.workspace_id.as_str(), WORKSPACE);
+        assert_eq!(details.status, "Running");
+        assert_eq!(
+            details.name.chars().count(),
+            crate::share::TARGET_NAME_MAX_CHARS
+        );
+        assert!(
+            details.name.starts_with("**x** <@&1> "),
+            "kept as data; adapters escape"
+        );
+        let row = svc.audit.row("i1").unwrap();
+        assert_eq!(row.attempt.target_name, Some(details.name));
+    }
+
+    #[tokio::test]
+    async fn a_failed_look_up_without_a_rule_is_reported_for_the_metric() {
+        let svc = service(FakeIssuer::token("tok"));
+        lookup_fails(&svc);
+        let report = svc.share(request("i1", "dlc1", None)).await;
+        assert_eq!(
+            report.lookup_failure,
+            Some(LookupFailure {
+                target_type: TargetType::Job,
+                code: "Forbidden.RAM".into(),
+            })
+        );
+        let ShareOutcome::Issued(share) = report.outcome else {
+            panic!("{:?}", report.outcome)
+        };
+        assert_eq!(share.details, None, "nothing shown that was not looked up");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_by_workspace_names_the_allowed_workspaces() {
+        let mut svc = service(FakeIssuer::token("tok"));
+        set_targets(&mut svc, true, &["2002", "3003"]);
+        let report = svc.share(request("i1", "dlc1", None)).await;
+        let ShareOutcome::WorkspaceNotAllowed { allowed } = report.outcome else {
+            panic!("{:?}", report.outcome)
+        };
+        let allowed: Vec<&str> = allowed.iter().map(WorkspaceId::as_str).collect();
+        assert_eq!(allowed, ["2002", "3003"]);
+    }
+
     // ------------------------------------------------------------ guardrails
 
     fn issued_expiry(report: ShareReport) -> Expiry {
@@ -1212,6 +1679,7 @@ mod tests {
                 user_id: "40".into(),
                 target_type: TargetType::Job,
                 target_id: "dlc1".into(),
+                target_name: Some("train".into()),
                 expire_seconds: Some(7_200),
                 outcome: AuditOutcome::Issued,
                 error_code: None,
@@ -1605,6 +2073,7 @@ mod tests {
                 target_id: TargetId::parse("dlc1").unwrap(),
                 expiry: expiry("1h"),
                 started: Instant::now(),
+                details: None,
             },
         )
         .await;

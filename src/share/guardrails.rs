@@ -3,6 +3,7 @@
 //! decides a request after its input was read; `/share` and `/share-admin explain` both call
 //! it, so a dry run cannot disagree with the real thing.
 
+use super::lookup::{WorkspaceId, WorkspaceRule};
 use super::{
     AllowedRole, ChannelId, Denial, ErrorCode, Expiry, GuildPolicy, RoleId, decide_access,
 };
@@ -164,6 +165,12 @@ pub enum NoLongerAllowed {
     AboveMax { max: Expiry },
     /// Approvals are no longer set up, and the expiry is above the requester's cap.
     AboveCap { cap: Expiry },
+    /// The target's workspace, recorded when the request was made, is outside the workspace
+    /// rule in force now (or was never known while a rule applies).
+    Workspace {
+        workspace: Option<String>,
+        allowed: Vec<WorkspaceId>,
+    },
 }
 
 impl NoLongerAllowed {
@@ -177,7 +184,34 @@ impl NoLongerAllowed {
             NoLongerAllowed::AboveCap { .. } => {
                 (AuditOutcome::InvalidInput, ErrorCode::ExpiryAboveRoleMax)
             }
+            NoLongerAllowed::Workspace { .. } => (
+                AuditOutcome::DeniedWorkspace,
+                ErrorCode::WorkspaceNotAllowed,
+            ),
         }
+    }
+}
+
+/// An approval's recorded workspace against the target rule in force at its approval or
+/// claim. A rule that applies and a workspace nobody recorded (the look-up was off or failed)
+/// is refused: the target could be anywhere.
+pub fn recheck_workspace(
+    rule: &WorkspaceRule,
+    workspace: Option<&str>,
+) -> Result<(), NoLongerAllowed> {
+    if !rule.restricts() {
+        return Ok(());
+    }
+    let inside = workspace
+        .and_then(|w| WorkspaceId::parse(w).ok())
+        .is_some_and(|w| rule.allows(&w));
+    if inside {
+        Ok(())
+    } else {
+        Err(NoLongerAllowed::Workspace {
+            workspace: workspace.map(str::to_owned),
+            allowed: rule.allowed(),
+        })
     }
 }
 
@@ -502,5 +536,35 @@ mod tests {
             recheck(true, &empty, p, Some(&uncapped), exp("1h")),
             Err(NoLongerAllowed::Access(Denial::EmptyAllowlist))
         );
+    }
+
+    #[test]
+    fn an_approvals_recorded_workspace_is_checked_against_the_rule_in_force() {
+        let rule = |workspaces: &[&str]| {
+            WorkspaceRule::Only(
+                workspaces
+                    .iter()
+                    .map(|w| WorkspaceId::parse(w).unwrap())
+                    .collect(),
+            )
+        };
+        assert_eq!(
+            recheck_workspace(&WorkspaceRule::Any, None),
+            Ok(()),
+            "no rule"
+        );
+        assert_eq!(recheck_workspace(&WorkspaceRule::Any, Some("ws-a")), Ok(()));
+        assert_eq!(recheck_workspace(&rule(&["ws-a"]), Some("ws-a")), Ok(()));
+        for recorded in [Some("ws-b"), None, Some("not a workspace")] {
+            let refused = recheck_workspace(&rule(&["ws-a"]), recorded).unwrap_err();
+            assert_eq!(
+                refused.audit(),
+                (
+                    AuditOutcome::DeniedWorkspace,
+                    ErrorCode::WorkspaceNotAllowed
+                ),
+                "{recorded:?}"
+            );
+        }
     }
 }

@@ -18,6 +18,7 @@ mod guilds;
 mod ids;
 mod jwt;
 mod link;
+mod lookup;
 mod notice;
 mod operator;
 mod outcome;
@@ -52,9 +53,13 @@ pub use guilds::{GuildScope, GuildScopeError};
 pub use ids::{ChannelId, GuildId, RoleId, UserId};
 pub use jwt::jwt_expiry;
 pub use link::{LinkTemplate, LinkTemplateError, LinkValues};
+pub use lookup::{
+    LookupError, TARGET_NAME_MAX_CHARS, TargetDetails, TargetLookup, TargetRule, WorkspaceId,
+    WorkspaceIdError, WorkspaceRule, cut_name,
+};
 pub use notice::AuditNotice;
 pub use operator::Operator;
-pub use outcome::{InvalidInput, IssuedShare, ShareOutcome, ShareReport};
+pub use outcome::{InvalidInput, IssuedShare, LookupFailure, ShareOutcome, ShareReport};
 pub use policy::{
     AdminPermissions, AllowedRole, Denial, GuildPolicy, PolicyChange, PolicyError, PolicySetting,
     PolicySettings, decide_access, is_admin,

@@ -14,6 +14,8 @@ pub struct AuditNotice {
     pub target_type: TargetType,
     /// As typed: an invalid id can hold anything, so renderers escape it.
     pub target_id: String,
+    /// The target's display name from the look-up: untrusted text, escaped by renderers.
+    pub target_name: Option<String>,
     /// The token's lifetime when issued, else the granted expiry, else what was asked.
     pub expire_seconds: Option<i64>,
     pub outcome: AuditOutcome,
@@ -51,6 +53,7 @@ impl AuditNotice {
             user_id: attempt.user_id.clone(),
             target_type: attempt.target_type,
             target_id: attempt.target_id.clone(),
+            target_name: attempt.target_name.clone(),
             expire_seconds,
             outcome,
             error_code,
@@ -79,6 +82,8 @@ mod tests {
             requested_expire_seconds: Some(7_200),
             expire_seconds: Some(3_600),
             reason: Some("review".into()),
+            target_name: None,
+            workspace_id: None,
         }
     }
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::{GuildId, GuildPolicy, GuildScope, PolicySettings, RoleId};
+use super::{GuildId, GuildPolicy, GuildScope, PolicySettings, RoleId, TargetRule};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operator {
@@ -17,6 +17,9 @@ pub struct Operator {
     /// `share.approval_timeout`: how long a request waits for a decision, and an approved one
     /// for its claim.
     pub approval_timeout: Duration,
+    /// `aliyun.lookup` and `aliyun.workspaces`: whether targets are looked up before sharing,
+    /// and the workspaces the whole bot may share from.
+    pub targets: TargetRule,
 }
 
 impl Operator {
@@ -55,6 +58,7 @@ mod tests {
             policy: GuildPolicy::new(expiry("1d"), expiry("3d")).unwrap(),
             admin_roles: vec![],
             approval_timeout: Duration::from_secs(3_600),
+            targets: crate::share::TargetRule::look_up_any(),
         };
         let of = |default: Option<&str>, max: Option<&str>| {
             let p = operator.effective_policy(&PolicySettings {

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use super::approval::Approval;
+use super::lookup::{TargetDetails, WorkspaceId};
 use super::notice::AuditNotice;
 use super::ports::{AuditCompletion, AuditOutcome, IssueFailure};
 use super::{
@@ -26,6 +27,8 @@ pub enum InvalidInput {
     AboveRoleCap {
         cap: Expiry,
     },
+    /// The look-up found no such target in the bot's account and region.
+    TargetNotFound,
 }
 
 impl InvalidInput {
@@ -37,6 +40,7 @@ impl InvalidInput {
             InvalidInput::Reason(_) => ErrorCode::InvalidReason,
             InvalidInput::ReasonRequired => ErrorCode::ReasonRequired,
             InvalidInput::AboveRoleCap { .. } => ErrorCode::ExpiryAboveRoleMax,
+            InvalidInput::TargetNotFound => ErrorCode::TargetNotFound,
         }
     }
 }
@@ -55,6 +59,9 @@ pub struct IssuedShare {
     /// The token's lifetime from its issue, as recorded in `expire_seconds`.
     pub lifetime: Duration,
     pub request_id: String,
+    /// What the look-up said about the target; `None` when it was off or failed without a
+    /// workspace rule.
+    pub details: Option<TargetDetails>,
 }
 
 impl std::fmt::Debug for IssuedShare {
@@ -77,6 +84,10 @@ pub enum ShareOutcome {
     /// Channels are listed and this is not one of them (nor a thread in one).
     ChannelNotAllowed {
         allowed: Vec<ChannelId>,
+    },
+    /// The target is in a workspace outside the rule; `allowed` is the rule.
+    WorkspaceNotAllowed {
+        allowed: Vec<WorkspaceId>,
     },
     RateLimited {
         scope: LimitScope,
@@ -114,6 +125,7 @@ impl ShareOutcome {
             ShareOutcome::Invalid(_) => AuditOutcome::InvalidInput,
             ShareOutcome::Denied(_) => AuditOutcome::DeniedRole,
             ShareOutcome::ChannelNotAllowed { .. } => AuditOutcome::DeniedChannel,
+            ShareOutcome::WorkspaceNotAllowed { .. } => AuditOutcome::DeniedWorkspace,
             ShareOutcome::RateLimited { .. } | ShareOutcome::Overloaded => {
                 AuditOutcome::RateLimited
             }
@@ -149,6 +161,17 @@ pub struct ShareReport {
     pub recorded: Option<AuditCompletion>,
     /// What the guild's audit channel is to be told, when it has one.
     pub notice: Option<AuditNotice>,
+    /// The look-up failed (the share was refused, or went on without details when no
+    /// workspace rule applied): for `dlcshare_lookup_failures_total`.
+    pub lookup_failure: Option<LookupFailure>,
+}
+
+/// A look-up that failed without stopping the share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupFailure {
+    pub target_type: TargetType,
+    /// Upstream's `Code`, or a local one (`Timeout`, `NetworkError`).
+    pub code: String,
 }
 
 impl ShareReport {
@@ -159,6 +182,7 @@ impl ShareReport {
             audit_failures: 0,
             recorded: None,
             notice: None,
+            lookup_failure: None,
         }
     }
 
@@ -186,6 +210,7 @@ mod tests {
             expires_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
             lifetime: Duration::from_secs(60),
             request_id: "REQ-1".into(),
+            details: None,
         };
         let shown = format!("{share:?}");
         assert!(shown.contains("dlc1") && shown.contains("REQ-1"), "{shown}");

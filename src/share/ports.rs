@@ -9,7 +9,7 @@ use secrecy::SecretString;
 
 use super::{
     AllowedRole, ChannelId, ErrorCode, Expiry, GuildId, PolicyError, PolicySettings, RateDecision,
-    Remaining, RoleId, TargetId, TargetType, UserId,
+    Remaining, RoleId, TargetId, TargetType, UserId, WorkspaceId,
 };
 
 /// A storage failure, opaque to the core: it only decides to fail closed.
@@ -29,6 +29,8 @@ pub enum AuditOutcome {
     Issued,
     DeniedRole,
     DeniedChannel,
+    /// The target's workspace is outside the workspace rule.
+    DeniedWorkspace,
     InvalidInput,
     RateLimited,
     UpstreamError,
@@ -39,10 +41,11 @@ pub enum AuditOutcome {
 }
 
 impl AuditOutcome {
-    pub const ALL: [AuditOutcome; 10] = [
+    pub const ALL: [AuditOutcome; 11] = [
         AuditOutcome::Issued,
         AuditOutcome::DeniedRole,
         AuditOutcome::DeniedChannel,
+        AuditOutcome::DeniedWorkspace,
         AuditOutcome::InvalidInput,
         AuditOutcome::RateLimited,
         AuditOutcome::UpstreamError,
@@ -57,6 +60,7 @@ impl AuditOutcome {
             AuditOutcome::Issued => "issued",
             AuditOutcome::DeniedRole => "denied_role",
             AuditOutcome::DeniedChannel => "denied_channel",
+            AuditOutcome::DeniedWorkspace => "denied_workspace",
             AuditOutcome::InvalidInput => "invalid_input",
             AuditOutcome::RateLimited => "rate_limited",
             AuditOutcome::UpstreamError => "upstream_error",
@@ -86,6 +90,11 @@ pub struct AuditAttempt {
     pub expire_seconds: Option<i64>,
     /// The member's reason, as typed, cut and storable.
     pub reason: Option<String>,
+    /// The target's display name from the look-up, cut and storable; `None` when nothing was
+    /// looked up or the look-up failed.
+    pub target_name: Option<String>,
+    /// The target's workspace from the look-up: what an approval's claim re-checks.
+    pub workspace_id: Option<String>,
 }
 
 /// How an attempt ended: the rest of the audit row.
@@ -166,6 +175,9 @@ pub struct GuildSettings {
     pub allowed_roles: Vec<AllowedRole>,
     /// Empty: `/share` works in every channel.
     pub allowed_channels: Vec<ChannelId>,
+    /// The workspaces the guild's admins allow, within the operator's; empty = the
+    /// operator's rule alone.
+    pub allowed_workspaces: Vec<WorkspaceId>,
     /// Unset values take the configured defaults.
     pub policy: PolicySettings,
 }
@@ -293,6 +305,8 @@ pub struct AuditEntry {
     pub user_id: String,
     pub target_type: String,
     pub target_id: String,
+    /// The target's display name from the look-up: untrusted text, escaped by renderers.
+    pub target_name: Option<String>,
     pub expire_seconds: Option<i64>,
     pub outcome: String,
     pub error_code: Option<String>,
@@ -361,6 +375,27 @@ pub trait SettingsStore: Send + Sync {
         &self,
         guild: GuildId,
     ) -> impl Future<Output = Result<Vec<ChannelId>, StorageError>> + Send;
+
+    /// `false` when the workspace was listed already (nothing is recorded then).
+    fn add_allowed_workspace(
+        &self,
+        guild: GuildId,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// `false` when the workspace was not listed (nothing is recorded then).
+    fn remove_allowed_workspace(
+        &self,
+        guild: GuildId,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    fn allowed_workspaces(
+        &self,
+        guild: GuildId,
+    ) -> impl Future<Output = Result<Vec<WorkspaceId>, StorageError>> + Send;
 
     /// All unset until an admin sets something.
     fn policy(

@@ -22,7 +22,7 @@ use crate::share::{
 macro_rules! approval_columns {
     () => {
         "id, interaction_id, guild_id, requester_id, target_type, target_id, expire_seconds, \
-         reason, status, decided_by, expires_at"
+         reason, status, decided_by, expires_at, target_name, workspace_id"
     };
 }
 
@@ -39,6 +39,8 @@ struct ApprovalRow {
     status: String,
     decided_by: Option<String>,
     expires_at: DateTime<Utc>,
+    target_name: Option<String>,
+    workspace_id: Option<String>,
 }
 
 impl ApprovalRow {
@@ -69,6 +71,8 @@ impl ApprovalRow {
                 .transpose()
                 .map_err(|_| corrupt("decided_by"))?,
             expires_at: self.expires_at,
+            target_name: self.target_name,
+            workspace_id: self.workspace_id,
             interaction_id: self.interaction_id,
         })
     }
@@ -162,8 +166,9 @@ impl PgStore {
         let query = sqlx::query(
             "INSERT INTO audit_log (interaction_id, guild_id, channel_id, user_id, user_name, \
              target_type, target_id, requested_expire_seconds, expire_seconds, reason, \
-             outcome, latency_ms, completed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending_approval', 0, now()) \
+             target_name, workspace_id, outcome, latency_ms, completed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+             'pending_approval', 0, now()) \
              ON CONFLICT (interaction_id) DO NOTHING",
         );
         let inserted = bind_attempt(query, a)
@@ -178,8 +183,8 @@ impl PgStore {
             .ok_or_else(|| StoreError::Corrupt("an approval needs a guild".into()))?;
         let row: ApprovalRow = sqlx::query_as(concat!(
             "INSERT INTO approvals (interaction_id, guild_id, requester_id, target_type, \
-             target_id, expire_seconds, reason, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, now() + $8::interval) \
+             target_id, expire_seconds, reason, expires_at, target_name, workspace_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, now() + $8::interval, $9, $10) \
              RETURNING ",
             approval_columns!(),
             ""
@@ -192,6 +197,8 @@ impl PgStore {
         .bind(new.expiry.as_secs() as i32)
         .bind(a.reason.clone())
         .bind(new.timeout)
+        .bind(a.target_name.clone())
+        .bind(a.workspace_id.clone())
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;

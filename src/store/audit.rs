@@ -37,7 +37,7 @@ const RECENT_MAX_ROWS: i64 = 1_000;
 /// Export columns, in order: the audit log's fields (`docs/operations.md`), then
 /// `completed_at`. JSON keys and CSV headers are these names; [`AuditRow::column_values`]
 /// yields values in the same order.
-pub const AUDIT_COLUMNS: [&str; 18] = [
+pub const AUDIT_COLUMNS: [&str; 20] = [
     "interaction_id",
     "created_at",
     "guild_id",
@@ -46,6 +46,8 @@ pub const AUDIT_COLUMNS: [&str; 18] = [
     "user_name",
     "target_type",
     "target_id",
+    "target_name",
+    "workspace_id",
     "requested_expire_seconds",
     "expire_seconds",
     "outcome",
@@ -63,7 +65,8 @@ macro_rules! select_rows {
     ($tail:literal) => {
         concat!(
             "SELECT interaction_id, created_at, guild_id, channel_id, user_id, user_name, ",
-            "target_type, target_id, requested_expire_seconds, expire_seconds, outcome, ",
+            "target_type, target_id, target_name, workspace_id, requested_expire_seconds, ",
+            "expire_seconds, outcome, ",
             "error_code, request_id, latency_ms, token_sha256, reason, approved_by, ",
             "completed_at FROM audit_log ",
             $tail
@@ -84,6 +87,9 @@ pub struct AuditRow {
     pub user_name: String,
     pub target_type: String,
     pub target_id: String,
+    /// The target's display name from the look-up; untrusted text.
+    pub target_name: Option<String>,
+    pub workspace_id: Option<String>,
     pub requested_expire_seconds: Option<i64>,
     pub expire_seconds: Option<i64>,
     pub outcome: String,
@@ -117,7 +123,7 @@ fn rfc3339_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, 
 
 impl AuditRow {
     /// The values of [`AUDIT_COLUMNS`], in order, as text; `None` for SQL NULL.
-    pub fn column_values(&self) -> [Option<Cow<'_, str>>; 18] {
+    pub fn column_values(&self) -> [Option<Cow<'_, str>>; 20] {
         fn text(s: &Option<String>) -> Option<Cow<'_, str>> {
             s.as_deref().map(Cow::Borrowed)
         }
@@ -131,6 +137,8 @@ impl AuditRow {
             Some(Cow::Borrowed(self.user_name.as_str())),
             Some(Cow::Borrowed(self.target_type.as_str())),
             Some(Cow::Borrowed(self.target_id.as_str())),
+            text(&self.target_name),
+            text(&self.workspace_id),
             num(self.requested_expire_seconds),
             num(self.expire_seconds),
             Some(Cow::Borrowed(self.outcome.as_str())),
@@ -157,7 +165,8 @@ pub struct AuditFilter {
     pub user: Option<String>,
 }
 
-/// Binds `$1..=$10`: the part of a row known before anything is decided (`reason` last).
+/// Binds `$1..=$12`: the part of a row known before anything is decided (`reason`, then what
+/// the look-up said, last).
 pub(super) fn bind_attempt<'q>(
     query: Query<'q, Postgres, PgArguments>,
     a: &AuditAttempt,
@@ -173,6 +182,8 @@ pub(super) fn bind_attempt<'q>(
         .bind(a.requested_expire_seconds)
         .bind(a.expire_seconds)
         .bind(a.reason.clone())
+        .bind(a.target_name.clone())
+        .bind(a.workspace_id.clone())
 }
 
 /// Binds the completion fields after whatever the query has bound so far.
@@ -197,11 +208,12 @@ fn begin_result(rows_affected: u64) -> AuditBegin {
     }
 }
 
-/// The write-ahead row of a share: the attempt's ten columns, `pending` by default. Public for
+/// The write-ahead row of a share: the attempt's twelve columns, `pending` by default. Public for
 /// `examples/stack_floor.rs`, which measures the stack with the bot's own statements.
 pub const INSERT_PENDING: &str = "INSERT INTO audit_log (interaction_id, guild_id, channel_id, \
-     user_id, user_name, target_type, target_id, requested_expire_seconds, expire_seconds, reason) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+     user_id, user_name, target_type, target_id, requested_expire_seconds, expire_seconds, reason, \
+     target_name, workspace_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
      ON CONFLICT (interaction_id) DO NOTHING";
 
 /// Completes a `pending` row: `$1` the interaction id, `$2`–`$6` the completion's outcome,
@@ -243,8 +255,10 @@ impl PgStore {
             let query = sqlx::query(
                 "INSERT INTO audit_log (interaction_id, guild_id, channel_id, user_id, user_name, \
                  target_type, target_id, requested_expire_seconds, expire_seconds, reason, \
+                 target_name, workspace_id, \
                  outcome, error_code, request_id, latency_ms, token_sha256, completed_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now()) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+                 $13, $14, $15, $16, $17, now()) \
                  ON CONFLICT (interaction_id) DO NOTHING",
             );
             bind_completion(bind_attempt(query, a), c).execute(&self.pool)
@@ -462,6 +476,8 @@ mod tests {
             user_name: "a, \"b\"".into(),
             target_type: "job".into(),
             target_id: "dlc-1".into(),
+            target_name: Some("**train** <@1>".into()),
+            workspace_id: Some("1001".into()),
             requested_expire_seconds: None,
             expire_seconds: Some(3600),
             outcome: "issued".into(),

@@ -16,6 +16,7 @@ use crate::share::ports::{
 };
 use crate::share::{
     AllowedRole, ChannelId, Expiry, GuildId, PolicyError, PolicySettings, RoleId, UserId,
+    WorkspaceId,
 };
 
 /// Most rows [`PgStore::admin_changes`] returns, whatever the caller asks.
@@ -29,6 +30,8 @@ enum AdminAction {
     RoleCap,
     ChannelAdd,
     ChannelRemove,
+    WorkspaceAdd,
+    WorkspaceRemove,
     PolicySet,
     PolicyClear,
 }
@@ -41,6 +44,8 @@ impl AdminAction {
             AdminAction::RoleCap => "role_cap",
             AdminAction::ChannelAdd => "channel_add",
             AdminAction::ChannelRemove => "channel_remove",
+            AdminAction::WorkspaceAdd => "workspace_add",
+            AdminAction::WorkspaceRemove => "workspace_remove",
             AdminAction::PolicySet => "policy_set",
             AdminAction::PolicyClear => "policy_clear",
         }
@@ -48,9 +53,11 @@ impl AdminAction {
 }
 
 /// One recorded admin change. `action` is `role_add`, `role_remove`, `role_seed`, `role_cap`,
-/// `channel_add`, `channel_remove`, `policy_set` or `policy_clear`. `detail` holds
+/// `channel_add`, `channel_remove`, `workspace_add`, `workspace_remove`, `policy_set` or
+/// `policy_clear`. `detail` holds
 /// `{"role_id", "max_expire_seconds"}` for role changes (`role_cap` adds
-/// `previous_max_expire_seconds`), `{"channel_id"}` for channels, and every policy setting
+/// `previous_max_expire_seconds`), `{"channel_id"}` for channels, `{"workspace_id"}` for
+/// workspaces, and every policy setting
 /// plus `"previous": {…}` for policies (unset values are `null`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AdminChange {
@@ -98,6 +105,7 @@ struct SettingsRow {
     roles: Vec<String>,
     role_caps: Vec<Option<i32>>,
     channels: Vec<String>,
+    workspaces: Vec<String>,
     default_expire_seconds: Option<i32>,
     max_expire_seconds: Option<i32>,
     require_reason: Option<bool>,
@@ -130,6 +138,11 @@ fn parse_role(raw: &str) -> Result<RoleId, StoreError> {
 fn parse_channel(raw: &str) -> Result<ChannelId, StoreError> {
     raw.parse()
         .map_err(|_| StoreError::Corrupt(format!("channel id `{raw}` is not a snowflake")))
+}
+
+fn parse_workspace(raw: &str) -> Result<WorkspaceId, StoreError> {
+    WorkspaceId::parse(raw)
+        .map_err(|_| StoreError::Corrupt(format!("workspace id `{raw}` is not one")))
 }
 
 fn stored_expiry(secs: i32) -> Result<Expiry, StoreError> {
@@ -216,6 +229,34 @@ async fn record_change(
 
 impl PgStore {
     /// One channel-list statement and, if it changed a row, its `admin_changes` row.
+    async fn change_workspace(
+        &self,
+        guild: GuildId,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+        sql: &'static str,
+        action: AdminAction,
+    ) -> Result<bool, StoreError> {
+        self.bounded(async {
+            let mut tx = self.pool.begin().await?;
+            let changed = sqlx::query(sql)
+                .bind(guild.to_string())
+                .bind(workspace.as_str())
+                .bind(actor.id.clone())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+            if changed {
+                let detail = json!({ "workspace_id": workspace.as_str() });
+                record_change(&mut tx, guild, actor, action, detail).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(changed)
+        })
+        .await
+    }
+
     async fn change_channel(
         &self,
         guild: GuildId,
@@ -309,6 +350,9 @@ impl PgStore {
                 "SELECT COALESCE(r.roles, '{}') AS roles, COALESCE(r.caps, '{}') AS role_caps, \
                         COALESCE((SELECT array_agg(channel_id ORDER BY added_at, channel_id) \
                                   FROM guild_allowed_channels WHERE guild_id = $1), '{}') AS channels, \
+                        COALESCE((SELECT array_agg(workspace_id ORDER BY added_at, workspace_id) \
+                                  FROM guild_allowed_workspaces WHERE guild_id = $1), '{}') \
+                                  AS workspaces, \
                         p.default_expire_seconds, p.max_expire_seconds, p.require_reason, \
                         p.audit_channel_id, p.approvals_channel_id, p.approver_role_id \
                  FROM (SELECT 1) AS one \
@@ -351,9 +395,15 @@ impl PgStore {
             approver_role_id: row.approver_role_id,
         }
         .into_settings()?;
+        let allowed_workspaces = row
+            .workspaces
+            .iter()
+            .map(|w| parse_workspace(w))
+            .collect::<Result<_, _>>()?;
         Ok(GuildSettings {
             allowed_roles,
             allowed_channels,
+            allowed_workspaces,
             policy,
         })
     }
@@ -527,6 +577,52 @@ impl SettingsStore for PgStore {
         .map_err(Into::into)
     }
 
+    /// Lists `workspace` for the guild; `false` when it was listed already.
+    async fn add_allowed_workspace(
+        &self,
+        guild: GuildId,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+    ) -> Result<bool, StorageError> {
+        let sql = "INSERT INTO guild_allowed_workspaces (guild_id, workspace_id, added_by) \
+                   VALUES ($1, $2, $3) ON CONFLICT (guild_id, workspace_id) DO NOTHING";
+        self.change_workspace(guild, workspace, actor, sql, AdminAction::WorkspaceAdd)
+            .await
+            .map_err(Into::into)
+    }
+
+    /// Unlists `workspace`; `false` when it was not listed.
+    async fn remove_allowed_workspace(
+        &self,
+        guild: GuildId,
+        workspace: &WorkspaceId,
+        actor: &Actor,
+    ) -> Result<bool, StorageError> {
+        // `$3` keeps both statements' parameters alike; a DELETE has no use for the actor.
+        let sql = "DELETE FROM guild_allowed_workspaces \
+                   WHERE guild_id = $1 AND workspace_id = $2 AND $3::text IS NOT NULL";
+        self.change_workspace(guild, workspace, actor, sql, AdminAction::WorkspaceRemove)
+            .await
+            .map_err(Into::into)
+    }
+
+    /// The workspaces the guild's admins allow, in the order they were listed.
+    async fn allowed_workspaces(&self, guild: GuildId) -> Result<Vec<WorkspaceId>, StorageError> {
+        self.bounded(async {
+            let raw: Vec<String> = sqlx::query_scalar(
+                "SELECT workspace_id FROM guild_allowed_workspaces WHERE guild_id = $1 \
+                 ORDER BY added_at, workspace_id",
+            )
+            .bind(guild.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+            let result: Result<_, StoreError> = raw.iter().map(|w| parse_workspace(w)).collect();
+            result
+        })
+        .await
+        .map_err(Into::into)
+    }
+
     /// What the guild's admins set; all unset until they set something.
     async fn policy(&self, guild: GuildId) -> Result<PolicySettings, StorageError> {
         self.bounded(async {
@@ -644,6 +740,7 @@ impl SettingsStore for PgStore {
                 user_id: r.user_id,
                 target_type: r.target_type,
                 target_id: r.target_id,
+                target_name: r.target_name,
                 expire_seconds: r.expire_seconds,
                 outcome: r.outcome,
                 error_code: r.error_code,

@@ -480,6 +480,8 @@ mod tests {
             requested_expire_seconds: None,
             expire_seconds: None,
             reason: None,
+            target_name: None,
+            workspace_id: None,
         };
         let completion = AuditCompletion {
             outcome: AuditOutcome::InternalError,

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use crate::support;
 use dlc_share_bot::http::{self, OpsState, Readiness};
 use support::discord::DiscordServer;
-use support::pai_dlc::{AK_ID, AK_SECRET, Behavior, PaiDlcServer};
+use support::pai_dlc::{AK_ID, AK_SECRET, Behavior, Operation, PaiDlcServer};
 
 const DISCORD_TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GcheckT.test-discord-token_value";
 const BOT_NAME: &str = support::discord::payloads::BOT_USERNAME;
@@ -110,12 +110,13 @@ async fn everything_good_passes_every_check() {
     let run = run_bin(&["check"], &good_env(&gettoken, &discord)).await;
 
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert_eq!(run.stdout.lines().count(), 4, "{}", run.stdout);
+    assert_eq!(run.stdout.lines().count(), 5, "{}", run.stdout);
     for name in [
         "configuration",
         "database",
         "Discord token",
         "Alibaba Cloud credentials",
+        "PAI-DLC look-up",
     ] {
         run.assert_passed(name);
     }
@@ -140,12 +141,27 @@ async fn everything_good_passes_every_check() {
     assert!(alibaba.contains("LTAI…eyId"), "{alibaba}");
     assert!(!alibaba.contains(AK_ID), "the key id is masked: {alibaba}");
 
-    // The probe was the harmless request for a target that cannot exist, correctly signed.
+    // The probes were the harmless requests for a target that cannot exist, correctly signed:
+    // GetToken for the credentials, GetJob for the look-up (not found passes).
     let seen = gettoken.seen();
-    assert_eq!(seen.len(), 1, "{seen:?}");
-    assert_eq!(seen[0].verdict, Ok(()));
-    assert_eq!(seen[0].query["TargetId"], "dlc-share-bot-check");
-    assert_eq!(seen[0].query["ExpireTime"], "60");
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let probe = |op: Operation| {
+        seen.iter()
+            .find(|s| s.operation == Some(op))
+            .unwrap_or_else(|| panic!("no {op:?} probe: {seen:?}"))
+    };
+    let token = probe(Operation::GetToken);
+    assert_eq!(token.verdict, Ok(()));
+    assert_eq!(token.query["TargetId"], "dlc-share-bot-check");
+    assert_eq!(token.query["ExpireTime"], "60");
+    let job = probe(Operation::GetJob);
+    assert_eq!(job.verdict, Ok(()));
+    assert_eq!(job.path, "/api/v1/jobs/dlc-share-bot-check");
+    assert!(
+        run.line("PAI-DLC look-up").contains("not found"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -188,7 +204,8 @@ async fn a_wrong_access_key_secret_fails() {
     run.assert_passed("database");
     run.assert_passed("Discord token");
     assert!(
-        run.stderr.contains("1 of 4 checks failed"),
+        // The look-up's GetJob is refused with the same signature.
+        run.stderr.contains("2 of 5 checks failed"),
         "{}",
         run.stderr
     );
@@ -369,4 +386,32 @@ async fn no_guild_configured_fails_the_configuration_check() {
         "{}",
         run.stdout
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_policy_without_get_job_fails_the_look_up_check_naming_the_action() {
+    let pai_dlc = PaiDlcServer::start(false).await;
+    pai_dlc.deny(Operation::GetJob);
+    let discord = DiscordServer::start(DISCORD_TOKEN).await;
+    let mut env = good_env(&pai_dlc, &discord);
+    let run = run_bin(&["check"], &env).await;
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    run.assert_passed("Alibaba Cloud credentials");
+    run.assert_failed("PAI-DLC look-up");
+    let line = run.line("PAI-DLC look-up");
+    assert!(line.contains("paidlc:GetJob"), "{line}");
+    assert!(line.contains("Forbidden.RAM"), "{line}");
+
+    // With the look-up off, GetJob is not needed.
+    set(&mut env, "DLCSHARE_ALIYUN__LOOKUP", "false");
+    let run = run_bin(&["check"], &env).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    run.assert_passed("PAI-DLC look-up");
+
+    // A workspace rule needs the look-up: refused before any check, naming both keys.
+    set(&mut env, "DLCSHARE_ALIYUN__WORKSPACES", "[\"ws-vision\"]");
+    let run = run_bin(&["check"], &env).await;
+    assert_ne!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("aliyun.lookup"), "{}", run.stderr);
+    assert!(run.stderr.contains("aliyun.workspaces"), "{}", run.stderr);
 }

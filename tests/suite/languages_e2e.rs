@@ -173,7 +173,8 @@ async fn each_member_is_answered_in_their_language_and_chinese_units_work_everyw
         let text = expiry["description_localizations"][code].as_str().unwrap();
         assert!(text.chars().count() <= 100, "{code}: {text}");
     }
-    let clear = &commands[1]["options"][2]["options"][2]["options"][0];
+    // `/share-admin`'s groups: roles, channels, workspaces, policy (its third subcommand: clear).
+    let clear = &commands[1]["options"][3]["options"][2]["options"][0];
     assert_eq!(clear["name"], "setting");
     assert_eq!(
         clear["choices"][0]["name_localizations"]["zh-CN"],

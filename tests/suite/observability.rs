@@ -203,9 +203,13 @@ async fn the_dashboard_alerts_and_docs_name_only_exported_metrics() {
             // A slow GetToken below holds its slot for all of its 3 s, not one attempt's.
             ("DLCSHARE_ALIYUN__REQUEST_TIMEOUT", "10s"),
             ("DLCSHARE_ALIYUN__DEADLINE", "12s"),
+            ("DLCSHARE_ALIYUN__LOOKUP", "true"),
         ],
     )
     .await;
+    // Every look-up fails (`Forbidden.RAM`, no workspace rule): each share goes on without the
+    // target's details and counts a look-up failure, so the ids below need not exist.
+    h.pai_dlc.deny(support::pai_dlc::Operation::GetJob);
     // Sends no request head: the operations server closes it after 10 s (`header_timeout`).
     let idle = tokio::net::TcpStream::connect(&h.http_addr)
         .await

@@ -42,6 +42,8 @@ fn attempt(id: &str) -> AuditAttempt {
         requested_expire_seconds: Some(3600),
         expire_seconds: Some(3600),
         reason: None,
+        target_name: None,
+        workspace_id: None,
     }
 }
 
@@ -87,8 +89,9 @@ fn refused(outcome: AuditOutcome, code: &str) -> AuditCompletion {
 async fn fetch_row(pool: &PgPool, id: &str) -> AuditRow {
     sqlx::query_as(
         "SELECT interaction_id, created_at, guild_id, channel_id, user_id, user_name, \
-         target_type, target_id, requested_expire_seconds, expire_seconds, outcome, \
-         error_code, request_id, latency_ms, token_sha256, reason, approved_by, completed_at \
+         target_type, target_id, target_name, workspace_id, requested_expire_seconds, \
+         expire_seconds, outcome, error_code, request_id, latency_ms, token_sha256, reason, \
+         approved_by, completed_at \
          FROM audit_log WHERE interaction_id = $1",
     )
     .bind(id)
@@ -864,7 +867,7 @@ async fn export_csv_quotes_and_filters(pool: PgPool) {
 
     let doe = fetch_row(&pool, "10001").await;
     let expected = format!(
-        "10001,{},100,200,300,\"Doe, \"\"JD\"\" Jr.\",job,dlc-1,3600,3600,issued,,RID-1,42,{},,,{}",
+        "10001,{},100,200,300,\"Doe, \"\"JD\"\" Jr.\",job,dlc-1,,,3600,3600,issued,,RID-1,42,{},,,{}",
         store::format_timestamp(&doe.created_at),
         fingerprint("tok-doe"),
         store::format_timestamp(&doe.completed_at.unwrap()),
@@ -903,7 +906,7 @@ async fn export_json_lines_carry_the_spec_fields(pool: PgPool) {
     );
     for r in &rows {
         // The audit log's fields, `reason` and `approved_by` included.
-        for key in &AUDIT_COLUMNS[..17] {
+        for key in &AUDIT_COLUMNS[..19] {
             assert!(r.get(*key).is_some(), "{key} missing in {r}");
         }
         let t = r["created_at"].as_str().unwrap();
@@ -1581,6 +1584,7 @@ async fn concurrent_partial_policy_updates_are_serialised(pool: PgPool) {
             policy: operator,
             admin_roles: vec![],
             approval_timeout: std::time::Duration::from_secs(3_600),
+            targets: dlc_share_bot::share::TargetRule::look_up_any(),
         }),
         limits: RateLimits::new(spec, spec),
     };
@@ -1650,6 +1654,19 @@ async fn concurrent_partial_policy_updates_are_serialised(pool: PgPool) {
             (1..=2).contains(&changes.len()),
             "one audited change per applied command: {changes:?}"
         );
+    }
+}
+
+/// The look-up of a service whose look-up is off (`aliyun.lookup = false`): never asked.
+struct LookupThatIsOff;
+
+impl dlc_share_bot::share::TargetLookup for LookupThatIsOff {
+    async fn look_up(
+        &self,
+        _target_type: TargetType,
+        _target_id: &dlc_share_bot::share::TargetId,
+    ) -> Result<dlc_share_bot::share::TargetDetails, dlc_share_bot::share::LookupError> {
+        panic!("the look-up is off; nothing may ask it")
     }
 }
 
@@ -1731,6 +1748,7 @@ async fn no_link_is_shown_when_its_row_cannot_be_completed(
         issuer: IssuerThatLosesTheDatabase {
             database: db.clone(),
         },
+        lookup: LookupThatIsOff,
         limits: std::sync::Arc::new(RateLimits::new(spec, spec)),
         links: LinkTemplates {
             job: template.clone(),
@@ -1741,6 +1759,7 @@ async fn no_link_is_shown_when_its_row_cannot_be_completed(
             policy: GuildPolicy::new(Expiry::MIN, Expiry::HARD_MAX).unwrap(),
             admin_roles: vec![],
             approval_timeout: std::time::Duration::from_secs(3_600),
+            targets: dlc_share_bot::share::TargetRule::default(),
         }),
         clock: std::sync::Arc::new(dlc_share_bot::clock::SystemClock),
     };

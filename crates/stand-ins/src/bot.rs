@@ -564,6 +564,11 @@ fn spawn_bot(
         .env("DLCSHARE_ALIYUN__ENDPOINT", pai_dlc.url())
         .env("DLCSHARE_ALIYUN__REQUEST_TIMEOUT", "1s")
         .env("DLCSHARE_ALIYUN__DEADLINE", "3s")
+        // Most tests share ids of their own naming (`dlc-slow`, `dlc-through-the-pile`) that
+        // the stand-in's catalogue does not hold; they are about other things than the
+        // look-up, so it is off unless a test turns it on (`DLCSHARE_ALIYUN__LOOKUP=true`, with
+        // ids from `pai_dlc`'s catalogue). The stand-in never pretends an unknown id exists.
+        .env("DLCSHARE_ALIYUN__LOOKUP", "false")
         .env("DLCSHARE_DISCORD__API_BASE", discord.base_url())
         .env("DLCSHARE_DISCORD__GUILD_ID", GUILD_ID.to_string())
         .env("DLCSHARE_HTTP__LISTEN", http_addr)

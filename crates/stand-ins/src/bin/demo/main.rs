@@ -68,7 +68,7 @@ async fn run(args: &Args) -> Result<()> {
     let bot = std::fs::canonicalize(&args.bot)
         .with_context(|| format!("the bot binary {}", args.bot.display()))?;
     eprintln!("demo: starting {} against the stand-ins", bot.display());
-    let harness = BotHarness::start(&bot, "demo", &[]).await;
+    let harness = BotHarness::start(&bot, "demo", &[("DLCSHARE_ALIYUN__LOOKUP", "true")]).await;
     let mut session = Session::new(&harness);
     let played = tokio::time::timeout(SESSION_LIMIT, session.play())
         .await

@@ -20,7 +20,8 @@ use crate::cast::{
 use crate::record::{Entry, Place, Scene, Shown, button_label, describe_command};
 
 /// The job every member asks about.
-const JOB: &str = "dlc-demo-finetune";
+/// A job of the PAI-DLC stand-in's catalogue: the bot looks it up before sharing it.
+const JOB: &str = "dlc-vision-resnet";
 
 /// How long the whole session may take once the bot serves; far more than it needs.
 pub const SESSION_LIMIT: Duration = Duration::from_secs(60);
