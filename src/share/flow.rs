@@ -1,8 +1,7 @@
 //! The `/share` flow as one function over the ports:
 //! guild served → settings → input (id, expiry, reason) → channel → allowlist → the member's
 //! cap → rate limit → look-up → workspace → audit.begin → GetToken → audit.complete. It decides
-//! and reports;
-//! adapters render, count, post, sleep and retry.
+//! and reports; adapters render, count, post, sleep and retry.
 
 use std::sync::Arc;
 use std::time::Instant;
