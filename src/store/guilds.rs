@@ -228,11 +228,13 @@ async fn record_change(
 }
 
 impl PgStore {
-    /// One channel-list statement and, if it changed a row, its `admin_changes` row.
-    async fn change_workspace(
+    /// One statement on a guild's list of channels or workspaces (`sql` binds the guild, the
+    /// listed id and the actor) and, if it changed a row, its `admin_changes` row, whose
+    /// detail names the id under `key`.
+    async fn change_listed(
         &self,
         guild: GuildId,
-        workspace: &WorkspaceId,
+        (key, id): (&'static str, String),
         actor: &Actor,
         sql: &'static str,
         action: AdminAction,
@@ -241,43 +243,14 @@ impl PgStore {
             let mut tx = self.pool.begin().await?;
             let changed = sqlx::query(sql)
                 .bind(guild.to_string())
-                .bind(workspace.as_str())
+                .bind(&id)
                 .bind(actor.id.clone())
                 .execute(&mut *tx)
                 .await?
                 .rows_affected()
                 == 1;
             if changed {
-                let detail = json!({ "workspace_id": workspace.as_str() });
-                record_change(&mut tx, guild, actor, action, detail).await?;
-            }
-            tx.commit().await?;
-            Ok::<_, StoreError>(changed)
-        })
-        .await
-    }
-
-    async fn change_channel(
-        &self,
-        guild: GuildId,
-        channel: ChannelId,
-        actor: &Actor,
-        sql: &'static str,
-        action: AdminAction,
-    ) -> Result<bool, StoreError> {
-        self.bounded(async {
-            let mut tx = self.pool.begin().await?;
-            let changed = sqlx::query(sql)
-                .bind(guild.to_string())
-                .bind(channel.to_string())
-                .bind(actor.id.clone())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                == 1;
-            if changed {
-                let detail = json!({ "channel_id": channel.to_string() });
-                record_change(&mut tx, guild, actor, action, detail).await?;
+                record_change(&mut tx, guild, actor, action, json!({ key: id })).await?;
             }
             tx.commit().await?;
             Ok::<_, StoreError>(changed)
@@ -540,9 +513,15 @@ impl SettingsStore for PgStore {
     ) -> Result<bool, StorageError> {
         let sql = "INSERT INTO guild_allowed_channels (guild_id, channel_id, added_by) \
                    VALUES ($1, $2, $3) ON CONFLICT (guild_id, channel_id) DO NOTHING";
-        self.change_channel(guild, channel, actor, sql, AdminAction::ChannelAdd)
-            .await
-            .map_err(Into::into)
+        self.change_listed(
+            guild,
+            ("channel_id", channel.to_string()),
+            actor,
+            sql,
+            AdminAction::ChannelAdd,
+        )
+        .await
+        .map_err(Into::into)
     }
 
     /// Unlists `channel`; `false` when it was not listed.
@@ -555,9 +534,15 @@ impl SettingsStore for PgStore {
         // `$3` keeps both statements' parameters alike; a DELETE has no use for the actor.
         let sql = "DELETE FROM guild_allowed_channels \
                    WHERE guild_id = $1 AND channel_id = $2 AND $3::text IS NOT NULL";
-        self.change_channel(guild, channel, actor, sql, AdminAction::ChannelRemove)
-            .await
-            .map_err(Into::into)
+        self.change_listed(
+            guild,
+            ("channel_id", channel.to_string()),
+            actor,
+            sql,
+            AdminAction::ChannelRemove,
+        )
+        .await
+        .map_err(Into::into)
     }
 
     /// The channels where `/share` works, in the order they were listed; empty = everywhere.
@@ -586,9 +571,15 @@ impl SettingsStore for PgStore {
     ) -> Result<bool, StorageError> {
         let sql = "INSERT INTO guild_allowed_workspaces (guild_id, workspace_id, added_by) \
                    VALUES ($1, $2, $3) ON CONFLICT (guild_id, workspace_id) DO NOTHING";
-        self.change_workspace(guild, workspace, actor, sql, AdminAction::WorkspaceAdd)
-            .await
-            .map_err(Into::into)
+        self.change_listed(
+            guild,
+            ("workspace_id", workspace.as_str().to_owned()),
+            actor,
+            sql,
+            AdminAction::WorkspaceAdd,
+        )
+        .await
+        .map_err(Into::into)
     }
 
     /// Unlists `workspace`; `false` when it was not listed.
@@ -601,9 +592,15 @@ impl SettingsStore for PgStore {
         // `$3` keeps both statements' parameters alike; a DELETE has no use for the actor.
         let sql = "DELETE FROM guild_allowed_workspaces \
                    WHERE guild_id = $1 AND workspace_id = $2 AND $3::text IS NOT NULL";
-        self.change_workspace(guild, workspace, actor, sql, AdminAction::WorkspaceRemove)
-            .await
-            .map_err(Into::into)
+        self.change_listed(
+            guild,
+            ("workspace_id", workspace.as_str().to_owned()),
+            actor,
+            sql,
+            AdminAction::WorkspaceRemove,
+        )
+        .await
+        .map_err(Into::into)
     }
 
     /// The workspaces the guild's admins allow, in the order they were listed.
