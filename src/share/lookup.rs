@@ -211,6 +211,10 @@ mod tests {
     fn workspace_ids_are_short_plain_tokens() {
         assert_eq!(WorkspaceId::parse(" 1234 ").unwrap().as_str(), "1234");
         assert_eq!(WorkspaceId::parse(""), Err(WorkspaceIdError::Empty));
+        assert!(
+            WorkspaceId::parse(&"1".repeat(64)).is_ok(),
+            "64 is the longest"
+        );
         assert_eq!(
             WorkspaceId::parse(&"1".repeat(65)),
             Err(WorkspaceIdError::TooLong)
