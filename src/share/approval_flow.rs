@@ -722,33 +722,15 @@ mod tests {
             svc.members.roles.lock().unwrap().clear();
         };
         let allowlist_emptied: Change = |svc| {
-            svc.guilds
-                .settings
-                .lock()
-                .unwrap()
-                .get_mut(&GUILD)
-                .unwrap()
-                .allowed_roles = vec![];
+            svc.guilds.edit(GUILD, |g| g.allowed_roles = vec![]);
         };
         let max_lowered: Change = |svc| {
             svc.guilds
-                .settings
-                .lock()
-                .unwrap()
-                .get_mut(&GUILD)
-                .unwrap()
-                .policy
-                .max_expiry = Some(exp("1d"));
+                .edit(GUILD, |g| g.policy.max_expiry = Some(exp("1d")));
         };
         let approvals_off: Change = |svc| {
             svc.guilds
-                .settings
-                .lock()
-                .unwrap()
-                .get_mut(&GUILD)
-                .unwrap()
-                .policy
-                .approvals_channel = None;
+                .edit(GUILD, |g| g.policy.approvals_channel = None);
         };
         // The operator narrowed `aliyun.workspaces` (a restart) away from the workspace the
         // target was found in when the request was made.
@@ -762,13 +744,9 @@ mod tests {
         };
         // The guild's admins listed a workspace other than the target's.
         let guild_narrowed: Change = |svc| {
-            svc.guilds
-                .settings
-                .lock()
-                .unwrap()
-                .get_mut(&GUILD)
-                .unwrap()
-                .allowed_workspaces = vec![WorkspaceId::parse("2002").unwrap()];
+            svc.guilds.edit(GUILD, |g| {
+                g.allowed_workspaces = vec![WorkspaceId::parse("2002").unwrap()]
+            });
         };
         let cases: [(&str, Change, AuditOutcome, &str); 7] = [
             (

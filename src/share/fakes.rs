@@ -390,6 +390,13 @@ pub struct FakeGuilds {
     pub reads: AtomicUsize,
 }
 
+impl FakeGuilds {
+    /// Changes a guild's settings in place, as an admin or another replica would.
+    pub fn edit<T>(&self, guild: GuildId, f: impl FnOnce(&mut GuildSettings) -> T) -> T {
+        f(self.settings.lock().unwrap().entry(guild).or_default())
+    }
+}
+
 impl GuildDirectory for FakeGuilds {
     async fn settings(&self, guild: GuildId) -> Result<GuildSettings, StorageError> {
         self.reads.fetch_add(1, Ordering::SeqCst);
@@ -677,13 +684,7 @@ impl SettingsStore for FakeSettings {
         actor: &Actor,
     ) -> Result<bool, StorageError> {
         failing(&self.fail)?;
-        let added = self.edit(guild, |g| {
-            let new = !g.allowed_channels.contains(&channel);
-            if new {
-                g.allowed_channels.push(channel);
-            }
-            new
-        });
+        let added = self.edit(guild, |g| push_new(&mut g.allowed_channels, channel));
         if added {
             self.record(guild, actor, format!("channel_add {channel}"));
         }
@@ -697,11 +698,7 @@ impl SettingsStore for FakeSettings {
         actor: &Actor,
     ) -> Result<bool, StorageError> {
         failing(&self.fail)?;
-        let removed = self.edit(guild, |g| {
-            let before = g.allowed_channels.len();
-            g.allowed_channels.retain(|c| *c != channel);
-            g.allowed_channels.len() != before
-        });
+        let removed = self.edit(guild, |g| remove(&mut g.allowed_channels, &channel));
         if removed {
             self.record(guild, actor, format!("channel_remove {channel}"));
         }
@@ -721,11 +718,7 @@ impl SettingsStore for FakeSettings {
     ) -> Result<bool, StorageError> {
         failing(&self.fail)?;
         let added = self.edit(guild, |g| {
-            let new = !g.allowed_workspaces.contains(workspace);
-            if new {
-                g.allowed_workspaces.push(workspace.clone());
-            }
-            new
+            push_new(&mut g.allowed_workspaces, workspace.clone())
         });
         if added {
             self.record(guild, actor, format!("workspace_add {workspace}"));
@@ -740,11 +733,7 @@ impl SettingsStore for FakeSettings {
         actor: &Actor,
     ) -> Result<bool, StorageError> {
         failing(&self.fail)?;
-        let removed = self.edit(guild, |g| {
-            let before = g.allowed_workspaces.len();
-            g.allowed_workspaces.retain(|w| w != workspace);
-            g.allowed_workspaces.len() != before
-        });
+        let removed = self.edit(guild, |g| remove(&mut g.allowed_workspaces, workspace));
         if removed {
             self.record(guild, actor, format!("workspace_remove {workspace}"));
         }
@@ -801,4 +790,20 @@ impl SettingsStore for FakeSettings {
             .cloned()
             .collect())
     }
+}
+
+/// Appends `item` unless listed already; whether it was new.
+fn push_new<T: PartialEq>(list: &mut Vec<T>, item: T) -> bool {
+    let new = !list.contains(&item);
+    if new {
+        list.push(item);
+    }
+    new
+}
+
+/// Unlists `item`; whether it was listed.
+fn remove<T: PartialEq>(list: &mut Vec<T>, item: &T) -> bool {
+    let before = list.len();
+    list.retain(|x| x != item);
+    list.len() != before
 }

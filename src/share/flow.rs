@@ -754,13 +754,7 @@ mod tests {
 
     /// Changes the guild's stored settings in place.
     fn edit(svc: &Service, f: impl FnOnce(&mut GuildSettings)) {
-        f(svc
-            .guilds
-            .settings
-            .lock()
-            .unwrap()
-            .entry(GUILD)
-            .or_default());
+        svc.guilds.edit(GUILD, f)
     }
 
     fn jwt_expiring_at(exp: i64) -> String {
