@@ -17,7 +17,7 @@ fn render(c: &mut Criterion) {
         link: "https://pai.example/share?token=eyJhbGciOi.bench.token"
             .to_owned()
             .into(),
-        token: "eyJhbGciOi.bench.token".to_owned().into(),
+        token: Some("eyJhbGciOi.bench.token".to_owned().into()),
         expiry: "1h30m".parse().unwrap(),
         expires_at: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
         lifetime: Duration::from_secs(5_400),

@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::share::{
     Expiry, GuildPolicy, GuildScope, GuildScopeError, LinkTemplate, LinkTemplates, RateSpec,
-    RoleId, TargetRule, WorkspaceId,
+    RoleId, TargetRule, TensorboardLink, WorkspaceId,
 };
 
 /// The TOML file used when neither `--config` nor `DLCSHARE_CONFIG` names one.
@@ -141,6 +141,8 @@ pub struct ShareSettings {
     pub max_expiry: Expiry,
     pub job_link_template: String,
     pub tensorboard_link_template: String,
+    /// Whether a TensorBoard's link is PAI-DLC's own shared URL or a token in the template.
+    pub tensorboard_link: TensorboardLinkMode,
     /// Shares worked on at once in this process; beyond it a `/share` is answered "busy" at
     /// once (and audited), so memory and latency stay bounded under any offered load.
     pub max_in_flight: NonZeroU32,
@@ -148,6 +150,16 @@ pub struct ShareSettings {
     /// its claim.
     #[serde(with = "human_duration")]
     pub approval_timeout: Duration,
+}
+
+/// How a TensorBoard's link is made (`share.tensorboard_link`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TensorboardLinkMode {
+    /// GetTensorboardSharedUrl's URL, as it is.
+    SharedUrl,
+    /// GetToken's token in `share.tensorboard_link_template`.
+    Token,
 }
 
 /// Where the per-user and per-guild rate limits are kept (`ratelimit.backend`).
@@ -241,12 +253,11 @@ pub struct Settings {
     pub runtime: RuntimeSettings,
 }
 
-/// Opens the PAI console's DLC job page for the region with the token attached; operators
-/// should replace it with the exact share URL their console shows (docs/configuration.md,
-/// "Share links").
-pub const DEFAULT_JOB_LINK: &str =
-    "https://pai.console.aliyun.com/?regionId={region}&token={token}#/dlc/jobs/{target_id}";
-/// Same for TensorBoards.
+/// The PAI console's page of the job in its workspace, with the token attached; whether the
+/// console takes the token without a login is not documented by Alibaba, so operators may
+/// replace it (docs/configuration.md, "Share links").
+pub const DEFAULT_JOB_LINK: &str = "https://pai.console.aliyun.com/?regionId={region}&workspaceId={workspace_id}&token={token}#/dlc/jobs/{target_id}/overview";
+/// The console's TensorBoard page, for `share.tensorboard_link = "token"`.
 pub const DEFAULT_TENSORBOARD_LINK: &str =
     "https://pai.console.aliyun.com/?regionId={region}&token={token}#/dlc/tensorboards/{target_id}";
 
@@ -286,6 +297,7 @@ impl Default for Settings {
                 max_expiry: Expiry::HARD_MAX,
                 job_link_template: DEFAULT_JOB_LINK.into(),
                 tensorboard_link_template: DEFAULT_TENSORBOARD_LINK.into(),
+                tensorboard_link: TensorboardLinkMode::SharedUrl,
                 max_in_flight: nz(256),
                 approval_timeout: Duration::from_secs(3_600),
             },
@@ -468,11 +480,17 @@ impl Settings {
     pub fn link_templates(
         &self,
     ) -> Result<LinkTemplates, (&'static str, crate::share::LinkTemplateError)> {
+        let job = LinkTemplate::parse(&self.share.job_link_template)
+            .map_err(|e| ("share.job_link_template", e))?;
+        // Checked in either mode, so switching modes never reveals a broken template.
+        let tensorboard = LinkTemplate::parse(&self.share.tensorboard_link_template)
+            .map_err(|e| ("share.tensorboard_link_template", e))?;
         Ok(LinkTemplates {
-            job: LinkTemplate::parse(&self.share.job_link_template)
-                .map_err(|e| ("share.job_link_template", e))?,
-            tensorboard: LinkTemplate::parse(&self.share.tensorboard_link_template)
-                .map_err(|e| ("share.tensorboard_link_template", e))?,
+            job,
+            tensorboard: match self.share.tensorboard_link {
+                TensorboardLinkMode::SharedUrl => TensorboardLink::SharedUrl,
+                TensorboardLinkMode::Token => TensorboardLink::Token(tensorboard),
+            },
         })
     }
 
@@ -865,6 +883,54 @@ mod tests {
         }
         let e = load_with("[ratelimit]\nbackend = \"redis\"\n", &[]).unwrap_err();
         assert!(e.contains("ratelimit.backend"), "{e}");
+    }
+
+    #[test]
+    fn a_tensorboards_link_is_its_shared_url_unless_set_to_token() {
+        let s = load_with("", &[]).unwrap();
+        assert_eq!(s.share.tensorboard_link, TensorboardLinkMode::SharedUrl);
+        let links = s.link_templates().unwrap();
+        assert!(
+            links
+                .template(crate::share::TargetType::Tensorboard)
+                .is_none(),
+            "no template: the link is the shared URL"
+        );
+        let s = load_with("", &[("DLCSHARE_SHARE__TENSORBOARD_LINK", "token")]).unwrap();
+        assert_eq!(s.share.tensorboard_link, TensorboardLinkMode::Token);
+        let links = s.link_templates().unwrap();
+        assert!(
+            links
+                .template(crate::share::TargetType::Tensorboard)
+                .is_some(),
+            "GetToken into share.tensorboard_link_template"
+        );
+        let e = load_with("[share]\ntensorboard_link = \"url\"\n", &[]).unwrap_err();
+        assert!(
+            e.contains("share.tensorboard_link") && e.contains("shared_url"),
+            "{e}"
+        );
+        let e = load_with("", &[("DLCSHARE_SHARE__TENSORBOARD_LINK", "Token")]).unwrap_err();
+        assert!(
+            e.to_lowercase().contains("share.tensorboard_link") && e.contains("shared_url"),
+            "{e}"
+        );
+        // The template is checked in either mode.
+        let e = load_with(
+            "[share]\ntensorboard_link_template = \"https://x/{nope}?t={token}\"\n",
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.contains("share.tensorboard_link_template"), "{e}");
+    }
+
+    #[test]
+    fn the_shipped_job_link_opens_the_job_in_its_workspace() {
+        let s = load_with("", &[]).unwrap();
+        assert_eq!(
+            s.share.job_link_template,
+            "https://pai.console.aliyun.com/?regionId={region}&workspaceId={workspace_id}&token={token}#/dlc/jobs/{target_id}/overview"
+        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
-//! The PAI-DLC client's GetToken as the core's `TokenIssuer`: maps transport and API errors to the
-//! few kinds of failure a user or operator acts on.
+//! The PAI-DLC client's GetToken and GetTensorboardSharedUrl as the core's `TokenIssuer`: maps
+//! transport and API errors to the few kinds of failure a user or operator acts on.
 
 use super::client::{AliyunError, PaiDlcClient};
 use super::ops::get_token::GetTokenRequest;
-use crate::share::ports::{IssueFailure, IssueFailureKind, IssuedToken, TokenIssuer};
+use crate::share::ports::{IssueFailure, IssueFailureKind, IssuedToken, SharedUrl, TokenIssuer};
 use crate::share::{Expiry, TargetId, TargetType};
 
 impl From<&AliyunError> for IssueFailure {
@@ -64,6 +64,25 @@ impl TokenIssuer for PaiDlcClient {
             }),
             Err(e) => {
                 tracing::warn!(code = e.code(), request_id = e.request_id(), error = %e, "GetToken failed");
+                Err(IssueFailure::from(&e))
+            }
+        }
+    }
+
+    async fn get_tensorboard_shared_url(
+        &self,
+        tensorboard_id: &TargetId,
+        expiry: Expiry,
+    ) -> Result<SharedUrl, IssueFailure> {
+        match PaiDlcClient::get_tensorboard_shared_url(self, tensorboard_id, expiry).await {
+            Ok(r) => Ok(SharedUrl {
+                url: r.url,
+                request_id: r.request_id,
+            }),
+            Err(e) => {
+                // The error never holds the URL: there is none when the call fails, and a
+                // malformed answer is described, not quoted.
+                tracing::warn!(code = e.code(), request_id = e.request_id(), error = %e, "GetTensorboardSharedUrl failed");
                 Err(IssueFailure::from(&e))
             }
         }

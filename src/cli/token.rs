@@ -105,7 +105,9 @@ fn print_share(share: &IssuedShare, json: bool) {
         let obj = serde_json::json!({
             "target_type": share.target_type.as_str(),
             "target_id": share.target_id.as_str(),
-            "token": share.token.expose_secret(),
+            // A TensorBoard's shared URL carries its own token, which is not ours to pick
+            // out: `null`, and the link is the whole credential.
+            "token": share.token.as_ref().map(|t| t.expose_secret()),
             "link": share.link.expose_secret(),
             "expire_seconds": share.lifetime.as_secs(),
             "expires_at": share.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

@@ -599,14 +599,11 @@ fn issued(lang: Lang, s: &IssuedShare) -> EditInteractionResponse {
             Some(name) => format!("{} {}", escape(name), code(details.workspace_id.as_str())),
             None => code(details.workspace_id.as_str()),
         };
-        embed = embed
-            .field(tr!(lang, "issued-field-name"), escape(&details.name), false)
-            .field(
-                tr!(lang, "issued-field-status"),
-                code(&details.status),
-                true,
-            )
-            .field(tr!(lang, "issued-field-workspace"), workspace, true);
+        embed = embed.field(tr!(lang, "issued-field-name"), escape(&details.name), false);
+        if let Some(status) = &details.status {
+            embed = embed.field(tr!(lang, "issued-field-status"), code(status), true);
+        }
+        embed = embed.field(tr!(lang, "issued-field-workspace"), workspace, true);
     }
     let mut reply = EditInteractionResponse::new()
         .content(tr!(lang, "issued-content"))
@@ -814,7 +811,7 @@ mod tests {
             target_type: TargetType::Job,
             target_id: crate::share::TargetId::parse("dlc1a2b3").unwrap(),
             link: "https://pai.example/share?token=t".to_owned().into(),
-            token: "t".to_owned().into(),
+            token: Some("t".to_owned().into()),
             expiry: "1h30m".parse().unwrap(),
             expires_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
             lifetime: Duration::from_secs(5_400),
@@ -883,6 +880,51 @@ mod tests {
                 assert!(!text.contains("Nothing"), "{text}");
             }
         }
+    }
+
+    #[test]
+    fn a_link_shows_the_status_only_when_it_is_known() {
+        use crate::share::{TargetDetails, WorkspaceId};
+        let issued = |details: TargetDetails| {
+            ShareOutcome::Issued(IssuedShare {
+                target_type: TargetType::Job,
+                target_id: crate::share::TargetId::parse("dlc1").unwrap(),
+                link: "https://pai.example/share?token=t".to_owned().into(),
+                token: None,
+                expiry: "1h".parse().unwrap(),
+                expires_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+                lifetime: Duration::from_secs(3_600),
+                request_id: "REQ-1".into(),
+                details: Some(details),
+            })
+        };
+        let field_names = |outcome: &ShareOutcome| -> Vec<String> {
+            json(&share(Lang::En, outcome))["embeds"][0]["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let workspace = WorkspaceId::parse("1001").unwrap();
+        let looked_up = field_names(&issued(TargetDetails::new(
+            "train",
+            "Running",
+            workspace.clone(),
+            None,
+        )));
+        assert!(
+            ["Name", "Status", "Workspace"]
+                .iter()
+                .all(|f| looked_up.iter().any(|n| n == f)),
+            "{looked_up:?}"
+        );
+        let recorded = field_names(&issued(TargetDetails::recorded("train", workspace)));
+        assert!(
+            recorded.iter().any(|n| n == "Name") && recorded.iter().any(|n| n == "Workspace"),
+            "{recorded:?}"
+        );
+        assert!(!recorded.iter().any(|n| n == "Status"), "{recorded:?}");
     }
 
     #[test]

@@ -4,11 +4,13 @@
 use crate::share::{LimitScope, ShareOutcome, ShareReport, TargetType};
 use crate::telemetry::metric;
 
-/// Records one share's GetToken latency and errors, rate-limit refusals and audit failures.
-/// (`INTERACTIONS_TOTAL` is the Discord adapter's: it knows the command.)
+/// Records one share's issuing call (GetToken, or GetTensorboardSharedUrl for a TensorBoard's
+/// shared URL: the `operation` label) with its latency and errors, rate-limit refusals and
+/// audit failures. (`INTERACTIONS_TOTAL` is the Discord adapter's: it knows the command.)
 pub fn share(report: &ShareReport) {
-    if let Some(took) = report.gettoken {
-        metrics::histogram!(metric::GETTOKEN_SECONDS).record(took.as_secs_f64());
+    if let Some(call) = report.issue_call {
+        metrics::histogram!(metric::GETTOKEN_SECONDS, "operation" => call.operation.as_str())
+            .record(call.took.as_secs_f64());
     }
     if let Some(failed) = &report.lookup_failure {
         let operation = match failed.target_type {
@@ -23,11 +25,17 @@ pub fn share(report: &ShareReport) {
         .increment(1);
     }
     match &report.outcome {
-        // A look-up that failed closed ends as `upstream_error` too, but GetToken was never
-        // called: it is counted above, not here.
-        ShareOutcome::Upstream(failure) if report.gettoken.is_some() => {
-            metrics::counter!(metric::GETTOKEN_ERRORS_TOTAL, "code" => failure.code.clone())
+        // A look-up that failed closed ends as `upstream_error` too, but no issuing call was
+        // made: it is counted above, not here.
+        ShareOutcome::Upstream(failure) => {
+            if let Some(call) = report.issue_call {
+                metrics::counter!(
+                    metric::GETTOKEN_ERRORS_TOTAL,
+                    "operation" => call.operation.as_str(),
+                    "code" => failure.code.clone()
+                )
                 .increment(1);
+            }
         }
         ShareOutcome::RateLimited { scope, .. } => {
             let scope = match scope {

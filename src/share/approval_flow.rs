@@ -19,6 +19,7 @@ use super::outcome::ShareReport;
 use super::ports::{
     AuditAttempt, AuditLog, GuildDirectory, Limiter, MemberRoles, StorageError, TokenIssuer,
 };
+use super::{TargetDetails, WorkspaceId};
 
 /// Every way a click on an approval button ends.
 #[derive(Debug)]
@@ -204,8 +205,9 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter,
             .await
     }
 
-    /// GetToken with the approved expiry, the link's lifetime starting now; the claim already
-    /// put the share's row back to `pending`.
+    /// The issuing call with the approved expiry, the link's lifetime starting now; the claim
+    /// already put the share's row back to `pending`. The reply shows what the request
+    /// recorded, as a direct share shows what it looked up.
     async fn issue_claimed(&self, approval: &Approval) -> ShareReport {
         let attempt = AuditAttempt {
             interaction_id: approval.interaction_id.clone(),
@@ -232,7 +234,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter,
                 target_id: approval.target_id.clone(),
                 expiry: approval.expiry,
                 started: Instant::now(),
-                details: None,
+                details: recorded_details(approval),
             },
         )
         .await
@@ -272,6 +274,14 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter,
     }
 }
 
+/// The name and workspace an approval recorded when it was requested; `None` when nothing
+/// was looked up then.
+fn recorded_details(approval: &Approval) -> Option<TargetDetails> {
+    let name = approval.target_name.as_deref()?;
+    let workspace = WorkspaceId::parse(approval.workspace_id.as_deref()?).ok()?;
+    Some(TargetDetails::recorded(name, workspace))
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -289,7 +299,8 @@ mod tests {
     use crate::share::{
         AdminPermissions, AllowedRole, ApprovalStatus, ChannelId, ChannelPlace, Expiry, GuildId,
         GuildPolicy, GuildScope, LinkTemplate, LinkTemplates, Operator, RateLimits, RateSpec,
-        RoleId, ShareOutcome, ShareRequest, TargetRule, TargetType, UserId, WorkspaceId,
+        RoleId, ShareOutcome, ShareRequest, TargetRule, TargetType, TensorboardLink, UserId,
+        WorkspaceId,
     };
 
     const GUILD: GuildId = GuildId(10);
@@ -335,7 +346,9 @@ mod tests {
             per_minute: 100.try_into().unwrap(),
             burst: 100.try_into().unwrap(),
         };
-        let template = LinkTemplate::parse("https://pai.example/{target_id}?t={token}").unwrap();
+        let template =
+            LinkTemplate::parse("https://pai.example/{target_id}?w={workspace_id}&t={token}")
+                .unwrap();
         let share = ShareService {
             audit,
             guilds,
@@ -344,7 +357,7 @@ mod tests {
             limits: Arc::new(RateLimits::new(spec, spec)),
             links: LinkTemplates {
                 job: template.clone(),
-                tensorboard: template,
+                tensorboard: TensorboardLink::Token(template),
             },
             operator: Arc::new(Operator {
                 served: GuildScope::Listed(BTreeSet::from([GUILD])),
@@ -619,6 +632,59 @@ mod tests {
             ApprovalStatus::Pending
         );
         assert_eq!(outcome_of(&svc, "i1").0, AuditOutcome::PendingApproval);
+    }
+
+    /// Approves `id` and claims it as the requester: the claim's report.
+    async fn approve_and_claim(svc: &Service, id: ApprovalId) -> ShareReport {
+        let approved = svc
+            .click(id, ApprovalAction::Approve, &approver(), &svc.members)
+            .await;
+        assert!(matches!(approved, ClickOutcome::Decided(_)), "{approved:?}");
+        match svc
+            .click(id, ApprovalAction::Claim, &requester(), &svc.members)
+            .await
+        {
+            ClickOutcome::Claimed { report, .. } => *report,
+            other => panic!("not claimed: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_claimed_link_shows_the_name_and_workspace_the_request_recorded() {
+        let svc = service();
+        let id = pending(&svc, "i1").await;
+        let report = approve_and_claim(&svc, id).await;
+        let ShareOutcome::Issued(share) = report.outcome else {
+            panic!("{:?}", report.outcome)
+        };
+        let details = share.details.expect("the recorded details beside the link");
+        assert_eq!(details.name, "train **fast**");
+        assert_eq!(details.workspace_id.as_str(), "1001");
+        assert_eq!(details.status, None, "not recorded, so not claimed");
+        assert_eq!(
+            share.link.expose_secret(),
+            "https://pai.example/dlc1?w=1001&t=tok-approved"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_claim_of_a_request_nothing_was_looked_up_for_shows_no_details() {
+        let mut svc = service();
+        Arc::make_mut(&mut svc.share.operator).targets = TargetRule {
+            lookup: false,
+            workspaces: vec![],
+        };
+        let id = pending(&svc, "i1").await;
+        let report = approve_and_claim(&svc, id).await;
+        let ShareOutcome::Issued(share) = report.outcome else {
+            panic!("{:?}", report.outcome)
+        };
+        assert_eq!(share.details, None);
+        assert_eq!(
+            share.link.expose_secret(),
+            "https://pai.example/dlc1?w=&t=tok-approved",
+            "the workspace is empty when unknown"
+        );
     }
 
     #[tokio::test]

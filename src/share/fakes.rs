@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use super::ports::{
     Actor, AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, GuildDirectory,
     GuildSettings, IssueFailure, IssuedToken, Limiter, MemberRoles, PolicyAction, RoleChange,
-    SettingsStore, StorageError, TokenIssuer,
+    SettingsStore, SharedUrl, StorageError, TokenIssuer,
 };
 use super::{
     AllowedRole, Approval, ApprovalAction, ApprovalId, ApprovalStatus, ApprovalStore, Card,
@@ -480,11 +480,15 @@ impl Limiter for FakeLimiter {
     }
 }
 
-/// GetToken answering with a fixed token or failure, counting calls.
+/// GetToken and GetTensorboardSharedUrl answering with a fixed token (or URL) or failure,
+/// counting each method's calls and keeping the last expiry asked.
 #[derive(Debug)]
 pub struct FakeIssuer {
     pub answer: Mutex<Result<String, IssueFailure>>,
+    /// GetToken calls.
     pub calls: AtomicUsize,
+    pub shared_url_calls: AtomicUsize,
+    pub last_expiry: Mutex<Option<Expiry>>,
 }
 
 impl FakeIssuer {
@@ -492,7 +496,14 @@ impl FakeIssuer {
         FakeIssuer {
             answer: Mutex::new(Ok(token.to_owned())),
             calls: AtomicUsize::new(0),
+            shared_url_calls: AtomicUsize::new(0),
+            last_expiry: Mutex::new(None),
         }
+    }
+
+    fn respond(&self, expiry: Expiry) -> Result<String, IssueFailure> {
+        *self.last_expiry.lock().unwrap() = Some(expiry);
+        self.answer.lock().unwrap().clone()
     }
 }
 
@@ -501,13 +512,24 @@ impl TokenIssuer for FakeIssuer {
         &self,
         _target_type: TargetType,
         _target_id: &TargetId,
-        _expiry: Expiry,
+        expiry: Expiry,
     ) -> Result<IssuedToken, IssueFailure> {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        let answer = self.answer.lock().unwrap().clone();
-        answer.map(|token| IssuedToken {
+        self.respond(expiry).map(|token| IssuedToken {
             token: SecretString::from(token),
             request_id: "REQ-FAKE".into(),
+        })
+    }
+
+    async fn get_tensorboard_shared_url(
+        &self,
+        _tensorboard_id: &TargetId,
+        expiry: Expiry,
+    ) -> Result<SharedUrl, IssueFailure> {
+        self.shared_url_calls.fetch_add(1, Ordering::SeqCst);
+        self.respond(expiry).map(|url| SharedUrl {
+            url: SecretString::from(url),
+            request_id: "REQ-FAKE-URL".into(),
         })
     }
 

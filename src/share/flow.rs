@@ -1,12 +1,13 @@
 //! The `/share` flow as one function over the ports:
 //! guild served → settings → input (id, expiry, reason) → channel → allowlist → the member's
-//! cap → rate limit → look-up → workspace → audit.begin → GetToken → audit.complete. It decides
-//! and reports; adapters render, count, post, sleep and retry.
+//! cap → rate limit → look-up → workspace → audit.begin → GetToken (or a TensorBoard's
+//! GetTensorboardSharedUrl) → audit.complete. It decides and reports; adapters render, count,
+//! post, sleep and retry.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
@@ -15,10 +16,12 @@ use super::guardrails::{self, Refusal};
 use super::jwt::jwt_expiry;
 use super::lookup::{LookupError, TargetDetails, TargetLookup, WorkspaceRule};
 use super::notice::AuditNotice;
-use super::outcome::{InvalidInput, IssuedShare, LookupFailure, ShareOutcome, ShareReport};
+use super::outcome::{
+    InvalidInput, IssueCall, IssuedShare, LookupFailure, ShareOutcome, ShareReport,
+};
 use super::ports::{
     AuditAttempt, AuditBegin, AuditCompletion, AuditLog, AuditOutcome, Clock, GuildDirectory,
-    GuildSettings, Limiter, TokenIssuer,
+    GuildSettings, IssueOperation, Limiter, TokenIssuer,
 };
 use super::{
     ChannelPlace, Denial, ErrorCode, Expiry, GuildId, LimitScope, LinkTemplate, LinkValues,
@@ -44,25 +47,39 @@ pub struct ShareRequest {
     pub raw_reason: Option<String>,
 }
 
-/// Link templates per target type.
+/// How each target type's link is made.
 #[derive(Debug, Clone)]
 pub struct LinkTemplates {
+    /// GetToken's token in this template.
     pub job: LinkTemplate,
-    pub tensorboard: LinkTemplate,
+    pub tensorboard: TensorboardLink,
+}
+
+/// How a TensorBoard's link is made (`share.tensorboard_link`).
+#[derive(Debug, Clone)]
+pub enum TensorboardLink {
+    /// The URL GetTensorboardSharedUrl returns, as it is: PAI-DLC's own share link.
+    SharedUrl,
+    /// GetToken's token in this template.
+    Token(LinkTemplate),
 }
 
 impl LinkTemplates {
-    pub fn for_target(&self, t: TargetType) -> &LinkTemplate {
-        match t {
-            TargetType::Job => &self.job,
-            TargetType::Tensorboard => &self.tensorboard,
+    /// The template a target's token goes into; `None` when its link is a TensorBoard's
+    /// shared URL and no token is asked for.
+    pub fn template(&self, t: TargetType) -> Option<&LinkTemplate> {
+        match (t, &self.tensorboard) {
+            (TargetType::Job, _) => Some(&self.job),
+            (TargetType::Tensorboard, TensorboardLink::Token(template)) => Some(template),
+            (TargetType::Tensorboard, TensorboardLink::SharedUrl) => None,
         }
     }
 }
 
-/// Hex SHA-256 fingerprint: lets an operator match a leaked token to its audit row.
-pub fn token_fingerprint(token: &SecretString) -> String {
-    hex::encode(Sha256::digest(token.expose_secret().as_bytes()))
+/// Hex SHA-256 fingerprint of a token or shared URL: lets an operator match a leaked link to
+/// its audit row.
+pub fn token_fingerprint(secret: &SecretString) -> String {
+    hex::encode(Sha256::digest(secret.expose_secret().as_bytes()))
 }
 
 /// Text as typed, cut and storable: PostgreSQL `text` cannot hold NUL, and an invalid
@@ -122,7 +139,8 @@ pub async fn issue_audited<A: AuditLog, I: TokenIssuer>(
     issue_begun(audit, issuer, links, clock, grant).await
 }
 
-/// GetToken and the completion of a row that is already `pending` (written by `begin`, or
+/// The issuing call (GetToken, or GetTensorboardSharedUrl when the link is a TensorBoard's
+/// shared URL) and the completion of a row that is already `pending` (written by `begin`, or
 /// put back to `pending` by an approval's claim).
 pub(crate) async fn issue_begun<A: AuditLog, I: TokenIssuer>(
     audit: Option<&A>,
@@ -138,48 +156,75 @@ pub(crate) async fn issue_begun<A: AuditLog, I: TokenIssuer>(
         started,
         details,
     } = grant;
-    // The token's lifetime starts when upstream issues it, not when its answer arrives.
+    let template = links.template(attempt.target_type);
+    let operation = match template {
+        Some(_) => IssueOperation::GetToken,
+        None => IssueOperation::GetTensorboardSharedUrl,
+    };
+    // The link's lifetime starts when upstream issues it, not when its answer arrives.
     let issued_at = clock.now();
     let called = Instant::now();
-    let result = issuer
-        .get_token(attempt.target_type, &target_id, expiry)
-        .await;
-    let gettoken = called.elapsed();
+    let result = match template {
+        Some(template) => issuer
+            .get_token(attempt.target_type, &target_id, expiry)
+            .await
+            .map(|issued| {
+                // The token's own `exp` claim is the truth; the lifetime we asked for is not.
+                let expires_at = jwt_expiry(issued.token.expose_secret())
+                    .and_then(|exp| DateTime::from_timestamp(exp, 0))
+                    .unwrap_or_else(|| issued_at + expiry_duration(expiry));
+                let link = template.render(&LinkValues {
+                    region: issuer.region(),
+                    target_type: attempt.target_type,
+                    target_id: &target_id,
+                    workspace_id: details.as_ref().map_or("", |d| d.workspace_id.as_str()),
+                    token: issued.token.expose_secret(),
+                    expire_seconds: lifetime_secs(issued_at, expires_at),
+                    expires_at_unix: expires_at.timestamp(),
+                });
+                Minted {
+                    fingerprint: token_fingerprint(&issued.token),
+                    link: link.into(),
+                    token: Some(issued.token),
+                    expires_at,
+                    request_id: issued.request_id,
+                }
+            }),
+        // The URL carries no expiry we could read: it lasts what was asked.
+        None => issuer
+            .get_tensorboard_shared_url(&target_id, expiry)
+            .await
+            .map(|shared| Minted {
+                fingerprint: token_fingerprint(&shared.url),
+                link: shared.url,
+                token: None,
+                expires_at: issued_at + expiry_duration(expiry),
+                request_id: shared.request_id,
+            }),
+    };
+    let took = called.elapsed();
     let latency_ms = started.elapsed().as_millis() as i64;
 
     let (outcome, completion) = match result {
-        Ok(issued) => {
-            // The token's own `exp` claim is the truth; the lifetime we asked for is not.
-            let expires_at = jwt_expiry(issued.token.expose_secret())
-                .and_then(|exp| DateTime::from_timestamp(exp, 0))
-                .unwrap_or_else(|| issued_at + chrono::Duration::seconds(expiry.as_secs().into()));
-            // Whole seconds on both sides: `exp` has no fraction, so neither does its lifetime.
-            let lifetime_secs = (expires_at.timestamp() - issued_at.timestamp()).max(0);
-            let link = links.for_target(attempt.target_type).render(&LinkValues {
-                region: issuer.region(),
-                target_type: attempt.target_type,
-                target_id: &target_id,
-                token: issued.token.expose_secret(),
-                expire_seconds: lifetime_secs,
-                expires_at_unix: expires_at.timestamp(),
-            });
+        Ok(minted) => {
+            let lifetime_secs = lifetime_secs(issued_at, minted.expires_at);
             let completion = AuditCompletion {
                 outcome: AuditOutcome::Issued,
                 error_code: None,
-                request_id: Some(issued.request_id.clone()),
+                request_id: Some(minted.request_id.clone()),
                 latency_ms,
-                token_sha256: Some(token_fingerprint(&issued.token)),
+                token_sha256: Some(minted.fingerprint),
                 expire_seconds: Some(lifetime_secs),
             };
             let share = IssuedShare {
                 target_type: attempt.target_type,
                 target_id,
-                link: link.into(),
-                token: issued.token,
+                link: minted.link,
+                token: minted.token,
                 expiry,
-                expires_at,
+                expires_at: minted.expires_at,
                 lifetime: std::time::Duration::from_secs(lifetime_secs.unsigned_abs()),
-                request_id: issued.request_id,
+                request_id: minted.request_id,
                 details,
             };
             (ShareOutcome::Issued(share), completion)
@@ -198,7 +243,7 @@ pub(crate) async fn issue_begun<A: AuditLog, I: TokenIssuer>(
     };
 
     let mut report = ShareReport::new(outcome);
-    report.gettoken = Some(gettoken);
+    report.issue_call = Some(IssueCall { operation, took });
     report.recorded = Some(completion.clone());
     let Some(audit) = audit else {
         return report;
@@ -220,6 +265,24 @@ pub(crate) async fn issue_begun<A: AuditLog, I: TokenIssuer>(
         }
     }
     report
+}
+
+/// What upstream issued, made into a link. No `Debug`: it holds the link.
+struct Minted {
+    link: SecretString,
+    token: Option<SecretString>,
+    fingerprint: String,
+    expires_at: DateTime<Utc>,
+    request_id: String,
+}
+
+fn expiry_duration(expiry: Expiry) -> chrono::Duration {
+    chrono::Duration::seconds(expiry.as_secs().into())
+}
+
+/// Whole seconds on both sides: `exp` has no fraction, so neither does the lifetime.
+fn lifetime_secs(issued_at: DateTime<Utc>, expires_at: DateTime<Utc>) -> i64 {
+    (expires_at.timestamp() - issued_at.timestamp()).max(0)
 }
 
 /// The `/share` flow for chat requests.
@@ -692,11 +755,12 @@ mod tests {
             },
             links: LinkTemplates {
                 job: LinkTemplate::parse(
-                    "https://pai.example/{region}/{target_id}?t={token}&s={expire_seconds}&u={expires_at_unix}",
+                    "https://pai.example/{region}/{target_id}?w={workspace_id}&t={token}&s={expire_seconds}&u={expires_at_unix}",
                 )
                 .unwrap(),
-                tensorboard: LinkTemplate::parse("https://pai.example/tb/{target_id}?t={token}")
-                    .unwrap(),
+                tensorboard: TensorboardLink::Token(
+                    LinkTemplate::parse("https://pai.example/tb/{target_id}?t={token}").unwrap(),
+                ),
             },
             operator: Arc::new(Operator {
                 served: GuildScope::Listed(BTreeSet::from([GUILD])),
@@ -778,8 +842,9 @@ mod tests {
         svc.limits.shared.as_ref().expect("a shared limiter")
     }
 
+    /// Issuing calls of either kind: GetToken and GetTensorboardSharedUrl.
     fn calls(svc: &Service) -> usize {
-        svc.issuer.calls.load(Ordering::SeqCst)
+        svc.issuer.calls.load(Ordering::SeqCst) + svc.issuer.shared_url_calls.load(Ordering::SeqCst)
     }
 
     /// The completed row of `id`: (outcome, error_code).
@@ -800,7 +865,10 @@ mod tests {
     async fn an_allowed_member_gets_a_link_behind_a_complete_row() {
         let svc = service(FakeIssuer::token("tok+/="));
         let report = svc.share(request("i1", "dlc1", Some("2h"))).await;
-        assert!(report.gettoken.is_some());
+        assert_eq!(
+            report.issue_call.map(|c| c.operation),
+            Some(IssueOperation::GetToken)
+        );
         assert_eq!(report.audit_failures, 0);
         let ShareOutcome::Issued(share) = report.outcome else {
             panic!("{:?}", report.outcome)
@@ -813,7 +881,7 @@ mod tests {
         assert_eq!(
             share.link.expose_secret(),
             format!(
-                "https://pai.example/cn-test/dlc1?t=tok%2B%2F%3D&s=7200&u={}",
+                "https://pai.example/cn-test/dlc1?w={WORKSPACE}&t=tok%2B%2F%3D&s=7200&u={}",
                 NOW + 7_200
             )
         );
@@ -890,6 +958,167 @@ mod tests {
             svc.audit.row("i1").unwrap().attempt.target_type,
             TargetType::Tensorboard
         );
+    }
+
+    /// One way a link is made: which issuing call the core makes for the target and mode, and
+    /// what the link, the row and the report then hold.
+    struct Made {
+        name: &'static str,
+        target_type: TargetType,
+        tensorboard: fn() -> TensorboardLink,
+        lookup: bool,
+        /// What the fake issuer answers: a token, or a shared URL.
+        answer: &'static str,
+        operation: IssueOperation,
+        link: &'static str,
+        /// `--json`'s `token`: only a token that exists on its own.
+        token: Option<&'static str>,
+    }
+
+    fn shared_url() -> TensorboardLink {
+        TensorboardLink::SharedUrl
+    }
+
+    fn tensorboard_template() -> TensorboardLink {
+        TensorboardLink::Token(
+            LinkTemplate::parse("https://pai.example/tb/{target_id}?w={workspace_id}&t={token}")
+                .unwrap(),
+        )
+    }
+
+    const MADE: &[Made] = &[
+        Made {
+            name: "a job: GetToken in the template, with the looked-up workspace",
+            target_type: TargetType::Job,
+            tensorboard: shared_url,
+            lookup: true,
+            answer: "tok",
+            operation: IssueOperation::GetToken,
+            link: "https://pai.example/cn-test/dlc1?w=1001&t=tok&s=7200&u=1700007200",
+            token: Some("tok"),
+        },
+        Made {
+            name: "a job without the look-up: the workspace is empty",
+            target_type: TargetType::Job,
+            tensorboard: shared_url,
+            lookup: false,
+            answer: "tok",
+            operation: IssueOperation::GetToken,
+            link: "https://pai.example/cn-test/dlc1?w=&t=tok&s=7200&u=1700007200",
+            token: Some("tok"),
+        },
+        Made {
+            name: "a TensorBoard in shared_url mode: the URL as it is",
+            target_type: TargetType::Tensorboard,
+            tensorboard: shared_url,
+            lookup: true,
+            answer: "https://pai.example/share/tb1?token=inside&x=a+b",
+            operation: IssueOperation::GetTensorboardSharedUrl,
+            link: "https://pai.example/share/tb1?token=inside&x=a+b",
+            token: None,
+        },
+        Made {
+            name: "a TensorBoard in token mode: GetToken in its template",
+            target_type: TargetType::Tensorboard,
+            tensorboard: tensorboard_template,
+            lookup: true,
+            answer: "tok",
+            operation: IssueOperation::GetToken,
+            link: "https://pai.example/tb/dlc1?w=1001&t=tok",
+            token: Some("tok"),
+        },
+    ];
+
+    #[tokio::test]
+    async fn the_core_asks_for_the_credential_its_link_needs() {
+        for case in MADE {
+            let mut svc = service(FakeIssuer::token(case.answer));
+            svc.links.tensorboard = (case.tensorboard)();
+            set_targets(&mut svc, case.lookup, &[]);
+            let mut req = request("i1", "dlc1", Some("2h"));
+            req.target_type = case.target_type;
+            let report = svc.share(req).await;
+            assert_eq!(
+                report.issue_call.map(|c| c.operation),
+                Some(case.operation),
+                "{}",
+                case.name
+            );
+            let (get_token, shared_url) = match case.operation {
+                IssueOperation::GetToken => (1, 0),
+                IssueOperation::GetTensorboardSharedUrl => (0, 1),
+            };
+            assert_eq!(
+                (
+                    svc.issuer.calls.load(Ordering::SeqCst),
+                    svc.issuer.shared_url_calls.load(Ordering::SeqCst)
+                ),
+                (get_token, shared_url),
+                "{}: which port method was called",
+                case.name
+            );
+            assert_eq!(
+                *svc.issuer.last_expiry.lock().unwrap(),
+                Some(expiry("2h")),
+                "{}: the granted expiry is asked",
+                case.name
+            );
+            let ShareOutcome::Issued(share) = report.outcome else {
+                panic!("{}: {:?}", case.name, report.outcome)
+            };
+            assert_eq!(share.link.expose_secret(), case.link, "{}", case.name);
+            assert_eq!(
+                share.token.as_ref().map(|t| t.expose_secret()),
+                case.token,
+                "{}",
+                case.name
+            );
+            assert_eq!(share.expires_at.timestamp(), NOW + 7_200, "{}", case.name);
+            assert_eq!(share.lifetime, Duration::from_secs(7_200), "{}", case.name);
+            let done = svc.audit.row("i1").unwrap().completion.unwrap();
+            assert_eq!(done.outcome, AuditOutcome::Issued, "{}", case.name);
+            assert_eq!(
+                done.token_sha256,
+                Some(hex::encode(Sha256::digest(case.answer.as_bytes()))),
+                "{}: the fingerprint is of what upstream issued",
+                case.name
+            );
+            assert_eq!(done.expire_seconds, Some(7_200), "{}", case.name);
+            assert_eq!(
+                done.request_id.as_deref(),
+                Some(share.request_id.as_str()),
+                "{}",
+                case.name
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_shared_url_call_is_audited_with_its_code_and_issues_nothing() {
+        let mut svc = service(FakeIssuer::token("unused"));
+        svc.links.tensorboard = TensorboardLink::SharedUrl;
+        *svc.issuer.answer.lock().unwrap() =
+            Err(failure(IssueFailureKind::Unauthorized, "Forbidden.RAM"));
+        let mut req = request("i1", "dlc1", None);
+        req.target_type = TargetType::Tensorboard;
+        let report = svc.share(req).await;
+        assert_eq!(
+            report.issue_call.map(|c| c.operation),
+            Some(IssueOperation::GetTensorboardSharedUrl)
+        );
+        let ShareOutcome::Upstream(f) = &report.outcome else {
+            panic!("{:?}", report.outcome)
+        };
+        assert_eq!(f.code, "Forbidden.RAM");
+        assert_eq!(svc.issuer.calls.load(Ordering::SeqCst), 0, "no GetToken");
+        let done = svc.audit.row("i1").unwrap().completion.unwrap();
+        assert_eq!(done.outcome, AuditOutcome::UpstreamError);
+        assert_eq!(
+            done.error_code.as_ref().map(ErrorCode::as_str),
+            Some("Forbidden.RAM")
+        );
+        assert_eq!(done.request_id.as_deref(), Some("REQ-UP"));
+        assert_eq!(done.token_sha256, None);
     }
 
     #[tokio::test]
@@ -1179,7 +1408,7 @@ mod tests {
             (case.prepare)(&svc);
             let report = svc.share((case.request)()).await;
             assert_eq!(report.outcome.label(), case.label, "{}", case.name);
-            assert_eq!(report.gettoken, None, "{}", case.name);
+            assert_eq!(report.issue_call, None, "{}", case.name);
             assert_eq!(report.audit_failures, 0, "{}", case.name);
             let (outcome, code) = recorded(&svc, "r");
             assert_eq!(outcome, case.audit, "{}", case.name);
@@ -1475,7 +1704,7 @@ mod tests {
         };
         let details = share.details.expect("details beside the link");
         assert_eq!(details.workspace_id.as_str(), WORKSPACE);
-        assert_eq!(details.status, "Running");
+        assert_eq!(details.status.as_deref(), Some("Running"));
         assert_eq!(
             details.name.chars().count(),
             crate::share::TARGET_NAME_MAX_CHARS
@@ -1889,7 +2118,7 @@ mod tests {
             let svc = service(FakeIssuer::token("unused"));
             *svc.issuer.answer.lock().unwrap() = Err(failure(kind, code));
             let report = svc.share(request("i1", "dlc1", None)).await;
-            assert!(report.gettoken.is_some(), "{code}");
+            assert!(report.issue_call.is_some(), "{code}");
             match &report.outcome {
                 ShareOutcome::Upstream(f) => assert_eq!((f.kind, f.code.as_str()), (kind, code)),
                 other => panic!("{code}: {other:?}"),
@@ -1912,7 +2141,7 @@ mod tests {
         let report = svc.share(request("i1", "dlc1", None)).await;
         assert!(matches!(report.outcome, ShareOutcome::AuditUnavailable));
         assert_eq!(report.audit_failures, 1);
-        assert_eq!(report.gettoken, None);
+        assert_eq!(report.issue_call, None);
         assert_eq!(calls(&svc), 0);
         assert_eq!(svc.audit.len(), 0);
     }

@@ -12,10 +12,11 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-const PLACEHOLDERS: [&str; 6] = [
+const PLACEHOLDERS: [&str; 7] = [
     "region",
     "target_type",
     "target_id",
+    "workspace_id",
     "token",
     "expire_seconds",
     "expires_at_unix",
@@ -24,7 +25,7 @@ const PLACEHOLDERS: [&str; 6] = [
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LinkTemplateError {
     #[error(
-        "unknown placeholder `{{{0}}}` (known: {{region}}, {{target_type}}, {{target_id}}, {{token}}, {{expire_seconds}}, {{expires_at_unix}})"
+        "unknown placeholder `{{{0}}}` (known: {{region}}, {{target_type}}, {{target_id}}, {{workspace_id}}, {{token}}, {{expire_seconds}}, {{expires_at_unix}})"
     )]
     UnknownPlaceholder(String),
     #[error("unclosed `{{` in the template")]
@@ -54,6 +55,8 @@ pub struct LinkValues<'a> {
     pub region: &'a str,
     pub target_type: TargetType,
     pub target_id: &'a TargetId,
+    /// The target's workspace from the look-up; empty when unknown (look-up off or failed).
+    pub workspace_id: &'a str,
     pub token: &'a str,
     /// The token's lifetime in seconds, as recorded in the audit log.
     pub expire_seconds: i64,
@@ -101,6 +104,7 @@ impl LinkTemplate {
                     "region" => out.extend(utf8_percent_encode(v.region, COMPONENT)),
                     "target_type" => out.push_str(v.target_type.as_str()),
                     "target_id" => out.extend(utf8_percent_encode(v.target_id.as_str(), COMPONENT)),
+                    "workspace_id" => out.extend(utf8_percent_encode(v.workspace_id, COMPONENT)),
                     "token" => out.extend(utf8_percent_encode(v.token, COMPONENT)),
                     "expire_seconds" => out.push_str(&v.expire_seconds.to_string()),
                     "expires_at_unix" => out.push_str(&v.expires_at_unix.to_string()),
@@ -117,6 +121,7 @@ impl LinkTemplate {
             region: "cn-hangzhou",
             target_type: TargetType::Job,
             target_id: &id,
+            workspace_id: "1001",
             token: "sample+token/=",
             expire_seconds: Expiry::MIN.as_secs().into(),
             expires_at_unix: 0,
@@ -141,6 +146,7 @@ mod tests {
             region: "cn-shanghai",
             target_type: TargetType::Tensorboard,
             target_id: id,
+            workspace_id: "ws-1",
             token,
             expire_seconds: 3_600,
             expires_at_unix: 1_800_000_000,
@@ -197,5 +203,41 @@ mod tests {
             t.render(&values(&id, "tok")),
             "https://pai.example.com/s/tok/open#dlc"
         );
+    }
+
+    #[test]
+    fn the_workspace_is_filled_encoded_and_empty_when_unknown() {
+        let t = LinkTemplate::parse(
+            "https://pai.example.com/?workspaceId={workspace_id}&token={token}#/dlc/jobs/{target_id}",
+        )
+        .unwrap();
+        let id = TargetId::parse("dlc1").unwrap();
+        assert_eq!(
+            t.render(&values(&id, "tok")),
+            "https://pai.example.com/?workspaceId=ws-1&token=tok#/dlc/jobs/dlc1"
+        );
+        let unknown = LinkValues {
+            workspace_id: "",
+            ..values(&id, "tok")
+        };
+        assert_eq!(
+            t.render(&unknown),
+            "https://pai.example.com/?workspaceId=&token=tok#/dlc/jobs/dlc1"
+        );
+        // Upstream's text never changes the URL's structure.
+        let odd = LinkValues {
+            workspace_id: "a&b=c#d",
+            ..values(&id, "tok")
+        };
+        assert_eq!(
+            t.render(&odd),
+            "https://pai.example.com/?workspaceId=a%26b%3Dc%23d&token=tok#/dlc/jobs/dlc1"
+        );
+    }
+
+    #[test]
+    fn an_unknown_placeholder_lists_the_workspace_among_the_known() {
+        let e = LinkTemplate::parse("https://x/{workspace}?t={token}").unwrap_err();
+        assert!(e.to_string().contains("{workspace_id}"), "{e}");
     }
 }

@@ -65,7 +65,8 @@ pub struct TargetDetails {
     /// The display name, already cut to [`TARGET_NAME_MAX_CHARS`] (not escaped: every adapter
     /// escapes for its own medium).
     pub name: String,
-    pub status: String,
+    /// `None` when not known now: an approval's claim has only what its request recorded.
+    pub status: Option<String>,
     pub workspace_id: WorkspaceId,
     /// Absent when PAI-DLC does not report it.
     pub workspace_name: Option<String>,
@@ -81,9 +82,20 @@ impl TargetDetails {
     ) -> Self {
         TargetDetails {
             name: cut_name(name),
-            status: cut_name(status),
+            status: Some(cut_name(status)),
             workspace_id,
             workspace_name: workspace_name.map(cut_name),
+        }
+    }
+
+    /// What an approval recorded when it was requested: the name and the workspace. The
+    /// status is not recorded, and may have changed since, so it is not claimed.
+    pub fn recorded(name: &str, workspace_id: WorkspaceId) -> Self {
+        TargetDetails {
+            name: cut_name(name),
+            status: None,
+            workspace_id,
+            workspace_name: None,
         }
     }
 }

@@ -43,7 +43,8 @@ pub use expiry::{
 };
 pub use explain::{ExpiryVerdict, Explanation, explain};
 pub use flow::{
-    Grant, LinkTemplates, ShareRequest, ShareService, issue_audited, token_fingerprint,
+    Grant, LinkTemplates, ShareRequest, ShareService, TensorboardLink, issue_audited,
+    token_fingerprint,
 };
 pub use guardrails::{
     ChannelDecision, ChannelPlace, MemberCap, NoLongerAllowed, REASON_MAX_CHARS, Reason,
@@ -59,7 +60,7 @@ pub use lookup::{
 };
 pub use notice::AuditNotice;
 pub use operator::Operator;
-pub use outcome::{InvalidInput, IssuedShare, LookupFailure, ShareOutcome, ShareReport};
+pub use outcome::{InvalidInput, IssueCall, IssuedShare, LookupFailure, ShareOutcome, ShareReport};
 pub use policy::{
     AdminPermissions, AllowedRole, Denial, GuildPolicy, PolicyChange, PolicyError, PolicySetting,
     PolicySettings, decide_access, is_admin,

@@ -9,7 +9,7 @@ use secrecy::SecretString;
 use super::approval::Approval;
 use super::lookup::{TargetDetails, WorkspaceId};
 use super::notice::AuditNotice;
-use super::ports::{AuditCompletion, AuditOutcome, IssueFailure};
+use super::ports::{AuditCompletion, AuditOutcome, IssueFailure, IssueOperation};
 use super::{
     ChannelId, Denial, ErrorCode, Expiry, ExpiryError, LimitScope, ReasonError, RoleId, TargetId,
     TargetIdError, TargetType,
@@ -50,11 +50,13 @@ pub struct IssuedShare {
     pub target_type: TargetType,
     pub target_id: TargetId,
     pub link: SecretString,
-    pub token: SecretString,
-    /// The expiry that was asked of GetToken.
+    /// The token GetToken issued; `None` for a TensorBoard's shared URL, whose token is
+    /// inside the URL and not ours to pick out.
+    pub token: Option<SecretString>,
+    /// The expiry that was asked of upstream.
     pub expiry: Expiry,
-    /// When the token stops working: its own `exp` claim when it has one, else issue time
-    /// plus `expiry`.
+    /// When the link stops working: the token's own `exp` claim when it has one, else issue
+    /// time plus `expiry`.
     pub expires_at: DateTime<Utc>,
     /// The token's lifetime from its issue, as recorded in `expire_seconds`.
     pub lifetime: Duration,
@@ -152,8 +154,8 @@ impl ShareOutcome {
 #[derive(Debug)]
 pub struct ShareReport {
     pub outcome: ShareOutcome,
-    /// How long GetToken took, retries included, when it was called.
-    pub gettoken: Option<Duration>,
+    /// The issuing call and how long it took, retries included, when it was made.
+    pub issue_call: Option<IssueCall>,
     /// Audit writes that failed on the way (each failed the request closed or withheld a
     /// link).
     pub audit_failures: u32,
@@ -164,6 +166,13 @@ pub struct ShareReport {
     /// The look-up failed (the share was refused, or went on without details when no
     /// workspace rule applied): for `dlcshare_lookup_failures_total`.
     pub lookup_failure: Option<LookupFailure>,
+}
+
+/// GetToken or GetTensorboardSharedUrl, as made for one share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IssueCall {
+    pub operation: IssueOperation,
+    pub took: Duration,
 }
 
 /// A look-up that failed without stopping the share.
@@ -178,7 +187,7 @@ impl ShareReport {
     pub(crate) fn new(outcome: ShareOutcome) -> Self {
         ShareReport {
             outcome,
-            gettoken: None,
+            issue_call: None,
             audit_failures: 0,
             recorded: None,
             notice: None,
@@ -205,7 +214,7 @@ mod tests {
             target_type: TargetType::Job,
             target_id: TargetId::parse("dlc1").unwrap(),
             link: SecretString::from("https://pai.example/?t=tok-secret"),
-            token: SecretString::from("tok-secret"),
+            token: Some(SecretString::from("tok-secret")),
             expiry: Expiry::MIN,
             expires_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
             lifetime: Duration::from_secs(60),

@@ -105,7 +105,7 @@ pub struct AuditCompletion {
     pub error_code: Option<ErrorCode>,
     pub request_id: Option<String>,
     pub latency_ms: i64,
-    /// Hex SHA-256 of the issued token; the token itself is never stored.
+    /// Hex SHA-256 of the issued token (or TensorBoard shared URL); neither is ever stored.
     pub token_sha256: Option<String>,
     /// The issued token's real lifetime (from its `exp` claim), replacing the granted expiry
     /// written at `begin`; `None` keeps what `begin` wrote.
@@ -195,7 +195,8 @@ pub struct IssuedToken {
     pub request_id: String,
 }
 
-/// Why GetToken did not produce a token, in terms the user and the audit log need.
+/// Why GetToken (or GetTensorboardSharedUrl) issued nothing, in terms the user and the audit
+/// log need.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct IssueFailure {
@@ -221,6 +222,31 @@ pub enum IssueFailureKind {
     BadResponse,
 }
 
+/// A TensorBoard's share URL from GetTensorboardSharedUrl: a ready link with its own token
+/// inside, as secret as a token. No `Debug`.
+pub struct SharedUrl {
+    pub url: SecretString,
+    pub request_id: String,
+}
+
+/// The upstream call that issues a share, named as PAI-DLC names it (the metrics' label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueOperation {
+    GetToken,
+    GetTensorboardSharedUrl,
+}
+
+impl IssueOperation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IssueOperation::GetToken => "GetToken",
+            IssueOperation::GetTensorboardSharedUrl => "GetTensorboardSharedUrl",
+        }
+    }
+}
+
+/// What issues the credential behind a link. Which method is called is the core's decision
+/// (`share.tensorboard_link`); both fail the same way.
 pub trait TokenIssuer: Send + Sync {
     fn get_token(
         &self,
@@ -228,6 +254,13 @@ pub trait TokenIssuer: Send + Sync {
         target_id: &TargetId,
         expiry: Expiry,
     ) -> impl Future<Output = Result<IssuedToken, IssueFailure>> + Send;
+
+    /// A TensorBoard's own share URL, valid for `expiry` from now.
+    fn get_tensorboard_shared_url(
+        &self,
+        tensorboard_id: &TargetId,
+        expiry: Expiry,
+    ) -> impl Future<Output = Result<SharedUrl, IssueFailure>> + Send;
 
     /// Region placed in share links.
     fn region(&self) -> &str;

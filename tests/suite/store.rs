@@ -1691,6 +1691,15 @@ impl dlc_share_bot::share::ports::TokenIssuer for IssuerThatLosesTheDatabase {
         })
     }
 
+    async fn get_tensorboard_shared_url(
+        &self,
+        _: &dlc_share_bot::share::TargetId,
+        _: Expiry,
+    ) -> Result<dlc_share_bot::share::ports::SharedUrl, dlc_share_bot::share::ports::IssueFailure>
+    {
+        unreachable!("these tests share jobs only")
+    }
+
     fn region(&self) -> &str {
         "cn-test"
     }
@@ -1752,7 +1761,7 @@ async fn no_link_is_shown_when_its_row_cannot_be_completed(
         limits: std::sync::Arc::new(RateLimits::new(spec, spec)),
         links: LinkTemplates {
             job: template.clone(),
-            tensorboard: template,
+            tensorboard: dlc_share_bot::share::TensorboardLink::Token(template),
         },
         operator: std::sync::Arc::new(Operator {
             served: GuildScope::Listed([GUILD].into()),
