@@ -414,7 +414,12 @@ async fn an_id_with_nul_is_refused_and_audited() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shares_a_job_and_a_tensorboard() {
-    let h = BotHarness::start("e2e_success", &[]).await;
+    // GetToken for both; a TensorBoard's shared URL, the default, is links_e2e's.
+    let h = BotHarness::start(
+        "e2e_success",
+        &[("DLCSHARE_SHARE__TENSORBOARD_LINK", "token")],
+    )
+    .await;
     h.allow_role(ALLOWED_ROLE).await;
 
     let (id, reply) = h

@@ -99,11 +99,9 @@ async fn json_share_with_v1_and_v3_with_and_without_sts() {
 async fn plain_output_is_the_link_and_defaults_apply() {
     let server = PaiDlcServer::start(false).await;
     let url = server.url();
-    let run = token(
-        &["--type", "tensorboard", "--id", "tb-7"],
-        &creds(&url, "v1", false),
-    )
-    .await;
+    let mut env = creds(&url, "v1", false);
+    env.push(("DLCSHARE_SHARE__TENSORBOARD_LINK", "token"));
+    let run = token(&["--type", "tensorboard", "--id", "tb-7"], &env).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.trim().starts_with("https://"), "{}", run.stdout);
     assert!(run.stdout.contains("tensorboards/tb-7"), "{}", run.stdout);
@@ -112,6 +110,48 @@ async fn plain_output_is_the_link_and_defaults_apply() {
     assert_eq!(
         seen[0].query["ExpireTime"], "86400",
         "default expiry is one day"
+    );
+}
+
+/// A TensorBoard's shared URL (the default) is the link as it is; `--json` has no token of
+/// its own to show, so `token` is `null` rather than something picked out of the URL.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tensorboards_shared_url_is_the_link_and_its_token_is_null() {
+    let server = PaiDlcServer::start(false).await;
+    let url = server.url();
+    let run = token(
+        &[
+            "--type",
+            "tensorboard",
+            "--id",
+            "tb-vision-resnet",
+            "--expire",
+            "2h",
+            "--json",
+        ],
+        &creds(&url, "v1", false),
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_no_secrets(&run);
+    let v: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    let shared = server.shared_urls();
+    assert_eq!(shared.len(), 1);
+    assert_eq!(v["link"], shared[0].as_str());
+    assert_eq!(v["token"], serde_json::Value::Null);
+    assert_eq!(v["expire_seconds"], 7_200);
+    assert!(server.issued_tokens().is_empty(), "no GetToken");
+    let seen = server.seen();
+    assert_eq!(
+        seen[0].operation,
+        Some(support::pai_dlc::Operation::GetTensorboardSharedUrl)
+    );
+    assert_eq!(seen[0].query["ExpireTimeSeconds"], "7200");
+    assert!(seen[0].verdict.is_ok(), "{:?}", seen[0].verdict);
+    assert!(
+        !run.stderr.contains(shared[0].as_str()),
+        "the URL goes to stdout only: {}",
+        run.stderr
     );
 }
 

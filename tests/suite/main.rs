@@ -17,6 +17,7 @@ mod guardrails_e2e;
 mod http_endpoints;
 mod http_mode;
 mod languages_e2e;
+mod links_e2e;
 mod lookup_e2e;
 mod observability;
 mod pai_dlc_client;
