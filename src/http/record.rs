@@ -52,3 +52,75 @@ pub fn share(report: &ShareReport) {
             .increment(report.audit_failures.into());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use metrics_exporter_prometheus::PrometheusBuilder;
+
+    use super::*;
+    use crate::share::IssueCall;
+    use crate::share::ports::{IssueFailure, IssueFailureKind, IssueOperation};
+
+    fn upstream(code: &str, call: Option<IssueOperation>) -> ShareReport {
+        let mut report = ShareReport::new(ShareOutcome::Upstream(IssueFailure {
+            kind: IssueFailureKind::Unauthorized,
+            code: code.into(),
+            message: "refused".into(),
+            request_id: None,
+        }));
+        report.issue_call = call.map(|operation| IssueCall {
+            operation,
+            took: Duration::from_millis(20),
+        });
+        report
+    }
+
+    /// Each issuing call is counted under its own name; an `upstream_error` that made no
+    /// issuing call (a look-up that failed closed) is not counted as one.
+    #[test]
+    fn issuing_calls_are_counted_by_operation() {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            share(&upstream(
+                "Forbidden.RAM",
+                Some(IssueOperation::GetTensorboardSharedUrl),
+            ));
+            share(&upstream("Throttling.User", Some(IssueOperation::GetToken)));
+            share(&upstream("Forbidden.RAM.Lookup", None));
+        });
+        let page = handle.render();
+        let value = |name: &str, labels: &[&str]| {
+            page.lines()
+                .find(|l| {
+                    l.starts_with(&format!("{name}{{")) && labels.iter().all(|x| l.contains(x))
+                })
+                .and_then(|l| l.rsplit(' ').next())
+                .map(str::to_owned)
+        };
+        for (operation, code) in [
+            ("GetTensorboardSharedUrl", "Forbidden.RAM"),
+            ("GetToken", "Throttling.User"),
+        ] {
+            let operation = format!("operation=\"{operation}\"");
+            let code = format!("code=\"{code}\"");
+            assert_eq!(
+                value(metric::GETTOKEN_ERRORS_TOTAL, &[&operation, &code]).as_deref(),
+                Some("1"),
+                "{page}"
+            );
+            assert_eq!(
+                value(
+                    &format!("{}_count", metric::GETTOKEN_SECONDS),
+                    &[&operation]
+                )
+                .as_deref(),
+                Some("1"),
+                "{page}"
+            );
+        }
+        assert!(!page.contains("Forbidden.RAM.Lookup"), "{page}");
+    }
+}
