@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use super::approval::{ApprovalStore, NewApproval, Opened};
 use super::guardrails::{self, Refusal};
 use super::jwt::jwt_expiry;
-use super::lookup::{LookupError, TargetDetails, TargetLookup, WorkspaceRule};
+use super::lookup::{TargetDetails, TargetLookup, TargetVerdict, WorkspaceRule, judge};
 use super::notice::AuditNotice;
 use super::outcome::{InvalidInput, IssuedShare, LookupFailure, ShareOutcome, ShareReport};
 use super::ports::{
@@ -410,9 +410,8 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter,
         report
     }
 
-    /// Asks upstream about the target and applies the workspace rule to its answer. A failed
-    /// look-up only lets the share go on when no workspace rule applies: with one, a target
-    /// whose workspace is unknown could be anywhere, so it is refused.
+    /// Asks upstream about the target and acts on [`judge`]'s verdict: refusals are audited
+    /// here, a failed look-up where no rule applies is reported beside the share.
     async fn look_up(
         &self,
         req: &ShareRequest,
@@ -421,49 +420,47 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter,
         attempt: &AuditAttempt,
         started: Instant,
     ) -> Looked {
-        if !self.operator.targets.lookup {
-            if rule.restricts() {
-                // Start-up refuses the operator's list without the look-up, and admins cannot
-                // add one then; a guild list stored before the look-up was turned off still
-                // fails closed: nothing is shared from a workspace nobody checked.
-                let refusal = ShareOutcome::WorkspaceNotAllowed {
-                    allowed: rule.allowed(),
+        let looked = if self.operator.targets.lookup {
+            Some(self.lookup.look_up(req.target_type, target_id).await)
+        } else {
+            None
+        };
+        let (code, refusal, attempt) = match judge(rule, looked) {
+            TargetVerdict::Share { details, failure } => {
+                if let Some(failure) = &failure {
+                    tracing::warn!(
+                        code = failure.code,
+                        target_type = req.target_type.as_str(),
+                        "target look-up failed; sharing without its details (no workspace rule applies)"
+                    );
+                }
+                return Looked::Go {
+                    details,
+                    failure: failure.map(|f| LookupFailure {
+                        target_type: req.target_type,
+                        code: f.code,
+                    }),
                 };
-                return Looked::Stop(Box::new(
-                    self.refuse(attempt, started, ErrorCode::WorkspaceNotAllowed, refusal)
-                        .await,
-                ));
             }
-            return Looked::Go {
-                details: None,
-                failure: None,
-            };
-        }
-        match self.lookup.look_up(req.target_type, target_id).await {
-            Ok(details) if rule.allows(&details.workspace_id) => Looked::Go {
-                details: Some(details),
-                failure: None,
-            },
-            Ok(details) => {
+            TargetVerdict::NotFound => (
+                ErrorCode::TargetNotFound,
+                ShareOutcome::Invalid(InvalidInput::TargetNotFound),
+                attempt.clone(),
+            ),
+            TargetVerdict::OutsideRule { details, allowed } => {
+                // The refused target's name and workspace belong in its audit row.
                 let mut attempt = attempt.clone();
-                attempt.target_name = Some(details.name);
-                attempt.workspace_id = Some(details.workspace_id.to_string());
-                let refusal = ShareOutcome::WorkspaceNotAllowed {
-                    allowed: rule.allowed(),
-                };
-                Looked::Stop(Box::new(
-                    self.refuse(&attempt, started, ErrorCode::WorkspaceNotAllowed, refusal)
-                        .await,
-                ))
+                if let Some(found) = details {
+                    attempt.target_name = Some(found.name);
+                    attempt.workspace_id = Some(found.workspace_id.to_string());
+                }
+                (
+                    ErrorCode::WorkspaceNotAllowed,
+                    ShareOutcome::WorkspaceNotAllowed { allowed },
+                    attempt,
+                )
             }
-            Err(LookupError::NotFound) => {
-                let refusal = ShareOutcome::Invalid(InvalidInput::TargetNotFound);
-                Looked::Stop(Box::new(
-                    self.refuse(attempt, started, ErrorCode::TargetNotFound, refusal)
-                        .await,
-                ))
-            }
-            Err(LookupError::Failed(failure)) if rule.restricts() => {
+            TargetVerdict::Unknown(failure) => {
                 let code = ErrorCode::Upstream(failure.code.clone());
                 let failed = LookupFailure {
                     target_type: req.target_type,
@@ -473,23 +470,12 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter,
                     .refuse(attempt, started, code, ShareOutcome::Upstream(failure))
                     .await;
                 report.lookup_failure = Some(failed);
-                Looked::Stop(Box::new(report))
+                return Looked::Stop(Box::new(report));
             }
-            Err(LookupError::Failed(failure)) => {
-                tracing::warn!(
-                    code = failure.code,
-                    target_type = req.target_type.as_str(),
-                    "target look-up failed; sharing without its details (no workspace rule applies)"
-                );
-                Looked::Go {
-                    details: None,
-                    failure: Some(LookupFailure {
-                        target_type: req.target_type,
-                        code: failure.code,
-                    }),
-                }
-            }
-        }
+        };
+        Looked::Stop(Box::new(
+            self.refuse(&attempt, started, code, refusal).await,
+        ))
     }
 
     async fn issue(

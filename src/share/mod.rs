@@ -54,8 +54,8 @@ pub use ids::{ChannelId, GuildId, RoleId, UserId};
 pub use jwt::jwt_expiry;
 pub use link::{LinkTemplate, LinkTemplateError, LinkValues};
 pub use lookup::{
-    LookupError, TARGET_NAME_MAX_CHARS, TargetDetails, TargetLookup, TargetRule, WorkspaceId,
-    WorkspaceIdError, WorkspaceRule, cut_name,
+    LookupError, TARGET_NAME_MAX_CHARS, TargetDetails, TargetLookup, TargetRule, TargetVerdict,
+    WorkspaceId, WorkspaceIdError, WorkspaceRule, cut_name, judge,
 };
 pub use notice::AuditNotice;
 pub use operator::Operator;
