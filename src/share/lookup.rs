@@ -342,23 +342,19 @@ mod tests {
             TargetVerdict::Share { details, failure }
         };
         let outside =
-            |details: Option<TargetDetails>, allowed: &[WorkspaceId]| TargetVerdict::OutsideRule {
+            |details: Option<TargetDetails>, allowed: &[&WorkspaceId]| TargetVerdict::OutsideRule {
                 details,
-                allowed: allowed.to_vec(),
+                allowed: allowed.iter().map(|w| (*w).clone()).collect(),
             };
         let failed = || Some(Err(LookupError::Failed(failure.clone())));
-        let cases: Vec<(
-            &str,
-            &WorkspaceRule,
-            Option<Result<TargetDetails, LookupError>>,
-            TargetVerdict,
-        )> = vec![
+        type Looked = Option<Result<TargetDetails, LookupError>>;
+        let cases: Vec<(&str, &WorkspaceRule, Looked, TargetVerdict)> = vec![
             ("look-up off, no rule", &any, None, share(None, None)),
             (
                 "look-up off, a guild list left",
                 &only_a,
                 None,
-                outside(None, &[a.clone()]),
+                outside(None, &[&a]),
             ),
             (
                 "look-up off, lists that do not meet",
@@ -382,7 +378,7 @@ mod tests {
                 "found outside",
                 &only_a,
                 Some(Ok(in_ws(&b))),
-                outside(Some(in_ws(&b)), &[a.clone()]),
+                outside(Some(in_ws(&b)), &[&a]),
             ),
             (
                 "found, nothing allowed",

@@ -41,7 +41,7 @@ pub use expiry::{
     DurationParseError, Expiry, ExpiryError, HARD_MAX_EXPIRY_SECS, MIN_EXPIRY_SECS,
     MalformedDuration, Suggestion, format_duration, parse_duration, suggest_expiries,
 };
-pub use explain::{ExpiryVerdict, Explanation, explain};
+pub use explain::{ExpiryVerdict, Explanation, TargetCheck, explain};
 pub use flow::{
     Grant, LinkTemplates, ShareRequest, ShareService, issue_audited, token_fingerprint,
 };
