@@ -43,7 +43,8 @@ pub use expiry::{
 };
 pub use explain::{ExpiryVerdict, Explanation, TargetCheck, explain};
 pub use flow::{
-    Grant, LinkTemplates, ShareRequest, ShareService, issue_audited, token_fingerprint,
+    Grant, LinkTemplates, ShareRequest, ShareService, issue_audited, share_from_shell,
+    token_fingerprint,
 };
 pub use guardrails::{
     ChannelDecision, ChannelPlace, MemberCap, NoLongerAllowed, REASON_MAX_CHARS, Reason,
