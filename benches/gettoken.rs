@@ -2,7 +2,9 @@
 //! exchange over a kept-alive loopback connection, parsing) against a minimal responder, with
 //! v1 and v3 signatures, on a multi-thread and on a current-thread tokio runtime; and the
 //! floors under it: the same exchange as a plain reqwest GET (`floor_reqwest_*`), and as one
-//! write and the reads of its answer on a tokio socket (`floor_socket_*`).
+//! write and the reads of its answer on a tokio socket (`floor_socket_*`); and the look-up a
+//! share makes before it with `aliyun.lookup` on (`lookup_*`: GetJob through the core's
+//! `TargetLookup`, answer decoded into the details shown beside the link).
 //!
 //!     cargo bench --bench gettoken
 //!
@@ -20,7 +22,7 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use dlc_share_bot::aliyun::{Credentials, GetTokenRequest, PaiDlcClient};
 use dlc_share_bot::config::{Settings, SignatureVersion};
-use dlc_share_bot::share::TargetType;
+use dlc_share_bot::share::{TargetId, TargetLookup, TargetType};
 
 /// CPU nanoseconds the responder's threads have used, over all of them.
 static RESPONDER_CPU_NS: AtomicU64 = AtomicU64::new(0);
@@ -36,8 +38,8 @@ fn clock_ns(clock: libc::clockid_t) -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
-const BODY: &str =
-    r#"{"RequestId":"6A1B2C3D-0000-4000-8000-BENCH0000001","Token":"tok-bench-000000"}"#;
+/// One answer for every operation: GetToken reads `Token`, GetJob the job's fields.
+const BODY: &str = r#"{"RequestId":"6A1B2C3D-0000-4000-8000-BENCH0000001","Token":"tok-bench-000000","JobId":"dlc1a2b3c4d5e6f","DisplayName":"resnet50 baseline","Status":"Running","WorkspaceId":"1001","WorkspaceName":"vision","UserId":"2000","JobType":"PyTorchJob","GmtCreateTime":"2026-12-01T08:00:00Z"}"#;
 
 fn response() -> Vec<u8> {
     format!(
@@ -145,6 +147,26 @@ fn gettoken(c: &mut Criterion) {
                 })
             });
         }
+    }
+    // The look-up before a share: one more signed exchange, and the job's answer decoded.
+    let job = TargetId::parse("dlc1a2b3c4d5e6f").expect("a job id");
+    for (rt_name, rt) in &runtimes {
+        let client = {
+            let _enter = rt.enter();
+            client(&endpoint, SignatureVersion::V1)
+        };
+        rt.block_on(client.look_up(TargetType::Job, &job))
+            .expect("warm-up look-up");
+        group.bench_function(format!("lookup_v1_{rt_name}"), |b| {
+            b.iter_custom(|iters| {
+                let (client, job) = (client.clone(), job.clone());
+                measured(rt, async move {
+                    for _ in 0..iters {
+                        client.look_up(TargetType::Job, &job).await.expect("GetJob");
+                    }
+                })
+            })
+        });
     }
     // The floor under the client: the same exchange with no signing, parsing or retries, as
     // plain reqwest (the HTTP client the product pins) and as bare tokio socket calls.

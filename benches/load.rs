@@ -12,8 +12,10 @@
 //! LOAD_MAX_IN_FLIGHT (`share.max_in_flight`; default the shipped 256) for a shedding run, and
 //! LOAD_RUNTIME (`runtime.flavor` of the bot: `multi_thread`, the shipped default, or
 //! `current_thread`), LOAD_BOT_BINARY (gateway mode: another build of the bot in its place,
-//! e.g. an earlier release, for before/after figures) and LOAD_FLOOR_BINARY (gateway mode:
-//! `examples/stack_floor.rs`, the stack's floor, which checks no role).
+//! e.g. an earlier release, for before/after figures), LOAD_FLOOR_BINARY (gateway mode:
+//! `examples/stack_floor.rs`, the stack's floor, which checks no role) and LOAD_LOOKUP=1 (the
+//! bot looks every job up with GetJob before sharing it, as shipped; every share then names a
+//! job of the stand-in's catalogue, since an unknown id is refused).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -23,7 +25,7 @@ use futures::stream::FuturesUnordered;
 
 use dlc_share_stand_ins::bot::{ALLOWED_ROLE, BotHarness};
 use dlc_share_stand_ins::discord::CommandInteraction;
-use dlc_share_stand_ins::pai_dlc::Behavior;
+use dlc_share_stand_ins::pai_dlc::{Behavior, Operation};
 
 /// The bot as Cargo built it for this bench.
 const BOT: &str = env!("CARGO_BIN_EXE_dlc-share-bot");
@@ -76,6 +78,7 @@ async fn drive(
     rate: u64,
     count: u64,
     user_base: u64,
+    job: Option<&str>,
 ) -> (Vec<String>, Instant) {
     let mut ids = Vec::with_capacity(count as usize);
     let mut posts = FuturesUnordered::new();
@@ -91,7 +94,10 @@ async fn drive(
             }
         }
         let interaction = CommandInteraction::share("job")
-            .option_str("id", &format!("dlc-load-{n}"))
+            .option_str(
+                "id",
+                &job.map_or_else(|| format!("dlc-load-{n}"), str::to_owned),
+            )
             .option_str("expiry", "1h")
             .roles([ALLOWED_ROLE])
             .user(user_base + n, &format!("member{n}"))
@@ -138,7 +144,10 @@ fn main() {
         let http = std::env::var("LOAD_MODE").is_ok_and(|m| m == "http");
         let max_in_flight = env_num("LOAD_MAX_IN_FLIGHT", 256).to_string();
         let flavor = std::env::var("LOAD_RUNTIME").unwrap_or_else(|_| "multi_thread".into());
+        let lookup = std::env::var("LOAD_LOOKUP").is_ok_and(|l| l == "1");
+        let job = lookup.then_some("dlc-vision-resnet");
         let env = [
+            ("DLCSHARE_ALIYUN__LOOKUP", if lookup { "true" } else { "false" }),
             ("RUST_LOG", "warn"),
             ("DLCSHARE_RUNTIME__FLAVOR", flavor.as_str()),
             ("DLCSHARE_RATELIMIT__GUILD_PER_MINUTE", "1000000"),
@@ -170,7 +179,7 @@ fn main() {
             h.allow_role(ALLOWED_ROLE).await;
         }
 
-        let (warm, _) = drive(&h, &endpoints, 200, 200, 1_000_000).await;
+        let (warm, _) = drive(&h, &endpoints, 200, 200, 1_000_000, job).await;
         let warmed = wait_all(&h, &warm, Duration::from_secs(30)).await;
         assert_eq!(warmed.len(), warm.len(), "warm-up answered");
 
@@ -182,7 +191,7 @@ fn main() {
         let mut pids = vec![h.pid()];
         pids.extend(h.replica_pids());
         let cpu_before = bot_cpu_seconds(&pids);
-        let (ids, started) = drive(&h, &endpoints, rate, count, 2_000_000).await;
+        let (ids, started) = drive(&h, &endpoints, rate, count, 2_000_000, job).await;
         let sent_in = started.elapsed();
         let both = wait_all(&h, &ids, Duration::from_secs(60)).await;
         let total = started.elapsed();
@@ -206,9 +215,14 @@ fn main() {
         let replica_rss: Vec<Option<u64>> = h.replica_pids().into_iter().map(peak_rss_kib).collect();
 
         let mode = if http { "http, 2 replicas" } else { "gateway" };
-        println!("load: mode {mode}; runtime {flavor}; GetToken delay {slow_ms} ms; share.max_in_flight {max_in_flight}");
+        println!("load: mode {mode}; runtime {flavor}; look-up {}; GetToken delay {slow_ms} ms; share.max_in_flight {max_in_flight}", if lookup { "on" } else { "off" });
         println!("load: offered {count} interactions at {rate}/s over {:.2}s", sent_in.as_secs_f64());
         println!("load: answered busy (audited rate_limited/overloaded): {}", shed.0);
+        println!(
+            "load: upstream calls: GetJob {}, GetToken {}",
+            h.pai_dlc.calls(Operation::GetJob),
+            h.pai_dlc.calls(Operation::GetToken)
+        );
         println!("load: answered {answered}/{count}; audited as issued: {} (incl. {} warm-up)", rows.0, warm.len());
         // Conservative: `total` runs until the poll that saw the last answer.
         println!(

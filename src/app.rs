@@ -39,7 +39,7 @@ use background::Background;
 pub type Share =
     ShareService<PgStore, PgStore, PaiDlcClient, LayeredLimits<PgRateLimits>, PaiDlcClient>;
 /// The core's `/share-admin` service, wired likewise.
-pub type Admin = AdminService<PgStore, LayeredLimits<PgRateLimits>>;
+pub type Admin = AdminService<PgStore, LayeredLimits<PgRateLimits>, PaiDlcClient>;
 
 /// How long in-flight interactions may take to finish after SIGTERM/SIGINT.
 pub const DRAIN_BOUND: Duration = Duration::from_secs(20);
@@ -221,6 +221,7 @@ impl Application {
         let admin = AdminService {
             store: store.clone(),
             operator,
+            lookup: share.lookup.clone(),
             limits: LayeredLimits {
                 local: limits.clone(),
                 shared,

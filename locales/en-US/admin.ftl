@@ -62,6 +62,7 @@ refusal-expiry = `{ $option }`: { $error }
 refusal-default-above-max = the default expiry ({ $default }) is longer than the maximum ({ $max })
 refusal-unknown-setting = { $setting } is not a setting; choose one of default_expiry, max_expiry, require_reason, audit_channel, approvals_channel, approver_role
 refusal-not-a-member = that user is not a member of this server
+refusal-target-id = { $id } is not a job or TensorBoard id: { $error }
 refusal-workspace-id = { $workspace } is not a workspace id (letters, digits, `-` and `_`, up to 64)
 refusal-workspace-outside = workspace { $workspace } is outside the workspaces the bot may share from: { $workspaces }
 refusal-lookup-off = the bot does not look targets up (its operator turned it off), so a workspace rule could never be checked
@@ -102,6 +103,16 @@ explain-rate-limit =
        *[other] Rate limit: { $requests } more requests right now ({ $user } of their own, { $guild } for the server).
     }
 explain-rate-limit-unknown = Rate limit: cannot be read right now (a /share would be refused until it can).
+explain-target-job = job
+explain-target-tensorboard = TensorBoard
+explain-target-found = the { $kind } **{ $name }** ({ $status }, workspace { $workspace })
+explain-target-shared = Target { $id }: { $found }; it would be shared.
+explain-target-not-looked-up = Target { $id }: not looked up (the bot's operator turned the look-up off); no workspace rule applies, so nothing about it stops a share.
+explain-target-lookup-failed-shared = Target { $id }: the look-up failed right now ({ $code }); with no workspace rule it would be shared without its details.
+explain-target-not-found = Target { $id }: no job or TensorBoard has this id in the bot's account and region; it would be refused.
+explain-target-outside = Target { $id }: { $found } is outside the workspaces allowed here ({ $workspaces }); it would be refused.
+explain-target-unchecked = Target { $id }: a workspace rule applies but the bot does not look targets up, so it would be refused.
+explain-target-lookup-failed-refused = Target { $id }: the look-up failed right now ({ $code }) and a workspace rule applies, so it would be refused.
 
 ## Slash-command descriptions shown in Discord's command picker. Discord allows at most 100
 ## characters each; command and option names are not translated.
@@ -141,6 +152,7 @@ cmd-explain = Dry run: could this member share here, for how long, and why
 opt-explain-user = The member
 opt-explain-expiry = An expiry to check
 opt-explain-channel = Where (default: this channel)
+opt-explain-id = A job or TensorBoard id: would it be shared?
 
 ## The choices of `policy clear setting`: in English, the setting's own name.
 setting-default_expiry = default_expiry

@@ -64,6 +64,7 @@ refusal-expiry = `{ $option }`：{ $error }
 refusal-default-above-max = デフォルトの有効期限（{ $default }）が最大有効期限（{ $max }）より長くなっています
 refusal-unknown-setting = { $setting } という設定はありません。default_expiry、max_expiry、require_reason、audit_channel、approvals_channel、approver_role のいずれかを選んでください
 refusal-not-a-member = そのユーザーはこのサーバーのメンバーではありません
+refusal-target-id = { $id } はジョブまたは TensorBoard の ID ではありません：{ $error }
 refusal-workspace-id = { $workspace } はワークスペース ID ではありません（英数字、`-`、`_`、最大 64 文字）
 refusal-workspace-outside = ワークスペース { $workspace } は、ボットが共有できるワークスペース { $workspaces } に含まれていません
 refusal-lookup-off = ボットは対象を照会しません（運用者が無効にしています）。そのため、ワークスペース規則を適用できません
@@ -99,6 +100,16 @@ explain-first-refusal = 最初の拒否理由：{ $code }。
 # No plural in Japanese: one form for every count.
 explain-rate-limit = レート制限：現在あと { $requests } 件リクエストできます（本人の残り { $user } 件、サーバー全体の残り { $guild } 件）。
 explain-rate-limit-unknown = レート制限：現在読み取れません（読み取れるようになるまで /share は拒否されます）。
+explain-target-job = ジョブ
+explain-target-tensorboard = TensorBoard
+explain-target-found = { $kind } **{ $name }**（{ $status }、ワークスペース { $workspace }）
+explain-target-shared = 対象 { $id }：{ $found }。共有されます。
+explain-target-not-looked-up = 対象 { $id }：照会されません（ボットの運用者が照会をオフにしています）。ワークスペースのルールがないため、対象による制限はありません。
+explain-target-lookup-failed-shared = 対象 { $id }：現在照会に失敗しています（{ $code }）。ワークスペースのルールがないため、詳細なしで共有されます。
+explain-target-not-found = 対象 { $id }：ボットのアカウントとリージョンにこの ID のジョブや TensorBoard はありません。拒否されます。
+explain-target-outside = 対象 { $id }：{ $found } は、ここで許可されたワークスペース（{ $workspaces }）の外にあります。拒否されます。
+explain-target-unchecked = 対象 { $id }：ワークスペースのルールがありますが、ボットは対象を照会しないため、拒否されます。
+explain-target-lookup-failed-refused = 対象 { $id }：現在照会に失敗しており（{ $code }）、ワークスペースのルールがあるため、拒否されます。
 
 ## Slash-command descriptions shown in Discord's command picker. At most 100 characters
 ## each; command and option names are not translated.
@@ -138,6 +149,7 @@ cmd-explain = ドライラン：このメンバーがここで共有できるか
 opt-explain-user = メンバー
 opt-explain-expiry = 確認する有効期限
 opt-explain-channel = 場所（省略時：このチャンネル）
+opt-explain-id = ジョブまたは TensorBoard の ID：共有されるかどうか
 
 ## The choices of `policy clear setting`: a label, with the setting's own name.
 setting-default_expiry = デフォルトの有効期限（default_expiry）

@@ -63,6 +63,7 @@ refusal-expiry = `{ $option }`：{ $error }
 refusal-default-above-max = 默认有效期（{ $default }）超过了最长有效期（{ $max }）
 refusal-unknown-setting = { $setting } 不是有效的设置；请从 default_expiry、max_expiry、require_reason、audit_channel、approvals_channel、approver_role 中选择一项
 refusal-not-a-member = 该用户不是本服务器的成员
+refusal-target-id = { $id } 不是任务或 TensorBoard 的 ID：{ $error }
 refusal-workspace-id = { $workspace } 不是工作空间 ID（字母、数字、`-` 和 `_`，最多 64 个字符）
 refusal-workspace-outside = 工作空间 { $workspace } 不在机器人可分享的工作空间之内：{ $workspaces }
 refusal-lookup-off = 机器人不查询目标（运营者已关闭此功能），因此无法执行工作空间规则
@@ -95,6 +96,16 @@ explain-default = 如果不指定有效期，该成员将获得 { $expiry }。
 explain-first-refusal = 首个拒绝原因：{ $code }。
 explain-rate-limit = 频率限制：目前还可发送 { $requests } 个请求（本人剩余 { $user } 个，服务器剩余 { $guild } 个）。
 explain-rate-limit-unknown = 频率限制：暂时无法读取（恢复读取之前，/share 会被拒绝）。
+explain-target-job = 任务
+explain-target-tensorboard = TensorBoard
+explain-target-found = { $kind } **{ $name }**（{ $status }，工作空间 { $workspace }）
+explain-target-shared = 目标 { $id }：{ $found }；会被分享。
+explain-target-not-looked-up = 目标 { $id }：不会查询（机器人的运维者关闭了查询）；没有工作空间规则，目标本身不会阻止分享。
+explain-target-lookup-failed-shared = 目标 { $id }：当前查询失败（{ $code }）；没有工作空间规则，会不带详情地分享。
+explain-target-not-found = 目标 { $id }：机器人的账号和地域中没有此 ID 的任务或 TensorBoard；会被拒绝。
+explain-target-outside = 目标 { $id }：{ $found } 不在此处允许的工作空间（{ $workspaces }）之内；会被拒绝。
+explain-target-unchecked = 目标 { $id }：有工作空间规则，但机器人不查询目标，所以会被拒绝。
+explain-target-lookup-failed-refused = 目标 { $id }：当前查询失败（{ $code }）且有工作空间规则，所以会被拒绝。
 
 ## Discord 命令选择器中显示的斜杠命令说明。每条最多 100 个字符；
 ## 命令名和选项名不翻译。
@@ -134,6 +145,7 @@ cmd-explain = 模拟检查：此成员能否在此分享、有效期多长，以
 opt-explain-user = 成员
 opt-explain-expiry = 要检查的有效期
 opt-explain-channel = 频道（默认：当前频道）
+opt-explain-id = 任务或 TensorBoard 的 ID：是否会被分享
 
 ## `policy clear setting` 的选项：设置的名称。
 setting-default_expiry = 默认有效期

@@ -62,6 +62,7 @@ refusal-expiry = `{ $option }`：{ $error }
 refusal-default-above-max = 預設有效期限（{ $default }）比最長有效期限（{ $max }）還長
 refusal-unknown-setting = { $setting } 不是有效的設定；請從 default_expiry、max_expiry、require_reason、audit_channel、approvals_channel、approver_role 中選擇一項
 refusal-not-a-member = 該使用者不是此伺服器的成員
+refusal-target-id = { $id } 不是任務或 TensorBoard 的 ID：{ $error }
 refusal-workspace-id = { $workspace } 不是工作空間 ID（英文字母、數字、`-` 和 `_`，最多 64 個字元）
 refusal-workspace-outside = 工作空間 { $workspace } 不在機器人可分享的工作空間之內：{ $workspaces }
 refusal-lookup-off = 機器人不查詢目標（營運者已關閉此功能），因此無法執行工作空間規則
@@ -96,6 +97,16 @@ explain-first-refusal = 第一個拒絕原因：{ $code }。
 # 中文沒有複數形式，因此不用選擇器。
 explain-rate-limit = 頻率限制：目前還能再提出 { $requests } 個請求（個人剩餘 { $user } 個，伺服器剩餘 { $guild } 個）。
 explain-rate-limit-unknown = 頻率限制：目前無法讀取（在能夠讀取之前，/share 都會被拒絕）。
+explain-target-job = 任務
+explain-target-tensorboard = TensorBoard
+explain-target-found = { $kind } **{ $name }**（{ $status }，工作空間 { $workspace }）
+explain-target-shared = 目標 { $id }：{ $found }；會被分享。
+explain-target-not-looked-up = 目標 { $id }：不會查詢（機器人的營運者關閉了查詢）；沒有工作空間規則，目標本身不會阻止分享。
+explain-target-lookup-failed-shared = 目標 { $id }：目前查詢失敗（{ $code }）；沒有工作空間規則，會不帶詳情地分享。
+explain-target-not-found = 目標 { $id }：機器人的帳號和地區中沒有此 ID 的任務或 TensorBoard；會被拒絕。
+explain-target-outside = 目標 { $id }：{ $found } 不在此處允許的工作空間（{ $workspaces }）之內；會被拒絕。
+explain-target-unchecked = 目標 { $id }：有工作空間規則，但機器人不查詢目標，所以會被拒絕。
+explain-target-lookup-failed-refused = 目標 { $id }：目前查詢失敗（{ $code }）且有工作空間規則，所以會被拒絕。
 
 ## Discord 指令選單中顯示的斜線指令說明。每則最多 100 個字元；
 ## 指令和選項名稱不翻譯。
@@ -135,6 +146,7 @@ cmd-explain = 模擬檢查：此成員能否在這裡分享、可分享多久，
 opt-explain-user = 成員
 opt-explain-expiry = 要檢查的有效期限
 opt-explain-channel = 頻道（預設：目前的頻道）
+opt-explain-id = 任務或 TensorBoard 的 ID：是否會被分享
 
 ## `policy clear setting` 的選項：設定的名稱。
 setting-default_expiry = 預設有效期限

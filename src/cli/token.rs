@@ -10,8 +10,11 @@ use super::TokenArgs;
 use crate::aliyun::{PaiDlcClient, credentials, signer};
 use crate::clock::SystemClock;
 use crate::config::Settings;
+use crate::safe_text::visible;
 use crate::share::ports::AuditAttempt;
-use crate::share::{Expiry, Grant, IssuedShare, ShareOutcome, TargetId, TargetType, issue_audited};
+use crate::share::{
+    Expiry, Grant, IssuedShare, ShareOutcome, TargetId, TargetType, share_from_shell,
+};
 use crate::store::{self, PgStore};
 
 pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
@@ -28,6 +31,9 @@ pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
     let links = settings
         .link_templates()
         .map_err(|(key, e)| anyhow!("{key}: {e}"))?;
+    let operator_rule = settings
+        .target_rule()
+        .map_err(|e| anyhow!("aliyun.workspaces: {e}"))?;
     let credentials = credentials::load()?;
     let client = PaiDlcClient::new(&settings.aliyun, credentials)?;
 
@@ -56,9 +62,11 @@ pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
         target_name: None,
         workspace_id: None,
     };
-    let report = issue_audited::<PgStore, _>(
+    let report = share_from_shell::<PgStore, _, _>(
         store.as_ref(),
         &client,
+        &client,
+        &operator_rule,
         &links,
         &SystemClock,
         Grant {
@@ -74,12 +82,35 @@ pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
         store.close().await;
     }
     crate::http::record::share(&report);
+    if let Some(failed) = &report.lookup_failure {
+        eprintln!(
+            "warning: the {} could not be looked up ({}); sharing it without its name",
+            target_type.label(),
+            failed.code
+        );
+    }
     match report.outcome {
         ShareOutcome::Issued(share) => {
             print_share(&share, args.json);
             Ok(())
         }
         ShareOutcome::Upstream(failure) => bail!("{}", failure.message),
+        ShareOutcome::Invalid(crate::share::InvalidInput::TargetNotFound) => bail!(
+            "no {} `{}` exists in region {} of this account; nothing was shared",
+            target_type.label(),
+            args.id,
+            settings.aliyun.region
+        ),
+        ShareOutcome::WorkspaceNotAllowed { allowed } => bail!(
+            "{} `{}` is outside aliyun.workspaces ({}); nothing was shared",
+            target_type.label(),
+            args.id,
+            allowed
+                .iter()
+                .map(|w| w.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         ShareOutcome::AuditUnavailable => {
             bail!("cannot write the audit row, so no token was requested (fail closed)")
         }
@@ -102,9 +133,13 @@ fn local_operator() -> String {
 
 fn print_share(share: &IssuedShare, json: bool) {
     if json {
+        let details = share.details.as_ref();
         let obj = serde_json::json!({
             "target_type": share.target_type.as_str(),
             "target_id": share.target_id.as_str(),
+            "target_name": details.map(|d| d.name.as_str()),
+            "target_status": details.and_then(|d| d.status.as_deref()),
+            "workspace_id": details.map(|d| d.workspace_id.as_str()),
             // A TensorBoard's shared URL carries its own token, which is not ours to pick
             // out: `null`, and the link is the whole credential.
             "token": share.token.as_ref().map(|t| t.expose_secret()),
@@ -116,8 +151,22 @@ fn print_share(share: &IssuedShare, json: bool) {
         println!("{obj}");
     } else {
         println!("{}", share.link.expose_secret());
+        // The name is upstream's data: shown without the characters that move a terminal's
+        // cursor or reverse its text.
+        let described = share.details.as_ref().map_or_else(String::new, |d| {
+            let status = d
+                .status
+                .as_deref()
+                .map(|s| format!("{}, ", visible(s)))
+                .unwrap_or_default();
+            format!(
+                " \"{}\" ({status}workspace {})",
+                visible(&d.name),
+                d.workspace_id
+            )
+        });
         eprintln!(
-            "{} {} shared for {}, until {} (RequestId {})",
+            "{} {}{described} shared for {}, until {} (RequestId {})",
             share.target_type.label(),
             share.target_id,
             crate::share::format_duration(share.lifetime),

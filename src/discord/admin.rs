@@ -9,7 +9,8 @@ use crate::safe_text::{ECHO_MAX_CHARS, shorten, visible};
 use crate::share::ports::{AuditEntry, RoleChange};
 use crate::share::{
     AdminOutcome, AdminRefusal, ChannelDecision, Denial, Expiry, ExpiryVerdict, Explanation,
-    PolicyError, PolicySetting, PolicyView, Refusal, TargetType, UserId, WorkspaceRule,
+    PolicyError, PolicySetting, PolicyView, Refusal, TargetCheck, TargetDetails, TargetType,
+    TargetVerdict, UserId, WorkspaceRule,
 };
 
 /// Discord messages stop at 2,000 characters; the audit listing stops a little before.
@@ -272,6 +273,12 @@ fn refusal_text(lang: Lang, refusal: &AdminRefusal) -> String {
             setting = code(&shorten(setting, ECHO_MAX_CHARS))
         ),
         AdminRefusal::NotAMember => tr!(lang, "refusal-not-a-member"),
+        AdminRefusal::TargetId { raw, error } => tr!(
+            lang,
+            "refusal-target-id",
+            id = code(&shorten(raw, ECHO_MAX_CHARS)),
+            error = replies::id_error(lang, error)
+        ),
         AdminRefusal::Workspace { raw, .. } => tr!(
             lang,
             "refusal-workspace-id",
@@ -491,12 +498,14 @@ fn explanation_text(lang: Lang, user: UserId, e: &Explanation) -> String {
         .workspaces
         .as_ref()
         .map(|(lookup, rule)| workspaces_line(lang, *lookup, rule));
+    let target = e.target.as_ref().map(|t| target_line(lang, t));
     [
         Some(headline),
         Some(channel),
         Some(roles),
         Some(policy),
         workspaces,
+        target,
         expiry,
         verdict,
         Some(limit),
@@ -505,6 +514,64 @@ fn explanation_text(lang: Lang, user: UserId, e: &Explanation) -> String {
     .flatten()
     .collect::<Vec<_>>()
     .join("\n")
+}
+
+/// What `/share` would make of the target an admin asked about.
+fn target_line(lang: Lang, t: &TargetCheck) -> String {
+    let id = code(t.id.as_str());
+    let kind = |looked_up_as: Option<TargetType>| match looked_up_as {
+        Some(TargetType::Tensorboard) => tr!(lang, "explain-target-tensorboard"),
+        _ => tr!(lang, "explain-target-job"),
+    };
+    let found = |d: &TargetDetails| {
+        tr!(
+            lang,
+            "explain-target-found",
+            kind = kind(t.looked_up_as),
+            name = escape(&d.name),
+            // A fresh look-up's details always carry a status.
+            status = d.status.as_deref().map(code).unwrap_or_default(),
+            workspace = code(d.workspace_id.as_str())
+        )
+    };
+    match &t.verdict {
+        TargetVerdict::Share {
+            details: Some(d), ..
+        } => tr!(lang, "explain-target-shared", id = id, found = found(d)),
+        TargetVerdict::Share {
+            details: None,
+            failure: None,
+        } => tr!(lang, "explain-target-not-looked-up", id = id),
+        TargetVerdict::Share {
+            details: None,
+            failure: Some(f),
+        } => tr!(
+            lang,
+            "explain-target-lookup-failed-shared",
+            id = id,
+            code = code(&f.code)
+        ),
+        TargetVerdict::NotFound => tr!(lang, "explain-target-not-found", id = id),
+        TargetVerdict::OutsideRule {
+            details: Some(d),
+            allowed,
+        } => tr!(
+            lang,
+            "explain-target-outside",
+            id = id,
+            found = found(d),
+            workspaces = replies::workspace_list(lang, allowed)
+        ),
+        TargetVerdict::OutsideRule { details: None, .. } => {
+            tr!(lang, "explain-target-unchecked", id = id)
+        }
+        TargetVerdict::Unknown(f) => tr!(
+            lang,
+            "explain-target-lookup-failed-refused",
+            id = id,
+            code = code(&f.code)
+        ),
+    }
 }
 
 fn role_label(lang: Lang, id: u64, name: Option<&str>) -> String {
@@ -745,6 +812,103 @@ mod tests {
         assert!(text.contains("works only in <#3>"), "{text}");
         assert!(text.contains("none of their roles"), "{text}");
         assert!(text.contains("`channel_not_allowed`"), "{text}");
+    }
+
+    #[test]
+    fn an_explanation_with_an_id_says_what_becomes_of_the_target() {
+        use crate::share::ports::{IssueFailure, IssueFailureKind};
+        use crate::share::{TargetId, WorkspaceId};
+        let ws = |w: &str| WorkspaceId::parse(w).unwrap();
+        let hostile = TargetDetails::new(
+            &format!("**bold** @everyone \u{202E}{}", "n".repeat(5_000)),
+            "Running",
+            ws("1001"),
+            None,
+        );
+        let failure = IssueFailure {
+            kind: IssueFailureKind::Throttled,
+            code: "Throttling.User".into(),
+            message: "slow down".into(),
+            request_id: None,
+        };
+        let cases = [
+            (
+                Some(TargetType::Job),
+                TargetVerdict::Share {
+                    details: Some(hostile.clone()),
+                    failure: None,
+                },
+                "it would be shared",
+            ),
+            (
+                None,
+                TargetVerdict::Share {
+                    details: None,
+                    failure: None,
+                },
+                "not looked up",
+            ),
+            (
+                Some(TargetType::Job),
+                TargetVerdict::Share {
+                    details: None,
+                    failure: Some(failure.clone()),
+                },
+                "shared without its details",
+            ),
+            (
+                None,
+                TargetVerdict::NotFound,
+                "no job or TensorBoard has this id",
+            ),
+            (
+                Some(TargetType::Tensorboard),
+                TargetVerdict::OutsideRule {
+                    details: Some(hostile.clone()),
+                    allowed: vec![ws("1002")],
+                },
+                "outside the workspaces allowed here (`1002`)",
+            ),
+            (
+                None,
+                TargetVerdict::OutsideRule {
+                    details: None,
+                    allowed: vec![ws("1002")],
+                },
+                "does not look targets up",
+            ),
+            (
+                Some(TargetType::Job),
+                TargetVerdict::Unknown(failure.clone()),
+                "`Throttling.User`) and a workspace rule applies",
+            ),
+        ];
+        let policy = GuildPolicy::new(exp("1d"), exp("7d")).unwrap();
+        let settings = crate::share::ports::GuildSettings::default();
+        for (looked_up_as, verdict, says) in cases {
+            let mut e = crate::share::explain(&settings, policy, &[RoleId(5)], None, None, None);
+            e.target = Some(TargetCheck {
+                id: TargetId::parse("dlc1").unwrap(),
+                looked_up_as,
+                verdict: verdict.clone(),
+            });
+            let text = render(
+                Lang::En,
+                &AdminOutcome::Explained {
+                    user: UserId(42),
+                    explanation: Box::new(e),
+                },
+                None,
+            );
+            assert!(text.contains("Target `dlc1`: "), "{text}");
+            assert!(text.contains(says), "{verdict:?}: {text}");
+            assert!(
+                !text.contains("**bold**") && !text.contains('\u{202E}'),
+                "{text}"
+            );
+            assert!(!text.contains(" @everyone"), "mentions are defused: {text}");
+            assert!(!text.contains(&"n".repeat(100)), "the name is cut: {text}");
+        }
     }
 
     #[test]

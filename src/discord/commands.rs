@@ -394,6 +394,7 @@ pub static TABLE: &[Sub] = &[
                 "opt-explain-channel",
                 Kind::Channel(SHARE_CHANNEL_TYPES),
             ),
+            opt(opt::ID, "opt-explain-id", Kind::Text { max_chars: None }),
         ],
         parse: explain,
     },
@@ -694,6 +695,7 @@ fn explain(a: &Args<'_>) -> Option<Invocation> {
             place,
         },
         expiry: a.string(opt::EXPIRY).filter(|s| !s.trim().is_empty()),
+        id: a.string(opt::ID),
     })
 }
 
@@ -952,7 +954,7 @@ mod tests {
                 ],
             ),
             (&["policy", "clear"], &["setting"]),
-            (&["explain"], &["user", "expiry", "channel"]),
+            (&["explain"], &["user", "expiry", "channel", "id"]),
         ];
         for (path, options) in cases {
             assert_eq!(names(&at(admin, path)["options"]), options, "{path:?}");

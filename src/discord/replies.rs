@@ -361,7 +361,7 @@ pub fn expiry_error(lang: Lang, e: &ExpiryError) -> String {
     }
 }
 
-fn id_error(lang: Lang, e: &TargetIdError) -> String {
+pub fn id_error(lang: Lang, e: &TargetIdError) -> String {
     match e {
         TargetIdError::Empty => tr!(lang, "error-id-empty"),
         TargetIdError::TooLong(length) => tr!(

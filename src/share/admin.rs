@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use super::explain::{Explanation, explain};
+use super::explain::{Explanation, TargetCheck, explain};
+use super::lookup::{LookupError, TargetLookup, TargetVerdict, judge};
 use super::ports::{
     Actor, AuditEntry, GuildDirectory, Limiter, PolicyAction, RoleChange, SettingsStore,
     StorageError,
@@ -13,7 +14,8 @@ use super::ports::{
 use super::{
     AdminPermissions, AllowedRole, ChannelId, ChannelPlace, Expiry, ExpiryError, GuildId,
     GuildPolicy, Operator, PolicyChange, PolicyError, PolicySetting, PolicySettings, RoleId,
-    UserId, WorkspaceId, WorkspaceIdError, WorkspaceRule, is_admin,
+    TargetId, TargetIdError, TargetType, UserId, WorkspaceId, WorkspaceIdError, WorkspaceRule,
+    is_admin,
 };
 
 /// Most rows `/share-admin audit` lists, whatever was asked.
@@ -74,6 +76,8 @@ pub enum AdminCommand {
     Explain {
         target: ExplainTarget,
         expiry: Option<String>,
+        /// A job or TensorBoard id, as typed: then the dry run also looks it up.
+        id: Option<String>,
     },
 }
 
@@ -107,6 +111,12 @@ pub enum AdminRefusal {
     UnknownSetting(String),
     #[error("that user is not a member of this server")]
     NotAMember,
+    #[error("`{raw}` is not a job or TensorBoard id: {error}")]
+    TargetId {
+        raw: String,
+        #[source]
+        error: TargetIdError,
+    },
     #[error("`{raw}` is not a workspace id: {error}")]
     Workspace {
         raw: String,
@@ -217,16 +227,18 @@ impl AdminOutcome {
 }
 
 /// `/share-admin` for chat requests.
-pub struct AdminService<S, L> {
+pub struct AdminService<S, L, T> {
     pub store: S,
     /// Which guilds are served, who counts as admin, and the policy that bounds what admins
     /// may set.
     pub operator: Arc<Operator>,
     /// The `/share` limits, read (never used up) by `explain`.
     pub limits: L,
+    /// GetJob / GetTensorboard, for `explain` with an id.
+    pub lookup: T,
 }
 
-impl<S: SettingsStore + GuildDirectory, L: Limiter> AdminService<S, L> {
+impl<S: SettingsStore + GuildDirectory, L: Limiter, T: TargetLookup> AdminService<S, L, T> {
     /// The longest expiry `guild` allows now (its policy within the operator's ceiling), for
     /// suggestions: when the policy cannot be read, the operator's ceiling.
     pub async fn guild_max_expiry(&self, guild: GuildId) -> Expiry {
@@ -420,9 +432,18 @@ impl<S: SettingsStore + GuildDirectory, L: Limiter> AdminService<S, L> {
                     .recent_attempts(guild, *user, (*limit).clamp(1, AUDIT_MAX_LIMIT))
                     .await?,
             ),
-            AdminCommand::Explain { target, expiry } => {
+            AdminCommand::Explain { target, expiry, id } => {
                 let Some(roles) = &target.roles else {
                     return Ok(AdminOutcome::Refused(AdminRefusal::NotAMember));
+                };
+                let id = match id.as_deref().map(TargetId::parse).transpose() {
+                    Ok(id) => id,
+                    Err(error) => {
+                        return Ok(AdminOutcome::Refused(AdminRefusal::TargetId {
+                            raw: id.clone().unwrap_or_default(),
+                            error,
+                        }));
+                    }
                 };
                 let settings = self.store.settings(guild).await?;
                 let policy = self.operator.effective_policy(&settings.policy);
@@ -441,18 +462,49 @@ impl<S: SettingsStore + GuildDirectory, L: Limiter> AdminService<S, L> {
                     expiry.as_deref(),
                     remaining,
                 );
-                explanation.workspaces = Some((
-                    self.operator.targets.lookup,
-                    self.operator
-                        .targets
-                        .for_guild(&settings.allowed_workspaces),
-                ));
+                let rule = self
+                    .operator
+                    .targets
+                    .for_guild(&settings.allowed_workspaces);
+                if let Some(id) = id {
+                    explanation.target = Some(self.check_target(id, &rule).await);
+                }
+                explanation.workspaces = Some((self.operator.targets.lookup, rule));
                 AdminOutcome::Explained {
                     user: target.user,
                     explanation: Box::new(explanation),
                 }
             }
         })
+    }
+
+    /// What `/share` would make of `id` under `rule`, by the same [`judge`]. `explain` names no
+    /// type, so a job is looked up first and a TensorBoard only when no job has that id.
+    async fn check_target(&self, id: TargetId, rule: &WorkspaceRule) -> TargetCheck {
+        if !self.operator.targets.lookup {
+            return TargetCheck {
+                id,
+                looked_up_as: None,
+                verdict: judge(rule, None),
+            };
+        }
+        for target_type in [TargetType::Job, TargetType::Tensorboard] {
+            match self.lookup.look_up(target_type, &id).await {
+                Err(LookupError::NotFound) => continue,
+                looked => {
+                    return TargetCheck {
+                        id,
+                        looked_up_as: Some(target_type),
+                        verdict: judge(rule, Some(looked)),
+                    };
+                }
+            }
+        }
+        TargetCheck {
+            id,
+            looked_up_as: None,
+            verdict: TargetVerdict::NotFound,
+        }
     }
 
     async fn policy(&self, guild: GuildId) -> Result<GuildPolicy, StorageError> {
@@ -532,9 +584,11 @@ mod tests {
     use std::sync::atomic::Ordering;
 
     use super::*;
-    use crate::share::fakes::{FakeLimiter, FakeSettings};
+    use crate::share::fakes::{FakeLimiter, FakeLookup, FakeSettings};
+    use crate::share::ports::{IssueFailure, IssueFailureKind};
     use crate::share::{
-        ChannelDecision, Denial, ExpiryError, ExpiryVerdict, GuildScope, Refusal, Remaining, UserId,
+        ChannelDecision, Denial, ExpiryError, ExpiryVerdict, GuildScope, Refusal, Remaining,
+        TargetDetails, TargetRule, UserId,
     };
 
     const GUILD: GuildId = GuildId(10);
@@ -550,9 +604,13 @@ mod tests {
         GuildPolicy::new(expiry(default), expiry(max)).unwrap()
     }
 
-    type Service = AdminService<FakeSettings, FakeLimiter>;
+    type Service = AdminService<FakeSettings, FakeLimiter, FakeLookup>;
 
     fn service() -> Service {
+        service_with_targets(TargetRule::look_up_any())
+    }
+
+    fn service_with_targets(targets: TargetRule) -> Service {
         AdminService {
             store: FakeSettings::default(),
             operator: Arc::new(Operator {
@@ -560,9 +618,10 @@ mod tests {
                 policy: policy("1d", "3d"),
                 admin_roles: vec![ADMIN_ROLE],
                 approval_timeout: std::time::Duration::from_secs(3_600),
-                targets: crate::share::TargetRule::look_up_any(),
+                targets,
             }),
             limits: FakeLimiter::default(),
+            lookup: FakeLookup::default(),
         }
     }
 
@@ -1226,7 +1285,202 @@ mod tests {
                 }),
             },
             expiry: exp.map(str::to_owned),
+            id: None,
         }
+    }
+
+    #[tokio::test]
+    async fn explain_with_an_id_says_what_share_would_make_of_that_target() {
+        let ws = |w: &str| WorkspaceId::parse(w).unwrap();
+        let details = |name: &str, w: &str| TargetDetails::new(name, "Running", ws(w), None);
+        let job = || {
+            Some(TargetDetails::new(
+                "train",
+                "Running",
+                ws("1001"),
+                Some("Research"),
+            ))
+        };
+        let board = || Some(details("board", "1002"));
+        let shared = |details| TargetVerdict::Share {
+            details,
+            failure: None,
+        };
+        let forbidden = IssueFailure {
+            kind: IssueFailureKind::Unauthorized,
+            code: "Forbidden.RAM".into(),
+            message: "denied".into(),
+            request_id: None,
+        };
+        struct Case {
+            name: &'static str,
+            lookup: bool,
+            guild_list: &'static [&'static str],
+            fails: bool,
+            id: &'static str,
+            looked_up_as: Option<TargetType>,
+            verdict: TargetVerdict,
+            lookups: usize,
+        }
+        let cases = [
+            Case {
+                name: "a job, any workspace",
+                lookup: true,
+                guild_list: &[],
+                fails: false,
+                id: "dlc1",
+                looked_up_as: Some(TargetType::Job),
+                verdict: shared(job()),
+                lookups: 1,
+            },
+            Case {
+                name: "no job by that id: a TensorBoard is tried next",
+                lookup: true,
+                guild_list: &[],
+                fails: false,
+                id: "tb1",
+                looked_up_as: Some(TargetType::Tensorboard),
+                verdict: shared(board()),
+                lookups: 2,
+            },
+            Case {
+                name: "neither exists",
+                lookup: true,
+                guild_list: &[],
+                fails: false,
+                id: "nope",
+                looked_up_as: None,
+                verdict: TargetVerdict::NotFound,
+                lookups: 2,
+            },
+            Case {
+                name: "a job outside the server's workspaces",
+                lookup: true,
+                guild_list: &["1002"],
+                fails: false,
+                id: "dlc1",
+                looked_up_as: Some(TargetType::Job),
+                verdict: TargetVerdict::OutsideRule {
+                    details: job(),
+                    allowed: vec![ws("1002")],
+                },
+                lookups: 1,
+            },
+            Case {
+                name: "a TensorBoard inside them",
+                lookup: true,
+                guild_list: &["1002"],
+                fails: false,
+                id: "tb1",
+                looked_up_as: Some(TargetType::Tensorboard),
+                verdict: shared(board()),
+                lookups: 2,
+            },
+            Case {
+                name: "a failed look-up with no rule: shared without details, no second try",
+                lookup: true,
+                guild_list: &[],
+                fails: true,
+                id: "dlc1",
+                looked_up_as: Some(TargetType::Job),
+                verdict: TargetVerdict::Share {
+                    details: None,
+                    failure: Some(forbidden.clone()),
+                },
+                lookups: 1,
+            },
+            Case {
+                name: "a failed look-up under a rule: refused",
+                lookup: true,
+                guild_list: &["1001"],
+                fails: true,
+                id: "dlc1",
+                looked_up_as: Some(TargetType::Job),
+                verdict: TargetVerdict::Unknown(forbidden.clone()),
+                lookups: 1,
+            },
+            Case {
+                name: "the look-up off: nothing asked",
+                lookup: false,
+                guild_list: &[],
+                fails: false,
+                id: "dlc1",
+                looked_up_as: None,
+                verdict: shared(None),
+                lookups: 0,
+            },
+        ];
+        for case in cases {
+            let svc = service_with_targets(TargetRule {
+                lookup: case.lookup,
+                workspaces: vec![],
+            });
+            svc.lookup.add("dlc1", "train", "1001");
+            svc.lookup.add_tensorboard("tb1", "board", "1002");
+            for w in case.guild_list {
+                let listed = run(
+                    &svc,
+                    AdminCommand::WorkspacesAdd {
+                        workspace: (*w).into(),
+                    },
+                )
+                .await;
+                assert!(
+                    matches!(listed, AdminOutcome::WorkspaceAdded { .. }),
+                    "{listed:?}"
+                );
+            }
+            if case.fails {
+                *svc.lookup.failure.lock().unwrap() = Some(forbidden.clone());
+            }
+            run(&svc, add(ROLE, None)).await;
+            *svc.limits.remaining.lock().unwrap() = Remaining { user: 2, guild: 50 };
+            let mut command = explain(5, Some(vec![ROLE]), ROOM, None);
+            if let AdminCommand::Explain { id, .. } = &mut command {
+                *id = Some(case.id.into());
+            }
+            let outcome = run(&svc, command).await;
+            let AdminOutcome::Explained { explanation, .. } = outcome else {
+                panic!("{}: {outcome:?}", case.name)
+            };
+            let target = explanation.target.clone().expect("the target is reported");
+            assert_eq!(target.id.as_str(), case.id, "{}", case.name);
+            assert_eq!(target.looked_up_as, case.looked_up_as, "{}", case.name);
+            assert_eq!(target.verdict, case.verdict, "{}", case.name);
+            let allowed = matches!(case.verdict, TargetVerdict::Share { .. });
+            assert_eq!(explanation.would_share(), allowed, "{}", case.name);
+            assert_eq!(
+                svc.lookup.calls.load(Ordering::SeqCst),
+                case.lookups,
+                "{}",
+                case.name
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn explain_refuses_an_id_that_share_would_refuse_before_asking_anyone() {
+        let svc = service();
+        let mut command = explain(5, Some(vec![ROLE]), ROOM, None);
+        if let AdminCommand::Explain { id, .. } = &mut command {
+            *id = Some("a b".into());
+        }
+        let outcome = run(&svc, command).await;
+        assert_eq!(
+            outcome,
+            AdminOutcome::Refused(AdminRefusal::TargetId {
+                raw: "a b".into(),
+                error: TargetIdError::InvalidChar(' '),
+            })
+        );
+        assert_eq!(svc.lookup.calls.load(Ordering::SeqCst), 0);
+        // Without an id, nothing is looked up and no target is reported.
+        let outcome = run(&svc, explain(5, Some(vec![ROLE]), ROOM, None)).await;
+        let AdminOutcome::Explained { explanation, .. } = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(explanation.target, None);
+        assert_eq!(svc.lookup.calls.load(Ordering::SeqCst), 0);
     }
 
     #[tokio::test]

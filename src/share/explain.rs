@@ -1,15 +1,17 @@
 //! `/share-admin explain`: what `/share` would decide for one member in one channel,
 //! as data, from the same [`evaluate`] the real flow calls. Nothing is issued or recorded.
 
-use super::lookup::WorkspaceRule;
 use std::time::Duration;
+
+use super::lookup::{TargetVerdict, WorkspaceRule};
 
 use super::guardrails::{
     ChannelDecision, ChannelPlace, MemberCap, Refusal, decide_channel, evaluate,
 };
 use super::ports::GuildSettings;
 use super::{
-    Denial, Expiry, ExpiryError, GuildPolicy, Remaining, RoleId, decide_access, parse_duration,
+    Denial, Expiry, ExpiryError, GuildPolicy, Remaining, RoleId, TargetId, TargetType,
+    decide_access, parse_duration,
 };
 
 /// What would happen to the expiry an admin asked about.
@@ -22,6 +24,16 @@ pub enum ExpiryVerdict {
     },
     /// Not a duration, or outside the guild's bounds.
     Invalid(ExpiryError),
+}
+
+/// The target an admin asked about, and what `/share` would make of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetCheck {
+    pub id: TargetId,
+    /// The look-up that gave the verdict (`explain` names no type: a job is tried first, then a
+    /// TensorBoard); `None` when nothing was looked up or neither exists.
+    pub looked_up_as: Option<TargetType>,
+    pub verdict: TargetVerdict,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +59,8 @@ pub struct Explanation {
     /// Whether targets are looked up, and the workspace rule in force: filled in by the admin
     /// service, which knows the operator's rule; `None` says nothing about workspaces.
     pub workspaces: Option<(bool, WorkspaceRule)>,
+    /// The target asked about, if any: filled in by the admin service, which looks it up.
+    pub target: Option<TargetCheck>,
 }
 
 impl Explanation {
@@ -61,6 +75,14 @@ impl Explanation {
         self.verdict.is_ok()
             && !matches!(self.expiry, Some(ExpiryVerdict::Invalid(_)))
             && self.remaining.is_some_and(|r| r.requests() > 0)
+            && self.target_allowed()
+    }
+
+    /// Whether the target asked about (if any) would pass the look-up and the workspace rule.
+    pub fn target_allowed(&self) -> bool {
+        self.target
+            .as_ref()
+            .is_none_or(|t| matches!(t.verdict, TargetVerdict::Share { .. }))
     }
 }
 
@@ -98,6 +120,7 @@ pub fn explain(
         verdict: evaluate(settings, policy, place, member_roles, valid),
         remaining,
         workspaces: None,
+        target: None,
     }
 }
 

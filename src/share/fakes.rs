@@ -542,7 +542,10 @@ impl TokenIssuer for FakeIssuer {
 /// the test scripts a failure. Counts calls.
 #[derive(Debug, Default)]
 pub struct FakeLookup {
+    /// Found whatever type is asked for.
     pub catalogue: Mutex<BTreeMap<String, TargetDetails>>,
+    /// Found only as TensorBoards.
+    pub tensorboards: Mutex<BTreeMap<String, TargetDetails>>,
     pub failure: Mutex<Option<IssueFailure>>,
     pub calls: AtomicUsize,
 }
@@ -562,17 +565,35 @@ impl FakeLookup {
             TargetDetails::new(name, "Running", workspace, Some("Research")),
         );
     }
+
+    /// A TensorBoard that a job look-up does not find.
+    pub fn add_tensorboard(&self, id: &str, name: &str, workspace: &str) {
+        let workspace = WorkspaceId::parse(workspace).expect("a workspace id");
+        self.tensorboards.lock().unwrap().insert(
+            id.to_owned(),
+            TargetDetails::new(name, "Running", workspace, None),
+        );
+    }
 }
 
 impl TargetLookup for FakeLookup {
     async fn look_up(
         &self,
-        _target_type: TargetType,
+        target_type: TargetType,
         target_id: &TargetId,
     ) -> Result<TargetDetails, LookupError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         if let Some(failure) = self.failure.lock().unwrap().clone() {
             return Err(LookupError::Failed(failure));
+        }
+        let board = self
+            .tensorboards
+            .lock()
+            .unwrap()
+            .get(target_id.as_str())
+            .cloned();
+        if let (TargetType::Tensorboard, Some(board)) = (target_type, board) {
+            return Ok(board);
         }
         self.catalogue
             .lock()

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::approval::{ApprovalStore, NewApproval, Opened};
 use super::guardrails::{self, Refusal};
 use super::jwt::jwt_expiry;
-use super::lookup::{LookupError, TargetDetails, TargetLookup, WorkspaceRule};
+use super::lookup::{TargetDetails, TargetLookup, TargetRule, TargetVerdict, WorkspaceRule, judge};
 use super::notice::AuditNotice;
 use super::outcome::{
     InvalidInput, IssueCall, IssuedShare, LookupFailure, ShareOutcome, ShareReport,
@@ -300,13 +300,148 @@ pub struct ShareService<A, G, I, L, T> {
     pub clock: Arc<dyn Clock>,
 }
 
-/// Where the look-up leaves a `/share`: on, with what it learnt, or ended.
+/// Where the look-up leaves a share: on, with what it learnt, or refused.
 enum Looked {
     Go {
         details: Option<TargetDetails>,
+        /// A failed look-up that let the share go on (no workspace rule applies): reported.
         failure: Option<LookupFailure>,
     },
-    Stop(Box<ShareReport>),
+    Refused {
+        code: ErrorCode,
+        outcome: Box<ShareOutcome>,
+        /// What was found of a refused target, for its audit row.
+        found: Option<TargetDetails>,
+        failure: Option<LookupFailure>,
+    },
+}
+
+/// Looks the target up when the operator says to, and reads [`judge`]'s verdict under `rule`
+/// as the share's next step; `/share` and the `token` command both go through here.
+async fn look_up<T: TargetLookup>(
+    lookup: &T,
+    targets: &TargetRule,
+    rule: &WorkspaceRule,
+    target_type: TargetType,
+    target_id: &TargetId,
+) -> Looked {
+    let looked = if targets.lookup {
+        Some(lookup.look_up(target_type, target_id).await)
+    } else {
+        None
+    };
+    let failed = |code: &str| LookupFailure {
+        target_type,
+        code: code.to_owned(),
+    };
+    match judge(rule, looked) {
+        TargetVerdict::Share { details, failure } => {
+            if let Some(failure) = &failure {
+                tracing::warn!(
+                    code = failure.code,
+                    target_type = target_type.as_str(),
+                    "target look-up failed; sharing without its details (no workspace rule applies)"
+                );
+            }
+            Looked::Go {
+                details,
+                failure: failure.map(|f| failed(&f.code)),
+            }
+        }
+        TargetVerdict::NotFound => Looked::Refused {
+            code: ErrorCode::TargetNotFound,
+            outcome: Box::new(ShareOutcome::Invalid(InvalidInput::TargetNotFound)),
+            found: None,
+            failure: None,
+        },
+        TargetVerdict::OutsideRule { details, allowed } => Looked::Refused {
+            code: ErrorCode::WorkspaceNotAllowed,
+            outcome: Box::new(ShareOutcome::WorkspaceNotAllowed { allowed }),
+            found: details,
+            failure: None,
+        },
+        TargetVerdict::Unknown(failure) => Looked::Refused {
+            code: ErrorCode::Upstream(failure.code.clone()),
+            failure: Some(failed(&failure.code)),
+            outcome: Box::new(ShareOutcome::Upstream(failure)),
+            found: None,
+        },
+    }
+}
+
+/// Writes the whole row of a refused attempt (nothing was requested); without an audit log
+/// (command line without a database) only reports it.
+async fn record_refusal<A: AuditLog>(
+    audit: Option<&A>,
+    attempt: &AuditAttempt,
+    started: Instant,
+    code: ErrorCode,
+    refusal: ShareOutcome,
+) -> ShareReport {
+    let completion = AuditCompletion {
+        outcome: refusal.audit_outcome(),
+        error_code: Some(code),
+        request_id: None,
+        latency_ms: started.elapsed().as_millis() as i64,
+        token_sha256: None,
+        expire_seconds: None,
+    };
+    let written = match audit {
+        Some(audit) => audit.record(attempt, &completion).await,
+        None => Ok(AuditBegin::Started),
+    };
+    let mut report = match written {
+        Ok(AuditBegin::Started) => ShareReport::new(refusal),
+        Ok(AuditBegin::Replayed) => ShareReport::new(ShareOutcome::Replayed),
+        Err(e) => {
+            tracing::error!(error = %e, "audit write failed for a refusal");
+            ShareReport::audit_unavailable()
+        }
+    };
+    report.recorded = Some(completion);
+    report
+}
+
+/// The `token` command's share: the look-up and the operator's workspace rule as `/share`
+/// applies them (no guild, so no guild list), then [`issue_audited`].
+pub async fn share_from_shell<A: AuditLog, I: TokenIssuer, T: TargetLookup>(
+    audit: Option<&A>,
+    issuer: &I,
+    lookup: &T,
+    targets: &TargetRule,
+    links: &LinkTemplates,
+    clock: &dyn Clock,
+    mut grant: Grant,
+) -> ShareReport {
+    let rule = targets.for_guild(&[]);
+    let target_type = grant.attempt.target_type;
+    match look_up(lookup, targets, &rule, target_type, &grant.target_id).await {
+        Looked::Go { details, failure } => {
+            if let Some(found) = &details {
+                grant.attempt.target_name = Some(found.name.clone());
+                grant.attempt.workspace_id = Some(found.workspace_id.to_string());
+            }
+            grant.details = details;
+            let mut report = issue_audited(audit, issuer, links, clock, grant).await;
+            report.lookup_failure = failure;
+            report
+        }
+        Looked::Refused {
+            code,
+            outcome,
+            found,
+            failure,
+        } => {
+            let mut attempt = grant.attempt;
+            if let Some(found) = found {
+                attempt.target_name = Some(found.name);
+                attempt.workspace_id = Some(found.workspace_id.to_string());
+            }
+            let mut report = record_refusal(audit, &attempt, grant.started, code, *outcome).await;
+            report.lookup_failure = failure;
+            report
+        }
+    }
 }
 
 impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter, T: TargetLookup>
@@ -452,11 +587,32 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter,
             .operator
             .targets
             .for_guild(&settings.allowed_workspaces);
-        let (details, lookup_failure) =
-            match self.look_up(req, &target_id, &rule, attempt, started).await {
-                Looked::Go { details, failure } => (details, failure),
-                Looked::Stop(report) => return *report,
-            };
+        let looked = look_up(
+            &self.lookup,
+            &self.operator.targets,
+            &rule,
+            req.target_type,
+            &target_id,
+        )
+        .await;
+        let (details, lookup_failure) = match looked {
+            Looked::Go { details, failure } => (details, failure),
+            Looked::Refused {
+                code,
+                outcome,
+                found,
+                failure,
+            } => {
+                // A refused target's name and workspace belong in its audit row.
+                if let Some(found) = found {
+                    attempt.target_name = Some(found.name);
+                    attempt.workspace_id = Some(found.workspace_id.to_string());
+                }
+                let mut report = self.refuse(attempt, started, code, *outcome).await;
+                report.lookup_failure = failure;
+                return report;
+            }
+        };
         if let Some(found) = &details {
             attempt.target_name = Some(found.name.clone());
             attempt.workspace_id = Some(found.workspace_id.to_string());
@@ -471,88 +627,6 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter,
         };
         report.lookup_failure = lookup_failure;
         report
-    }
-
-    /// Asks upstream about the target and applies the workspace rule to its answer. A failed
-    /// look-up only lets the share go on when no workspace rule applies: with one, a target
-    /// whose workspace is unknown could be anywhere, so it is refused.
-    async fn look_up(
-        &self,
-        req: &ShareRequest,
-        target_id: &super::TargetId,
-        rule: &WorkspaceRule,
-        attempt: &AuditAttempt,
-        started: Instant,
-    ) -> Looked {
-        if !self.operator.targets.lookup {
-            if rule.restricts() {
-                // Start-up refuses the operator's list without the look-up, and admins cannot
-                // add one then; a guild list stored before the look-up was turned off still
-                // fails closed: nothing is shared from a workspace nobody checked.
-                let refusal = ShareOutcome::WorkspaceNotAllowed {
-                    allowed: rule.allowed(),
-                };
-                return Looked::Stop(Box::new(
-                    self.refuse(attempt, started, ErrorCode::WorkspaceNotAllowed, refusal)
-                        .await,
-                ));
-            }
-            return Looked::Go {
-                details: None,
-                failure: None,
-            };
-        }
-        match self.lookup.look_up(req.target_type, target_id).await {
-            Ok(details) if rule.allows(&details.workspace_id) => Looked::Go {
-                details: Some(details),
-                failure: None,
-            },
-            Ok(details) => {
-                let mut attempt = attempt.clone();
-                attempt.target_name = Some(details.name);
-                attempt.workspace_id = Some(details.workspace_id.to_string());
-                let refusal = ShareOutcome::WorkspaceNotAllowed {
-                    allowed: rule.allowed(),
-                };
-                Looked::Stop(Box::new(
-                    self.refuse(&attempt, started, ErrorCode::WorkspaceNotAllowed, refusal)
-                        .await,
-                ))
-            }
-            Err(LookupError::NotFound) => {
-                let refusal = ShareOutcome::Invalid(InvalidInput::TargetNotFound);
-                Looked::Stop(Box::new(
-                    self.refuse(attempt, started, ErrorCode::TargetNotFound, refusal)
-                        .await,
-                ))
-            }
-            Err(LookupError::Failed(failure)) if rule.restricts() => {
-                let code = ErrorCode::Upstream(failure.code.clone());
-                let failed = LookupFailure {
-                    target_type: req.target_type,
-                    code: failure.code.clone(),
-                };
-                let mut report = self
-                    .refuse(attempt, started, code, ShareOutcome::Upstream(failure))
-                    .await;
-                report.lookup_failure = Some(failed);
-                Looked::Stop(Box::new(report))
-            }
-            Err(LookupError::Failed(failure)) => {
-                tracing::warn!(
-                    code = failure.code,
-                    target_type = req.target_type.as_str(),
-                    "target look-up failed; sharing without its details (no workspace rule applies)"
-                );
-                Looked::Go {
-                    details: None,
-                    failure: Some(LookupFailure {
-                        target_type: req.target_type,
-                        code: failure.code,
-                    }),
-                }
-            }
-        }
     }
 
     async fn issue(
@@ -672,24 +746,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter,
         code: ErrorCode,
         refusal: ShareOutcome,
     ) -> ShareReport {
-        let completion = AuditCompletion {
-            outcome: refusal.audit_outcome(),
-            error_code: Some(code),
-            request_id: None,
-            latency_ms: started.elapsed().as_millis() as i64,
-            token_sha256: None,
-            expire_seconds: None,
-        };
-        let mut report = match self.audit.record(attempt, &completion).await {
-            Ok(AuditBegin::Started) => ShareReport::new(refusal),
-            Ok(AuditBegin::Replayed) => ShareReport::new(ShareOutcome::Replayed),
-            Err(e) => {
-                tracing::error!(error = %e, "audit write failed for a refusal");
-                ShareReport::audit_unavailable()
-            }
-        };
-        report.recorded = Some(completion);
-        report
+        record_refusal(Some(&self.audit), attempt, started, code, refusal).await
     }
 }
 
@@ -2304,6 +2361,97 @@ mod tests {
         };
         assert_eq!(share.expires_at.timestamp(), NOW + 3_600);
         assert_eq!(report.audit_failures, 0);
+    }
+
+    #[tokio::test]
+    async fn the_command_line_looks_the_target_up_under_the_operators_rule() {
+        let operator = |workspaces: &[&str]| TargetRule {
+            lookup: true,
+            workspaces: workspaces
+                .iter()
+                .map(|w| WorkspaceId::parse(w).unwrap())
+                .collect(),
+        };
+        // (case, operator's workspaces, id, expected outcome and code, name recorded, tokens)
+        type Case<'a> = (
+            &'a str,
+            &'a [&'a str],
+            &'a str,
+            (AuditOutcome, Option<&'a str>),
+            Option<&'a str>,
+            usize,
+        );
+        let cases: [Case; 4] = [
+            (
+                "found",
+                &[],
+                "dlc1",
+                (AuditOutcome::Issued, None),
+                Some("train"),
+                1,
+            ),
+            (
+                "found inside the operator's list",
+                &[WORKSPACE],
+                "dlc1",
+                (AuditOutcome::Issued, None),
+                Some("train"),
+                1,
+            ),
+            (
+                "outside the operator's list",
+                &["9999"],
+                "dlc1",
+                (AuditOutcome::DeniedWorkspace, Some("workspace_not_allowed")),
+                Some("train"),
+                0,
+            ),
+            (
+                "not found",
+                &[],
+                "dlc-nowhere",
+                (AuditOutcome::InvalidInput, Some("target_not_found")),
+                None,
+                0,
+            ),
+        ];
+        for (case, workspaces, id, (outcome, code), name, tokens) in cases {
+            let svc = service(FakeIssuer::token("tok"));
+            let attempt = svc.attempt(&request("cli-1", id, None));
+            let report = share_from_shell(
+                Some(&svc.audit),
+                &svc.issuer,
+                &svc.lookup,
+                &operator(workspaces),
+                &svc.links,
+                &FakeClock::at(NOW),
+                Grant {
+                    attempt,
+                    target_id: TargetId::parse(id).unwrap(),
+                    expiry: expiry("1h"),
+                    started: Instant::now(),
+                    details: None,
+                },
+            )
+            .await;
+            assert_eq!(
+                recorded(&svc, "cli-1"),
+                (outcome, code.map(str::to_owned)),
+                "{case}"
+            );
+            let row = svc.audit.rows.lock().unwrap()["cli-1"].attempt.clone();
+            assert_eq!(row.target_name.as_deref(), name, "{case}");
+            assert_eq!(calls(&svc), tokens, "{case}");
+            if let ShareOutcome::Issued(share) = report.outcome {
+                assert_eq!(
+                    share.details.map(|d| d.name),
+                    Some("train".into()),
+                    "{case}"
+                );
+            } else {
+                assert_eq!(tokens, 0, "{case}: {:?}", report.outcome);
+            }
+        }
     }
 
     // ------------------------------------------------------------ pure parts

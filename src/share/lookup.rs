@@ -215,6 +215,62 @@ impl TargetRule {
     }
 }
 
+/// What the look-up and the workspace rule make of one target. `/share` acts on it and
+/// `explain` reports it, so the two can never disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetVerdict {
+    /// It may be shared: with its details, or without them when nothing was looked up or the
+    /// look-up failed where no workspace rule applies (`failure` says which).
+    Share {
+        details: Option<TargetDetails>,
+        failure: Option<IssueFailure>,
+    },
+    /// No such target in the bot's account and region.
+    NotFound,
+    /// Its workspace is outside the rule. `details` is `None` when nothing was looked up: a
+    /// guild list stored before the operator turned the look-up off is never read as "any".
+    OutsideRule {
+        details: Option<TargetDetails>,
+        allowed: Vec<WorkspaceId>,
+    },
+    /// The look-up failed while a rule applies: the target could be in any workspace.
+    Unknown(IssueFailure),
+}
+
+/// Judges a target by the rule in force, given what the look-up said (`None`: nothing was
+/// looked up because the operator turned the look-up off).
+pub fn judge(
+    rule: &WorkspaceRule,
+    looked: Option<Result<TargetDetails, LookupError>>,
+) -> TargetVerdict {
+    match looked {
+        None if rule.restricts() => TargetVerdict::OutsideRule {
+            details: None,
+            allowed: rule.allowed(),
+        },
+        None => TargetVerdict::Share {
+            details: None,
+            failure: None,
+        },
+        Some(Ok(details)) if rule.allows(&details.workspace_id) => TargetVerdict::Share {
+            details: Some(details),
+            failure: None,
+        },
+        Some(Ok(details)) => TargetVerdict::OutsideRule {
+            details: Some(details),
+            allowed: rule.allowed(),
+        },
+        Some(Err(LookupError::NotFound)) => TargetVerdict::NotFound,
+        Some(Err(LookupError::Failed(failure))) if rule.restricts() => {
+            TargetVerdict::Unknown(failure)
+        }
+        Some(Err(LookupError::Failed(failure))) => TargetVerdict::Share {
+            details: None,
+            failure: Some(failure),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,6 +333,105 @@ mod tests {
         }
         let none = WorkspaceRule::Only(vec![]);
         assert!(none.restricts() && !none.allows(&ws(&["a"])[0]));
+    }
+
+    #[test]
+    fn the_verdict_follows_the_look_up_and_the_rule_in_force() {
+        use super::super::ports::IssueFailureKind;
+        let a = WorkspaceId::parse("a").unwrap();
+        let b = WorkspaceId::parse("b").unwrap();
+        let in_ws = |w: &WorkspaceId| TargetDetails::new("train", "Running", w.clone(), None);
+        let failure = IssueFailure {
+            kind: IssueFailureKind::Unauthorized,
+            code: "Forbidden.RAM".into(),
+            message: "denied".into(),
+            request_id: Some("req".into()),
+        };
+        let any = WorkspaceRule::Any;
+        let only_a = WorkspaceRule::Only(vec![a.clone()]);
+        let none = WorkspaceRule::Only(vec![]);
+        let share = |details: Option<TargetDetails>, failure: Option<IssueFailure>| {
+            TargetVerdict::Share { details, failure }
+        };
+        let outside =
+            |details: Option<TargetDetails>, allowed: &[&WorkspaceId]| TargetVerdict::OutsideRule {
+                details,
+                allowed: allowed.iter().map(|w| (*w).clone()).collect(),
+            };
+        let failed = || Some(Err(LookupError::Failed(failure.clone())));
+        type Looked = Option<Result<TargetDetails, LookupError>>;
+        let cases: Vec<(&str, &WorkspaceRule, Looked, TargetVerdict)> = vec![
+            ("look-up off, no rule", &any, None, share(None, None)),
+            (
+                "look-up off, a guild list left",
+                &only_a,
+                None,
+                outside(None, &[&a]),
+            ),
+            (
+                "look-up off, lists that do not meet",
+                &none,
+                None,
+                outside(None, &[]),
+            ),
+            (
+                "found, no rule",
+                &any,
+                Some(Ok(in_ws(&b))),
+                share(Some(in_ws(&b)), None),
+            ),
+            (
+                "found inside",
+                &only_a,
+                Some(Ok(in_ws(&a))),
+                share(Some(in_ws(&a)), None),
+            ),
+            (
+                "found outside",
+                &only_a,
+                Some(Ok(in_ws(&b))),
+                outside(Some(in_ws(&b)), &[&a]),
+            ),
+            (
+                "found, nothing allowed",
+                &none,
+                Some(Ok(in_ws(&a))),
+                outside(Some(in_ws(&a)), &[]),
+            ),
+            (
+                "not found, no rule",
+                &any,
+                Some(Err(LookupError::NotFound)),
+                TargetVerdict::NotFound,
+            ),
+            (
+                "not found, a rule",
+                &only_a,
+                Some(Err(LookupError::NotFound)),
+                TargetVerdict::NotFound,
+            ),
+            (
+                "failed, no rule: shared without details",
+                &any,
+                failed(),
+                share(None, Some(failure.clone())),
+            ),
+            (
+                "failed under a rule: fails closed",
+                &only_a,
+                failed(),
+                TargetVerdict::Unknown(failure.clone()),
+            ),
+            (
+                "failed, nothing allowed",
+                &none,
+                failed(),
+                TargetVerdict::Unknown(failure.clone()),
+            ),
+        ];
+        for (case, rule, looked, expected) in cases {
+            assert_eq!(judge(rule, looked), expected, "{case}");
+        }
     }
 
     #[test]

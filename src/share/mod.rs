@@ -41,10 +41,10 @@ pub use expiry::{
     DurationParseError, Expiry, ExpiryError, HARD_MAX_EXPIRY_SECS, MIN_EXPIRY_SECS,
     MalformedDuration, Suggestion, format_duration, parse_duration, suggest_expiries,
 };
-pub use explain::{ExpiryVerdict, Explanation, explain};
+pub use explain::{ExpiryVerdict, Explanation, TargetCheck, explain};
 pub use flow::{
     Grant, LinkTemplates, ShareRequest, ShareService, TensorboardLink, issue_audited,
-    token_fingerprint,
+    share_from_shell, token_fingerprint,
 };
 pub use guardrails::{
     ChannelDecision, ChannelPlace, MemberCap, NoLongerAllowed, REASON_MAX_CHARS, Reason,
@@ -55,8 +55,8 @@ pub use ids::{ChannelId, GuildId, RoleId, UserId};
 pub use jwt::jwt_expiry;
 pub use link::{LinkTemplate, LinkTemplateError, LinkValues};
 pub use lookup::{
-    LookupError, TARGET_NAME_MAX_CHARS, TargetDetails, TargetLookup, TargetRule, WorkspaceId,
-    WorkspaceIdError, WorkspaceRule, cut_name,
+    LookupError, TARGET_NAME_MAX_CHARS, TargetDetails, TargetLookup, TargetRule, TargetVerdict,
+    WorkspaceId, WorkspaceIdError, WorkspaceRule, cut_name, judge,
 };
 pub use notice::AuditNotice;
 pub use operator::Operator;

@@ -28,8 +28,11 @@ async fn bin(args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
+/// The endpoint and credentials, with the look-up off: these tests share ids the stand-in's
+/// catalogue does not hold (the look-up has its own test below).
 fn creds<'a>(server: &'a str, version: &'a str, sts: bool) -> Vec<(&'a str, &'a str)> {
     let mut env = vec![
+        ("DLCSHARE_ALIYUN__LOOKUP", "false"),
         ("DLCSHARE_ALIYUN__ENDPOINT", server),
         ("DLCSHARE_ALIYUN__SIGNATURE_VERSION", version),
         ("DLCSHARE_ALIYUN__DEADLINE", "3s"),
@@ -331,4 +334,116 @@ async fn audited_when_a_database_is_configured_and_fails_closed_without_it() {
     assert!(run.stdout.is_empty());
     assert_eq!(server.arrivals(), before, "GetToken was not called");
     db.bring_online().await;
+}
+
+/// With the look-up on (the default), `token` looks the target up as `/share` does: the name
+/// is shown and recorded, an id that does not exist and a workspace outside `aliyun.workspaces`
+/// are refused and audited, and no token is requested for them.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_target_is_looked_up_and_its_name_shown() {
+    use support::pai_dlc::{HOSTILE_JOB_ID, Operation};
+    let server = PaiDlcServer::start(false).await;
+    let db = support::postgres::TestDatabase::create("cli_token_lookup").await;
+    let url = server.url();
+    let mut env = creds(&url, "v1", false);
+    env.retain(|(k, _)| *k != "DLCSHARE_ALIYUN__LOOKUP");
+    env.push(("DATABASE_URL", &db.url));
+    env.push(("DLCSHARE_ALIYUN__WORKSPACES", "[\"ws-vision\", \"ws-nlp\"]"));
+    let migrated = bin(&["migrate"], &env).await;
+    assert_eq!(migrated.code, 0, "{}", migrated.stderr);
+
+    let run = token(&["--type", "job", "--id", "dlc-vision-resnet"], &env).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "DLC job dlc-vision-resnet \"resnet50 baseline\" (Running, workspace ws-vision)"
+        ),
+        "{}",
+        run.stderr
+    );
+    let json = token(
+        &["--type", "job", "--id", "dlc-vision-resnet", "--json"],
+        &env,
+    )
+    .await;
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let issued: serde_json::Value = serde_json::from_str(json.stdout.trim()).unwrap();
+    assert_eq!(issued["target_name"], "resnet50 baseline");
+    assert_eq!(issued["target_status"], "Running");
+    assert_eq!(issued["workspace_id"], "ws-vision");
+
+    // A hostile name reaches the terminal without the characters that rewrite it.
+    let hostile = token(&["--type", "job", "--id", HOSTILE_JOB_ID], &env).await;
+    assert_eq!(hostile.code, 0, "{}", hostile.stderr);
+    assert!(!hostile.stderr.contains('\u{202E}'), "{}", hostile.stderr);
+    assert!(
+        hostile.stderr.contains("workspace ws-nlp"),
+        "{}",
+        hostile.stderr
+    );
+
+    let missing = token(&["--type", "job", "--id", "dlc-nowhere"], &env).await;
+    assert_ne!(missing.code, 0);
+    assert!(
+        missing.stderr.contains("no DLC job `dlc-nowhere` exists"),
+        "{}",
+        missing.stderr
+    );
+    let outside = token(&["--type", "job", "--id", "dlc-secret-llm"], &env).await;
+    assert_ne!(outside.code, 0);
+    assert!(
+        outside
+            .stderr
+            .contains("outside aliyun.workspaces (ws-vision, ws-nlp)"),
+        "{}",
+        outside.stderr
+    );
+    assert_eq!(
+        server.calls(Operation::GetToken),
+        3,
+        "none for the refused two"
+    );
+
+    let pool = db.pool().await;
+    type Row = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT target_id, outcome, error_code, target_name, workspace_id FROM audit_log \
+             ORDER BY created_at, target_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let row = |id: &str| rows.iter().find(|r| r.0 == id && r.1 != "issued").cloned();
+    assert_eq!(rows.len(), 5, "{rows:?}");
+    assert!(
+        rows.iter().any(|r| r.0 == "dlc-vision-resnet"
+            && r.1 == "issued"
+            && r.3.as_deref() == Some("resnet50 baseline")
+            && r.4.as_deref() == Some("ws-vision")),
+        "{rows:?}"
+    );
+    let missing = row("dlc-nowhere").expect("the refusal is audited");
+    assert_eq!(
+        (missing.1.as_str(), missing.2.as_deref()),
+        ("invalid_input", Some("target_not_found"))
+    );
+    let outside = row("dlc-secret-llm").expect("the refusal is audited");
+    assert_eq!(
+        (
+            outside.1.as_str(),
+            outside.2.as_deref(),
+            outside.4.as_deref()
+        ),
+        (
+            "denied_workspace",
+            Some("workspace_not_allowed"),
+            Some("ws-secret")
+        )
+    );
 }

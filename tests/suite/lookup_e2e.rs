@@ -288,3 +288,64 @@ async fn admins_narrow_the_workspaces_and_a_claim_is_rechecked_against_them() {
         ["workspace_add", "workspace_remove", "workspace_add"]
     );
 }
+
+/// `explain` with an `id` looks the target up and judges it as `/share` would, under the
+/// workspace rule in force, without issuing or recording anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_with_an_id_judges_the_target_without_sharing_it() {
+    let h = started(
+        "e2e_lookup_explain",
+        &[
+            LOOKUP_ON,
+            ("DLCSHARE_ALIYUN__WORKSPACES", "[\"ws-vision\", \"ws-nlp\"]"),
+        ],
+    )
+    .await;
+    let explain = |id: &str| {
+        admin(None, "explain")
+            .option_member(
+                "user",
+                support::discord::USER_ID,
+                "tester",
+                vec![ALLOWED_ROLE],
+            )
+            .option_str("id", id)
+    };
+
+    let inside = run(&h, explain("dlc-vision-resnet")).await;
+    has(&inside, "could share");
+    has(
+        &inside,
+        "Target `dlc-vision-resnet`: the job **resnet50 baseline**",
+    );
+    has(&inside, "it would be shared");
+
+    // No job has this id: the TensorBoard of that id is found instead.
+    let board = run(&h, explain("tb-nlp-bert")).await;
+    has(&board, "the TensorBoard **bert curves**");
+    has(&board, "it would be shared");
+
+    let missing = run(&h, explain("dlc-nowhere")).await;
+    has(&missing, "could not share");
+    has(&missing, "no job or TensorBoard has this id");
+
+    let outside = run(&h, explain("dlc-secret-llm")).await;
+    has(&outside, "could not share");
+    has(&outside, "`ws-secret`");
+    has(&outside, "it would be refused");
+
+    // The server narrows the rule: what was inside is judged by the rule now in force.
+    run(
+        &h,
+        admin(Some("workspaces"), "add").option_str("workspace", "ws-nlp"),
+    )
+    .await;
+    let narrowed = run(&h, explain("dlc-vision-resnet")).await;
+    has(&narrowed, "outside the workspaces allowed here (`ws-nlp`)");
+
+    let invalid = run(&h, explain("a b")).await;
+    has(&invalid, "is not a job or TensorBoard id");
+
+    assert_eq!(h.pai_dlc.calls(Operation::GetToken), 0, "nothing issued");
+    assert!(h.audit_outcomes().await.is_empty(), "nothing recorded");
+}

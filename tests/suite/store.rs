@@ -1557,6 +1557,19 @@ async fn no_token_text_reaches_the_database(pool: PgPool) {
 
 // ---------------------------------------------------------------- trust boundaries and failures
 
+/// The admin service's look-up, for tests that never ask `explain` about a target.
+struct NothingToLookUp;
+
+impl dlc_share_bot::share::TargetLookup for NothingToLookUp {
+    async fn look_up(
+        &self,
+        _: dlc_share_bot::share::TargetType,
+        _: &dlc_share_bot::share::TargetId,
+    ) -> Result<dlc_share_bot::share::TargetDetails, dlc_share_bot::share::LookupError> {
+        Err(dlc_share_bot::share::LookupError::NotFound)
+    }
+}
+
 /// Two admins changing different settings at the same moment, through the real admin service
 /// on the real store: every trial ends in one of the two serial outcomes, and a lowered
 /// maximum is never lost.
@@ -1587,6 +1600,7 @@ async fn concurrent_partial_policy_updates_are_serialised(pool: PgPool) {
             targets: dlc_share_bot::share::TargetRule::look_up_any(),
         }),
         limits: RateLimits::new(spec, spec),
+        lookup: NothingToLookUp,
     };
     let set_default = AdminCommand::PolicySet {
         default_expiry: Some("6d".into()),
