@@ -51,9 +51,12 @@ static ALLOCATOR: Counting = Counting;
 
 const JOBS: u32 = 10_000;
 
+/// The display name of job `n`.
+type Naming = fn(u32) -> String;
+
 /// ListJobs over 10,000 jobs in one workspace, newest first, each page made when asked.
 struct Busy {
-    name: fn(u32) -> String,
+    name: Naming,
 }
 
 impl ListTargets for Busy {
@@ -89,7 +92,7 @@ impl ListTargets for Busy {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let kinds: [(&str, fn(u32) -> String); 3] = [
+    let kinds: [(&str, Naming); 3] = [
         ("short names", |n| format!("busy job {n}")),
         ("100 ASCII characters", |n| format!("{n:0>100}")),
         ("100 CJK characters", |_| "训".repeat(100)),
