@@ -569,9 +569,7 @@ impl Bot {
             tracing::debug!(error = %e, "autocomplete answer failed");
         }
     }
-}
 
-impl Bot {
     /// Recent jobs or TensorBoards for `/share`'s `id`, for a member who could share where
     /// they type; nothing when suggestions are off, the settings cannot be read, or the member
     /// could not share here. Settings are read now, as `/share` reads them, so a role removed

@@ -153,7 +153,7 @@ async fn a_first_answer_waits_two_seconds_at_most_then_gets_what_there_is() {
         .await;
     assert!(answer.is_empty());
     assert_eq!(asked.elapsed(), WAIT_AT_MOST, "on the paused clock");
-    // Asking again neither starts another listing nor waits again for the one in flight...
+    // Asking again starts no other listing (it waits its 2 s too: nothing is cached yet)...
     let asked = Instant::now();
     cache
         .candidates(GUILD, TargetType::Job, &WorkspaceRule::Any)
