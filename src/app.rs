@@ -26,6 +26,7 @@ use crate::share::{
     AdminService, GuildId, GuildScope, LayeredLimits, Operator, RateLimits, RoleId, ShareService,
 };
 use crate::store::{self, PgRateLimits, PgStore, StoreError};
+use crate::suggestions::SuggestionCache;
 use crate::telemetry::metric;
 use secrecy::SecretString;
 
@@ -182,6 +183,11 @@ impl Application {
 
         tracing::info!(source = %credentials.source, key_id = %credentials.masked_key_id(), "Alibaba Cloud credentials loaded");
         let issuer = PaiDlcClient::new(&settings.aliyun, credentials)?;
+        // The same client again: ListJobs shares GetToken's signing, retries and deadline.
+        let suggestions = settings
+            .aliyun
+            .suggest
+            .then(|| SuggestionCache::new(issuer.clone(), settings.aliyun.suggest_refresh));
         let operator = Arc::new(Operator {
             served,
             policy: settings.default_policy()?,
@@ -240,6 +246,7 @@ impl Application {
             AuditChannel { http: rest.clone() },
             ApprovalPoster { http: rest },
             settings.share.max_in_flight.get() as usize,
+            suggestions,
         ));
         let delivery = match interactions_listener {
             None => Delivery::Gateway(

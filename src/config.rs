@@ -91,6 +91,12 @@ pub struct AliyunSettings {
     /// The workspaces the whole bot may share from; empty = any. Strings, as PAI reports them.
     #[serde(deserialize_with = "strings_or_ints")]
     pub workspaces: Vec<String>,
+    /// Autocomplete the `id` option with recent jobs and TensorBoards (ListJobs /
+    /// ListTensorboards).
+    pub suggest: bool,
+    /// How old the suggestions of a guild may get before the next autocomplete lists again.
+    #[serde(with = "human_duration")]
+    pub suggest_refresh: Duration,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -278,6 +284,8 @@ impl Default for Settings {
                 enable_log_download_job: None,
                 lookup: true,
                 workspaces: Vec::new(),
+                suggest: true,
+                suggest_refresh: Duration::from_secs(30),
             },
             discord: DiscordSettings {
                 api_base: "https://discord.com".into(),
@@ -435,6 +443,13 @@ impl Settings {
         }
         self.target_rule()
             .map_err(|e| invalid("aliyun.workspaces", e))?;
+        // Below a second, every few keystrokes would list again.
+        if self.aliyun.suggest_refresh < Duration::from_secs(1) {
+            return Err(invalid(
+                "aliyun.suggest_refresh",
+                "must be at least 1s".into(),
+            ));
+        }
         if self.aliyun.deadline < self.aliyun.request_timeout {
             return Err(invalid(
                 "aliyun.deadline",
@@ -727,6 +742,22 @@ mod tests {
         assert_eq!(ids, ["ws-1", "1002"]);
         let err = load_with("[aliyun]\nworkspaces = [\"<@&1>\"]\n", &[]).unwrap_err();
         assert!(err.contains("aliyun.workspaces"), "{err}");
+    }
+
+    #[test]
+    fn suggestions_are_on_every_30_seconds_unless_set_otherwise() {
+        let s = load_with("", &[]).unwrap();
+        assert!(s.aliyun.suggest);
+        assert_eq!(s.aliyun.suggest_refresh, Duration::from_secs(30));
+        let s = load_with(
+            "[aliyun]\nsuggest_refresh = \"2m\"\n",
+            &[("DLCSHARE_ALIYUN__SUGGEST", "false")],
+        )
+        .unwrap();
+        assert!(!s.aliyun.suggest);
+        assert_eq!(s.aliyun.suggest_refresh, Duration::from_secs(120));
+        let e = load_with("", &[("DLCSHARE_ALIYUN__SUGGEST_REFRESH", "0s")]).unwrap_err();
+        assert!(e.contains("aliyun.suggest_refresh"), "{e}");
     }
 
     #[test]

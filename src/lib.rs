@@ -10,4 +10,5 @@ pub mod http;
 pub mod safe_text;
 pub mod share;
 pub mod store;
+pub mod suggestions;
 pub mod telemetry;

@@ -120,6 +120,10 @@ pub mod metric {
     /// found", labelled `operation` (`GetJob`, `GetTensorboard`) and `code` (upstream's `Code`
     /// or a local one).
     pub const LOOKUP_FAILURES_TOTAL: &str = "dlcshare_lookup_failures_total";
+    /// Suggestion cache refreshes (ListJobs / ListTensorboards) that failed, labelled
+    /// `operation` and `code` (upstream's `Code` or a local one). The autocomplete answer
+    /// still comes, from what the cache held.
+    pub const SUGGEST_REFRESH_FAILURES_TOTAL: &str = "dlcshare_suggest_refresh_failures_total";
     /// Posts to guilds' audit channels, labelled `result` (`ok`, `failed`).
     pub const AUDIT_CHANNEL_POSTS_TOTAL: &str = "dlcshare_audit_channel_posts_total";
 }

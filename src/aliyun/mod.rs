@@ -3,6 +3,7 @@
 pub mod client;
 pub mod credentials;
 mod issuer;
+mod listing;
 mod lookup;
 pub mod ops;
 pub mod signer;

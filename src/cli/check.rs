@@ -9,7 +9,9 @@ use anyhow::bail;
 use secrecy::ExposeSecret;
 use serenity::http::HttpBuilder;
 
-use crate::aliyun::{AliyunError, GetTokenRequest, PaiDlcClient, credentials};
+use crate::aliyun::{
+    AliyunError, GetTokenRequest, ListJobs, ListTensorboards, PaiDlcClient, credentials,
+};
 use crate::config::{DEFAULT_CONFIG_PATH, Settings, SignatureVersion, secret_from_env};
 use crate::share::{GuildScope, TargetId, TargetType};
 use crate::store::{self, DATABASE_URL_VAR, StoreError};
@@ -59,13 +61,21 @@ impl std::fmt::Display for CheckResult {
 /// when any failed. `config_path` is the `--config` argument, to say where settings came from.
 pub async fn run(settings: &Settings, config_path: Option<&Path>) -> anyhow::Result<()> {
     let configuration = check_configuration(settings, config_path);
-    let (database, discord, alibaba, lookup) = tokio::join!(
+    let (database, discord, alibaba, lookup, suggestions) = tokio::join!(
         check_database(settings),
         check_discord(settings),
         check_alibaba(settings),
-        check_lookup(settings)
+        check_lookup(settings),
+        check_suggestions(settings)
     );
-    let results = [configuration, database, discord, alibaba, lookup];
+    let results = [
+        configuration,
+        database,
+        discord,
+        alibaba,
+        lookup,
+        suggestions,
+    ];
     for r in &results {
         println!("{r}");
     }
@@ -301,6 +311,64 @@ async fn check_lookup(settings: &Settings) -> CheckResult {
             ),
             None => CheckResult::fail(NAME, format!("GetJob could not be checked: {e}")),
         },
+    }
+}
+
+/// With `aliyun.suggest` on, autocompleting `id` lists recent jobs (ListJobs) and TensorBoards
+/// (ListTensorboards): asking each for one entry proves the RAM policy allows them. A refusal
+/// names the action to grant.
+async fn check_suggestions(settings: &Settings) -> CheckResult {
+    const NAME: &str = "PAI-DLC suggestions";
+    if !settings.aliyun.suggest {
+        return CheckResult::pass(
+            NAME,
+            "off (aliyun.suggest = false); ListJobs and ListTensorboards are not needed",
+        );
+    }
+    let client = match credentials::load()
+        .map_err(|e| e.to_string())
+        .and_then(|creds| PaiDlcClient::new(&settings.aliyun, creds).map_err(|e| e.to_string()))
+    {
+        Ok(c) => c,
+        Err(e) => return CheckResult::fail(NAME, e),
+    };
+    let jobs = ListJobs {
+        workspace_id: None,
+        display_name: None,
+        page_size: 1,
+        page_number: 1,
+    };
+    let tensorboards = ListTensorboards {
+        workspace_id: None,
+        page_size: 1,
+        page_number: 1,
+    };
+    let (jobs, tensorboards) = tokio::join!(
+        client.list_jobs(&jobs),
+        client.list_tensorboards(&tensorboards)
+    );
+    let failures: Vec<String> = [
+        ("ListJobs", jobs.err()),
+        ("ListTensorboards", tensorboards.err()),
+    ]
+    .into_iter()
+    .filter_map(|(operation, e)| {
+        let e = e?;
+        Some(match e.missing_ram_action() {
+            Some(action) => format!(
+                "{operation} refused with {} (RequestId {}): the RAM policy must allow {action} \
+                 while aliyun.suggest is on",
+                e.code(),
+                e.request_id().unwrap_or("none")
+            ),
+            None => format!("{operation} could not be checked: {e}"),
+        })
+    })
+    .collect();
+    if failures.is_empty() {
+        CheckResult::pass(NAME, "ListJobs and ListTensorboards allowed")
+    } else {
+        CheckResult::fail(NAME, failures.join("; "))
     }
 }
 

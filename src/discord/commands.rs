@@ -62,6 +62,8 @@ pub enum Suggest {
     ExpiryInGuild,
     /// Expiries up to the operator's ceiling (the guild's own policy).
     ExpiryToCeiling,
+    /// Recent jobs or TensorBoards (the subcommand says which), for `/share`'s `id`.
+    Targets,
 }
 
 /// An option's type and constraints.
@@ -70,6 +72,8 @@ enum Kind {
     Text {
         max_chars: Option<u16>,
     },
+    /// A job or TensorBoard id, autocompleted with recent ones; the core validates it.
+    TargetId,
     Expiry(Suggest),
     Count {
         max: u64,
@@ -128,7 +132,7 @@ const POLICY: Option<(&str, &str)> = Some(("policy", "grp-policy"));
 const WORKSPACES: Option<(&str, &str)> = Some(("workspaces", "grp-workspaces"));
 
 const SHARE_OPTIONS_JOB: &[Opt] = &[
-    required(opt::ID, "opt-id-job", Kind::Text { max_chars: None }),
+    required(opt::ID, "opt-id-job", Kind::TargetId),
     opt(
         opt::EXPIRY,
         "opt-expiry",
@@ -143,11 +147,7 @@ const SHARE_OPTIONS_JOB: &[Opt] = &[
     ),
 ];
 const SHARE_OPTIONS_TENSORBOARD: &[Opt] = &[
-    required(
-        opt::ID,
-        "opt-id-tensorboard",
-        Kind::Text { max_chars: None },
-    ),
+    required(opt::ID, "opt-id-tensorboard", Kind::TargetId),
     SHARE_OPTIONS_JOB[1],
     SHARE_OPTIONS_JOB[2],
 ];
@@ -465,7 +465,7 @@ fn build_option(o: &Opt) -> CreateCommandOption {
                 None => text,
             }
         }
-        Kind::Expiry(_) => {
+        Kind::Expiry(_) | Kind::TargetId => {
             option(CommandOptionType::String, o.name, o.about).set_autocomplete(true)
         }
         Kind::Count { max } => option(CommandOptionType::Integer, o.name, o.about)
@@ -584,6 +584,7 @@ impl Sub {
             .find(|o| o.name == option)
             .and_then(|o| match o.kind {
                 Kind::Expiry(suggest) => Some(suggest),
+                Kind::TargetId => Some(Suggest::Targets),
                 _ => None,
             })
     }
@@ -884,7 +885,12 @@ mod tests {
             suggests(SHARE_ADMIN, &["policy", "set"], opt::DEFAULT_EXPIRY),
             to_ceiling
         );
-        assert_eq!(suggests(SHARE, &["job"], opt::ID), None);
+        assert_eq!(suggests(SHARE, &["job"], opt::ID), Some(Suggest::Targets));
+        assert_eq!(
+            suggests(SHARE, &["tensorboard"], opt::ID),
+            Some(Suggest::Targets)
+        );
+        assert_eq!(suggests(SHARE, &["job"], opt::REASON), None);
         assert!(find(SHARE_ADMIN, &["roles"]).is_none());
         assert!(find(SHARE_ADMIN, &["policy", "add"]).is_none());
     }
@@ -899,6 +905,7 @@ mod tests {
             assert_eq!(names(&sub["options"]), ["id", "expiry", "reason"]);
             let opts = sub["options"].as_array().unwrap();
             assert_eq!(opts[0]["required"], true);
+            assert_eq!(opts[0]["autocomplete"], true, "recent targets");
             assert_eq!(opts[1]["autocomplete"], true);
             assert_eq!(
                 (

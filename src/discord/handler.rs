@@ -25,13 +25,15 @@ use super::inflight::Inflight;
 use super::members::DiscordMembers;
 use super::responder::{Answerable, Delivered, Responder};
 use super::{admin, replies};
+use crate::aliyun::PaiDlcClient;
 use crate::app::{Admin, Share};
-use crate::share::ports::{Actor, Deliveries};
+use crate::share::ports::{Actor, Deliveries, GuildDirectory};
 use crate::share::{
-    AdminCaller, AdminPermissions, Approval, ApprovalAction, AuditNotice, Card, ClickOutcome,
-    DecisionNotice, ErrorCode, GuildId, RequesterReply, RoleId, ShareOutcome, ShareRequest, UserId,
-    suggest_expiries,
+    AdminCaller, AdminPermissions, Approval, ApprovalAction, AuditNotice, Card, Choice,
+    ClickOutcome, DecisionNotice, ErrorCode, GuildId, RequesterReply, RoleId, ShareOutcome,
+    ShareRequest, UserId, choose, suggest_expiries, suggestion_rule,
 };
+use crate::suggestions::SuggestionCache;
 
 /// Everything an interaction needs, shared by all of them.
 pub struct Bot {
@@ -52,6 +54,8 @@ pub struct Bot {
     pub approvals: ApprovalPoster,
     /// Requesters' roles now, for re-checking an approval.
     members: DiscordMembers,
+    /// Recent jobs and TensorBoards for `/share`'s `id`; `None` with `aliyun.suggest = false`.
+    suggestions: Option<SuggestionCache<PaiDlcClient>>,
     registered: AtomicBool,
 }
 
@@ -149,6 +153,7 @@ impl Bot {
         audit_channel: AuditChannel,
         approvals: ApprovalPoster,
         max_in_flight: usize,
+        suggestions: Option<SuggestionCache<PaiDlcClient>>,
     ) -> Self {
         Bot {
             share,
@@ -163,6 +168,7 @@ impl Bot {
                 http: approvals.http.clone(),
             },
             approvals,
+            suggestions,
             registered: AtomicBool::new(false),
         }
     }
@@ -526,18 +532,31 @@ impl Bot {
             return;
         }
         // The table says what each option offers; an option that offers nothing gets no choices.
-        let max = match (commands::suggestions_for(&cmd, option), guild) {
-            (Some(Suggest::ExpiryInGuild), Some(g)) => Some(self.admin.guild_max_expiry(g).await),
-            (Some(_), _) => Some(operator.policy.max_expiry()),
-            (None, _) => None,
-        };
         let lang = Lang::from_discord(Some(&cmd.locale));
-        let choices = max
-            .map(|max| suggest_expiries(typed, max))
-            .unwrap_or_default()
+        let expiries = |max| {
+            suggest_expiries(typed, max)
+                .into_iter()
+                .map(|s| (replies::suggestion(lang, &s), s.value))
+                .collect()
+        };
+        let choices: Vec<(String, String)> = match (commands::suggestions_for(&cmd, option), guild)
+        {
+            (Some(Suggest::Targets), Some(g)) => self
+                .target_choices(&cmd, g, typed)
+                .await
+                .into_iter()
+                .map(|c| (c.label, c.value))
+                .collect(),
+            (Some(Suggest::Targets), None) | (None, _) => Vec::new(),
+            (Some(Suggest::ExpiryInGuild), Some(g)) => {
+                expiries(self.admin.guild_max_expiry(g).await)
+            }
+            (Some(_), _) => expiries(operator.policy.max_expiry()),
+        };
+        let choices = choices
             .into_iter()
-            .fold(CreateAutocompleteResponse::new(), |r, s| {
-                r.add_string_choice(replies::suggestion(lang, &s), s.value)
+            .fold(CreateAutocompleteResponse::new(), |r, (label, value)| {
+                r.add_string_choice(label, value)
             });
         if let Err(e) = ack
             .respond(
@@ -549,6 +568,39 @@ impl Bot {
         {
             tracing::debug!(error = %e, "autocomplete answer failed");
         }
+    }
+
+    /// Recent jobs or TensorBoards for `/share`'s `id`, for a member who could share where
+    /// they type; nothing when suggestions are off, the settings cannot be read, or the member
+    /// could not share here. Settings are read now, as `/share` reads them, so a role removed
+    /// a moment ago shows nothing more.
+    async fn target_choices(
+        &self,
+        cmd: &CommandInteraction,
+        guild: GuildId,
+        typed: &str,
+    ) -> Vec<Choice> {
+        let Some(cache) = &self.suggestions else {
+            return Vec::new();
+        };
+        let Ok(Invocation::Share { target_type, .. }) = commands::parse(cmd) else {
+            return Vec::new();
+        };
+        let settings = match self.share.guilds.settings(guild).await {
+            Ok(settings) => settings,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read guild settings; no suggestions");
+                return Vec::new();
+            }
+        };
+        let roles = member_roles(cmd, guild);
+        let place = commands::invoked_in(cmd);
+        let operator = &self.share.operator;
+        let Some(rule) = suggestion_rule(operator, guild, &settings, place, &roles) else {
+            return Vec::new();
+        };
+        let candidates = cache.candidates(guild, target_type, &rule).await;
+        choose(&candidates, typed, &rule)
     }
 }
 

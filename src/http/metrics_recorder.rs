@@ -59,6 +59,10 @@ fn describe_metrics() {
         "Failed target look-ups (GetJob, GetTensorboard) other than not found, by operation and code."
     );
     describe_counter!(
+        SUGGEST_REFRESH_FAILURES_TOTAL,
+        "Failed refreshes of the id suggestions (ListJobs, ListTensorboards), by operation and code."
+    );
+    describe_counter!(
         RATE_LIMITED_TOTAL,
         "Share requests refused by a rate limit, by scope (user or guild)."
     );

@@ -25,6 +25,7 @@ mod outcome;
 mod policy;
 pub mod ports;
 mod ratelimit;
+mod suggest;
 mod target;
 
 pub use admin::{
@@ -66,4 +67,8 @@ pub use policy::{
     PolicySettings, decide_access, is_admin,
 };
 pub use ratelimit::{LayeredLimits, LimitScope, RateDecision, RateLimits, RateSpec, Remaining};
+pub use suggest::{
+    CHOICE_MAX_CHARS, Candidate, Choice, ListTargets, ListedPage, MAX_CHOICES, choose,
+    suggestion_rule,
+};
 pub use target::{TARGET_ID_MAX_LEN, TargetId, TargetIdError, TargetType, UnknownTargetType};

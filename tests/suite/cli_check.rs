@@ -110,13 +110,14 @@ async fn everything_good_passes_every_check() {
     let run = run_bin(&["check"], &good_env(&gettoken, &discord)).await;
 
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert_eq!(run.stdout.lines().count(), 5, "{}", run.stdout);
+    assert_eq!(run.stdout.lines().count(), 6, "{}", run.stdout);
     for name in [
         "configuration",
         "database",
         "Discord token",
         "Alibaba Cloud credentials",
         "PAI-DLC look-up",
+        "PAI-DLC suggestions",
     ] {
         run.assert_passed(name);
     }
@@ -142,9 +143,10 @@ async fn everything_good_passes_every_check() {
     assert!(!alibaba.contains(AK_ID), "the key id is masked: {alibaba}");
 
     // The probes were the harmless requests for a target that cannot exist, correctly signed:
-    // GetToken for the credentials, GetJob for the look-up (not found passes).
+    // GetToken for the credentials, GetJob for the look-up (not found passes), one entry of
+    // ListJobs and of ListTensorboards for the suggestions.
     let seen = gettoken.seen();
-    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen.len(), 4, "{seen:?}");
     let probe = |op: Operation| {
         seen.iter()
             .find(|s| s.operation == Some(op))
@@ -157,6 +159,11 @@ async fn everything_good_passes_every_check() {
     let job = probe(Operation::GetJob);
     assert_eq!(job.verdict, Ok(()));
     assert_eq!(job.path, "/api/v1/jobs/dlc-share-bot-check");
+    for listing in [Operation::ListJobs, Operation::ListTensorboards] {
+        let list = probe(listing);
+        assert_eq!(list.verdict, Ok(()));
+        assert_eq!(list.query["PageSize"], "1", "{listing:?}");
+    }
     assert!(
         run.line("PAI-DLC look-up").contains("not found"),
         "{}",
@@ -204,8 +211,9 @@ async fn a_wrong_access_key_secret_fails() {
     run.assert_passed("database");
     run.assert_passed("Discord token");
     assert!(
-        // The look-up's GetJob is refused with the same signature.
-        run.stderr.contains("2 of 5 checks failed"),
+        // The look-up's GetJob and the suggestions' listings are refused with the same
+        // signature.
+        run.stderr.contains("3 of 6 checks failed"),
         "{}",
         run.stderr
     );
@@ -414,4 +422,36 @@ async fn a_policy_without_get_job_fails_the_look_up_check_naming_the_action() {
     assert_ne!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("aliyun.lookup"), "{}", run.stderr);
     assert!(run.stderr.contains("aliyun.workspaces"), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_policy_without_list_jobs_fails_the_suggestions_check_naming_the_action() {
+    let pai_dlc = PaiDlcServer::start(false).await;
+    pai_dlc.deny(Operation::ListJobs);
+    let discord = DiscordServer::start(DISCORD_TOKEN).await;
+    let mut env = good_env(&pai_dlc, &discord);
+    let run = run_bin(&["check"], &env).await;
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    run.assert_passed("PAI-DLC look-up");
+    run.assert_failed("PAI-DLC suggestions");
+    let line = run.line("PAI-DLC suggestions");
+    assert!(line.contains("paidlc:ListJobs"), "{line}");
+    assert!(line.contains("Forbidden.RAM"), "{line}");
+    assert!(
+        !line.contains("paidlc:ListTensorboards"),
+        "that one is allowed: {line}"
+    );
+
+    // With suggestions off, neither listing is needed nor made.
+    let before = pai_dlc.calls(Operation::ListJobs);
+    set(&mut env, "DLCSHARE_ALIYUN__SUGGEST", "false");
+    let run = run_bin(&["check"], &env).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    run.assert_passed("PAI-DLC suggestions");
+    assert!(
+        run.line("PAI-DLC suggestions").contains("off"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(pai_dlc.calls(Operation::ListJobs), before);
 }

@@ -23,4 +23,5 @@ mod observability;
 mod pai_dlc_client;
 mod signing_vectors;
 mod store;
+mod suggest_e2e;
 mod trust_e2e;

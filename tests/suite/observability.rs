@@ -226,6 +226,17 @@ async fn the_dashboard_alerts_and_docs_name_only_exported_metrics() {
             .user(next_user, "member")
     };
 
+    // A failed refresh of the id suggestions: ListJobs refused, the member answered anyway.
+    h.pai_dlc.deny(support::pai_dlc::Operation::ListJobs);
+    let typing = CommandInteraction::share("job")
+        .option_str("id", "dlc")
+        .roles([ALLOWED_ROLE])
+        .autocomplete("id")
+        .build();
+    let typed = h.discord.send_interaction(typing).await;
+    let answered = h.discord.wait_for_reply(&typed, REPLY_TIMEOUT).await;
+    assert!(answered.is_some_and(|r| r.choices().is_empty()));
+
     // A link (and the GetToken histogram).
     let (_, reply) = h.ask(share("dlc-issued").build()).await;
     assert_says(&reply, "Here is your share link");

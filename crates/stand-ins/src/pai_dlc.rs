@@ -191,6 +191,25 @@ fn catalogue_jobs(now: DateTime<Utc>) -> Vec<Job> {
     ]
 }
 
+/// `count` jobs in `workspace`, ten seconds apart going back from now (all within the 7 days
+/// ListJobs covers), named `busy job N` with id `dlc-busy-N` (N = 0 the newest): a busy
+/// workspace, for paging and for measuring the suggestions.
+pub fn generated_jobs(workspace: &str, count: usize) -> Vec<Job> {
+    let now = Utc::now();
+    (0..count)
+        .map(|n| Job {
+            job_id: format!("dlc-busy-{n}"),
+            display_name: format!("busy job {n}"),
+            status: if n % 3 == 0 { "Running" } else { "Succeeded" }.into(),
+            workspace_id: workspace.into(),
+            workspace_name: None,
+            user_id: "20001234".into(),
+            job_type: "PyTorchJob".into(),
+            created: now - chrono::Duration::seconds(10 * n as i64 + 1),
+        })
+        .collect()
+}
+
 fn catalogue_tensorboards() -> Vec<Tensorboard> {
     let tb = |id: &str, name: &str, status: &str, ws: &str, job: Option<&str>| Tensorboard {
         tensorboard_id: id.into(),
@@ -337,6 +356,11 @@ impl PaiDlcServer {
     /// does not allow it; correctly signed requests only.
     pub fn deny(&self, operation: Operation) {
         self.inner.lock().unwrap().denied.insert(operation);
+    }
+
+    /// Adds jobs to the catalogue, e.g. [`generated_jobs`].
+    pub fn add_jobs(&self, jobs: impl IntoIterator<Item = Job>) {
+        self.inner.lock().unwrap().jobs.extend(jobs);
     }
 
     pub fn jobs(&self) -> Vec<Job> {
