@@ -1289,6 +1289,15 @@ mod tests {
         }
     }
 
+    /// `explain` about member 5 (holding `ROLE`) in `ROOM`, and about target `id`.
+    fn explain_id(id: &str) -> AdminCommand {
+        let mut command = explain(5, Some(vec![ROLE]), ROOM, None);
+        if let AdminCommand::Explain { id: asked, .. } = &mut command {
+            *asked = Some(id.into());
+        }
+        command
+    }
+
     #[tokio::test]
     async fn explain_with_an_id_says_what_share_would_make_of_that_target() {
         let ws = |w: &str| WorkspaceId::parse(w).unwrap();
@@ -1435,11 +1444,7 @@ mod tests {
             }
             run(&svc, add(ROLE, None)).await;
             *svc.limits.remaining.lock().unwrap() = Remaining { user: 2, guild: 50 };
-            let mut command = explain(5, Some(vec![ROLE]), ROOM, None);
-            if let AdminCommand::Explain { id, .. } = &mut command {
-                *id = Some(case.id.into());
-            }
-            let outcome = run(&svc, command).await;
+            let outcome = run(&svc, explain_id(case.id)).await;
             let AdminOutcome::Explained { explanation, .. } = outcome else {
                 panic!("{}: {outcome:?}", case.name)
             };
@@ -1461,11 +1466,7 @@ mod tests {
     #[tokio::test]
     async fn explain_refuses_an_id_that_share_would_refuse_before_asking_anyone() {
         let svc = service();
-        let mut command = explain(5, Some(vec![ROLE]), ROOM, None);
-        if let AdminCommand::Explain { id, .. } = &mut command {
-            *id = Some("a b".into());
-        }
-        let outcome = run(&svc, command).await;
+        let outcome = run(&svc, explain_id("a b")).await;
         assert_eq!(
             outcome,
             AdminOutcome::Refused(AdminRefusal::TargetId {

@@ -310,21 +310,21 @@ enum Looked {
     Refused {
         code: ErrorCode,
         outcome: Box<ShareOutcome>,
-        /// What was found of a refused target, for its audit row.
-        found: Option<TargetDetails>,
         failure: Option<LookupFailure>,
     },
 }
 
 /// Looks the target up when the operator says to, and reads [`judge`]'s verdict under `rule`
-/// as the share's next step; `/share` and the `token` command both go through here.
+/// as the share's next step; `/share` and the `token` command both go through here. What was
+/// found of the target goes into `attempt`, for its audit row, whether it is shared or not.
 async fn look_up<T: TargetLookup>(
     lookup: &T,
     targets: &TargetRule,
     rule: &WorkspaceRule,
-    target_type: TargetType,
+    attempt: &mut AuditAttempt,
     target_id: &TargetId,
 ) -> Looked {
+    let target_type = attempt.target_type;
     let looked = if targets.lookup {
         Some(lookup.look_up(target_type, target_id).await)
     } else {
@@ -333,6 +333,12 @@ async fn look_up<T: TargetLookup>(
     let failed = |code: &str| LookupFailure {
         target_type,
         code: code.to_owned(),
+    };
+    let mut note = |found: &Option<TargetDetails>| {
+        if let Some(found) = found {
+            attempt.target_name = Some(found.name.clone());
+            attempt.workspace_id = Some(found.workspace_id.to_string());
+        }
     };
     match judge(rule, looked) {
         TargetVerdict::Share { details, failure } => {
@@ -343,6 +349,7 @@ async fn look_up<T: TargetLookup>(
                     "target look-up failed; sharing without its details (no workspace rule applies)"
                 );
             }
+            note(&details);
             Looked::Go {
                 details,
                 failure: failure.map(|f| failed(&f.code)),
@@ -351,20 +358,20 @@ async fn look_up<T: TargetLookup>(
         TargetVerdict::NotFound => Looked::Refused {
             code: ErrorCode::TargetNotFound,
             outcome: Box::new(ShareOutcome::Invalid(InvalidInput::TargetNotFound)),
-            found: None,
             failure: None,
         },
-        TargetVerdict::OutsideRule { details, allowed } => Looked::Refused {
-            code: ErrorCode::WorkspaceNotAllowed,
-            outcome: Box::new(ShareOutcome::WorkspaceNotAllowed { allowed }),
-            found: details,
-            failure: None,
-        },
+        TargetVerdict::OutsideRule { details, allowed } => {
+            note(&details);
+            Looked::Refused {
+                code: ErrorCode::WorkspaceNotAllowed,
+                outcome: Box::new(ShareOutcome::WorkspaceNotAllowed { allowed }),
+                failure: None,
+            }
+        }
         TargetVerdict::Unknown(failure) => Looked::Refused {
             code: ErrorCode::Upstream(failure.code.clone()),
             failure: Some(failed(&failure.code)),
             outcome: Box::new(ShareOutcome::Upstream(failure)),
-            found: None,
         },
     }
 }
@@ -414,13 +421,8 @@ pub async fn share_from_shell<A: AuditLog, I: TokenIssuer, T: TargetLookup>(
     mut grant: Grant,
 ) -> ShareReport {
     let rule = targets.for_guild(&[]);
-    let target_type = grant.attempt.target_type;
-    match look_up(lookup, targets, &rule, target_type, &grant.target_id).await {
+    match look_up(lookup, targets, &rule, &mut grant.attempt, &grant.target_id).await {
         Looked::Go { details, failure } => {
-            if let Some(found) = &details {
-                grant.attempt.target_name = Some(found.name.clone());
-                grant.attempt.workspace_id = Some(found.workspace_id.to_string());
-            }
             grant.details = details;
             let mut report = issue_audited(audit, issuer, links, clock, grant).await;
             report.lookup_failure = failure;
@@ -429,15 +431,10 @@ pub async fn share_from_shell<A: AuditLog, I: TokenIssuer, T: TargetLookup>(
         Looked::Refused {
             code,
             outcome,
-            found,
             failure,
         } => {
-            let mut attempt = grant.attempt;
-            if let Some(found) = found {
-                attempt.target_name = Some(found.name);
-                attempt.workspace_id = Some(found.workspace_id.to_string());
-            }
-            let mut report = record_refusal(audit, &attempt, grant.started, code, *outcome).await;
+            let mut report =
+                record_refusal(audit, &grant.attempt, grant.started, code, *outcome).await;
             report.lookup_failure = failure;
             report
         }
@@ -591,7 +588,7 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter,
             &self.lookup,
             &self.operator.targets,
             &rule,
-            req.target_type,
+            attempt,
             &target_id,
         )
         .await;
@@ -600,23 +597,13 @@ impl<A: AuditLog + ApprovalStore, G: GuildDirectory, I: TokenIssuer, L: Limiter,
             Looked::Refused {
                 code,
                 outcome,
-                found,
                 failure,
             } => {
-                // A refused target's name and workspace belong in its audit row.
-                if let Some(found) = found {
-                    attempt.target_name = Some(found.name);
-                    attempt.workspace_id = Some(found.workspace_id.to_string());
-                }
                 let mut report = self.refuse(attempt, started, code, *outcome).await;
                 report.lookup_failure = failure;
                 return report;
             }
         };
-        if let Some(found) = &details {
-            attempt.target_name = Some(found.name.clone());
-            attempt.workspace_id = Some(found.workspace_id.to_string());
-        }
 
         let mut report = if let Some((cap, channel, asked)) = approval {
             self.open_approval(settings, attempt, target_id, asked, cap, channel, started)

@@ -8,6 +8,7 @@ use crate::support;
 use serde_json::Value;
 use support::bot::{ALLOWED_ROLE, BotHarness, OTHER_ROLE, REPLY_TIMEOUT, assert_says};
 use support::discord::{CHANNEL_ID, CommandInteraction, MANAGE_GUILD, USER_ID};
+use support::has;
 use support::pai_dlc::PaiDlcServer;
 
 const ADMIN: u64 = 1_180_000_000_000_000_900;
@@ -40,11 +41,6 @@ async fn admin_actions(h: &BotHarness) -> Vec<String> {
         .fetch_all(&h.pool)
         .await
         .unwrap()
-}
-
-#[track_caller]
-fn has(text: &str, needle: &str) {
-    assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

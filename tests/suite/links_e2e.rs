@@ -7,24 +7,10 @@ use sha2::{Digest, Sha256};
 
 use crate::support;
 use support::bot::{ALLOWED_ROLE, BotHarness};
-use support::discord::CommandInteraction;
 use support::pai_dlc::Operation;
+use support::{has, share};
 
 const LOOKUP_ON: (&str, &str) = ("DLCSHARE_ALIYUN__LOOKUP", "true");
-
-/// Shares `id` of `target`; the interaction id and what the member read.
-async fn share(h: &BotHarness, target: &str, id: &str) -> (String, String) {
-    let command = CommandInteraction::share(target)
-        .option_str("id", id)
-        .roles([ALLOWED_ROLE]);
-    let (interaction, reply) = h.ask(command.build()).await;
-    (interaction, reply.final_content())
-}
-
-#[track_caller]
-fn has(text: &str, needle: &str) {
-    assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
-}
 
 /// The value of the series of `name` that has every one of `labels`.
 fn metric(metrics: &str, name: &str, labels: &[&str]) -> Option<String> {

@@ -7,6 +7,7 @@ use crate::support;
 use support::bot::{ALLOWED_ROLE, BotHarness, Env};
 use support::discord::CommandInteraction;
 use support::pai_dlc::{HOSTILE_JOB_ID, Operation};
+use support::{has, share};
 
 const LOOKUP_ON: (&str, &str) = ("DLCSHARE_ALIYUN__LOOKUP", "true");
 
@@ -16,24 +17,10 @@ async fn started(name: &str, env: Env<'_>) -> BotHarness {
     h
 }
 
-/// Shares job `id`; the interaction id and what the member read.
-async fn share(h: &BotHarness, id: &str) -> (String, String) {
-    let command = CommandInteraction::share("job")
-        .option_str("id", id)
-        .roles([ALLOWED_ROLE]);
-    let (interaction, reply) = h.ask(command.build()).await;
-    (interaction, reply.final_content())
-}
-
-#[track_caller]
-fn has(text: &str, needle: &str) {
-    assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_that_does_not_exist_is_refused_without_a_token() {
     let h = started("e2e_lookup_missing", &[LOOKUP_ON]).await;
-    let (id, reply) = share(&h, "dlc-nowhere").await;
+    let (id, reply) = share(&h, "job", "dlc-nowhere").await;
     has(&reply, "There is no job or TensorBoard with that id");
     has(&reply, "Nothing was shared");
     assert_eq!(
@@ -51,7 +38,7 @@ async fn a_job_that_does_not_exist_is_refused_without_a_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_found_job_is_shared_with_its_escaped_name_and_recorded_with_it() {
     let h = started("e2e_lookup_found", &[LOOKUP_ON]).await;
-    let (id, reply) = share(&h, "dlc-vision-resnet").await;
+    let (id, reply) = share(&h, "job", "dlc-vision-resnet").await;
     has(&reply, "Here is your share link");
     has(&reply, "resnet50 baseline");
     has(&reply, "Running");
@@ -62,7 +49,7 @@ async fn a_found_job_is_shared_with_its_escaped_name_and_recorded_with_it() {
     assert_eq!(row["workspace_id"], "ws-vision");
 
     // A hostile name is data: escaped, without its bidi override, cut to 100 characters.
-    let (id, reply) = share(&h, HOSTILE_JOB_ID).await;
+    let (id, reply) = share(&h, "job", HOSTILE_JOB_ID).await;
     has(&reply, "Here is your share link");
     has(&reply, "\\*\\*\\@everyone\\*\\*");
     assert!(!reply.contains("<@123456789012345678>"), "{reply}");
@@ -97,7 +84,7 @@ async fn a_job_outside_the_operators_workspaces_is_refused() {
         ],
     )
     .await;
-    let (id, reply) = share(&h, "dlc-nlp-bert").await;
+    let (id, reply) = share(&h, "job", "dlc-nlp-bert").await;
     has(&reply, "`ws-vision`");
     has(&reply, "Nothing was shared");
     let row = h.audit_row(&id).await;
@@ -106,7 +93,7 @@ async fn a_job_outside_the_operators_workspaces_is_refused() {
     assert_eq!(row["workspace_id"], "ws-nlp", "where the refused target is");
     assert_eq!(h.pai_dlc.calls(Operation::GetToken), 0);
 
-    let (id, reply) = share(&h, "dlc-vision-vit").await;
+    let (id, reply) = share(&h, "job", "dlc-vision-vit").await;
     has(&reply, "Here is your share link");
     assert_eq!(h.wait_for_audit(&id).await.0, "issued");
     assert_eq!(h.pai_dlc.calls(Operation::GetToken), 1);
@@ -117,7 +104,7 @@ async fn a_get_job_refused_by_ram_fails_closed_only_under_a_workspace_rule() {
     // No rule: shared without the details, and counted.
     let h = started("e2e_lookup_ram_open", &[LOOKUP_ON]).await;
     h.pai_dlc.deny(Operation::GetJob);
-    let (id, reply) = share(&h, "dlc-vision-resnet").await;
+    let (id, reply) = share(&h, "job", "dlc-vision-resnet").await;
     has(&reply, "Here is your share link");
     assert!(!reply.contains("resnet50 baseline"), "{reply}");
     let row = h.audit_row(&id).await;
@@ -147,7 +134,7 @@ async fn a_get_job_refused_by_ram_fails_closed_only_under_a_workspace_rule() {
     )
     .await;
     h.pai_dlc.deny(Operation::GetJob);
-    let (id, reply) = share(&h, "dlc-vision-resnet").await;
+    let (id, reply) = share(&h, "job", "dlc-vision-resnet").await;
     has(&reply, "Forbidden.RAM");
     assert_eq!(
         h.wait_for_audit(&id).await,
@@ -204,7 +191,7 @@ async fn admins_narrow_the_workspaces_and_a_claim_is_rechecked_against_them() {
     has(&listed, "only `ws-vision`");
 
     // Outside the guild's workspaces: refused, nothing issued.
-    let (id, reply) = share(&h, "dlc-nlp-bert").await;
+    let (id, reply) = share(&h, "job", "dlc-nlp-bert").await;
     has(&reply, "`ws-vision`");
     assert_eq!(
         h.wait_for_audit(&id).await,
