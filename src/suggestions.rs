@@ -38,8 +38,10 @@ pub const WAIT_AT_MOST: Duration = Duration::from_secs(2);
 pub const MAX_CANDIDATES: usize = 500;
 
 /// Entries per process (a guild and a target type each). With `discord.guilds = ["*"]`
-/// any number of guilds may autocomplete; memory stays bounded all the same.
-pub const MAX_ENTRIES: usize = 256;
+/// any number of guilds may autocomplete; memory stays bounded all the same, at a few MiB
+/// beside a bot that itself needs about 20 (more guilds typing at once than this only cost
+/// listings again, never memory).
+pub const MAX_ENTRIES: usize = 64;
 
 /// Entries per ListJobs / ListTensorboards page. Alibaba's reference gives no maximum for
 /// `PageSize`; 50 is the value its example uses.
