@@ -1,7 +1,7 @@
 //! Suggestions for the `id` option of `/share job|tensorboard`: who may see them, and which
 //! recent jobs or TensorBoards to offer for what was typed. Decisions only: the cache that
-//! holds the candidates (`crate::suggestions`) and the ListJobs / ListTensorboards calls that
-//! fill it (`crate::aliyun`) are adapters.
+//! holds the candidates (`src/suggestions.rs`) and the ListJobs / ListTensorboards calls that
+//! fill it (the PAI-DLC adapter, `src/aliyun/listing.rs`) live outside the core.
 
 use std::future::Future;
 
