@@ -45,7 +45,9 @@ fn render_scene(html: &mut String, scene: &Scene, now: DateTime<Utc>) {
     let mut context: Option<String> = None;
     for entry in &scene.entries {
         let here = match entry {
-            Entry::Command { place, .. } | Entry::Click { place, .. } => place,
+            Entry::Command { place, .. }
+            | Entry::Click { place, .. }
+            | Entry::Suggested { place, .. } => place,
             Entry::Message(shown) => &shown.place,
         };
         if place != Some(here) {
@@ -71,9 +73,31 @@ fn render_scene(html: &mut String, scene: &Scene, now: DateTime<Utc>) {
                     escape(label)
                 ));
             }
+            Entry::Suggested {
+                member,
+                typing,
+                choices,
+                ..
+            } => suggested(html, member, typing, choices),
             Entry::Message(shown) => message(html, shown, context.take(), now),
         }
     }
+}
+
+/// Discord's autocomplete list above the message box: what the member typed, and the choices.
+fn suggested(html: &mut String, member: &str, typing: &str, choices: &[String]) {
+    let _ = write!(
+        html,
+        "<div class=\"suggest\"><div class=\"context\">{} <b>{}</b> is typing \
+         <span class=\"command\">{}</span></div><ul class=\"choices\">",
+        avatar(member, "mini"),
+        escape(member),
+        escape(typing)
+    );
+    for choice in choices {
+        let _ = write!(html, "<li>{}</li>", escape(choice));
+    }
+    html.push_str("</ul></div>");
 }
 
 fn channel_bar(html: &mut String, place: &Place) {

@@ -27,6 +27,14 @@ pub enum Entry {
         place: Place,
         label: String,
     },
+    /// A member typed into an option and the bot suggested these choices (their labels).
+    Suggested {
+        member: String,
+        place: Place,
+        /// The command as typed so far, e.g. `/share job id:resnet`.
+        typing: String,
+        choices: Vec<String>,
+    },
     /// A message of the bot.
     Message(Shown),
 }

@@ -77,9 +77,15 @@ impl<'h> Session<'h> {
         Ok(())
     }
 
-    /// (b) A member with the role shares a job and gets a link with a token GetToken issued.
+    /// (b) A member with the role finds the job among the suggestions, shares it and
+    /// gets a link with a token GetToken issued.
     async fn member_with_the_role_shares(&mut self) -> Result<()> {
-        self.scene("A member with the role shares a job and gets the link");
+        self.scene("A member with the role picks a job from the suggestions and gets the link");
+        let choices = self.suggestions(&RESEARCHER, "vision").await?;
+        ensure!(
+            choices.iter().any(|c| c.ends_with(JOB)),
+            "{JOB} is not among the suggestions for \"vision\": {choices:?}"
+        );
         let share = share(&RESEARCHER, "30m", None);
         let reply = self.command(&RESEARCHER, share).await?;
         says(&reply, "Here is your share link")?;
@@ -241,6 +247,46 @@ impl<'h> Session<'h> {
             command: describe_command(&interaction),
         });
         self.answer(member, interaction).await
+    }
+
+    /// What the bot suggests while `member` types `typed` into `/share job`'s id, recorded.
+    /// The first answer for a server waits at most 2 s for the bot's first listing of its
+    /// jobs; on a slow machine that listing may take longer, so an empty answer is asked again.
+    async fn suggestions(&mut self, member: &Member, typed: &str) -> Result<Vec<String>> {
+        let typing = CommandInteraction::share("job")
+            .option_str("id", typed)
+            .user(member.id, member.name)
+            .roles(member.roles.iter().copied())
+            .autocomplete("id");
+        let first = typing.build();
+        let place = Place::of(&first);
+        let described = describe_command(&first);
+        for _ in 0..20 {
+            // A new interaction each time, as each keystroke is.
+            let id = self.h.discord.send_interaction(typing.build()).await;
+            let reply = self
+                .h
+                .discord
+                .wait_for_reply(&id, REPLY_TIMEOUT)
+                .await
+                .context("no suggestions answered")?;
+            let choices: Vec<String> = reply
+                .choices()
+                .iter()
+                .filter_map(|c| c["name"].as_str().map(str::to_owned))
+                .collect();
+            if !choices.is_empty() {
+                self.entry(Entry::Suggested {
+                    member: member.name.to_owned(),
+                    place,
+                    typing: described,
+                    choices: choices.clone(),
+                });
+                return Ok(choices);
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        bail!("the bot never suggested anything for \"{typed}\"")
     }
 
     /// Clicks a button of `message` as `member` and records it with the bot's answer.

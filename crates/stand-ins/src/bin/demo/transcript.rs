@@ -31,6 +31,21 @@ pub fn render(scenes: &[Scene], now: DateTime<Utc>) -> String {
                 } => {
                     let _ = writeln!(out, "\n[{}] {member} clicked [{label}]", place.label());
                 }
+                Entry::Suggested {
+                    member,
+                    place,
+                    typing,
+                    choices,
+                } => {
+                    let _ = writeln!(
+                        out,
+                        "\n[{}] {member} types {typing} · {BOT_NAME} suggests:",
+                        place.label()
+                    );
+                    for choice in choices {
+                        let _ = writeln!(out, "  › {choice}");
+                    }
+                }
                 Entry::Message(shown) => message(&mut out, shown, now),
             }
         }
