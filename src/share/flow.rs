@@ -385,10 +385,16 @@ async fn record_refusal<A: AuditLog>(
     code: ErrorCode,
     refusal: ShareOutcome,
 ) -> ShareReport {
+    // A look-up that failed under a workspace rule is refused with upstream's answer: its
+    // RequestId is what the member's reply shows and what Alibaba's support asks for.
+    let request_id = match &refusal {
+        ShareOutcome::Upstream(failure) => failure.request_id.clone(),
+        _ => None,
+    };
     let completion = AuditCompletion {
         outcome: refusal.audit_outcome(),
         error_code: Some(code),
-        request_id: None,
+        request_id,
         latency_ms: started.elapsed().as_millis() as i64,
         token_sha256: None,
         expire_seconds: None,
@@ -1729,6 +1735,15 @@ mod tests {
                 "{}: the name goes with the workspace",
                 case.name
             );
+            let completion = row.completion.expect("a whole row");
+            if case.gettoken == 0 {
+                assert_eq!(
+                    completion.request_id.as_deref(),
+                    (case.label == "upstream_error").then_some("REQ-UP"),
+                    "{}: only a refusal for upstream's answer has a RequestId",
+                    case.name
+                );
+            }
         }
     }
 
