@@ -86,7 +86,7 @@ pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
         eprintln!(
             "warning: the {} could not be looked up ({}); sharing it without its name",
             target_type.label(),
-            failed.code
+            visible(&failed.code)
         );
     }
     match report.outcome {
@@ -94,7 +94,8 @@ pub async fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<()> {
             print_share(&share, args.json);
             Ok(())
         }
-        ShareOutcome::Upstream(failure) => bail!("{}", failure.message),
+        // Upstream's words, shown without what could move the terminal's cursor.
+        ShareOutcome::Upstream(failure) => bail!("{}", visible(&failure.message)),
         ShareOutcome::Invalid(crate::share::InvalidInput::TargetNotFound) => bail!(
             "no {} `{}` exists in region {} of this account; nothing was shared",
             target_type.label(),
@@ -173,7 +174,7 @@ fn print_share(share: &IssuedShare, json: bool) {
             share
                 .expires_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            share.request_id
+            visible(&share.request_id)
         );
     }
 }

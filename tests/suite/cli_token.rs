@@ -224,6 +224,16 @@ async fn failures_are_one_clear_line() {
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert_no_secrets(&run);
 
+    // An upstream code that would clear the terminal and reverse the line is shown defused.
+    server.script([Behavior::Error {
+        status: 400,
+        code: "Bad\u{1b}[2J\u{202e}Code",
+    }]);
+    let run = token(&["--type", "job", "--id", "x"], &creds(&url, "v3", false)).await;
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("Bad?[2J?Code"), "{}", run.stderr);
+    assert!(!run.stderr.contains(['\u{1b}', '\u{202e}']), "{}", run.stderr);
+
     // Unreachable endpoint.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}", closed.local_addr().unwrap());
