@@ -232,7 +232,11 @@ async fn failures_are_one_clear_line() {
     let run = token(&["--type", "job", "--id", "x"], &creds(&url, "v3", false)).await;
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains("Bad?[2J?Code"), "{}", run.stderr);
-    assert!(!run.stderr.contains(['\u{1b}', '\u{202e}']), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains(['\u{1b}', '\u{202e}']),
+        "{}",
+        run.stderr
+    );
 
     // Unreachable endpoint.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
