@@ -60,6 +60,7 @@ internal-error = The bot hit an internal error and nothing was shared. Please tr
 error-id-empty = the id is empty
 error-id-too-long = the id is { $length } characters long; at most { $max } are allowed
 error-id-invalid-char = the id contains { $char }; only letters, digits, `_`, `.` and `-` are allowed
+error-id-no-letter-or-digit = the id has no letter or digit
 error-duration-empty = the duration is empty
 error-duration-malformed = { $input } is not a duration: { $reason } (examples: 90s, 30m, 12h, 7d, 1w, 1h30m, 3600)
 error-duration-expected-number = expected a number

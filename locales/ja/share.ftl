@@ -60,6 +60,7 @@ internal-error = ボットで内部エラーが発生したため、何も共有
 error-id-empty = ID が空です
 error-id-too-long = ID が長すぎます（{ $length } 文字、最大 { $max } 文字）
 error-id-invalid-char = ID に使用できない文字 { $char } が含まれています（使用できるのは英数字、`_`、`.`、`-` のみ）
+error-id-no-letter-or-digit = ID に英字または数字が含まれていません
 error-duration-empty = 期間が空です
 error-duration-malformed = { $input } は期間として読み取れません：{ $reason }（例：90s、30m、12h、7d、1w、1h30m、3600）
 error-duration-expected-number = 数値が必要です

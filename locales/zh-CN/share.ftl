@@ -60,6 +60,7 @@ internal-error = 机器人遇到内部错误，未分享任何内容。请重试
 error-id-empty = ID 为空
 error-id-too-long = ID 长度为 { $length } 个字符，最多允许 { $max } 个
 error-id-invalid-char = ID 包含 { $char }；只允许字母、数字、`_`、`.` 和 `-`
+error-id-no-letter-or-digit = ID 中没有字母或数字
 error-duration-empty = 时长为空
 error-duration-malformed = { $input } 不是有效的时长：{ $reason }（示例：90s、30m、12h、7d、1w、1h30m、3600）
 error-duration-expected-number = 此处应为数字

@@ -60,6 +60,7 @@ internal-error = 機器人發生內部錯誤，未分享任何內容。請再試
 error-id-empty = ID 為空白
 error-id-too-long = ID 長度為 { $length } 個字元，最多只能 { $max } 個字元
 error-id-invalid-char = ID 含有 { $char }；只能使用英文字母、數字、`_`、`.` 和 `-`
+error-id-no-letter-or-digit = ID 中沒有英文字母或數字
 error-duration-empty = 時長為空白
 error-duration-malformed = { $input } 不是有效的時長：{ $reason }（範例：90s、30m、12h、7d、1w、1h30m、3600）
 error-duration-expected-number = 此處應為數字

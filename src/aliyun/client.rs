@@ -770,6 +770,28 @@ mod tests {
         assert_eq!(e.missing_ram_action(), Some("paidlc:GetToken"));
     }
 
+    /// A GetJob whose path is given as it is: `TargetId` refuses `.` and `..`, so only a
+    /// test can still hand the client a path with a dot segment.
+    struct RawPath(&'static str);
+
+    impl Operation for RawPath {
+        type Output = ();
+        const ACTION: Action = Action::GetJob;
+        const METHOD: reqwest::Method = reqwest::Method::GET;
+
+        fn path(&self) -> String {
+            self.0.to_owned()
+        }
+
+        fn query(&self) -> Query {
+            Query::new()
+        }
+
+        fn decode(&self, _: &[u8]) -> Result<(), crate::aliyun::ops::Malformed> {
+            Ok(())
+        }
+    }
+
     #[tokio::test]
     async fn a_path_the_url_would_rewrite_is_not_sent() {
         let mut s = crate::config::Settings::default().aliyun;
@@ -777,11 +799,8 @@ mod tests {
         s.endpoint = Some("http://127.0.0.1:9".into());
         let creds = Credentials::new("id", "secret".to_owned().into(), None, "test");
         let client = PaiDlcClient::new(&s, creds).unwrap();
-        for id in ["..", "."] {
-            let e = client
-                .get_job(&TargetId::parse(id).unwrap())
-                .await
-                .unwrap_err();
+        for path in ["/api/v1/jobs/..", "/api/v1/jobs/.", "/api/v1/jobs/%2e%2E"] {
+            let e = client.call(&RawPath(path)).await.unwrap_err();
             assert!(
                 matches!(
                     e,
@@ -790,7 +809,7 @@ mod tests {
                         ..
                     }
                 ),
-                "{id}: {e:?}"
+                "{path}: {e:?}"
             );
         }
     }

@@ -364,6 +364,7 @@ pub fn expiry_error(lang: Lang, e: &ExpiryError) -> String {
 pub fn id_error(lang: Lang, e: &TargetIdError) -> String {
     match e {
         TargetIdError::Empty => tr!(lang, "error-id-empty"),
+        TargetIdError::NoLetterOrDigit => tr!(lang, "error-id-no-letter-or-digit"),
         TargetIdError::TooLong(length) => tr!(
             lang,
             "error-id-too-long",

@@ -52,7 +52,8 @@ impl FromStr for TargetType {
     }
 }
 
-/// A PAI-DLC job or TensorBoard id: 1–128 characters of `[A-Za-z0-9_.-]`.
+/// A PAI-DLC job or TensorBoard id: 1–128 characters of `[A-Za-z0-9_.-]`, at least one of
+/// them a letter or a digit (`.` and `..` would name another path in a GetJob address).
 ///
 /// Holding one proves the id is safe to put in a query string, a URL and a chat message
 /// without further escaping, and that it never reached the upstream API unvalidated.
@@ -71,6 +72,8 @@ pub enum TargetIdError {
     TooLong(usize),
     #[error("the id contains {0:?}; only letters, digits, `_`, `.` and `-` are allowed")]
     InvalidChar(char),
+    #[error("the id has no letter or digit")]
+    NoLetterOrDigit,
 }
 
 impl TargetId {
@@ -88,6 +91,9 @@ impl TargetId {
             .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
         {
             return Err(TargetIdError::InvalidChar(bad));
+        }
+        if !id.chars().any(|c| c.is_ascii_alphanumeric()) {
+            return Err(TargetIdError::NoLetterOrDigit);
         }
         Ok(TargetId(id.to_owned()))
     }
@@ -159,6 +165,9 @@ mod tests {
             Err(TargetIdError::InvalidChar('<'))
         );
         assert_eq!(TargetId::parse("é"), Err(TargetIdError::InvalidChar('é')));
+        for dots in [".", "..", "_-.", "..."] {
+            assert_eq!(TargetId::parse(dots), Err(TargetIdError::NoLetterOrDigit));
+        }
     }
 
     #[test]
