@@ -119,7 +119,10 @@ impl Operation for GetTensorboardSharedUrl {
         .into()
     }
 
-    /// An empty URL is as useless as none.
+    /// The URL is shared as it is, so it must be one a member can open and Discord accepts
+    /// in a link button: http(s), a host, no spaces or hidden characters. Anything else is a
+    /// malformed answer (described, never quoted), not a link that the audit log calls
+    /// issued while the member's reply is refused.
     fn decode(&self, body: &[u8]) -> Result<TensorboardSharedUrl, Malformed> {
         #[derive(Deserialize)]
         #[serde(rename_all = "PascalCase")]
@@ -129,17 +132,30 @@ impl Operation for GetTensorboardSharedUrl {
         }
         let answer: Answer = json(body)?;
         let request_id = answer.request_id.unwrap_or_default();
+        let malformed = |reason: &str| Malformed {
+            reason: reason.into(),
+            request_id: Some(request_id.clone()).filter(|r| !r.is_empty()),
+        };
         match answer.tensorboard_shared_url.filter(|u| !u.is_empty()) {
-            Some(url) => Ok(TensorboardSharedUrl {
+            Some(url) if opens(&url) => Ok(TensorboardSharedUrl {
                 url: url.into(),
                 request_id,
             }),
-            None => Err(Malformed {
-                reason: "no TensorboardSharedUrl in the response".into(),
-                request_id: Some(request_id).filter(|r| !r.is_empty()),
-            }),
+            Some(_) => Err(malformed(
+                "the TensorboardSharedUrl is not an http(s) address",
+            )),
+            None => Err(malformed("no TensorboardSharedUrl in the response")),
         }
     }
+}
+
+fn opens(url: &str) -> bool {
+    let whole = !url
+        .chars()
+        .any(|c| c.is_whitespace() || crate::safe_text::is_hidden(c));
+    whole
+        && url::Url::parse(url)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
 }
 
 impl PaiDlcClient {
@@ -247,6 +263,23 @@ mod tests {
                 .err()
                 .unwrap();
             assert!(e.to_string().contains("no TensorboardSharedUrl"), "{e}");
+        }
+        for bad in [
+            "javascript:alert(1)//s3cr3t",
+            "s3cr3t",
+            "https://?s3cr3t",
+            "https://pai.console.aliyun.com/tb?token=s3cr3t )[x](https://evil",
+            "https://pai.console.aliyun.com/tb?token=s3cr3t\u{202e}",
+            "file:///s3cr3t",
+        ] {
+            let body = serde_json::json!({"RequestId": "R", "TensorboardSharedUrl": bad});
+            let e = parse_response(&op, 200, body.to_string().as_bytes(), None)
+                .err()
+                .unwrap_or_else(|| panic!("{bad} was taken for a URL"));
+            let shown = e.to_string();
+            assert!(shown.contains("not an http(s) address"), "{shown}");
+            assert!(!shown.contains("s3cr3t"), "{shown}");
+            assert_eq!(e.request_id(), Some("R"), "{bad}");
         }
         let e = parse_response(
             &op,
