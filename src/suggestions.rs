@@ -223,6 +223,7 @@ async fn list<L: ListTargets>(
     let workspaces: Vec<Option<&WorkspaceId>> = match rule {
         WorkspaceRule::Any => vec![None],
         WorkspaceRule::Only(list) => list.iter().map(Some).collect(),
+        WorkspaceRule::Unchecked => Vec::new(),
     };
     let mut all = Vec::new();
     for workspace in workspaces {

@@ -36,6 +36,7 @@ workspaces-list = This server lists: { $workspaces }.
 workspaces-rule-any = In force: any workspace.
 workspaces-rule-only = In force (with the bot's own rule): only { $workspaces }.
 workspaces-rule-none = In force: no workspace at all — this server's list and the bot's do not meet, so nothing can be shared until an admin changes the list.
+workspaces-rule-unchecked = In force: no workspace at all — the bot's operator turned the look-up off, so no target's workspace can be checked, and nothing can be shared while workspaces are listed. Remove them with `/share-admin workspaces remove`, or ask the operator to turn the look-up on.
 
 policy-heading = This server's settings:
 policy-updated-heading = Settings updated:
@@ -45,6 +46,7 @@ policy-line-plain = • `{ $setting }`: { $value }
 policy-workspaces-any = • Workspaces: any (every job or TensorBoard is looked up before it is shared)
 policy-workspaces-only = • Workspaces: only { $workspaces } (this server's list and the bot's own rule together)
 policy-lookup-off = • Workspaces: any; targets are not looked up before sharing (the bot's operator turned it off)
+policy-workspaces-unchecked = • Workspaces: none — workspaces are listed, but the bot's operator turned the look-up off, so no target's workspace can be checked and nothing is shared (`/share-admin workspaces remove` lifts this server's list)
 policy-source-here = set here
 policy-source-default = the bot's default
 policy-source-default-lowered = the bot's default of { $configured }, lowered to the maximum

@@ -52,6 +52,7 @@ why-missing-role = { $requester } no longer holds a role allowed to share here.
 why-above-max = this server's maximum is now { $max }, shorter than the { $expiry } asked for.
 why-above-cap = approvals are no longer set up here, and { $expiry } is above { $requester }'s cap of { $cap }.
 why-workspace = the target is in workspace { $workspace }, and links here can now be shared only from { $workspaces }.
+why-workspace-none = no workspace is allowed here now, so nothing can be shared (an admin can see why with `/share-admin policy show`).
 
 ## The audit channel: one line per `/share` attempt (in the server's language).
 audit-post-what = { $user } `/share { $command }` { $id }

@@ -22,6 +22,7 @@ target-not-found-title = No such job or TensorBoard
 target-not-found = There is no job or TensorBoard with that id in this bot's Alibaba Cloud account and region. Check the id and the region. Nothing was shared.
 workspace-not-allowed-title = Not from that workspace
 workspace-not-allowed = In this server, links can be shared only for jobs and TensorBoards in the workspaces { $workspaces }. Nothing was shared.
+workspace-none-allowed = In this server, no job or TensorBoard can be shared right now: its workspace rule leaves no workspace the bot can check. Nothing was shared. An admin can see why with `/share-admin policy show`.
 
 upstream-title = Could not create the link
 upstream-rejected = Alibaba Cloud refused the request. Check that the id exists in this region and that you typed it correctly.

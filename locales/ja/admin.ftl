@@ -37,6 +37,7 @@ workspaces-list = このサーバーのリスト：{ $workspaces }。
 workspaces-rule-any = 適用中：すべてのワークスペース。
 workspaces-rule-only = 適用中（ボット自体の規則と合わせて）：{ $workspaces } のみ。
 workspaces-rule-none = 適用中：ワークスペースなし。このサーバーのリストとボットのリストに共通するものがないため、管理者がリストを変更するまで何も共有できません。
+workspaces-rule-unchecked = 適用中：ワークスペースなし。ボットの運用者が照会を無効にしているため対象のワークスペースを確認できず、ワークスペースがリストにある間は何も共有できません。`/share-admin workspaces remove` で削除するか、運用者に照会を有効にするよう依頼してください。
 
 policy-heading = このサーバーの設定：
 policy-updated-heading = 設定を更新しました：
@@ -46,6 +47,7 @@ policy-line-plain = • `{ $setting }`：{ $value }
 policy-workspaces-any = • ワークスペース：すべて（共有前にジョブまたは TensorBoard を照会します）
 policy-workspaces-only = • ワークスペース：{ $workspaces } のみ（このサーバーのリストとボット自体の規則を合わせたもの）
 policy-lookup-off = • ワークスペース：すべて。共有前に対象を照会しません（ボットの運用者が無効にしています）
+policy-workspaces-unchecked = • ワークスペース：なし。ワークスペースがリストにありますが、ボットの運用者が照会を無効にしているため対象のワークスペースを確認できず、何も共有されません（`/share-admin workspaces remove` でこのサーバーのリストを解除できます）
 policy-source-here = このサーバーで設定
 policy-source-default = ボットのデフォルト
 policy-source-default-lowered = ボットのデフォルト { $configured }を最大有効期限まで引き下げ

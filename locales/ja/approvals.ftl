@@ -52,6 +52,7 @@ why-missing-role = { $requester } は共有を許可されたロールを持っ�
 why-above-max = このサーバーの上限は現在 { $max } で、依頼された { $expiry } より短くなっています。
 why-above-cap = このサーバーでは承認が設定されなくなり、{ $expiry } は { $requester } の上限 { $cap } を超えています。
 why-workspace = 対象はワークスペース { $workspace } にありますが、ここでは現在 { $workspaces } のものしか共有できません。
+why-workspace-none = ここでは現在どのワークスペースも許可されていないため、何も共有できません（管理者は `/share-admin policy show` で理由を確認できます）。
 
 ## The audit channel: one line per `/share` attempt (in the server's language).
 audit-post-what = { $user } `/share { $command }` { $id }

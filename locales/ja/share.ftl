@@ -22,6 +22,7 @@ target-not-found-title = そのジョブまたは TensorBoard は存在しませ
 target-not-found = このボットの Alibaba Cloud アカウントとリージョンには、その ID のジョブも TensorBoard もありません。ID とリージョンを確認してください。何も共有されていません。
 workspace-not-allowed-title = そのワークスペースのものは共有できません
 workspace-not-allowed = このサーバーでは、ワークスペース { $workspaces } のジョブと TensorBoard のみ共有できます。何も共有されていません。
+workspace-none-allowed = このサーバーでは現在、ジョブも TensorBoard も共有できません。ワークスペース規則により、ボットが確認できるワークスペースがありません。何も共有されていません。管理者は `/share-admin policy show` で理由を確認できます。
 
 upstream-title = 共有リンクを作成できませんでした
 upstream-rejected = Alibaba Cloud がリクエストを拒否しました。ID がこのリージョンに存在するか、正しく入力されているかを確認してください。

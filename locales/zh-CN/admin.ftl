@@ -37,6 +37,7 @@ workspaces-list = 本服务器列出的工作空间：{ $workspaces }。
 workspaces-rule-any = 当前生效：任意工作空间。
 workspaces-rule-only = 当前生效（结合机器人自身的规则）：仅限 { $workspaces }。
 workspaces-rule-none = 当前生效：没有任何工作空间——本服务器的列表与机器人的列表没有交集，在管理员修改列表之前无法分享任何内容。
+workspaces-rule-unchecked = 当前生效：没有任何工作空间——机器人运营者已关闭查询，无法核对目标所在的工作空间，因此在列出工作空间期间无法分享任何内容。请用 `/share-admin workspaces remove` 移除它们，或请运营者开启查询。
 
 policy-heading = 本服务器的设置：
 policy-updated-heading = 设置已更新：
@@ -46,6 +47,7 @@ policy-line-plain = • `{ $setting }`：{ $value }
 policy-workspaces-any = • 工作空间：任意（分享前会先查询每个任务或 TensorBoard）
 policy-workspaces-only = • 工作空间：仅限 { $workspaces }（结合本服务器的列表与机器人自身的规则）
 policy-lookup-off = • 工作空间：任意；分享前不查询目标（机器人运营者已关闭此功能）
+policy-workspaces-unchecked = • 工作空间：无——已列出工作空间，但机器人运营者已关闭查询，无法核对目标所在的工作空间，因此不会分享任何内容（用 `/share-admin workspaces remove` 可解除本服务器的列表）
 policy-source-here = 本服务器设置
 policy-source-default = 机器人的默认值
 policy-source-default-lowered = 机器人的默认值为 { $configured }，已降至最长有效期

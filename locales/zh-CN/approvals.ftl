@@ -52,6 +52,7 @@ why-missing-role = { $requester } 已不再拥有获准分享的身份组。
 why-above-max = 此服务器的上限现为 { $max }，短于所请求的 { $expiry }。
 why-above-cap = 此服务器已不再设置审批，且 { $expiry } 超过了 { $requester } 的上限 { $cap }。
 why-workspace = 该目标位于工作空间 { $workspace }，而此处现在只能分享以下工作空间中的内容：{ $workspaces }。
+why-workspace-none = 此处现在不允许任何工作空间，因此无法分享任何内容（管理员可以用 `/share-admin policy show` 查看原因）。
 
 ## 审计频道：每次 `/share` 尝试一行（使用服务器语言）。
 audit-post-what = { $user } `/share { $command }` { $id }

@@ -22,6 +22,7 @@ target-not-found-title = 没有这个任务或 TensorBoard
 target-not-found = 在本机器人的阿里云账号和地域中，没有使用该 ID 的任务或 TensorBoard。请检查 ID 和地域。未分享任何内容。
 workspace-not-allowed-title = 不能分享该工作空间中的内容
 workspace-not-allowed = 在本服务器中，只能分享以下工作空间中的任务和 TensorBoard：{ $workspaces }。未分享任何内容。
+workspace-none-allowed = 本服务器目前无法分享任何任务或 TensorBoard：其工作空间规则没有留下机器人能够核对的工作空间。未分享任何内容。管理员可以用 `/share-admin policy show` 查看原因。
 
 upstream-title = 无法创建链接
 upstream-rejected = 阿里云拒绝了该请求。请检查该 ID 是否存在于此地域，以及是否输入正确。

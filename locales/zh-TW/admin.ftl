@@ -36,6 +36,7 @@ workspaces-list = 此伺服器列出的工作空間：{ $workspaces }。
 workspaces-rule-any = 目前生效：任何工作空間。
 workspaces-rule-only = 目前生效（結合機器人本身的規則）：僅限 { $workspaces }。
 workspaces-rule-none = 目前生效：沒有任何工作空間——此伺服器的清單與機器人的清單沒有交集，在管理員修改清單前無法分享任何內容。
+workspaces-rule-unchecked = 目前生效：沒有任何工作空間——機器人營運者已關閉查詢，無法核對目標所在的工作空間，因此在清單列有工作空間期間無法分享任何內容。請用 `/share-admin workspaces remove` 移除它們，或請營運者開啟查詢。
 
 policy-heading = 此伺服器的設定：
 policy-updated-heading = 已更新設定：
@@ -45,6 +46,7 @@ policy-line-plain = • `{ $setting }`：{ $value }
 policy-workspaces-any = • 工作空間：任意（分享前會先查詢每個工作或 TensorBoard）
 policy-workspaces-only = • 工作空間：僅限 { $workspaces }（結合此伺服器的清單與機器人本身的規則）
 policy-lookup-off = • 工作空間：任意；分享前不查詢目標（機器人營運者已關閉此功能）
+policy-workspaces-unchecked = • 工作空間：無——清單列有工作空間，但機器人營運者已關閉查詢，無法核對目標所在的工作空間，因此不會分享任何內容（用 `/share-admin workspaces remove` 可解除此伺服器的清單）
 policy-source-here = 在此伺服器設定
 policy-source-default = 機器人的預設值
 policy-source-default-lowered = 機器人的預設值為 { $configured }，已降至最長有效期限

@@ -52,6 +52,7 @@ why-missing-role = { $requester } 已不再擁有獲准分享的身分組。
 why-above-max = 此伺服器的上限現為 { $max }，短於所請求的 { $expiry }。
 why-above-cap = 此伺服器已不再設定審核，且 { $expiry } 超過了 { $requester } 的上限 { $cap }。
 why-workspace = 該目標位於工作空間 { $workspace }，而此處現在只能分享以下工作空間中的內容：{ $workspaces }。
+why-workspace-none = 此處現在不允許任何工作空間，因此無法分享任何內容（管理員可以用 `/share-admin policy show` 查看原因）。
 
 ## 稽核頻道：每次 `/share` 嘗試一行（使用伺服器的語言）。
 audit-post-what = { $user } `/share { $command }` { $id }

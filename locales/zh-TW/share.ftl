@@ -22,6 +22,7 @@ target-not-found-title = 沒有這個工作或 TensorBoard
 target-not-found = 在此機器人的阿里雲帳號和地域中，沒有使用此 ID 的工作或 TensorBoard。請確認 ID 和地域。未分享任何內容。
 workspace-not-allowed-title = 無法分享該工作空間中的內容
 workspace-not-allowed = 在此伺服器中，只能分享以下工作空間中的工作和 TensorBoard：{ $workspaces }。未分享任何內容。
+workspace-none-allowed = 此伺服器目前無法分享任何工作或 TensorBoard：其工作空間規則沒有留下機器人能夠核對的工作空間。未分享任何內容。管理員可以用 `/share-admin policy show` 查看原因。
 
 upstream-title = 無法建立連結
 upstream-rejected = 阿里雲拒絕了此請求。請確認此 ID 存在於這個地域，且輸入無誤。

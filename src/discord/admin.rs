@@ -180,6 +180,7 @@ pub fn render(lang: Lang, outcome: &AdminOutcome, role_name: Option<&str>) -> St
                     "workspaces-rule-only",
                     workspaces = replies::workspace_list(lang, allowed)
                 ),
+                WorkspaceRule::Unchecked => tr!(lang, "workspaces-rule-unchecked"),
             };
             format!("{listed}\n{in_force}")
         }
@@ -298,8 +299,9 @@ fn refusal_text(lang: Lang, refusal: &AdminRefusal) -> String {
 /// Which workspaces links can come from, as `policy show` states it.
 fn workspaces_line(lang: Lang, lookup: bool, rule: &WorkspaceRule) -> String {
     match rule {
-        _ if !lookup => tr!(lang, "policy-lookup-off"),
+        WorkspaceRule::Any if !lookup => tr!(lang, "policy-lookup-off"),
         WorkspaceRule::Any => tr!(lang, "policy-workspaces-any"),
+        WorkspaceRule::Unchecked => tr!(lang, "policy-workspaces-unchecked"),
         WorkspaceRule::Only(allowed) if allowed.is_empty() => tr!(lang, "workspaces-rule-none"),
         WorkspaceRule::Only(allowed) => tr!(
             lang,
@@ -696,6 +698,7 @@ mod tests {
             (true, WorkspaceRule::Any, "Workspaces: any"),
             (true, WorkspaceRule::Only(vec![]), "nothing can be shared"),
             (false, WorkspaceRule::Any, "not looked up"),
+            (false, WorkspaceRule::Unchecked, "Workspaces: none"),
         ] {
             let view = PolicyView {
                 lookup,
@@ -720,6 +723,18 @@ mod tests {
         );
         assert!(none.contains("This server lists: `ws-a`"), "{none}");
         assert!(none.contains("nothing can be shared"), "{none}");
+        let unchecked = render(
+            Lang::En,
+            &AdminOutcome::Workspaces {
+                listed: vec![ws("ws-a")],
+                rule: WorkspaceRule::Unchecked,
+            },
+            None,
+        );
+        assert!(
+            unchecked.contains("turned the look-up off") && unchecked.contains("workspaces remove"),
+            "{unchecked}"
+        );
         let outside = render(
             Lang::En,
             &AdminOutcome::Refused(AdminRefusal::WorkspaceOutside {

@@ -312,6 +312,9 @@ fn no_longer_allowed(lang: Lang, a: &Approval, why: &NoLongerAllowed) -> String 
             cap = replies::expiry(lang, *cap),
             expiry = expiry
         ),
+        NoLongerAllowed::Workspace { allowed, .. } if allowed.is_empty() => {
+            tr!(lang, "why-workspace-none")
+        }
         NoLongerAllowed::Workspace { workspace, allowed } => tr!(
             lang,
             "why-workspace",
@@ -554,6 +557,29 @@ mod tests {
             let text = json["embeds"][0]["description"].as_str().unwrap();
             assert!(text.contains(says), "{status:?}: {text}");
         }
+    }
+
+    #[test]
+    fn a_claim_outside_the_workspaces_says_which_or_that_none_is_allowed() {
+        let a = approval(ApprovalStatus::Approved, Some(7));
+        let ws = |w: &str| crate::share::WorkspaceId::parse(w).unwrap();
+        let why = |allowed| {
+            no_longer_allowed(
+                Lang::En,
+                &a,
+                &NoLongerAllowed::Workspace {
+                    workspace: Some("ws-vision".into()),
+                    allowed,
+                },
+            )
+        };
+        let some = why(vec![ws("ws-a")]);
+        assert!(
+            some.contains("`ws-vision`") && some.contains("`ws-a`"),
+            "{some}"
+        );
+        let none = why(vec![]);
+        assert!(none.contains("no workspace is allowed here now"), "{none}");
     }
 
     #[test]

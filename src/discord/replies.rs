@@ -437,6 +437,11 @@ fn render(lang: Lang, outcome: &ShareOutcome) -> EditInteractionResponse {
             tr!(lang, "target-not-found-title"),
             tr!(lang, "target-not-found"),
         ),
+        ShareOutcome::WorkspaceNotAllowed { allowed } if allowed.is_empty() => embed(
+            COLOR_REFUSED,
+            tr!(lang, "workspace-not-allowed-title"),
+            tr!(lang, "workspace-none-allowed"),
+        ),
         ShareOutcome::WorkspaceNotAllowed { allowed } => embed(
             COLOR_REFUSED,
             tr!(lang, "workspace-not-allowed-title"),
@@ -774,6 +779,26 @@ mod tests {
                 "{o:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_workspace_refusal_names_the_workspaces_or_says_none_is_allowed() {
+        let ws = |w: &str| crate::share::WorkspaceId::parse(w).unwrap();
+        let text = |allowed| {
+            let v = json(&share(
+                Lang::En,
+                &ShareOutcome::WorkspaceNotAllowed { allowed },
+            ));
+            v["embeds"][0]["description"].as_str().unwrap().to_owned()
+        };
+        let some = text(vec![ws("ws-a"), ws("ws-b")]);
+        assert!(some.contains("`ws-a`, `ws-b`"), "{some}");
+        let none = text(vec![]);
+        assert!(
+            none.contains("no job or TensorBoard can be shared") && none.contains("policy show"),
+            "{none}"
+        );
+        assert!(none.contains("Nothing was shared"), "{none}");
     }
 
     #[test]

@@ -172,25 +172,31 @@ pub enum WorkspaceRule {
     /// Only these; possibly none at all (the guild's list and the operator's do not meet),
     /// which refuses every target rather than falling back to "any".
     Only(Vec<WorkspaceId>),
+    /// A list applies, but the operator turned the look-up off: no target's workspace can be
+    /// known, so every target is refused. A guild list stored while the look-up was on is
+    /// never read as "any".
+    Unchecked,
 }
 
 impl WorkspaceRule {
     /// Whether a rule applies: then a target whose workspace is unknown is refused.
     pub fn restricts(&self) -> bool {
-        matches!(self, WorkspaceRule::Only(_))
+        !matches!(self, WorkspaceRule::Any)
     }
 
     pub fn allows(&self, workspace: &WorkspaceId) -> bool {
         match self {
             WorkspaceRule::Any => true,
             WorkspaceRule::Only(list) => list.contains(workspace),
+            WorkspaceRule::Unchecked => false,
         }
     }
 
-    /// The allowed workspaces, for a refusal; empty for `Any`.
+    /// The allowed workspaces, for a refusal; empty for `Any`, and for `Unchecked`, which
+    /// allows none.
     pub fn allowed(&self) -> Vec<WorkspaceId> {
         match self {
-            WorkspaceRule::Any => Vec::new(),
+            WorkspaceRule::Any | WorkspaceRule::Unchecked => Vec::new(),
             WorkspaceRule::Only(list) => list.clone(),
         }
     }
@@ -199,7 +205,11 @@ impl WorkspaceRule {
 impl TargetRule {
     /// The rule in force in a guild whose admins listed `guild` (empty = none): both lists
     /// when both are set (their intersection), else whichever is set, else any workspace.
+    /// With the look-up off, any list makes the rule [`WorkspaceRule::Unchecked`].
     pub fn for_guild(&self, guild: &[WorkspaceId]) -> WorkspaceRule {
+        if !self.lookup && (self.restricts() || !guild.is_empty()) {
+            return WorkspaceRule::Unchecked;
+        }
         match (self.workspaces.is_empty(), guild.is_empty()) {
             (true, true) => WorkspaceRule::Any,
             (false, true) => WorkspaceRule::Only(self.workspaces.clone()),
@@ -333,6 +343,18 @@ mod tests {
         }
         let none = WorkspaceRule::Only(vec![]);
         assert!(none.restricts() && !none.allows(&ws(&["a"])[0]));
+
+        // The look-up off: no list can be checked, so any list allows nothing.
+        let off = |ids: &[&str]| TargetRule {
+            lookup: false,
+            workspaces: ws(ids),
+        };
+        assert_eq!(off(&[]).for_guild(&[]), WorkspaceRule::Any);
+        assert_eq!(off(&[]).for_guild(&ws(&["a"])), WorkspaceRule::Unchecked);
+        assert_eq!(off(&["a"]).for_guild(&[]), WorkspaceRule::Unchecked);
+        let unchecked = WorkspaceRule::Unchecked;
+        assert!(unchecked.restricts() && !unchecked.allows(&ws(&["a"])[0]));
+        assert!(unchecked.allowed().is_empty());
     }
 
     #[test]
@@ -350,6 +372,7 @@ mod tests {
         let any = WorkspaceRule::Any;
         let only_a = WorkspaceRule::Only(vec![a.clone()]);
         let none = WorkspaceRule::Only(vec![]);
+        let unchecked = WorkspaceRule::Unchecked;
         let share = |details: Option<TargetDetails>, failure: Option<IssueFailure>| {
             TargetVerdict::Share { details, failure }
         };
@@ -364,9 +387,9 @@ mod tests {
             ("look-up off, no rule", &any, None, share(None, None)),
             (
                 "look-up off, a guild list left",
-                &only_a,
+                &unchecked,
                 None,
-                outside(None, &[&a]),
+                outside(None, &[]),
             ),
             (
                 "look-up off, lists that do not meet",

@@ -273,6 +273,15 @@ mod tests {
             suggestion_rule(&narrowed, GUILD, &guild_list, Some(HERE), &[ROLE]),
             Some(WorkspaceRule::Only(vec![ws("ws-b")]))
         );
+        // A guild list left from before the operator turned the look-up off: `/share`
+        // refuses every target, so no name is offered either.
+        let mut unchecked = operator(GuildScope::Every, &[]);
+        unchecked.targets.lookup = false;
+        let listed = settings(&[ROLE], &[], &["ws-a"]);
+        assert_eq!(
+            suggestion_rule(&unchecked, GUILD, &listed, Some(HERE), &[ROLE]),
+            Some(WorkspaceRule::Unchecked)
+        );
     }
 
     #[test]
@@ -338,6 +347,10 @@ mod tests {
         assert!(
             values(WorkspaceRule::Only(vec![])).is_empty(),
             "lists that do not meet allow nothing"
+        );
+        assert!(
+            values(WorkspaceRule::Unchecked).is_empty(),
+            "a list nobody can check allows nothing"
         );
         // Typing a hidden job's name finds nothing either.
         let only_a = WorkspaceRule::Only(vec![ws("ws-a")]);
