@@ -35,6 +35,10 @@ use crate::share::{
 };
 use crate::suggestions::SuggestionCache;
 
+/// How long finding autocomplete choices may take: Discord drops an answer after 3 s, and the
+/// reply itself needs a round trip. The suggestion cache's own first wait is shorter.
+const AUTOCOMPLETE_DEADLINE: std::time::Duration = std::time::Duration::from_millis(2_500);
+
 /// Everything an interaction needs, shared by all of them.
 pub struct Bot {
     pub share: Share,
@@ -516,43 +520,16 @@ impl Bot {
         }
     }
 
-    /// Answers autocomplete with choices, where `ack` says.
+    /// Answers autocomplete with choices, where `ack` says. Every autocomplete gets an answer,
+    /// empty when there is nothing to offer or finding it takes longer than
+    /// [`AUTOCOMPLETE_DEADLINE`]: Discord shows a missing or late answer as an error.
     pub async fn on_autocomplete(&self, cmd: CommandInteraction, ack: Ack) {
-        let Some((option, typed)) = commands::focused(&cmd) else {
-            return;
-        };
-        let guild = cmd.guild_id.map(|g| GuildId(g.get()));
-        // Nothing, not even suggestions or a policy read, for guilds this bot does not serve.
-        let operator = &self.share.operator;
-        if guild.is_some_and(|g| !operator.serves(g)) {
-            let none = CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new());
-            if let Err(e) = ack.respond(&self.responder, &cmd, &none).await {
-                tracing::debug!(error = %e, "autocomplete answer failed");
-            }
-            return;
-        }
-        // The table says what each option offers; an option that offers nothing gets no choices.
-        let lang = Lang::from_discord(Some(&cmd.locale));
-        let expiries = |max| {
-            suggest_expiries(typed, max)
-                .into_iter()
-                .map(|s| (replies::suggestion(lang, &s), s.value))
-                .collect()
-        };
-        let choices: Vec<(String, String)> = match (commands::suggestions_for(&cmd, option), guild)
-        {
-            (Some(Suggest::Targets), Some(g)) => self
-                .target_choices(&cmd, g, typed)
-                .await
-                .into_iter()
-                .map(|c| (c.label, c.value))
-                .collect(),
-            (Some(Suggest::Targets), None) | (None, _) => Vec::new(),
-            (Some(Suggest::ExpiryInGuild), Some(g)) => {
-                expiries(self.admin.guild_max_expiry(g).await)
-            }
-            (Some(_), _) => expiries(operator.policy.max_expiry()),
-        };
+        let choices = tokio::time::timeout(AUTOCOMPLETE_DEADLINE, self.choices(&cmd))
+            .await
+            .unwrap_or_else(|_| {
+                tracing::debug!("autocomplete took too long; answered with no choices");
+                Vec::new()
+            });
         let choices = choices
             .into_iter()
             .fold(CreateAutocompleteResponse::new(), |r, (label, value)| {
@@ -567,6 +544,40 @@ impl Bot {
             .await
         {
             tracing::debug!(error = %e, "autocomplete answer failed");
+        }
+    }
+
+    /// What the focused option offers, as (label, value) pairs.
+    async fn choices(&self, cmd: &CommandInteraction) -> Vec<(String, String)> {
+        let Some((option, typed)) = commands::focused(cmd) else {
+            return Vec::new();
+        };
+        let guild = cmd.guild_id.map(|g| GuildId(g.get()));
+        // Nothing, not even suggestions or a policy read, for guilds this bot does not serve.
+        let operator = &self.share.operator;
+        if guild.is_some_and(|g| !operator.serves(g)) {
+            return Vec::new();
+        }
+        // The table says what each option offers; an option that offers nothing gets no choices.
+        let lang = Lang::from_discord(Some(&cmd.locale));
+        let expiries = |max| {
+            suggest_expiries(typed, max)
+                .into_iter()
+                .map(|s| (replies::suggestion(lang, &s), s.value))
+                .collect()
+        };
+        match (commands::suggestions_for(cmd, option), guild) {
+            (Some(Suggest::Targets), Some(g)) => self
+                .target_choices(cmd, g, typed)
+                .await
+                .into_iter()
+                .map(|c| (c.label, c.value))
+                .collect(),
+            (Some(Suggest::Targets), None) | (None, _) => Vec::new(),
+            (Some(Suggest::ExpiryInGuild), Some(g)) => {
+                expiries(self.admin.guild_max_expiry(g).await)
+            }
+            (Some(_), _) => expiries(operator.policy.max_expiry()),
         }
     }
 

@@ -11,6 +11,18 @@ use support::bot::{ALLOWED_ROLE, BotHarness, assert_says};
 use support::discord::{CommandInteraction, EPHEMERAL, MANAGE_GUILD, Probe};
 use support::pai_dlc::{Behavior, PaiDlcServer};
 
+/// Takes the `focused` mark off every option of an interaction's payload.
+fn unfocus(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.remove("focused");
+            map.values_mut().for_each(unfocus);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(unfocus),
+        _ => {}
+    }
+}
+
 fn share(id: &str) -> CommandInteraction {
     CommandInteraction::share("job")
         .option_str("id", id)
@@ -111,6 +123,19 @@ async fn a_share_is_deferred_inline_and_answered_by_a_rest_edit() {
     let choices = body["data"]["choices"].as_array().expect("choices");
     assert!(!choices.is_empty(), "{body}");
     assert_eq!(h.discord.replies(&typing_id).choices().len(), choices.len());
+
+    // One that marks no option as focused (Discord always marks one) still gets an answer:
+    // no choices, rather than an error the member would see.
+    let mut unfocused = CommandInteraction::share("job")
+        .option_str("id", "dlc-x")
+        .roles([ALLOWED_ROLE])
+        .autocomplete("expiry")
+        .build();
+    unfocus(&mut unfocused);
+    let (status, body) = h.deliver(unfocused).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["type"], 8, "{body}");
+    assert_eq!(body["data"]["choices"], serde_json::json!([]), "{body}");
 
     // An admin command.
     let (_, _, listed) = h
