@@ -112,7 +112,7 @@ explain-target-shared = Target { $id }: { $found }; it would be shared.
 explain-target-not-looked-up = Target { $id }: not looked up (the bot's operator turned the look-up off); no workspace rule applies, so nothing about it stops a share.
 explain-target-lookup-failed-shared = Target { $id }: the look-up failed right now ({ $code }); with no workspace rule it would be shared without its details.
 explain-target-not-found = Target { $id }: no job or TensorBoard has this id in the bot's account and region; it would be refused.
-explain-target-outside = Target { $id }: { $found } is outside the workspaces allowed here ({ $workspaces }); it would be refused.
+explain-target-outside = Target { $id }: a { $kind } in workspace { $workspace }, outside the workspaces allowed here ({ $workspaces }); it would be refused, and its name is not shown.
 explain-target-unchecked = Target { $id }: a workspace rule applies but the bot does not look targets up, so it would be refused.
 explain-target-lookup-failed-refused = Target { $id }: the look-up failed right now ({ $code }) and a workspace rule applies, so it would be refused.
 

@@ -109,7 +109,7 @@ explain-target-shared = 対象 { $id }：{ $found }。共有されます。
 explain-target-not-looked-up = 対象 { $id }：照会されません（ボットの運用者が照会をオフにしています）。ワークスペースのルールがないため、対象による制限はありません。
 explain-target-lookup-failed-shared = 対象 { $id }：現在照会に失敗しています（{ $code }）。ワークスペースのルールがないため、詳細なしで共有されます。
 explain-target-not-found = 対象 { $id }：ボットのアカウントとリージョンにこの ID のジョブや TensorBoard はありません。拒否されます。
-explain-target-outside = 対象 { $id }：{ $found } は、ここで許可されたワークスペース（{ $workspaces }）の外にあります。拒否されます。
+explain-target-outside = 対象 { $id }：ワークスペース { $workspace } の { $kind } で、ここで許可されたワークスペース（{ $workspaces }）の外にあります。拒否され、名前は表示されません。
 explain-target-unchecked = 対象 { $id }：ワークスペースのルールがありますが、ボットは対象を照会しないため、拒否されます。
 explain-target-lookup-failed-refused = 対象 { $id }：現在照会に失敗しており（{ $code }）、ワークスペースのルールがあるため、拒否されます。
 

@@ -105,7 +105,7 @@ explain-target-shared = 目标 { $id }：{ $found }；会被分享。
 explain-target-not-looked-up = 目标 { $id }：不会查询（机器人的运维者关闭了查询）；没有工作空间规则，目标本身不会阻止分享。
 explain-target-lookup-failed-shared = 目标 { $id }：当前查询失败（{ $code }）；没有工作空间规则，会不带详情地分享。
 explain-target-not-found = 目标 { $id }：机器人的账号和地域中没有此 ID 的任务或 TensorBoard；会被拒绝。
-explain-target-outside = 目标 { $id }：{ $found } 不在此处允许的工作空间（{ $workspaces }）之内；会被拒绝。
+explain-target-outside = 目标 { $id }：工作空间 { $workspace } 中的{ $kind }，不在此处允许的工作空间（{ $workspaces }）之内；会被拒绝，也不显示其名称。
 explain-target-unchecked = 目标 { $id }：有工作空间规则，但机器人不查询目标，所以会被拒绝。
 explain-target-lookup-failed-refused = 目标 { $id }：当前查询失败（{ $code }）且有工作空间规则，所以会被拒绝。
 

@@ -106,7 +106,7 @@ explain-target-shared = 目標 { $id }：{ $found }；會被分享。
 explain-target-not-looked-up = 目標 { $id }：不會查詢（機器人的營運者關閉了查詢）；沒有工作空間規則，目標本身不會阻止分享。
 explain-target-lookup-failed-shared = 目標 { $id }：目前查詢失敗（{ $code }）；沒有工作空間規則，會不帶詳情地分享。
 explain-target-not-found = 目標 { $id }：機器人的帳號和地區中沒有此 ID 的任務或 TensorBoard；會被拒絕。
-explain-target-outside = 目標 { $id }：{ $found } 不在此處允許的工作空間（{ $workspaces }）之內；會被拒絕。
+explain-target-outside = 目標 { $id }：工作空間 { $workspace } 中的{ $kind }，不在此處允許的工作空間（{ $workspaces }）之內；會被拒絕，也不顯示其名稱。
 explain-target-unchecked = 目標 { $id }：有工作空間規則，但機器人不查詢目標，所以會被拒絕。
 explain-target-lookup-failed-refused = 目標 { $id }：目前查詢失敗（{ $code }）且有工作空間規則，所以會被拒絕。
 

@@ -554,17 +554,21 @@ fn target_line(lang: Lang, t: &TargetCheck) -> String {
             code = code(&f.code)
         ),
         TargetVerdict::NotFound => tr!(lang, "explain-target-not-found", id = id),
+        // Its name is not shown: nobody here may share it.
         TargetVerdict::OutsideRule {
-            details: Some(d),
+            workspace: Some(w),
             allowed,
         } => tr!(
             lang,
             "explain-target-outside",
             id = id,
-            found = found(d),
+            kind = kind(t.looked_up_as),
+            workspace = code(w.as_str()),
             workspaces = replies::workspace_list(lang, allowed)
         ),
-        TargetVerdict::OutsideRule { details: None, .. } => {
+        TargetVerdict::OutsideRule {
+            workspace: None, ..
+        } => {
             tr!(lang, "explain-target-unchecked", id = id)
         }
         TargetVerdict::Unknown(f) => tr!(
@@ -879,16 +883,16 @@ mod tests {
             (
                 Some(TargetType::Tensorboard),
                 TargetVerdict::OutsideRule {
-                    details: Some(hostile.clone()),
+                    workspace: Some(ws("1001")),
                     allowed: vec![ws("1002")],
                 },
-                "outside the workspaces allowed here (`1002`)",
+                "a TensorBoard in workspace `1001`, outside the workspaces allowed here (`1002`)",
             ),
             (
                 None,
                 TargetVerdict::OutsideRule {
-                    details: None,
-                    allowed: vec![ws("1002")],
+                    workspace: None,
+                    allowed: vec![],
                 },
                 "does not look targets up",
             ),

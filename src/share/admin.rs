@@ -1370,7 +1370,7 @@ mod tests {
                 id: "dlc1",
                 looked_up_as: Some(TargetType::Job),
                 verdict: TargetVerdict::OutsideRule {
-                    details: job(),
+                    workspace: Some(ws("1001")),
                     allowed: vec![ws("1002")],
                 },
                 lookups: 1,

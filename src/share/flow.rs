@@ -316,7 +316,8 @@ enum Looked {
 
 /// Looks the target up when the operator says to, and reads [`judge`]'s verdict under `rule`
 /// as the share's next step; `/share` and the `token` command both go through here. What was
-/// found of the target goes into `attempt`, for its audit row, whether it is shared or not.
+/// found of a target that may be shared goes into `attempt`, for its audit row; of one
+/// outside the workspace rule, only its workspace.
 async fn look_up<T: TargetLookup>(
     lookup: &T,
     targets: &TargetRule,
@@ -334,12 +335,6 @@ async fn look_up<T: TargetLookup>(
         target_type,
         code: code.to_owned(),
     };
-    let mut note = |found: &Option<TargetDetails>| {
-        if let Some(found) = found {
-            attempt.target_name = Some(found.name.clone());
-            attempt.workspace_id = Some(found.workspace_id.to_string());
-        }
-    };
     match judge(rule, looked) {
         TargetVerdict::Share { details, failure } => {
             if let Some(failure) = &failure {
@@ -349,7 +344,10 @@ async fn look_up<T: TargetLookup>(
                     "target look-up failed; sharing without its details (no workspace rule applies)"
                 );
             }
-            note(&details);
+            if let Some(found) = &details {
+                attempt.target_name = Some(found.name.clone());
+                attempt.workspace_id = Some(found.workspace_id.to_string());
+            }
             Looked::Go {
                 details,
                 failure: failure.map(|f| failed(&f.code)),
@@ -360,8 +358,9 @@ async fn look_up<T: TargetLookup>(
             outcome: Box::new(ShareOutcome::Invalid(InvalidInput::TargetNotFound)),
             failure: None,
         },
-        TargetVerdict::OutsideRule { details, allowed } => {
-            note(&details);
+        TargetVerdict::OutsideRule { workspace, allowed } => {
+            // Why it was refused, without the name of a target nobody here may share.
+            attempt.workspace_id = workspace.map(|w| w.to_string());
             Looked::Refused {
                 code: ErrorCode::WorkspaceNotAllowed,
                 outcome: Box::new(ShareOutcome::WorkspaceNotAllowed { allowed }),
@@ -1731,8 +1730,8 @@ mod tests {
             );
             assert_eq!(
                 row.attempt.target_name.is_some(),
-                case.workspace.is_some(),
-                "{}: the name goes with the workspace",
+                case.workspace.is_some() && case.gettoken > 0,
+                "{}: the name is kept only for a target that is shared",
                 case.name
             );
             let completion = row.completion.expect("a whole row");
@@ -2405,7 +2404,7 @@ mod tests {
                 &["9999"],
                 "dlc1",
                 (AuditOutcome::DeniedWorkspace, Some("workspace_not_allowed")),
-                Some("train"),
+                None,
                 0,
             ),
             (

@@ -237,10 +237,11 @@ pub enum TargetVerdict {
     },
     /// No such target in the bot's account and region.
     NotFound,
-    /// Its workspace is outside the rule. `details` is `None` when nothing was looked up: a
-    /// guild list stored before the operator turned the look-up off is never read as "any".
+    /// Its workspace is outside the rule. Only the workspace is kept: the name and status of
+    /// a target nobody here may share are shown to nobody, and never stored. `workspace` is
+    /// `None` when nothing was looked up ([`WorkspaceRule::Unchecked`]).
     OutsideRule {
-        details: Option<TargetDetails>,
+        workspace: Option<WorkspaceId>,
         allowed: Vec<WorkspaceId>,
     },
     /// The look-up failed while a rule applies: the target could be in any workspace.
@@ -255,7 +256,7 @@ pub fn judge(
 ) -> TargetVerdict {
     match looked {
         None if rule.restricts() => TargetVerdict::OutsideRule {
-            details: None,
+            workspace: None,
             allowed: rule.allowed(),
         },
         None => TargetVerdict::Share {
@@ -267,7 +268,7 @@ pub fn judge(
             failure: None,
         },
         Some(Ok(details)) => TargetVerdict::OutsideRule {
-            details: Some(details),
+            workspace: Some(details.workspace_id),
             allowed: rule.allowed(),
         },
         Some(Err(LookupError::NotFound)) => TargetVerdict::NotFound,
@@ -378,7 +379,7 @@ mod tests {
         };
         let outside =
             |details: Option<TargetDetails>, allowed: &[&WorkspaceId]| TargetVerdict::OutsideRule {
-                details,
+                workspace: details.map(|d| d.workspace_id),
                 allowed: allowed.iter().map(|w| (*w).clone()).collect(),
             };
         let failed = || Some(Err(LookupError::Failed(failure.clone())));

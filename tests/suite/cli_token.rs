@@ -460,4 +460,8 @@ async fn the_target_is_looked_up_and_its_name_shown() {
             Some("ws-secret")
         )
     );
+    assert_eq!(
+        outside.3, None,
+        "no name kept for a target nobody may share"
+    );
 }

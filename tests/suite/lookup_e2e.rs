@@ -91,6 +91,11 @@ async fn a_job_outside_the_operators_workspaces_is_refused() {
     assert_eq!(row["outcome"], "denied_workspace");
     assert_eq!(row["error_code"], "workspace_not_allowed");
     assert_eq!(row["workspace_id"], "ws-nlp", "where the refused target is");
+    assert_eq!(
+        row["target_name"],
+        serde_json::Value::Null,
+        "but not its name"
+    );
     assert_eq!(h.pai_dlc.calls(Operation::GetToken), 0);
 
     let (id, reply) = share(&h, "job", "dlc-vision-vit").await;
@@ -318,8 +323,9 @@ async fn explain_with_an_id_judges_the_target_without_sharing_it() {
 
     let outside = run(&h, explain("dlc-secret-llm")).await;
     has(&outside, "could not share");
-    has(&outside, "`ws-secret`");
+    has(&outside, "a job in workspace `ws-secret`");
     has(&outside, "it would be refused");
+    assert!(!outside.contains("llm pretrain"), "{outside}");
 
     // The server narrows the rule: what was inside is judged by the rule now in force.
     run(
