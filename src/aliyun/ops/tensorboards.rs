@@ -271,6 +271,7 @@ mod tests {
             "https://pai.console.aliyun.com/tb?token=s3cr3t )[x](https://evil",
             "https://pai.console.aliyun.com/tb?token=s3cr3t\u{202e}",
             "file:///s3cr3t",
+            "ftp://pai.console.aliyun.com/s3cr3t",
         ] {
             let body = serde_json::json!({"RequestId": "R", "TensorboardSharedUrl": bad});
             let e = parse_response(&op, 200, body.to_string().as_bytes(), None)
