@@ -4,9 +4,10 @@
 //! these tests turn it on and share ids the stand-in's catalogue holds.
 
 use crate::support;
+use std::time::Duration;
 use support::bot::{ALLOWED_ROLE, BotHarness, Env};
 use support::discord::CommandInteraction;
-use support::pai_dlc::{HOSTILE_JOB_ID, Operation};
+use support::pai_dlc::{Behavior, HOSTILE_JOB_ID, Operation};
 use support::{has, share};
 
 const LOOKUP_ON: (&str, &str) = ("DLCSHARE_ALIYUN__LOOKUP", "true");
@@ -151,6 +152,68 @@ async fn a_get_job_refused_by_ram_fails_closed_only_under_a_workspace_rule() {
         !metrics.contains("dlcshare_gettoken_errors_total{"),
         "GetToken was never called: {metrics}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_failing_or_slow_get_job_fails_closed_only_under_a_workspace_rule() {
+    // Short timeouts, so that the slow look-up gives up within the test.
+    let quick = [
+        LOOKUP_ON,
+        ("DLCSHARE_ALIYUN__REQUEST_TIMEOUT", "1s"),
+        ("DLCSHARE_ALIYUN__DEADLINE", "2s"),
+    ];
+    let ruled = [
+        quick.as_slice(),
+        &[("DLCSHARE_ALIYUN__WORKSPACES", "[\"ws-vision\"]")],
+    ]
+    .concat();
+    for (name, env, rule) in [
+        ("e2e_lookup_flaky_open", quick.as_slice(), false),
+        ("e2e_lookup_flaky_rule", ruled.as_slice(), true),
+    ] {
+        let h = started(name, env).await;
+        for (answer, code) in [
+            (
+                Behavior::Error {
+                    status: 400,
+                    code: "Throttling.User",
+                },
+                "Throttling.User",
+            ),
+            (
+                Behavior::Error {
+                    status: 503,
+                    code: "ServiceUnavailable",
+                },
+                "ServiceUnavailable",
+            ),
+            (Behavior::Slow(Duration::from_secs(5)), "Timeout"),
+        ] {
+            h.pai_dlc.set_default_for(Operation::GetJob, answer);
+            let (id, reply) = share(&h, "job", "dlc-vision-resnet").await;
+            let row = h.wait_for_audit(&id).await;
+            if rule {
+                has(&reply, code);
+                assert_eq!(row, ("upstream_error".into(), Some(code.into())), "{name}");
+            } else {
+                has(&reply, "Here is your share link");
+                assert!(!reply.contains("resnet50 baseline"), "{reply}");
+                assert_eq!(row, ("issued".into(), None), "{name}");
+            }
+        }
+        let tokens = h.pai_dlc.calls(Operation::GetToken);
+        assert_eq!(tokens, if rule { 0 } else { 3 }, "{name}: GetToken calls");
+        let (_, metrics) = h.ops_get("/metrics").await;
+        for code in ["Throttling.User", "ServiceUnavailable", "Timeout"] {
+            assert!(
+                metrics
+                    .lines()
+                    .any(|l| l.starts_with("dlcshare_lookup_failures_total{")
+                        && l.contains(&format!("code=\"{code}\""))),
+                "{name}: {code} counted: {metrics}"
+            );
+        }
+    }
 }
 
 const ADMIN: u64 = 1_180_000_000_000_000_900;
