@@ -9,14 +9,16 @@
 //! - An autocomplete with nothing cached yet waits for that refresh at most [`WAIT_AT_MOST`];
 //!   with something cached it answers at once from it, stale or not.
 //! - A failed refresh is logged and counted, keeps what was cached, and is tried again only
-//!   after `aliyun.suggest_refresh`, like a successful one.
+//!   after `aliyun.suggest_refresh`, like a successful one. A workspace that cannot be listed
+//!   (a typo in a server's list, one the RAM user may not read) is logged and counted the
+//!   same way, without costing the other workspaces their suggestions.
 //! - Bounded memory: at most [`MAX_CANDIDATES`] per entry and [`MAX_ENTRIES`] entries (the
 //!   least recently used idle one makes room).
 //!
 //! The cache holds what upstream listed; who may see which of it is decided per answer
 //! (`share::suggestion_rule`, `share::choose`), with the settings in force at that moment.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -81,7 +83,8 @@ struct Entry {
     candidates: Arc<[Candidate]>,
     /// When the last refresh ended (successfully or not); `None` before the first.
     refreshed: Option<Instant>,
-    /// The workspace rule the last refresh listed for.
+    /// The workspace rule the last refresh was for, whether it succeeded or not: a failure
+    /// waits for the refresh interval like a success, rather than listing again per keystroke.
     listed_for: Option<WorkspaceRule>,
     /// Set while a refresh runs; closed when it ends.
     refreshing: Option<watch::Receiver<()>>,
@@ -160,8 +163,8 @@ impl<L: ListTargets> SuggestionCache<L> {
         let listed = AssertUnwindSafe(list(&self.inner.lister, key.1, &rule))
             .catch_unwind()
             .await
-            .unwrap_or_else(|_| Err(panicked()));
-        if let Err(failure) = &listed {
+            .unwrap_or_else(|_| Listing::failed(panicked()));
+        if let Some(failure) = &listed.failure {
             let operation = operation(key.1);
             tracing::warn!(
                 guild_id = %key.0,
@@ -183,7 +186,7 @@ impl<L: ListTargets> SuggestionCache<L> {
             entry.refreshing = None;
             entry.refreshed = Some(Instant::now());
             entry.listed_for = Some(rule);
-            if let Ok(candidates) = listed {
+            if let Some(candidates) = listed.candidates {
                 entry.candidates = candidates.into();
             }
         }
@@ -212,6 +215,24 @@ impl Entries {
     }
 }
 
+/// What one refresh got.
+struct Listing {
+    /// The candidates of every workspace that answered; `None` when none did, so that the
+    /// entry keeps what it had.
+    candidates: Option<Vec<Candidate>>,
+    /// The first failure, to log and count.
+    failure: Option<IssueFailure>,
+}
+
+impl Listing {
+    fn failed(failure: IssueFailure) -> Self {
+        Listing {
+            candidates: None,
+            failure: Some(failure),
+        }
+    }
+}
+
 /// The most recent [`MAX_CANDIDATES`] targets in the workspaces `rule` allows: per workspace
 /// (ListJobs takes one `WorkspaceId`), or across all of them when any is allowed. Pages are
 /// fetched one after the other.
@@ -219,32 +240,60 @@ async fn list<L: ListTargets>(
     lister: &L,
     target_type: TargetType,
     rule: &WorkspaceRule,
-) -> Result<Vec<Candidate>, IssueFailure> {
+) -> Listing {
     let workspaces: Vec<Option<&WorkspaceId>> = match rule {
         WorkspaceRule::Any => vec![None],
         WorkspaceRule::Only(list) => list.iter().map(Some).collect(),
         WorkspaceRule::Unchecked => Vec::new(),
     };
     let mut all = Vec::new();
+    let mut answered = workspaces.is_empty();
+    let mut failure = None;
     for workspace in workspaces {
-        let mut received = 0;
-        for page in 1.. {
-            let listed = lister
-                .list_page(target_type, workspace, page, PAGE_SIZE)
-                .await?;
-            received += listed.received;
-            all.extend(listed.candidates);
-            let last = listed.received < PAGE_SIZE as usize
-                || received >= MAX_CANDIDATES
-                || received as u64 >= listed.total;
-            if last {
-                break;
+        match list_workspace(lister, target_type, workspace).await {
+            Ok(listed) => {
+                answered = true;
+                all.extend(listed);
+            }
+            Err(e) => {
+                failure.get_or_insert(e);
             }
         }
     }
     // Newest first across workspaces; stable, so entries without a time keep upstream's order.
     all.sort_by_key(|c| std::cmp::Reverse(c.created()));
+    // A job created while the pages were read shifts the next page by one: the same job can
+    // come twice, and Discord would show it twice.
+    let mut seen = HashSet::new();
+    all.retain(|c| seen.insert(c.id().to_owned()));
     all.truncate(MAX_CANDIDATES);
+    Listing {
+        candidates: answered.then_some(all),
+        failure,
+    }
+}
+
+/// Up to [`MAX_CANDIDATES`] of one workspace (or of all, for `None`), page after page.
+async fn list_workspace<L: ListTargets>(
+    lister: &L,
+    target_type: TargetType,
+    workspace: Option<&WorkspaceId>,
+) -> Result<Vec<Candidate>, IssueFailure> {
+    let mut all = Vec::new();
+    let mut received = 0;
+    for page in 1.. {
+        let listed = lister
+            .list_page(target_type, workspace, page, PAGE_SIZE)
+            .await?;
+        received += listed.received;
+        all.extend(listed.candidates);
+        let last = listed.received < PAGE_SIZE as usize
+            || received >= MAX_CANDIDATES
+            || received as u64 >= listed.total;
+        if last {
+            break;
+        }
+    }
     Ok(all)
 }
 

@@ -17,6 +17,8 @@ struct Fake {
     jobs: Mutex<Vec<Candidate>>,
     delay: Mutex<Duration>,
     failure: Mutex<Option<&'static str>>,
+    /// A workspace whose listing is refused, the others answering.
+    failing_workspace: Mutex<Option<&'static str>>,
     calls: Mutex<Vec<(Option<String>, u32)>>,
     in_flight: AtomicUsize,
     most_in_flight: AtomicUsize,
@@ -55,7 +57,12 @@ impl ListTargets for Arc<Fake> {
         let delay = *self.delay.lock().unwrap();
         tokio::time::sleep(delay).await;
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
-        if let Some(code) = *self.failure.lock().unwrap() {
+        let refused = *self.failing_workspace.lock().unwrap();
+        let failure = match (refused, workspace) {
+            (Some(w), Some(asked)) if asked.as_str() == w => Some("InvalidParameter.WorkspaceId"),
+            _ => *self.failure.lock().unwrap(),
+        };
+        if let Some(code) = failure {
             return Err(IssueFailure {
                 kind: crate::share::ports::IssueFailureKind::Unauthorized,
                 code: code.into(),
@@ -273,6 +280,47 @@ async fn each_allowed_workspace_is_listed_and_a_new_rule_lists_again() {
     cache.candidates(GUILD, TargetType::Job, &none).await;
     tokio::task::yield_now().await;
     assert_eq!(fake.calls(), 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_workspace_that_cannot_be_listed_does_not_cost_the_others_their_suggestions() {
+    let fake = Fake::with_jobs(vec![job(2, "ws-b"), job(1, "ws-a")]);
+    *fake.failing_workspace.lock().unwrap() = Some("ws-typo");
+    let cache = SuggestionCache::new(fake.clone(), REFRESH);
+    let answer = cache
+        .candidates(GUILD, TargetType::Job, &only(&["ws-a", "ws-typo", "ws-b"]))
+        .await;
+    assert_eq!(ids(&answer), ["dlc-ws-b-2", "dlc-ws-a-1"]);
+
+    // When no workspace answers, what was cached stays.
+    *fake.failure.lock().unwrap() = Some("Throttling.User");
+    tokio::time::sleep(REFRESH).await;
+    let rule = only(&["ws-a", "ws-typo", "ws-b"]);
+    cache.candidates(GUILD, TargetType::Job, &rule).await;
+    tokio::task::yield_now().await;
+    let answer = cache.candidates(GUILD, TargetType::Job, &rule).await;
+    assert_eq!(
+        ids(&answer),
+        ["dlc-ws-b-2", "dlc-ws-a-1"],
+        "still what it had"
+    );
+    assert_eq!(fake.calls(), 6, "each workspace asked once per refresh");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_job_listed_twice_is_offered_once() {
+    // As when a job created between two pages pushes the last of one page onto the next.
+    let fake = Fake::with_jobs(vec![
+        job(3, "ws-a"),
+        job(2, "ws-a"),
+        job(2, "ws-a"),
+        job(1, "ws-a"),
+    ]);
+    let cache = SuggestionCache::new(fake.clone(), REFRESH);
+    let answer = cache
+        .candidates(GUILD, TargetType::Job, &WorkspaceRule::Any)
+        .await;
+    assert_eq!(ids(&answer), ["dlc-ws-a-3", "dlc-ws-a-2", "dlc-ws-a-1"]);
 }
 
 #[tokio::test(start_paused = true)]
