@@ -77,6 +77,7 @@ audit-heading =
        *[other] Last { $count } share attempts, newest first:
     }
 audit-line-what = • { $when } { $user } { $target } { $id }
+audit-line-workspace = in workspace { $workspace }
 
 ## `/share-admin explain`: a dry run, one line per rule.
 explain-here = here

@@ -76,6 +76,7 @@ audit-empty = 共有の試行はまだ記録されていません。
 # No plural in Japanese: one form for every count.
 audit-heading = 直近 { $count } 件の共有の試行（新しい順）：
 audit-line-what = • { $when } { $user } { $target } { $id }
+audit-line-workspace = （ワークスペース { $workspace }）
 
 ## `/share-admin explain`: a dry run, one line per rule.
 # $place follows は directly: "ここで" or " #channel で" (the leading space is deliberate).

@@ -74,6 +74,7 @@ storage-unavailable = 机器人暂时无法连接数据库；未做任何更改�
 audit-empty = 尚无分享尝试记录。
 audit-heading = 最近 { $count } 次分享尝试（最新的在前）：
 audit-line-what = • { $when } { $user } { $target } { $id }
+audit-line-workspace = （工作空间 { $workspace }）
 
 ## `/share-admin explain`：模拟检查，每条规则一行。
 explain-here = 在此处

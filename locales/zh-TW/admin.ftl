@@ -74,6 +74,7 @@ audit-empty = 目前還沒有任何分享嘗試的記錄。
 # 中文沒有複數形式，因此不用選擇器。
 audit-heading = 最近 { $count } 次分享嘗試（由新到舊）：
 audit-line-what = • { $when } { $user } { $target } { $id }
+audit-line-workspace = （工作空間 { $workspace }）
 
 ## `/share-admin explain`：模擬檢查，每條規則一行。
 explain-here = 在這裡

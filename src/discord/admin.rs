@@ -243,6 +243,16 @@ fn audit_line(lang: Lang, r: &AuditEntry) -> String {
         target = target,
         id = replies::target_with_name(&r.target_id, r.target_name.as_deref())
     );
+    let what = match &r.workspace_id {
+        Some(w) => {
+            let workspace = code(&shorten(w, ECHO_MAX_CHARS));
+            format!(
+                "{what} {}",
+                tr!(lang, "audit-line-workspace", workspace = workspace)
+            )
+        }
+        None => what,
+    };
     replies::attempt(
         lang,
         what,
@@ -976,11 +986,16 @@ mod tests {
             target_type: "job".into(),
             target_id: format!("dlc\u{202e}{}", "y".repeat(500)),
             target_name: Some(format!("<@&1> **{}**", "n".repeat(5_000))),
+            workspace_id: Some(format!("ws`{}", "w".repeat(500))),
             expire_seconds: Some(5_400),
             outcome: "invalid_input".into(),
             error_code: Some("invalid_id".into()),
         };
-        let text = render(Lang::En, &AdminOutcome::Audit(vec![entry; 25]), None);
+        let text = render(
+            Lang::En,
+            &AdminOutcome::Audit(vec![entry.clone(); 25]),
+            None,
+        );
         assert!(text.chars().count() <= 2_000, "{}", text.chars().count());
         assert!(!text.contains('\u{202e}'));
         assert!(
@@ -988,5 +1003,20 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with('…'));
+
+        // A row refused for its workspace has no name, only the workspace.
+        let refused = AuditEntry {
+            target_id: "dlc-secret".into(),
+            target_name: None,
+            workspace_id: Some("ws-secret".into()),
+            outcome: "denied_workspace".into(),
+            error_code: Some("workspace_not_allowed".into()),
+            ..entry
+        };
+        let text = render(Lang::En, &AdminOutcome::Audit(vec![refused]), None);
+        assert!(
+            text.contains("`dlc-secret` in workspace `ws-secret`"),
+            "{text}"
+        );
     }
 }

@@ -1564,6 +1564,7 @@ mod tests {
             target_type: "job".into(),
             target_id: "dlc1".into(),
             target_name: None,
+            workspace_id: None,
             expire_seconds: Some(60),
             outcome: "issued".into(),
             error_code: None,

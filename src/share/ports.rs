@@ -340,6 +340,8 @@ pub struct AuditEntry {
     pub target_id: String,
     /// The target's display name from the look-up: untrusted text, escaped by renderers.
     pub target_name: Option<String>,
+    /// The workspace the look-up found it in; a row refused for its workspace has only this.
+    pub workspace_id: Option<String>,
     pub expire_seconds: Option<i64>,
     pub outcome: String,
     pub error_code: Option<String>,

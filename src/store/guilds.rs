@@ -738,6 +738,7 @@ impl SettingsStore for PgStore {
                 target_type: r.target_type,
                 target_id: r.target_id,
                 target_name: r.target_name,
+                workspace_id: r.workspace_id,
                 expire_seconds: r.expire_seconds,
                 outcome: r.outcome,
                 error_code: r.error_code,
