@@ -5,9 +5,10 @@
 //!
 //!     cargo run --release --example suggest_memory
 //!
-//! Three kinds of names: short ones (`busy job 1234`), 100 ASCII characters (the longest kept),
-//! and 100 CJK characters (3 bytes each in UTF-8, the largest a candidate gets). A measuring
-//! instrument, not a product.
+//! Four kinds of jobs: short names (`busy job 1234`), 100 ASCII characters (the longest name
+//! kept), 100 CJK characters (3 bytes each in UTF-8), and the largest a candidate can get: a
+//! name of 100 four-byte characters, a status of 32, a 100-character id and a 64-character
+//! workspace id. A measuring instrument, not a product.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
@@ -51,12 +52,18 @@ static ALLOCATOR: Counting = Counting;
 
 const JOBS: u32 = 10_000;
 
-/// The display name of job `n`.
-type Naming = fn(u32) -> String;
+/// One kind of job: its id, display name and status for job `n`, and its workspace.
+#[derive(Clone, Copy)]
+struct Shape {
+    id: fn(u32) -> String,
+    name: fn(u32) -> String,
+    status: fn() -> String,
+    workspace: fn() -> String,
+}
 
 /// ListJobs over 10,000 jobs in one workspace, newest first, each page made when asked.
 struct Busy {
-    name: Naming,
+    shape: Shape,
 }
 
 impl ListTargets for Busy {
@@ -72,11 +79,12 @@ impl ListTargets for Busy {
             .map(|n| {
                 let created = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap()
                     - chrono::Duration::seconds(n.into());
+                let s = self.shape;
                 Candidate::new(
-                    &format!("dlc-{n:020}"),
-                    &(self.name)(n),
-                    "Succeeded",
-                    "1234567",
+                    &(s.id)(n),
+                    &(s.name)(n),
+                    &(s.status)(),
+                    &(s.workspace)(),
                     Some(created),
                 )
                 .expect("a valid candidate")
@@ -92,13 +100,40 @@ impl ListTargets for Busy {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let kinds: [(&str, Naming); 3] = [
-        ("short names", |n| format!("busy job {n}")),
-        ("100 ASCII characters", |n| format!("{n:0>100}")),
-        ("100 CJK characters", |_| "训".repeat(100)),
+    let usual = Shape {
+        id: |n| format!("dlc-{n:020}"),
+        name: |n| format!("busy job {n}"),
+        status: || "Succeeded".into(),
+        workspace: || "1234567".into(),
+    };
+    let kinds: [(&str, Shape); 4] = [
+        ("short names", usual),
+        (
+            "100 ASCII characters",
+            Shape {
+                name: |n| format!("{n:0>100}"),
+                ..usual
+            },
+        ),
+        (
+            "100 CJK characters",
+            Shape {
+                name: |_| "训".repeat(100),
+                ..usual
+            },
+        ),
+        (
+            "the largest candidate",
+            Shape {
+                id: |n| format!("dlc-{n:0>96}"),
+                name: |_| "😀".repeat(100),
+                status: || "😀".repeat(32),
+                workspace: || "w".repeat(64),
+            },
+        ),
     ];
-    for (kind, name) in kinds {
-        let cache = SuggestionCache::new(Busy { name }, Duration::from_secs(30));
+    for (kind, shape) in kinds {
+        let cache = SuggestionCache::new(Busy { shape }, Duration::from_secs(30));
         let before = LIVE.load(Ordering::Relaxed);
         let held = cache
             .candidates(GuildId(1), TargetType::Job, &WorkspaceRule::Any)

@@ -40,9 +40,9 @@ pub const WAIT_AT_MOST: Duration = Duration::from_secs(2);
 pub const MAX_CANDIDATES: usize = 500;
 
 /// Entries per process (a guild and a target type each). With `discord.guilds = ["*"]`
-/// any number of guilds may autocomplete; memory stays bounded all the same, at a few MiB
-/// beside a bot that itself needs about 20 (more guilds typing at once than this only cost
-/// listings again, never memory).
+/// any number of guilds may autocomplete; memory stays bounded all the same (the figures are
+/// in `docs/performance.md`), and more guilds typing at once than this only cost listings
+/// again, never memory.
 pub const MAX_ENTRIES: usize = 64;
 
 /// Entries per ListJobs / ListTensorboards page. Alibaba's reference gives no maximum for
@@ -254,23 +254,29 @@ async fn list<L: ListTargets>(
             Ok(listed) => {
                 answered = true;
                 all.extend(listed);
+                // Kept to the newest after each workspace, so that a long list of workspaces
+                // never holds more than two workspaces' worth at once.
+                keep_newest(&mut all);
             }
             Err(e) => {
                 failure.get_or_insert(e);
             }
         }
     }
-    // Newest first across workspaces; stable, so entries without a time keep upstream's order.
-    all.sort_by_key(|c| std::cmp::Reverse(c.created()));
-    // A job created while the pages were read shifts the next page by one: the same job can
-    // come twice, and Discord would show it twice.
-    let mut seen = HashSet::new();
-    all.retain(|c| seen.insert(c.id().to_owned()));
-    all.truncate(MAX_CANDIDATES);
     Listing {
         candidates: answered.then_some(all),
         failure,
     }
+}
+
+/// The newest [`MAX_CANDIDATES`] of `all`, each id once. Stable, so entries without a time
+/// (TensorBoards) keep upstream's order. A job created while the pages were read shifts the
+/// next page by one: the same job can come twice, and Discord would show it twice.
+fn keep_newest(all: &mut Vec<Candidate>) {
+    all.sort_by_key(|c| std::cmp::Reverse(c.created()));
+    let mut seen = HashSet::new();
+    all.retain(|c| seen.insert(c.id().to_owned()));
+    all.truncate(MAX_CANDIDATES);
 }
 
 /// Up to [`MAX_CANDIDATES`] of one workspace (or of all, for `None`), page after page.

@@ -19,6 +19,11 @@ pub const MAX_CHOICES: usize = 25;
 /// Discord's limit, in characters, for a choice's name and for its string value.
 pub const CHOICE_MAX_CHARS: usize = 100;
 
+/// A status kept in a label. PAI-DLC's are single words (`EnvPreparing`, the longest, has
+/// 12 characters); an odd one longer than this would only crowd the name out of the label,
+/// and cost memory in every cached candidate.
+const STATUS_MAX_CHARS: usize = 32;
+
 /// Between the parts of a label: `name · status · id`.
 const SEPARATOR: &str = " · ";
 
@@ -30,6 +35,7 @@ pub struct Candidate {
     id: Box<str>,
     /// Cut to 100 characters, as every other surface shows it; not yet made visible.
     name: Box<str>,
+    /// Cut to [`STATUS_MAX_CHARS`].
     status: Box<str>,
     workspace: WorkspaceId,
     /// For putting several pages and workspaces in one order; TensorBoards have none.
@@ -53,7 +59,7 @@ impl Candidate {
         Some(Candidate {
             id: id.as_str().into(),
             name: cut_name(name).into(),
-            status: cut_name(status).into(),
+            status: shorten(&cut_name(status), STATUS_MAX_CHARS).into(),
             workspace: WorkspaceId::parse(workspace).ok()?,
             created,
         })
@@ -365,7 +371,10 @@ mod tests {
         );
         let long_id = "d".repeat(90);
         // (id, name, status, expected label; `None` = only checked for its shape)
-        let cases: [(&str, &str, &str, Option<&str>); 5] = [
+        let long_status = format!("Preparing{}", "x".repeat(100));
+        let cut_status = format!("Preparing{}…", "x".repeat(22));
+        let cut_label = format!("n · {cut_status} · dlc-5");
+        let cases: [(&str, &str, &str, Option<&str>); 6] = [
             (
                 "dlc-1",
                 "resnet50 baseline",
@@ -381,6 +390,7 @@ mod tests {
             ),
             ("dlc-4", &hostile, "Failed", None),
             (&long_id, "a long name for a long id", "Succeeded", None),
+            ("dlc-5", "n", &long_status, Some(&cut_label)),
         ];
         for (id, name, status, expected) in cases {
             let c = Candidate::new(id, name, status, "ws-a", None).unwrap();

@@ -308,6 +308,29 @@ async fn a_workspace_that_cannot_be_listed_does_not_cost_the_others_their_sugges
 }
 
 #[tokio::test(start_paused = true)]
+async fn the_newest_across_all_workspaces_are_kept() {
+    // 1,000 jobs, the even ones in ws-a and the odd ones in ws-b, newest first.
+    let jobs: Vec<Candidate> = (0..1_000)
+        .rev()
+        .map(|n| job(n, if n % 2 == 0 { "ws-a" } else { "ws-b" }))
+        .collect();
+    let fake = Fake::with_jobs(jobs);
+    let cache = SuggestionCache::new(fake.clone(), REFRESH);
+    let answer = cache
+        .candidates(GUILD, TargetType::Job, &only(&["ws-a", "ws-b"]))
+        .await;
+    let expected: Vec<String> = (500..1_000)
+        .rev()
+        .map(|n| {
+            job(n, if n % 2 == 0 { "ws-a" } else { "ws-b" })
+                .id()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(ids(&answer), expected);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_job_listed_twice_is_offered_once() {
     // As when a job created between two pages pushes the last of one page onto the next.
     let fake = Fake::with_jobs(vec![
