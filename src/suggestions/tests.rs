@@ -19,6 +19,8 @@ struct Fake {
     failure: Mutex<Option<&'static str>>,
     /// A workspace whose listing is refused, the others answering.
     failing_workspace: Mutex<Option<&'static str>>,
+    /// Added to the `TotalCount` each page reports.
+    overstated_total: Mutex<u64>,
     calls: Mutex<Vec<(Option<String>, u32)>>,
     in_flight: AtomicUsize,
     most_in_flight: AtomicUsize,
@@ -88,7 +90,7 @@ impl ListTargets for Arc<Fake> {
         Ok(ListedPage {
             received: candidates.len(),
             candidates,
-            total: matching.len() as u64,
+            total: matching.len() as u64 + *self.overstated_total.lock().unwrap(),
         })
     }
 }
@@ -328,6 +330,18 @@ async fn the_newest_across_all_workspaces_are_kept() {
         })
         .collect();
     assert_eq!(ids(&answer), expected);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_short_page_ends_the_listing_whatever_the_total_says() {
+    let fake = Fake::with_jobs((0..120).rev().map(|n| job(n, "ws-a")).collect());
+    *fake.overstated_total.lock().unwrap() = 10_000;
+    let cache = SuggestionCache::new(fake.clone(), REFRESH);
+    let answer = cache
+        .candidates(GUILD, TargetType::Job, &WorkspaceRule::Any)
+        .await;
+    assert_eq!(answer.len(), 120);
+    assert_eq!(fake.calls(), 3, "50, 50 and a short page of 20");
 }
 
 #[tokio::test(start_paused = true)]
