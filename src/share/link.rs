@@ -127,7 +127,7 @@ impl LinkTemplate {
             expires_at_unix: 0,
         });
         match url::Url::parse(&sample) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+            Ok(u) if is_web_link(&u) => Ok(()),
             Ok(u) => Err(LinkTemplateError::NotAUrl(format!(
                 "scheme `{}` is not http or https",
                 u.scheme()
@@ -135,6 +135,12 @@ impl LinkTemplate {
             Err(e) => Err(LinkTemplateError::NotAUrl(e.to_string())),
         }
     }
+}
+
+/// Whether a member can open `u` in a browser and Discord accepts it on a link button:
+/// http(s), with a host. Shipped templates and the URLs PAI-DLC hands back are both held to it.
+pub fn is_web_link(u: &url::Url) -> bool {
+    matches!(u.scheme(), "http" | "https") && u.host().is_some()
 }
 
 #[cfg(test)]

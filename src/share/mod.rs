@@ -54,7 +54,7 @@ pub use guardrails::{
 pub use guilds::{GuildScope, GuildScopeError};
 pub use ids::{ChannelId, GuildId, RoleId, UserId};
 pub use jwt::jwt_expiry;
-pub use link::{LinkTemplate, LinkTemplateError, LinkValues};
+pub use link::{LinkTemplate, LinkTemplateError, LinkValues, is_web_link};
 pub use lookup::{
     LookupError, TARGET_NAME_MAX_CHARS, TargetDetails, TargetLookup, TargetRule, TargetVerdict,
     WorkspaceId, WorkspaceIdError, WorkspaceRule, cut_name, judge,

@@ -153,9 +153,7 @@ fn opens(url: &str) -> bool {
     let whole = !url
         .chars()
         .any(|c| c.is_whitespace() || crate::safe_text::is_hidden(c));
-    whole
-        && url::Url::parse(url)
-            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+    whole && url::Url::parse(url).is_ok_and(|u| crate::share::is_web_link(&u))
 }
 
 impl PaiDlcClient {
